@@ -1,0 +1,188 @@
+//! `preflight inspect`: what the loaders understood of each file, as text
+//! for a person or JSON for a script.
+
+use crate::Exit;
+use crate::cli::{Format, InspectArgs};
+use crate::load::{self, Input, LoadOptions, RowProblem, Table, detect};
+use crate::model::Source;
+use anyhow::Result;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// What `inspect` reports of one file.
+#[derive(Debug, Serialize)]
+pub struct FileInfo {
+    pub file: String,
+    pub source: Source,
+    /// The headers that decided the source (distinctive ones first).
+    pub decided_by: Vec<String>,
+    pub format: &'static str,
+    pub encoding: &'static str,
+    pub delimiter: Option<&'static str>,
+    pub sheet: Option<String>,
+    pub type_line: Option<String>,
+    pub header_row: u32,
+    pub headers: Vec<String>,
+    /// Canonical field → header.
+    pub columns: BTreeMap<&'static str, String>,
+    /// Records read and used.
+    pub rows: usize,
+    /// Rows reported as unreadable and skipped.
+    pub skipped: usize,
+    pub blank_rows: u32,
+    /// The first unreadable rows with their reasons.
+    pub problems: Vec<RowProblem>,
+    /// The first records after normalisation.
+    pub samples: Vec<serde_json::Value>,
+    pub sha256: String,
+}
+
+const SAMPLES: usize = 3;
+const PROBLEMS: usize = 10;
+
+impl FileInfo {
+    pub fn of(table: &Table) -> FileInfo {
+        let columns = table
+            .columns
+            .iter()
+            .map(|(field, col)| (field.name(), table.headers[*col].trim().to_string()))
+            .collect();
+        FileInfo {
+            file: table.file.clone(),
+            source: table.source,
+            decided_by: table.decided_by.clone(),
+            format: table.format,
+            encoding: table.encoding,
+            delimiter: table.delimiter.map(detect::delimiter_name),
+            sheet: table.sheet.clone(),
+            type_line: table.type_line.clone(),
+            header_row: table.header_row,
+            headers: table.headers.clone(),
+            columns,
+            rows: table.rows.len(),
+            skipped: table.problems.len(),
+            blank_rows: table.blank_rows,
+            problems: table.problems.iter().take(PROBLEMS).cloned().collect(),
+            samples: samples(table),
+            sha256: table.sha256.clone(),
+        }
+    }
+}
+
+fn samples(table: &Table) -> Vec<serde_json::Value> {
+    let n = table.rows.len().min(SAMPLES);
+    (0..n)
+        .filter_map(|i| {
+            match table.source {
+                Source::Okta => serde_json::to_value(load::okta::record(table, i, 0)),
+                Source::Ad => serde_json::to_value(load::ad::record(table, i, 0)),
+                Source::Insync => serde_json::to_value(load::insync::record(table, i, 0)),
+                Source::M365 => serde_json::to_value(load::m365::record(table, i, 0)),
+            }
+            .ok()
+        })
+        .collect()
+}
+
+/// Renders the text form of one file's information.
+pub fn text(info: &FileInfo) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", info.file);
+    let decided = if info.decided_by.is_empty() {
+        "given by flag".to_string()
+    } else {
+        format!("decided by {}", info.decided_by.join(", "))
+    };
+    let _ = writeln!(
+        out,
+        "  source     {} ({}; {decided})",
+        info.source,
+        info.source.title()
+    );
+    let mut how = format!("{}, {}", info.format, info.encoding);
+    if let Some(d) = info.delimiter {
+        let _ = write!(how, ", delimiter {d}");
+    }
+    if let Some(s) = &info.sheet {
+        let _ = write!(how, ", sheet \"{s}\"");
+    }
+    let _ = writeln!(out, "  read as    {how}");
+    if let Some(t) = &info.type_line {
+        let _ = writeln!(out, "  #TYPE      {t}");
+    }
+    let _ = writeln!(
+        out,
+        "  header     row {}: {} columns",
+        info.header_row,
+        info.headers.len()
+    );
+    for (field, header) in &info.columns {
+        let _ = writeln!(out, "    {field:<24} <- {header}");
+    }
+    let mapped: Vec<&String> = info.columns.values().collect();
+    let other: Vec<&str> = info
+        .headers
+        .iter()
+        .map(|h| h.trim())
+        .filter(|h| !mapped.iter().any(|m| m.as_str() == *h))
+        .collect();
+    if !other.is_empty() {
+        let _ = writeln!(out, "    (kept by name: {})", other.join(", "));
+    }
+    let _ = writeln!(
+        out,
+        "  rows       {} read, {} skipped",
+        info.rows, info.skipped
+    );
+    for p in &info.problems {
+        let _ = writeln!(out, "    row {}: {}", p.row, p.reason);
+    }
+    if info.skipped > info.problems.len() {
+        let _ = writeln!(
+            out,
+            "    ... and {} more",
+            info.skipped - info.problems.len()
+        );
+    }
+    for (i, s) in info.samples.iter().enumerate() {
+        let _ = writeln!(out, "  sample {}   {}", i + 1, s);
+    }
+    let _ = writeln!(out, "  sha256     {}", info.sha256);
+    out
+}
+
+/// `preflight inspect`.
+pub fn run(args: &InspectArgs) -> Result<Exit> {
+    let inputs: Vec<Input> = args
+        .files
+        .iter()
+        .map(|f| Input {
+            path: f.clone(),
+            opts: LoadOptions {
+                source: None,
+                sheet: args.sheet.clone(),
+            },
+        })
+        .collect();
+    let mut infos = Vec::new();
+    let mut failed = false;
+    for result in load::load_each(&inputs) {
+        match result {
+            Ok(table) => infos.push(FileInfo::of(&table)),
+            Err(e) => {
+                failed = true;
+                eprintln!("preflight: {e:#}");
+            }
+        }
+    }
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&infos)?),
+        Format::Text => {
+            for info in &infos {
+                println!("{}", text(info));
+            }
+        }
+    }
+    Ok(if failed { Exit::Failure } else { Exit::Clean })
+}

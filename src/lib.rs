@@ -1,0 +1,43 @@
+//! preflight reads the user exports of Okta, Active Directory, Druva inSync
+//! and Microsoft 365 and tells, user by user, what a change of the Okta →
+//! inSync provisioning mapping would break.
+//!
+//! The data flows one way: [`load`] turns each file's bytes into a
+//! classified table and its rows into the records of [`model`]; `link`
+//! joins the records of one person the way the systems themselves join them,
+//! for today's settings and the planned ones; `rules` check every person
+//! and return findings; `report` builds one value and renders it as HTML,
+//! CSV and JSON, written in one place. [`inspect`] shows what the loaders
+//! understood of each file.
+
+pub mod cli;
+pub mod inspect;
+pub mod load;
+pub mod model;
+
+use anyhow::Result;
+use cli::{Cli, Command};
+
+/// How a run ends, as the process exit status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// No error-level finding (or `--fail-on never`).
+    Clean = 0,
+    /// Findings at or above the `--fail-on` level.
+    Findings = 1,
+    /// The run could not be done: bad arguments or unreadable input.
+    Failure = 2,
+}
+
+impl From<Exit> for std::process::ExitCode {
+    fn from(exit: Exit) -> Self {
+        std::process::ExitCode::from(exit as u8)
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<Exit> {
+    match cli.command {
+        Command::Inspect(args) => inspect::run(&args),
+    }
+}

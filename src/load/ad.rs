@@ -1,0 +1,135 @@
+//! Active Directory: `Get-ADUser ... | Export-Csv` (Windows PowerShell 5.1
+//! with its `#TYPE` line, or PowerShell 7), csvde (LDAP names, `DN` first,
+//! `;`-joined multi-values) and the ADUC "Export List".
+
+use super::Table;
+use super::classify::{FieldSpec, Schema};
+use crate::model::{AdUser, At, Field, Source, parse_bool, parse_proxies};
+
+pub static SCHEMA: Schema = Schema {
+    source: Source::Ad,
+    fields: &[
+        FieldSpec {
+            field: Field::Upn,
+            aliases: &["userprincipalname"],
+        },
+        FieldSpec {
+            field: Field::Mail,
+            aliases: &["mail", "emailaddress"],
+        },
+        FieldSpec {
+            field: Field::ProxyAddresses,
+            aliases: &["proxyaddresses"],
+        },
+        FieldSpec {
+            field: Field::SamAccountName,
+            aliases: &["samaccountname"],
+        },
+        FieldSpec {
+            field: Field::Enabled,
+            aliases: &["enabled"],
+        },
+        FieldSpec {
+            field: Field::UserAccountControl,
+            aliases: &["useraccountcontrol"],
+        },
+        FieldSpec {
+            field: Field::EmployeeNumber,
+            aliases: &["employeenumber"],
+        },
+        FieldSpec {
+            field: Field::EmployeeId,
+            aliases: &["employeeid"],
+        },
+        FieldSpec {
+            field: Field::ObjectGuid,
+            aliases: &["objectguid"],
+        },
+        FieldSpec {
+            field: Field::DistinguishedName,
+            aliases: &["distinguishedname", "dn"],
+        },
+        FieldSpec {
+            field: Field::DisplayName,
+            aliases: &["displayname", "name", "cn"],
+        },
+        FieldSpec {
+            field: Field::FirstName,
+            aliases: &["givenname"],
+        },
+        FieldSpec {
+            field: Field::LastName,
+            aliases: &["surname", "sn"],
+        },
+    ],
+    required: &[Field::Upn],
+    markers: &[
+        "sid",
+        "objectsid",
+        "objectclass",
+        "whenchanged",
+        "lastlogondate",
+        "lastlogontimestamp",
+        "pwdlastset",
+        "passwordlastset",
+        "accountexpires",
+        "accountexpirationdate",
+        "memberof",
+        "exchangealias",
+        "lockedout",
+        "canonicalname",
+        "homedirectory",
+        "scriptpath",
+    ],
+    exports: "Get-ADUser ... | Export-Csv, csvde or the ADUC export list (a UserPrincipalName column)",
+};
+
+/// `userAccountControl` has the ACCOUNTDISABLE bit (2).
+fn uac_disabled(value: &str) -> bool {
+    value.trim().parse::<u64>().is_ok_and(|v| v & 2 != 0)
+}
+
+/// The AD users of a table.
+pub fn records(table: &Table, file: u32) -> Vec<AdUser> {
+    (0..table.rows.len())
+        .map(|i| record(table, i, file))
+        .collect()
+}
+
+/// The record of row `i` of a table.
+pub fn record(table: &Table, i: usize, file: u32) -> AdUser {
+    let row = &table.rows[i];
+    let cell = |f| table.cell(row, f).to_string();
+    // `Enabled` when it says True/False, else the ACCOUNTDISABLE bit.
+    let enabled = parse_bool(table.cell(row, Field::Enabled))
+        .unwrap_or_else(|| !uac_disabled(table.cell(row, Field::UserAccountControl)));
+    AdUser {
+        at: At {
+            file,
+            row: row.line,
+            record: i as u32,
+        },
+        upn: cell(Field::Upn),
+        mail: cell(Field::Mail),
+        proxies: parse_proxies(table.cell(row, Field::ProxyAddresses)),
+        sam_account_name: cell(Field::SamAccountName),
+        enabled,
+        employee_number: cell(Field::EmployeeNumber),
+        employee_id: cell(Field::EmployeeId),
+        display_name: cell(Field::DisplayName),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_disable_bit() {
+        assert!(uac_disabled("514"));
+        assert!(uac_disabled("66050"));
+        assert!(!uac_disabled("512"));
+        assert!(!uac_disabled("66048"));
+        assert!(!uac_disabled(""));
+    }
+}

@@ -1,0 +1,94 @@
+//! Druva inSync: the User Provisioning report (`User Name`, `User Email`,
+//! `User Status`...), the Preserved Users report (`Username`, `Email`,
+//! `Preserved On`), the Users page lists, the API flattening (`emailID`)
+//! and the bulk-import CSV. `Username` here is the display name, not an
+//! address; `Custom Attribute Value` is not the AD attribute.
+
+use super::Table;
+use super::classify::{FieldSpec, Schema};
+use crate::model::{At, Field, InsyncStatus, InsyncUser, Source};
+
+pub static SCHEMA: Schema = Schema {
+    source: Source::Insync,
+    fields: &[
+        FieldSpec {
+            field: Field::Email,
+            aliases: &["useremail", "email", "emailid"],
+        },
+        FieldSpec {
+            field: Field::DisplayName,
+            aliases: &["username", "name", "user"],
+        },
+        FieldSpec {
+            field: Field::Status,
+            aliases: &["userstatus", "status"],
+        },
+        FieldSpec {
+            field: Field::Profile,
+            aliases: &["profile", "profilename"],
+        },
+        FieldSpec {
+            field: Field::AdAttribute,
+            aliases: &["adattribute"],
+        },
+        FieldSpec {
+            field: Field::PreservedOn,
+            aliases: &["preservedon"],
+        },
+    ],
+    required: &[Field::Email],
+    markers: &[
+        "microsoft365license",
+        "smblicense",
+        "backupdata(mb)",
+        "createdon",
+        "managedby",
+        "mapping",
+        "customattributename",
+        "customattributevalue",
+        "mode",
+        "#devices",
+        "usage(%quota)",
+        "deviceusage(%quota)",
+        "#cloudapps",
+        "cloudappsusage",
+        "dlp",
+        "profileid",
+        "storageid",
+        "quota",
+        "addedon",
+    ],
+    exports: "the User Provisioning report, the Preserved Users report or a Users list (a `User Email`/`Email` column)",
+};
+
+/// The inSync users of a table. A Preserved Users report marks its users
+/// preserved whatever else it says.
+pub fn records(table: &Table, file: u32) -> Vec<InsyncUser> {
+    (0..table.rows.len())
+        .map(|i| record(table, i, file))
+        .collect()
+}
+
+/// The record of row `i` of a table.
+pub fn record(table: &Table, i: usize, file: u32) -> InsyncUser {
+    let row = &table.rows[i];
+    let preserved_report = table.columns.contains_key(&Field::PreservedOn);
+    let cell = |f| table.cell(row, f).to_string();
+    let status = if preserved_report {
+        InsyncStatus::Preserved
+    } else {
+        InsyncStatus::parse(table.cell(row, Field::Status))
+    };
+    InsyncUser {
+        at: At {
+            file,
+            row: row.line,
+            record: i as u32,
+        },
+        email: cell(Field::Email),
+        ad_attribute: cell(Field::AdAttribute),
+        status,
+        profile: cell(Field::Profile),
+        display_name: cell(Field::DisplayName),
+    }
+}

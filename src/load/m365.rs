@@ -1,0 +1,125 @@
+//! Microsoft 365: the admin center "Active users > Export users" CSV
+//! (`User principal name`, `+`-joined `Proxy addresses`, `Block credential`,
+//! `Licenses`), `Get-EXOMailbox`/`Get-Mailbox` exports (`PrimarySmtpAddress`,
+//! `EmailAddresses`, `RecipientTypeDetails`), the Entra "Download users"
+//! file and Graph flattenings (`mail`, `proxyAddresses`, `accountEnabled`).
+
+use super::Table;
+use super::classify::{FieldSpec, Schema};
+use crate::model::{At, Field, M365User, Source, key, parse_bool, parse_proxies};
+
+pub static SCHEMA: Schema = Schema {
+    source: Source::M365,
+    fields: &[
+        FieldSpec {
+            field: Field::Upn,
+            aliases: &["userprincipalname"],
+        },
+        FieldSpec {
+            field: Field::PrimarySmtp,
+            aliases: &["primarysmtpaddress", "mail"],
+        },
+        FieldSpec {
+            field: Field::ProxyAddresses,
+            aliases: &["proxyaddresses", "emailaddresses"],
+        },
+        FieldSpec {
+            field: Field::Licenses,
+            aliases: &["licenses", "islicensed", "assignedlicenses"],
+        },
+        FieldSpec {
+            field: Field::BlockCredential,
+            aliases: &["blockcredential"],
+        },
+        FieldSpec {
+            field: Field::AccountEnabled,
+            aliases: &["accountenabled"],
+        },
+        FieldSpec {
+            field: Field::RecipientTypeDetails,
+            aliases: &["recipienttypedetails"],
+        },
+        FieldSpec {
+            field: Field::DisplayName,
+            aliases: &["displayname"],
+        },
+        FieldSpec {
+            field: Field::FirstName,
+            aliases: &["firstname", "givenname"],
+        },
+        FieldSpec {
+            field: Field::LastName,
+            aliases: &["lastname", "surname"],
+        },
+    ],
+    required: &[Field::Upn],
+    markers: &[
+        "objectid",
+        "dirsyncenabled",
+        "softdeletiontimestamp",
+        "preferreddatalocation",
+        "usagelocation",
+        "lastdirsynctime",
+        "passwordneverexpires",
+        "lastpasswordchangetimestamp",
+        "strongpasswordrequired",
+        "licenseassignmentdetails",
+        "oathtokenmetadata",
+        "releasetrack",
+        "countryorregion",
+        "country/region",
+        "stateorprovince",
+        "preferredlanguage",
+        "exchangeversion",
+        "externaldirectoryobjectid",
+        "organizationid",
+        "recipienttype",
+        "alias",
+        "jobtitle",
+        "agegroup",
+        "onpremisessamaccountname",
+        "onpremisesimmutableid",
+        "onpremisesuserprincipalname",
+        "onpremisessyncenabled",
+        "othermails",
+        "mailnickname",
+        "usertype",
+    ],
+    exports: "the admin center Active users export, Get-EXOMailbox | Export-Csv, or the Entra users download (a UPN column)",
+};
+
+/// Whether a licence cell says the user has no licence.
+fn unlicensed(value: &str) -> bool {
+    let k = key(value);
+    k.is_empty() || k == "unlicensed" || k == "false" || k == "[]"
+}
+
+/// The Microsoft 365 users of a table.
+pub fn records(table: &Table, file: u32) -> Vec<M365User> {
+    (0..table.rows.len())
+        .map(|i| record(table, i, file))
+        .collect()
+}
+
+/// The record of row `i` of a table.
+pub fn record(table: &Table, i: usize, file: u32) -> M365User {
+    let row = &table.rows[i];
+    let has_licences = table.columns.contains_key(&Field::Licenses);
+    let cell = |f| table.cell(row, f).to_string();
+    let blocked = parse_bool(table.cell(row, Field::BlockCredential)) == Some(true)
+        || parse_bool(table.cell(row, Field::AccountEnabled)) == Some(false);
+    M365User {
+        at: At {
+            file,
+            row: row.line,
+            record: i as u32,
+        },
+        upn: cell(Field::Upn),
+        primary_smtp: cell(Field::PrimarySmtp),
+        proxies: parse_proxies(table.cell(row, Field::ProxyAddresses)),
+        sign_in_blocked: blocked,
+        licensed: has_licences.then(|| !unlicensed(table.cell(row, Field::Licenses))),
+        shared_mailbox: key(table.cell(row, Field::RecipientTypeDetails)) == "sharedmailbox",
+        display_name: cell(Field::DisplayName),
+    }
+}

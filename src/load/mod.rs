@@ -1,0 +1,374 @@
+//! Loading exports: bytes in, a classified [`Table`] out.
+//!
+//! A file is read as text (CSV, TSV, semicolon- or pipe-separated, in any of
+//! the encodings real exports use; see [`detect`]) or as a spreadsheet
+//! ([`sheet`]). Its header row is classified into a source ([`classify`]);
+//! each source's module (`okta`, `ad`, `insync`, `m365`) declares its header
+//! aliases and turns rows into the records of [`crate::model`]. Loaders take
+//! bytes, never paths, so tests feed them directly; [`load_files`] reads
+//! paths and loads them in parallel.
+//!
+//! A row that cannot be read is kept as a [`RowProblem`] with its row number
+//! (the row a spreadsheet shows) and reported; nothing is dropped silently.
+//! A file that cannot be used at all is an error naming the file, what was
+//! expected and what was found, and what to do.
+
+pub mod ad;
+pub mod classify;
+pub mod detect;
+pub mod insync;
+pub mod m365;
+pub mod okta;
+pub mod sheet;
+mod text;
+
+use crate::model::{Field, Source, is_dotnet_type_name};
+use anyhow::{Context, Result, bail};
+use classify::{Schema, Score};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// One record of a table: its cells and the row a spreadsheet shows.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub line: u32,
+    pub cells: csv::StringRecord,
+}
+
+/// A row that was reported and skipped.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct RowProblem {
+    pub row: u32,
+    pub reason: String,
+}
+
+/// The header row and records of a file, before classification.
+#[derive(Debug, Default)]
+pub struct RawTable {
+    pub headers: Vec<String>,
+    pub header_row: u32,
+    pub rows: Vec<Row>,
+    pub problems: Vec<RowProblem>,
+    /// Blank rows seen (not records, not problems).
+    pub blank_rows: u32,
+}
+
+/// A loaded export: which source it is, how it was read, and its rows.
+#[derive(Debug)]
+pub struct Table {
+    /// The file name as given.
+    pub file: String,
+    pub source: Source,
+    /// `csv` for text, else the spreadsheet kind (`xlsx`, `xls`, `xlsb`, `ods`).
+    pub format: &'static str,
+    pub encoding: &'static str,
+    /// The delimiter of a text file.
+    pub delimiter: Option<u8>,
+    /// The sheet a spreadsheet was read from.
+    pub sheet: Option<String>,
+    /// The `#TYPE` line of Windows PowerShell, if any.
+    pub type_line: Option<String>,
+    pub headers: Vec<String>,
+    pub header_row: u32,
+    /// Canonical field → column index.
+    pub columns: BTreeMap<Field, usize>,
+    /// The headers that decided the source (empty when forced by a flag).
+    pub decided_by: Vec<String>,
+    pub rows: Vec<Row>,
+    pub problems: Vec<RowProblem>,
+    pub blank_rows: u32,
+    pub sha256: String,
+}
+
+impl Table {
+    /// The value of a canonical field in a row (empty when the file lacks it).
+    pub fn cell<'a>(&self, row: &'a Row, field: Field) -> &'a str {
+        self.columns
+            .get(&field)
+            .and_then(|i| row.cells.get(*i))
+            .unwrap_or("")
+    }
+
+    /// The column whose header is `name` (compared as headers are: case,
+    /// spaces, `_`, `-`, `.` and an Okta `profile.` prefix ignored).
+    pub fn column(&self, name: &str) -> Option<usize> {
+        let n = classify::norm_header(name);
+        self.headers
+            .iter()
+            .position(|h| classify::norm_header(h) == n)
+    }
+
+    /// The file name without folders, as findings name it.
+    pub fn file_name(&self) -> &str {
+        Path::new(&self.file)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or(&self.file)
+    }
+}
+
+/// How to load one file.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// The source, when given by flag; otherwise classified by header.
+    pub source: Option<Source>,
+    /// The sheet of a spreadsheet to read (`--sheet`).
+    pub sheet: Option<String>,
+}
+
+/// Loads one export from its bytes. `name` is used in messages.
+pub fn load_bytes(name: &str, bytes: &[u8], opts: &LoadOptions) -> Result<Table> {
+    if bytes.is_empty() {
+        bail!(
+            "{name}: the file is empty. Export the users again; the file must hold a header row and the records."
+        );
+    }
+    let sha256 = hex(&Sha256::digest(bytes));
+    let (raw, meta, score) = if detect::is_spreadsheet(bytes) {
+        sheet::read(name, bytes, opts)?
+    } else {
+        let (raw, meta) = text::read(name, bytes)?;
+        let score = decide(name, &raw.headers, opts.source)?;
+        (raw, meta, score)
+    };
+    let source = score.source;
+    let columns = classify::map_columns(&raw.headers, source);
+    let schema = Schema::of(source);
+    for field in schema.required {
+        if !columns.contains_key(field) {
+            bail!(
+                "{name}: this {} export has no {} column (expected a header such as {}). Columns found: {}. \
+                 Export it again with that column: {}.",
+                source.title(),
+                field,
+                aliases_for_message(schema, *field),
+                list_headers(&raw.headers),
+                schema.exports
+            );
+        }
+    }
+    check_type_names(name, &raw, &columns)?;
+    Ok(Table {
+        file: name.to_string(),
+        source,
+        format: meta.format,
+        encoding: meta.encoding,
+        delimiter: meta.delimiter,
+        sheet: meta.sheet,
+        type_line: meta.type_line,
+        headers: raw.headers,
+        header_row: raw.header_row,
+        columns,
+        decided_by: score.decided_by,
+        rows: raw.rows,
+        problems: raw.problems,
+        blank_rows: raw.blank_rows,
+        sha256,
+    })
+}
+
+/// Lower-case hexadecimal of a digest.
+fn hex(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            use std::fmt::Write as _;
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+/// How a file was read (besides its rows).
+#[derive(Debug, Default)]
+pub struct Meta {
+    pub format: &'static str,
+    pub encoding: &'static str,
+    pub delimiter: Option<u8>,
+    pub sheet: Option<String>,
+    pub type_line: Option<String>,
+}
+
+/// Decides the source of a header row: forced by flag, or classified.
+pub(crate) fn decide(name: &str, headers: &[String], forced: Option<Source>) -> Result<Score> {
+    if let Some(source) = forced {
+        let mut score = classify::score(headers, source);
+        score.decided_by.clear();
+        return Ok(score);
+    }
+    classify::classify(headers).map_err(|scores| {
+        let found = list_headers(headers);
+        if scores[0].points == 0 {
+            anyhow::anyhow!(
+                "{name}: cannot tell which system this file comes from: none of its headers is one preflight knows. \
+                 Headers found: {found}. If it is a user export, name its system with --okta, --ad, --insync or --m365."
+            )
+        } else {
+            let tied: Vec<&str> = scores
+                .iter()
+                .filter(|s| s.points == scores[0].points)
+                .map(|s| s.source.id())
+                .collect();
+            let flags: Vec<String> = tied.iter().map(|s| format!("--{s}")).collect();
+            anyhow::anyhow!(
+                "{name}: the headers fit {} equally well, so preflight cannot tell which system this file comes from. \
+                 Headers found: {found}. Name its system with {}.",
+                tied.join(" and "),
+                flags.join(" or ")
+            )
+        }
+    })
+}
+
+fn aliases_for_message(schema: &Schema, field: Field) -> String {
+    let examples: &[&str] = match (schema.source, field) {
+        (Source::Okta, Field::Login) => &["login", "Username", "profile.login"],
+        (Source::Ad, Field::Upn) => &["UserPrincipalName"],
+        (Source::Insync, Field::Email) => &["User Email", "Email", "Email ID"],
+        (Source::M365, Field::Upn) => &["User principal name", "UserPrincipalName"],
+        _ => &[],
+    };
+    if examples.is_empty() {
+        format!("`{}`", schema.expected_header(field))
+    } else {
+        examples
+            .iter()
+            .map(|e| format!("`{e}`"))
+            .collect::<Vec<_>>()
+            .join(" or ")
+    }
+}
+
+/// The headers of a file, quoted and comma-joined, for messages.
+pub fn list_headers(headers: &[String]) -> String {
+    if headers.iter().all(|h| h.trim().is_empty()) {
+        return "(none)".to_string();
+    }
+    headers
+        .iter()
+        .map(|h| format!("\"{}\"", h.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A column that preflight uses must hold values, not the .NET type name
+/// `Export-Csv` writes for a multi-valued property.
+fn check_type_names(name: &str, raw: &RawTable, columns: &BTreeMap<Field, usize>) -> Result<()> {
+    for (field, col) in columns {
+        if matches!(
+            field,
+            Field::DisplayName | Field::FirstName | Field::LastName | Field::Id
+        ) {
+            continue;
+        }
+        for row in &raw.rows {
+            let value = row.cells.get(*col).unwrap_or("");
+            if is_dotnet_type_name(value) {
+                let header = raw.headers[*col].trim();
+                bail!(
+                    "{name}: row {}, column \"{header}\" holds the .NET type name \"{}\" instead of its values: \
+                     Export-Csv wrote the collection, not its contents. Export it again with the values joined, \
+                     for example: Select-Object ...,@{{n='{header}';e={{$_.{header} -join ';'}}}} | Export-Csv ...",
+                    row.line,
+                    value.trim()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One file to load: its name as given, and options.
+#[derive(Clone, Debug)]
+pub struct Input {
+    pub path: String,
+    pub opts: LoadOptions,
+}
+
+/// Reads and loads files in parallel; each result in the order given.
+pub fn load_each(inputs: &[Input]) -> Vec<Result<Table>> {
+    inputs
+        .par_iter()
+        .map(|input| {
+            let bytes = std::fs::read(&input.path).with_context(|| {
+                format!(
+                    "{}: cannot read the file. Check the path and that you may read it.",
+                    input.path
+                )
+            })?;
+            load_bytes(&input.path, &bytes, &input.opts)
+        })
+        .collect()
+}
+
+/// Loads files in parallel; the first file that cannot be loaded (in the
+/// order given) stops everything with its error.
+pub fn load_files(inputs: &[Input]) -> Result<Vec<Table>> {
+    load_each(inputs).into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(bytes: &[u8]) -> Result<Table> {
+        load_bytes("test.csv", bytes, &LoadOptions::default())
+    }
+
+    #[test]
+    fn rockstar_export_loads_as_okta() {
+        let t = load(b"User Id,Status,Username,First name,Last name,Primary email\n\"00u1\",\"ACTIVE\",\"anna.berg@contoso.com\",\"Anna\",\"Berg\",\"anna.berg@contoso.co.uk\"\n").unwrap();
+        assert_eq!(t.source, Source::Okta);
+        assert_eq!(t.rows.len(), 1);
+        assert_eq!(t.rows[0].line, 2);
+        assert_eq!(t.cell(&t.rows[0], Field::Login), "anna.berg@contoso.com");
+        assert_eq!(t.cell(&t.rows[0], Field::Email), "anna.berg@contoso.co.uk");
+        assert_eq!(t.column("email"), None);
+        assert_eq!(t.column("Primary Email"), Some(5));
+    }
+
+    #[test]
+    fn empty_file_is_an_error_naming_the_file() {
+        let e = load(b"").unwrap_err().to_string();
+        assert!(e.contains("test.csv") && e.contains("empty"), "{e}");
+    }
+
+    #[test]
+    fn missing_required_column_names_expected_and_found() {
+        let e =
+            load(b"SamAccountName,Enabled,mail,DistinguishedName\njdoe,True,j@contoso.com,CN=x\n")
+                .unwrap_err()
+                .to_string();
+        assert!(
+            e.contains("UserPrincipalName") && e.contains("\"SamAccountName\""),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn type_name_in_a_used_column_is_refused_with_the_fix() {
+        let e = load(b"UserPrincipalName,proxyAddresses,memberOf\na@contoso.com,Microsoft.ActiveDirectory.Management.ADPropertyValueCollection,x\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("row 2") && e.contains("-join ';'"), "{e}");
+        let ok = load(b"UserPrincipalName,proxyAddresses,memberOf\na@contoso.com,SMTP:a@contoso.com,Microsoft.ActiveDirectory.Management.ADPropertyValueCollection\n");
+        assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn forced_source_skips_classification() {
+        let t = load_bytes(
+            "bulk.csv",
+            b"Username, Email\n\"Doe, John\",john.doe@contoso.com\n",
+            &LoadOptions {
+                source: Some(Source::Insync),
+                sheet: None,
+            },
+        )
+        .unwrap();
+        assert_eq!(t.source, Source::Insync);
+        assert_eq!(t.cell(&t.rows[0], Field::Email), "john.doe@contoso.com");
+        assert!(load(b"Username, Email\n\"Doe, John\",john.doe@contoso.com\n").is_err());
+    }
+}

@@ -1,0 +1,199 @@
+//! Text exports: decode, skip the preamble, find the delimiter, read the
+//! records with the csv crate, numbering rows as a spreadsheet shows them.
+
+use super::detect::{self, Preamble};
+use super::{Meta, RawTable, Row, RowProblem};
+use anyhow::{Result, bail};
+
+/// Reads a text export into its header and records.
+pub fn read(name: &str, bytes: &[u8]) -> Result<(RawTable, Meta)> {
+    let decoded = detect::decode(bytes);
+    let text: &str = &decoded.text;
+    let Preamble {
+        offset,
+        rows: preamble_rows,
+        sep,
+        type_line,
+    } = detect::preamble(text);
+    let body = &text[offset..];
+    if body.trim().is_empty() {
+        bail!(
+            "{name}: the file holds no header row. Export the users again with their column headers."
+        );
+    }
+    let delimiter = sep.unwrap_or_else(|| detect::delimiter(body));
+    let raw = read_records(body, delimiter, preamble_rows);
+    if raw.headers.iter().all(|h| h.trim().is_empty()) {
+        bail!(
+            "{name}: the first row after the preamble is empty, so the file has no header row. Export the users again with their column headers."
+        );
+    }
+    Ok((
+        raw,
+        Meta {
+            format: "csv",
+            encoding: decoded.encoding,
+            delimiter: Some(delimiter),
+            sheet: None,
+            type_line,
+        },
+    ))
+}
+
+/// Reads header and records from the body (the text from the header on).
+/// `preamble_rows` rows precede the header.
+pub(crate) fn read_records(body: &str, delimiter: u8, preamble_rows: u32) -> RawTable {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body.as_bytes());
+    let mut raw = RawTable {
+        header_row: preamble_rows + 1,
+        ..RawTable::default()
+    };
+    // Physical lines inside quoted cells so far: a spreadsheet shows a
+    // record with multi-line cells as one row.
+    let mut embedded_newlines: u64 = 0;
+    let mut lines = LineCounter::new(body.as_bytes());
+    let mut record = csv::StringRecord::new();
+    let mut first = true;
+    loop {
+        let start = reader.position().byte();
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                let start = record.position().map_or(start, |p| p.byte());
+                let row = (lines.line_of(start) - embedded_newlines) as u32 + preamble_rows;
+                embedded_newlines += record
+                    .iter()
+                    .map(|f| f.bytes().filter(|b| *b == b'\n').count() as u64)
+                    .sum::<u64>();
+                if first {
+                    first = false;
+                    raw.headers = record
+                        .iter()
+                        .map(|h| h.trim_start_matches('\u{feff}').to_string())
+                        .collect();
+                    raw.header_row = row;
+                    continue;
+                }
+                if record.iter().all(|f| f.trim().is_empty()) {
+                    raw.blank_rows += 1;
+                    continue;
+                }
+                if record.len() != raw.headers.len() {
+                    raw.problems.push(RowProblem {
+                        row,
+                        reason: format!(
+                            "has {} fields where the header has {} (an unquoted delimiter inside a value, or a cut-off line)",
+                            record.len(),
+                            raw.headers.len()
+                        ),
+                    });
+                    continue;
+                }
+                raw.rows.push(Row {
+                    line: row,
+                    cells: record.clone(),
+                });
+            }
+            Err(e) => {
+                let at = e.position().map_or(start, |p| p.byte());
+                let row =
+                    (lines.line_of(at).saturating_sub(embedded_newlines)) as u32 + preamble_rows;
+                raw.problems.push(RowProblem {
+                    row,
+                    reason: format!("cannot be read: {e}"),
+                });
+            }
+        }
+    }
+    raw
+}
+
+/// Physical line numbers of byte offsets, counted forward once.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    cursor: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a [u8]) -> Self {
+        LineCounter {
+            text,
+            cursor: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the first byte at or after `offset` that is not a line
+    /// end: the csv reader reports a record's start before the blank lines
+    /// it skipped.
+    fn line_of(&mut self, offset: u64) -> u64 {
+        let mut at = (offset as usize).min(self.text.len());
+        while at < self.text.len() && matches!(self.text[at], b'\r' | b'\n') {
+            at += 1;
+        }
+        if at >= self.cursor {
+            self.line += self.text[self.cursor..at]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count() as u64;
+            self.cursor = at;
+        }
+        self.line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_ok(bytes: &[u8]) -> (RawTable, Meta) {
+        read("t.csv", bytes).unwrap()
+    }
+
+    #[test]
+    fn rows_are_numbered_as_a_spreadsheet_shows_them() {
+        let (raw, meta) = read_ok(
+            b"#TYPE Selected.Microsoft.ActiveDirectory.Management.ADUser\r\n\"UserPrincipalName\",\"proxyAddresses\"\r\n\"a@c.com\",\"SMTP:a@c.com\r\nsmtp:b@c.com\"\r\n\"c@c.com\",\"\"\r\n",
+        );
+        assert_eq!(
+            meta.type_line.as_deref(),
+            Some("Selected.Microsoft.ActiveDirectory.Management.ADUser")
+        );
+        assert_eq!(raw.header_row, 2);
+        let lines: Vec<u32> = raw.rows.iter().map(|r| r.line).collect();
+        assert_eq!(lines, vec![3, 4]);
+    }
+
+    #[test]
+    fn ragged_rows_are_reported_not_dropped() {
+        let (raw, _) = read_ok(
+            b"login,email\na@c.com,a@c.com\nb@c.com,b@c.com,extra\n\nc@c.com\nd@c.com,d@c.com\n",
+        );
+        assert_eq!(raw.rows.len(), 2);
+        assert_eq!(
+            raw.problems.iter().map(|p| p.row).collect::<Vec<_>>(),
+            vec![3, 5]
+        );
+        assert_eq!(raw.rows[1].line, 6);
+        assert_eq!(raw.blank_rows, 0);
+    }
+
+    #[test]
+    fn sep_line_sets_the_delimiter() {
+        let (raw, meta) = read_ok(b"sep=;\r\nUser Name;User Email\r\n\"Doe, John\";john@c.com\r\n");
+        assert_eq!(meta.delimiter, Some(b';'));
+        assert_eq!(raw.rows[0].cells.get(0), Some("Doe, John"));
+        assert_eq!(raw.rows[0].line, 3);
+    }
+
+    #[test]
+    fn header_only_gives_no_rows() {
+        let (raw, _) = read_ok(b"login,email\n");
+        assert!(raw.rows.is_empty() && raw.problems.is_empty());
+    }
+}

@@ -1,0 +1,594 @@
+//! The validated records of the four systems, and the value rules they share.
+//!
+//! Nothing here reads a file: `load` turns bytes into [`crate::load::Table`]s
+//! and then into these records. What lives here is what every later stage
+//! agrees on: which system a record comes from ([`Source`]), the canonical
+//! fields ([`Field`]), how an address is normalised into a lookup key
+//! ([`key`]), how a proxy-address list is split ([`parse_proxies`]) and what
+//! makes an address valid ([`address_problem`]).
+
+use serde::Serialize;
+use std::fmt;
+
+/// The system an export comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    Okta,
+    Ad,
+    Insync,
+    M365,
+}
+
+impl Source {
+    pub const ALL: [Source; 4] = [Source::Okta, Source::Ad, Source::Insync, Source::M365];
+
+    /// The id used on the command line, in outputs and in JSON.
+    pub fn id(self) -> &'static str {
+        match self {
+            Source::Okta => "okta",
+            Source::Ad => "ad",
+            Source::Insync => "insync",
+            Source::M365 => "m365",
+        }
+    }
+
+    /// The flag that forces a file to this source.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Source::Okta => "--okta",
+            Source::Ad => "--ad",
+            Source::Insync => "--insync",
+            Source::M365 => "--m365",
+        }
+    }
+
+    /// A name a consultant recognises.
+    pub fn title(self) -> &'static str {
+        match self {
+            Source::Okta => "Okta",
+            Source::Ad => "Active Directory",
+            Source::Insync => "Druva inSync",
+            Source::M365 => "Microsoft 365",
+        }
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// A canonical field: the meaning of a column, whatever its header says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Field {
+    Id,
+    Login,
+    Email,
+    SecondEmail,
+    Status,
+    EmployeeNumber,
+    EmployeeId,
+    DisplayName,
+    FirstName,
+    LastName,
+    Upn,
+    Mail,
+    ProxyAddresses,
+    SamAccountName,
+    Enabled,
+    UserAccountControl,
+    ObjectGuid,
+    DistinguishedName,
+    Profile,
+    AdAttribute,
+    PreservedOn,
+    PrimarySmtp,
+    Licenses,
+    BlockCredential,
+    AccountEnabled,
+    RecipientTypeDetails,
+}
+
+impl Field {
+    /// The snake_case name shown by `inspect` and used in findings.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Id => "id",
+            Field::Login => "login",
+            Field::Email => "email",
+            Field::SecondEmail => "second_email",
+            Field::Status => "status",
+            Field::EmployeeNumber => "employee_number",
+            Field::EmployeeId => "employee_id",
+            Field::DisplayName => "display_name",
+            Field::FirstName => "first_name",
+            Field::LastName => "last_name",
+            Field::Upn => "upn",
+            Field::Mail => "mail",
+            Field::ProxyAddresses => "proxy_addresses",
+            Field::SamAccountName => "sam_account_name",
+            Field::Enabled => "enabled",
+            Field::UserAccountControl => "user_account_control",
+            Field::ObjectGuid => "object_guid",
+            Field::DistinguishedName => "distinguished_name",
+            Field::Profile => "profile",
+            Field::AdAttribute => "ad_attribute",
+            Field::PreservedOn => "preserved_on",
+            Field::PrimarySmtp => "primary_smtp",
+            Field::Licenses => "licenses",
+            Field::BlockCredential => "block_credential",
+            Field::AccountEnabled => "account_enabled",
+            Field::RecipientTypeDetails => "recipient_type_details",
+        }
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The lookup key of an address: trimmed of Unicode white space and
+/// lower-cased. Every index and every comparison goes through this function.
+pub fn key(value: &str) -> String {
+    let trimmed = value.trim();
+    if trimmed.is_ascii() {
+        trimmed.to_ascii_lowercase()
+    } else {
+        trimmed.to_lowercase()
+    }
+}
+
+/// Whether a value counts as absent (empty after trimming).
+pub fn is_blank(value: &str) -> bool {
+    value.trim().is_empty()
+}
+
+/// One address out of a proxy-address list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Proxy {
+    /// `true` for the `SMTP:` (upper case) entry: the primary address.
+    pub primary: bool,
+    /// The address as written, without its prefix.
+    pub address: String,
+}
+
+/// Splits a proxy-address cell into its SMTP addresses.
+///
+/// Lists are split on `;` (csvde's `\;` is a literal `;`), on newlines, and
+/// on `+`, `,` or white space only where the next token starts with a
+/// `word:` prefix, so `first+tag@contoso.com` stays one address. `SMTP:`
+/// marks the primary address, `smtp:` (or no prefix) an alias; other
+/// prefixes (`X500:`, `SIP:`, `SPO:`...) and tokens without `@` are ignored.
+pub fn parse_proxies(cell: &str) -> Vec<Proxy> {
+    let mut out = Vec::new();
+    for segment in split_unescaped(cell) {
+        for token in split_before_prefixes(&segment) {
+            if let Some(proxy) = proxy_of(token) {
+                out.push(proxy);
+            }
+        }
+    }
+    out
+}
+
+/// Splits on `;` (not `\;`), `\n` and `\r`; `\;` becomes `;`.
+fn split_unescaped(cell: &str) -> Vec<String> {
+    let mut segments = Vec::new();
+    let mut current = String::new();
+    let mut chars = cell.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&';') => {
+                current.push(';');
+                chars.next();
+            }
+            ';' | '\n' | '\r' => segments.push(std::mem::take(&mut current)),
+            _ => current.push(c),
+        }
+    }
+    segments.push(current);
+    segments
+}
+
+/// Whether `s` starts with a proxy prefix: ASCII letters and digits, then `:`.
+fn starts_with_prefix(s: &str) -> bool {
+    let word = s.bytes().take_while(|b| b.is_ascii_alphanumeric()).count();
+    word > 0 && s.as_bytes().get(word) == Some(&b':')
+}
+
+/// Splits a segment on `+`, `,` and white space that stand right before a
+/// `word:` prefix.
+fn split_before_prefixes(segment: &str) -> Vec<&str> {
+    let mut tokens = Vec::new();
+    let mut start = 0;
+    for (i, c) in segment.char_indices() {
+        if (c == '+' || c == ',' || c.is_whitespace()) && i >= start {
+            let rest = segment[i + c.len_utf8()..]
+                .trim_start_matches(|ch: char| ch == '+' || ch == ',' || ch.is_whitespace());
+            if starts_with_prefix(rest) {
+                tokens.push(&segment[start..i]);
+                start = segment.len() - rest.len();
+            }
+        }
+    }
+    tokens.push(&segment[start..]);
+    tokens
+}
+
+fn proxy_of(token: &str) -> Option<Proxy> {
+    let token = token.trim_matches(|c: char| {
+        c.is_whitespace() || matches!(c, '"' | '\'' | '[' | ']' | '{' | '}' | ',')
+    });
+    if token.is_empty() {
+        return None;
+    }
+    let (primary, address) = if starts_with_prefix(token) {
+        let (prefix, rest) = token.split_once(':')?;
+        if !prefix.eq_ignore_ascii_case("smtp") {
+            return None;
+        }
+        (prefix == "SMTP", rest.trim())
+    } else {
+        (false, token)
+    };
+    if !address.contains('@') {
+        return None;
+    }
+    Some(Proxy {
+        primary,
+        address: address.to_string(),
+    })
+}
+
+/// What is wrong with an address, or `None` when it is valid.
+///
+/// Non-ASCII letters are not a fault here: they are `non-ascii-address`
+/// only, so the local part and the domain accept any non-ASCII letter.
+pub fn address_problem(value: &str) -> Option<&'static str> {
+    let value = value.trim();
+    if value.is_empty() {
+        return None;
+    }
+    if value.chars().any(char::is_whitespace) {
+        return Some("contains white space");
+    }
+    let mut parts = value.split('@');
+    let (local, domain) = match (parts.next(), parts.next(), parts.next()) {
+        (Some(l), Some(d), None) => (l, d),
+        (_, None, _) => return Some("has no @"),
+        _ => return Some("has more than one @"),
+    };
+    if local.is_empty() {
+        return Some("has an empty local part");
+    }
+    if domain.is_empty() {
+        return Some("has an empty domain");
+    }
+    let atext =
+        |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c) || !c.is_ascii();
+    if !local.chars().all(atext) {
+        return Some("has a local part with characters an address cannot hold");
+    }
+    if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+        return Some("has a leading, trailing or double dot in the local part");
+    }
+    if !domain.chars().all(|c| {
+        c.is_ascii_alphanumeric() || c == '-' || c == '.' || (!c.is_ascii() && c.is_alphanumeric())
+    }) {
+        return Some("has a domain with characters other than letters, digits, - and .");
+    }
+    if domain.starts_with('.') || domain.ends_with('.') || domain.contains("..") {
+        return Some("has a leading, trailing or double dot in the domain");
+    }
+    if !domain.contains('.') {
+        return Some("has a domain without a dot");
+    }
+    None
+}
+
+/// Whether a cell holds a .NET type name instead of values, as
+/// `Export-Csv` writes a multi-valued property it was not told to join.
+pub fn is_dotnet_type_name(value: &str) -> bool {
+    let v = value.trim();
+    if v.is_empty() || v.contains('@') || v.contains(char::is_whitespace) {
+        return false;
+    }
+    let known = [
+        "Microsoft.ActiveDirectory.Management.ADPropertyValueCollection",
+        "System.Object[]",
+        "System.String[]",
+        "System.Collections.ArrayList",
+    ];
+    if known.iter().any(|k| v.eq_ignore_ascii_case(k)) {
+        return true;
+    }
+    let dotted = v.split('.').count() >= 2
+        && v.split('.').all(|part| {
+            !part.is_empty()
+                && part
+                    .trim_end_matches("[]")
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '`')
+        });
+    let framework = v.starts_with("System.")
+        || v.starts_with("Deserialized.")
+        || (v.starts_with("Microsoft.") && v.split('.').count() >= 3);
+    (dotted && framework)
+        || v.ends_with("ProxyAddressCollection")
+        || v.ends_with("MultiValuedProperty")
+}
+
+/// Where a record came from: the input file (by index) and the row a
+/// spreadsheet shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct At {
+    pub file: u32,
+    pub row: u32,
+    /// Index of the row within its table, to read any other column.
+    pub record: u32,
+}
+
+/// Okta user status, as it matters to provisioning.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OktaStatus {
+    /// Active, password reset, locked out, password expired, or unknown.
+    Active,
+    /// Deactivated or suspended.
+    Inactive,
+    /// Staged or pending user action: not yet active.
+    Pending,
+}
+
+impl OktaStatus {
+    pub fn parse(value: &str) -> OktaStatus {
+        match key(value).replace([' ', '_'], "").as_str() {
+            "deprovisioned" | "deactivated" | "suspended" => OktaStatus::Inactive,
+            "staged" | "provisioned" | "pendinguseraction" => OktaStatus::Pending,
+            _ => OktaStatus::Active,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct OktaUser {
+    #[serde(skip)]
+    pub at: At,
+    pub login: String,
+    pub email: String,
+    pub second_email: String,
+    pub status: OktaStatus,
+    pub employee_number: String,
+    pub display_name: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AdUser {
+    #[serde(skip)]
+    pub at: At,
+    pub upn: String,
+    pub mail: String,
+    pub proxies: Vec<Proxy>,
+    pub sam_account_name: String,
+    pub enabled: bool,
+    pub employee_number: String,
+    pub employee_id: String,
+    pub display_name: String,
+}
+
+/// inSync user status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InsyncStatus {
+    Active,
+    Preserved,
+    Disabled,
+    Deleted,
+}
+
+impl InsyncStatus {
+    pub fn parse(value: &str) -> InsyncStatus {
+        match key(value).as_str() {
+            "preserved" => InsyncStatus::Preserved,
+            "disabled" => InsyncStatus::Disabled,
+            "deleted" => InsyncStatus::Deleted,
+            _ => InsyncStatus::Active,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct InsyncUser {
+    #[serde(skip)]
+    pub at: At,
+    pub email: String,
+    pub ad_attribute: String,
+    pub status: InsyncStatus,
+    pub profile: String,
+    pub display_name: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct M365User {
+    #[serde(skip)]
+    pub at: At,
+    pub upn: String,
+    pub primary_smtp: String,
+    pub proxies: Vec<Proxy>,
+    pub sign_in_blocked: bool,
+    /// `None` when the export shows no licence column.
+    pub licensed: Option<bool>,
+    pub shared_mailbox: bool,
+    pub display_name: String,
+}
+
+/// Parses a boolean the way the exports write them (`True`, `FALSE`, `1`,
+/// `yes`); `None` when the cell is empty or says something else.
+pub fn parse_bool(value: &str) -> Option<bool> {
+    match key(value).as_str() {
+        "true" | "yes" | "1" | "y" => Some(true),
+        "false" | "no" | "0" | "n" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addrs(cell: &str) -> Vec<(bool, &str)> {
+        // Leak is fine in tests: keeps the assertions short.
+        let proxies: &'static [Proxy] = Box::leak(parse_proxies(cell).into_boxed_slice());
+        proxies
+            .iter()
+            .map(|p| (p.primary, p.address.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn key_trims_unicode_space_and_lowercases() {
+        assert_eq!(
+            key("  Anna.Berg@Contoso.COM\u{a0}"),
+            "anna.berg@contoso.com"
+        );
+        assert_eq!(key("\u{2003}JOSÉ@contoso.com"), "josé@contoso.com");
+        assert_eq!(key(""), "");
+    }
+
+    #[test]
+    fn proxies_split_on_semicolons_with_prefixes() {
+        assert_eq!(
+            addrs(
+                "SMTP:anna@contoso.co.uk;smtp:anna@contoso.com;X500:/o=ExchangeLabs/ou=x;SIP:anna@contoso.co.uk"
+            ),
+            vec![(true, "anna@contoso.co.uk"), (false, "anna@contoso.com")]
+        );
+    }
+
+    #[test]
+    fn plus_addressing_inside_a_plus_joined_list_stays_one_address() {
+        assert_eq!(
+            addrs("SMTP:first+tag@contoso.com+smtp:x@contoso.com"),
+            vec![(true, "first+tag@contoso.com"), (false, "x@contoso.com")]
+        );
+        assert_eq!(
+            addrs("anna+news@contoso.com"),
+            vec![(false, "anna+news@contoso.com")]
+        );
+    }
+
+    #[test]
+    fn proxies_split_on_newlines_commas_and_spaces_before_prefixes() {
+        assert_eq!(
+            addrs("SMTP:a@contoso.com\r\nsmtp:b@contoso.com\nSPO:SPO_123@SPO_456"),
+            vec![(true, "a@contoso.com"), (false, "b@contoso.com")]
+        );
+        assert_eq!(
+            addrs("SMTP:a@contoso.com, smtp:b@contoso.com smtp:c@contoso.com"),
+            vec![
+                (true, "a@contoso.com"),
+                (false, "b@contoso.com"),
+                (false, "c@contoso.com")
+            ]
+        );
+    }
+
+    #[test]
+    fn graph_style_space_after_prefix_is_trimmed() {
+        assert_eq!(
+            addrs("SMTP: bob@contoso.com, smtp: bob@sales.contoso.com"),
+            vec![(true, "bob@contoso.com"), (false, "bob@sales.contoso.com")]
+        );
+    }
+
+    #[test]
+    fn csvde_escaped_semicolon_is_literal() {
+        assert_eq!(
+            addrs(r"smtp:user01@test.com;X400:c=us\;a= \;p=Contoso\;;SMTP:user@test.com"),
+            vec![(false, "user01@test.com"), (true, "user@test.com")]
+        );
+    }
+
+    #[test]
+    fn tokens_without_at_and_empty_cells_give_nothing() {
+        assert!(parse_proxies("").is_empty());
+        assert!(parse_proxies("smtp:nobody").is_empty());
+        assert!(parse_proxies(";;").is_empty());
+    }
+
+    #[test]
+    fn bare_addresses_are_aliases_and_mixed_case_prefix_is_alias() {
+        assert_eq!(
+            addrs("a@contoso.com;Smtp:b@contoso.com"),
+            vec![(false, "a@contoso.com"), (false, "b@contoso.com")]
+        );
+    }
+
+    #[test]
+    fn address_validation() {
+        for ok in [
+            "anna.berg@contoso.com",
+            "first+tag@contoso.co.uk",
+            "o'neil@contoso.com",
+            "josé@contoso.com",
+            " padded@contoso.com ",
+            "",
+        ] {
+            assert_eq!(address_problem(ok), None, "{ok}");
+        }
+        for bad in [
+            "anna.berg@contoso..co.uk",
+            "Anna Berg <anna@contoso.com>",
+            "anna@contoso",
+            "a@b@contoso.com",
+            "@contoso.com",
+            "anna@",
+            "anna.@contoso.com",
+            ".anna@contoso.com",
+            "anna@.contoso.com",
+            "anna@contoso.com.",
+            "an\"na@contoso.com",
+            "anna@con_toso.com",
+            "annacontoso.com",
+        ] {
+            assert!(address_problem(bad).is_some(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn dotnet_type_names_are_recognised() {
+        assert!(is_dotnet_type_name(
+            "Microsoft.ActiveDirectory.Management.ADPropertyValueCollection"
+        ));
+        assert!(is_dotnet_type_name("System.Object[]"));
+        assert!(is_dotnet_type_name(
+            "Microsoft.Exchange.Data.ProxyAddressCollection"
+        ));
+        assert!(!is_dotnet_type_name("anna@contoso.com"));
+        assert!(!is_dotnet_type_name("System Administrator"));
+        assert!(!is_dotnet_type_name("004711"));
+        assert!(!is_dotnet_type_name("contoso.com"));
+        assert!(!is_dotnet_type_name("Microsoft.com"));
+    }
+
+    #[test]
+    fn statuses() {
+        assert_eq!(OktaStatus::parse("ACTIVE"), OktaStatus::Active);
+        assert_eq!(OktaStatus::parse("Password Reset"), OktaStatus::Active);
+        assert_eq!(OktaStatus::parse("LOCKED_OUT"), OktaStatus::Active);
+        assert_eq!(OktaStatus::parse(""), OktaStatus::Active);
+        assert_eq!(OktaStatus::parse("Deactivated"), OktaStatus::Inactive);
+        assert_eq!(OktaStatus::parse("SUSPENDED"), OktaStatus::Inactive);
+        assert_eq!(
+            OktaStatus::parse("Pending User Action"),
+            OktaStatus::Pending
+        );
+        assert_eq!(OktaStatus::parse("STAGED"), OktaStatus::Pending);
+        assert_eq!(InsyncStatus::parse("Preserved"), InsyncStatus::Preserved);
+        assert_eq!(InsyncStatus::parse(""), InsyncStatus::Active);
+    }
+}

@@ -1,0 +1,20 @@
+//! The integration tests: one binary, a small prelude, modules per area.
+
+mod formats;
+mod inspect;
+
+use std::path::PathBuf;
+
+/// The path of a file under `fixtures/`.
+pub fn fixture(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel)
+}
+
+/// The preflight binary, ready to run.
+pub fn preflight() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("preflight").expect("binary built");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}
