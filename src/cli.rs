@@ -15,9 +15,79 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Audit the exports: link each person across the systems, check every
+    /// rule for today's settings and the planned change, and write
+    /// report.html, findings.csv, users.csv, remediation.csv and summary.json.
+    Audit(Box<AuditArgs>),
+    /// Audit the built-in sample tenant (Contoso), from any folder.
+    Demo(DemoArgs),
+    /// List the rules: id, severity, summary and the document each encodes.
+    Rules,
+    /// Write a commented preflight.toml in the current folder.
+    Init(InitArgs),
     /// Show how each file is understood: detected source, encoding,
     /// delimiter, sheet, header mapping, rows read and skipped, samples.
     Inspect(InspectArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct AuditArgs {
+    /// Export files, each classified by its header row.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<String>,
+    /// An Okta export (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub okta: Vec<String>,
+    /// An Active Directory export (repeatable: several domains).
+    #[arg(long, value_name = "FILE")]
+    pub ad: Vec<String>,
+    /// A Druva inSync export (repeatable: User Provisioning and Preserved Users reports).
+    #[arg(long, value_name = "FILE")]
+    pub insync: Vec<String>,
+    /// A Microsoft 365 export (repeatable: users export plus mailbox export).
+    #[arg(long, value_name = "FILE")]
+    pub m365: Vec<String>,
+    /// Settings file (TOML); flags override it. `preflight init` writes one.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<String>,
+    /// Folder that receives the outputs.
+    #[arg(long, value_name = "DIR", default_value = "preflight-report")]
+    pub out: String,
+    /// Sheet to read in spreadsheets (default: the first whose header classifies).
+    #[arg(long)]
+    pub sheet: Option<String>,
+    #[command(flatten)]
+    pub settings: crate::settings::SettingsArgs,
+    /// Exit 1 on findings of this level or worse.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// No progress and no summary on the terminal.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Never,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct DemoArgs {
+    /// Folder that receives the outputs.
+    #[arg(long, value_name = "DIR", default_value = "preflight-demo")]
+    pub out: String,
+    /// No summary on the terminal.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct InitArgs {
+    /// Overwrite an existing preflight.toml.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, clap::Args)]

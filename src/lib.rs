@@ -10,10 +10,16 @@
 //! CSV and JSON, written in one place. [`inspect`] shows what the loaders
 //! understood of each file.
 
+pub mod audit;
 pub mod cli;
 pub mod inspect;
+pub mod link;
 pub mod load;
 pub mod model;
+pub mod report;
+pub mod rules;
+pub mod settings;
+pub mod tenant;
 
 use anyhow::Result;
 use cli::{Cli, Command};
@@ -39,5 +45,12 @@ impl From<Exit> for std::process::ExitCode {
 pub fn run(cli: Cli) -> Result<Exit> {
     match cli.command {
         Command::Inspect(args) => inspect::run(&args),
+        Command::Audit(args) => audit::run(&args),
+        Command::Demo(args) => audit::demo(&args),
+        Command::Rules => {
+            print!("{}", audit::rules_text());
+            Ok(Exit::Clean)
+        }
+        Command::Init(args) => audit::init(&args),
     }
 }

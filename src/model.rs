@@ -362,6 +362,8 @@ pub struct OktaUser {
     pub email: String,
     pub second_email: String,
     pub status: OktaStatus,
+    /// The status as the export writes it (`SUSPENDED`, `Deactivated`...).
+    pub status_text: String,
     pub employee_number: String,
     pub display_name: String,
 }

@@ -126,6 +126,7 @@ pub fn record(table: &Table, i: usize, file: u32) -> OktaUser {
         email: cell(Field::Email),
         second_email: cell(Field::SecondEmail),
         status: OktaStatus::parse(table.cell(row, Field::Status)),
+        status_text: cell(Field::Status),
         employee_number: cell(Field::EmployeeNumber),
         display_name: display,
     }

@@ -1,0 +1,226 @@
+//! `preflight audit`, `demo`, `rules` and `init`: the pipeline from files to
+//! outputs, load → model → link → check → report → write.
+
+use crate::Exit;
+use crate::cli::{AuditArgs, DemoArgs, FailOn, InitArgs};
+use crate::link::Linked;
+use crate::load::{self, Input, LoadOptions, Table};
+use crate::model::Source;
+use crate::report::{self, Report};
+use crate::rules::{self, Rule, Severity};
+use crate::settings::{ConfigFile, Settings, SettingsArgs};
+use crate::tenant::Tenant;
+use anyhow::{Context, Result};
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// The result of an audit, before writing.
+pub struct Audit {
+    pub report: Report,
+}
+
+/// Runs the audit on loaded tables.
+pub fn audit_tables(tables: Vec<Table>, settings: Settings) -> Result<Audit> {
+    let tenant = Tenant::build(tables, settings)?;
+    let linked = Linked::build(&tenant);
+    let findings = rules::check(&linked);
+    let (_, remediation) = rules::change::check_with_remediation(&rules::Ctx::new(&linked));
+    let report = Report::build(&linked, findings, remediation);
+    Ok(Audit { report })
+}
+
+/// The inputs of an audit: positional files (classified) and files given by
+/// source flag.
+fn inputs(args: &AuditArgs) -> Vec<Input> {
+    let mut inputs: Vec<Input> = args
+        .files
+        .iter()
+        .map(|f| Input {
+            path: f.clone(),
+            opts: LoadOptions {
+                source: None,
+                sheet: args.sheet.clone(),
+            },
+        })
+        .collect();
+    for (files, source) in [
+        (&args.okta, Source::Okta),
+        (&args.ad, Source::Ad),
+        (&args.insync, Source::Insync),
+        (&args.m365, Source::M365),
+    ] {
+        inputs.extend(files.iter().map(|f| Input {
+            path: f.clone(),
+            opts: LoadOptions {
+                source: Some(source),
+                sheet: args.sheet.clone(),
+            },
+        }));
+    }
+    inputs
+}
+
+/// Reads `--config` and merges the settings flags.
+pub fn settings(config: Option<&str>, flags: &SettingsArgs) -> Result<Settings> {
+    let config = match config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("{path}: cannot read the config file"))?;
+            Some(ConfigFile::parse(path, &text)?)
+        }
+        None => None,
+    };
+    Settings::resolve(config.as_ref(), flags)
+}
+
+/// The time stamp of a run: `SOURCE_DATE_EPOCH` when set, else now (UTC).
+pub fn generated() -> String {
+    let secs = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
+        });
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Writes the outputs and prints the summary; returns the written paths.
+fn finish(audit: &Audit, out: &str, quiet: bool) -> Result<()> {
+    let files = audit.report.render(&generated())?;
+    let written = report::write(Path::new(out), &files)?;
+    if !quiet {
+        eprint!("{}", report::terminal::summary(&audit.report, &written));
+    }
+    Ok(())
+}
+
+/// `preflight audit`.
+pub fn run(args: &AuditArgs) -> Result<Exit> {
+    let inputs = inputs(args);
+    if inputs.is_empty() {
+        anyhow::bail!(
+            "no input files: give the exports as arguments (classified by header) or with --okta, --ad, --insync, --m365"
+        );
+    }
+    let settings = settings(args.config.as_deref(), &args.settings)?;
+    let tables = load::load_files(&inputs)?;
+    let audit = audit_tables(tables, settings)?;
+    finish(&audit, &args.out, args.quiet)?;
+    let fail = match args.fail_on {
+        FailOn::Error => audit.report.has_at_least(Severity::Error),
+        FailOn::Warning => audit.report.has_at_least(Severity::Warning),
+        FailOn::Never => false,
+    };
+    Ok(if fail { Exit::Findings } else { Exit::Clean })
+}
+
+/// The sample tenant, embedded in the binary.
+pub const DEMO_FILES: &[(&str, &[u8])] = &[
+    (
+        "contoso/okta-export-users.csv",
+        include_bytes!("../fixtures/contoso/okta-export-users.csv"),
+    ),
+    (
+        "contoso/ad-users.csv",
+        include_bytes!("../fixtures/contoso/ad-users.csv"),
+    ),
+    (
+        "contoso/m365-active-users.csv",
+        include_bytes!("../fixtures/contoso/m365-active-users.csv"),
+    ),
+    (
+        "contoso/exo-mailboxes.csv",
+        include_bytes!("../fixtures/contoso/exo-mailboxes.csv"),
+    ),
+    (
+        "contoso/insync-user-provisioning.csv",
+        include_bytes!("../fixtures/contoso/insync-user-provisioning.csv"),
+    ),
+    (
+        "contoso/insync-preserved-users.xlsx",
+        include_bytes!("../fixtures/contoso/insync-preserved-users.xlsx"),
+    ),
+];
+
+/// The demo's settings: the defaults, with UUPIC by `employeeNumber`.
+pub fn demo_settings() -> Settings {
+    let flags = SettingsArgs {
+        identification_attribute: Some("employeeNumber".into()),
+        ..Default::default()
+    };
+    Settings::resolve(None, &flags).expect("demo settings are valid")
+}
+
+/// Audits the embedded sample tenant.
+pub fn demo_audit() -> Result<Audit> {
+    let tables = DEMO_FILES
+        .iter()
+        .map(|(name, bytes)| load::load_bytes(name, bytes, &LoadOptions::default()))
+        .collect::<Result<Vec<_>>>()?;
+    audit_tables(tables, demo_settings())
+}
+
+/// `preflight demo`: the audit always exits 0 when it ran, so a first
+/// `cargo run -- demo` does not look like a failure.
+pub fn demo(args: &DemoArgs) -> Result<Exit> {
+    let audit = demo_audit()?;
+    finish(&audit, &args.out, args.quiet)?;
+    if !args.quiet {
+        eprintln!(
+            "\nThis was the sample tenant (fixtures/contoso, settings: the defaults with identification_attribute = employeeNumber).\n\
+             Open {0}/report.html in a browser, or {0}/findings.csv and {0}/users.csv in a spreadsheet.",
+            args.out
+        );
+    }
+    Ok(Exit::Clean)
+}
+
+/// `preflight rules`: the catalogue.
+pub fn rules_text() -> String {
+    let mut out = String::new();
+    for sev in [Severity::Error, Severity::Warning, Severity::Info] {
+        for r in Rule::ALL.iter().filter(|r| r.severity() == sev) {
+            let _ = writeln!(
+                out,
+                "{:<28} {:<8} {}",
+                r.id(),
+                r.severity().id(),
+                r.summary()
+            );
+            let _ = writeln!(out, "{:<28} {:<8} source: {}", "", "", r.provenance());
+        }
+    }
+    out
+}
+
+/// `preflight init`.
+pub fn init(args: &InitArgs) -> Result<Exit> {
+    let path = Path::new("preflight.toml");
+    if path.exists() && !args.force {
+        anyhow::bail!("preflight.toml already exists here; use --force to overwrite it");
+    }
+    std::fs::write(path, crate::settings::INIT_TEMPLATE).context("preflight.toml: cannot write")?;
+    eprintln!(
+        "wrote preflight.toml: edit it, then run preflight audit --config preflight.toml ..."
+    );
+    Ok(Exit::Clean)
+}

@@ -1,0 +1,680 @@
+//! Linking: the records of one person joined the way the systems join
+//! them (SPEC section 4), and the per-scenario view of every inSync user.
+//!
+//! One normalisation ([`key`]), one index type ([`Index`]: key → record
+//! ids, empty keys never indexed). Okta links to inSync by the attribute
+//! that feeds userName today; Okta to AD by login = UPN, else email = mail;
+//! inSync to AD directly only without Okta input. An inSync identifier
+//! resolves to the Microsoft 365 user whose UPN, primary SMTP address or
+//! alias it is. Persons are the connected components of these links. The
+//! per-user views are computed in parallel; their order never depends on
+//! the thread count.
+
+use crate::model::{InsyncStatus, M365User, OktaStatus, Source, key};
+use crate::settings::Access;
+use crate::tenant::Tenant;
+use rayon::prelude::*;
+use std::collections::HashMap;
+use unicode_normalization::UnicodeNormalization;
+
+/// Normalised key → ids of the records that carry it.
+#[derive(Debug, Default)]
+pub struct Index {
+    map: HashMap<String, Vec<u32>>,
+}
+
+impl Index {
+    /// Builds an index; empty keys are not indexed, an id is listed once
+    /// per key.
+    pub fn build<'a>(entries: impl Iterator<Item = (&'a str, u32)>) -> Index {
+        let mut map: HashMap<String, Vec<u32>> = HashMap::new();
+        for (value, id) in entries {
+            let k = key(value);
+            if k.is_empty() {
+                continue;
+            }
+            let ids = map.entry(k).or_default();
+            if ids.last() != Some(&id) && !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        Index { map }
+    }
+
+    /// Ids of the records carrying a normalised key.
+    pub fn get(&self, k: &str) -> &[u32] {
+        self.map.get(k).map_or(&[], Vec::as_slice)
+    }
+
+    /// Every key with two or more records.
+    pub fn shared(&self) -> impl Iterator<Item = (&String, &Vec<u32>)> {
+        self.map.iter().filter(|(_, ids)| ids.len() > 1)
+    }
+}
+
+/// Folds accents away: `josé` → `jose`, `ø` → `o`, `ß` → `ss`.
+pub fn fold(value: &str) -> String {
+    value
+        .nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .flat_map(|c| {
+            let s: &str = match c {
+                'ø' => "o",
+                'Ø' => "O",
+                'ł' => "l",
+                'Ł' => "L",
+                'đ' => "d",
+                'Đ' => "D",
+                'ß' => "ss",
+                'æ' => "ae",
+                'Æ' => "AE",
+                'œ' => "oe",
+                'Œ' => "OE",
+                'ı' => "i",
+                _ => "",
+            };
+            if s.is_empty() {
+                vec![c]
+            } else {
+                s.chars().collect()
+            }
+        })
+        .collect()
+}
+
+/// The primary SMTP address of a Microsoft 365 user: the primary-address
+/// column when it has a value, else the `SMTP:` proxy entry.
+pub fn primary_of(m: &M365User) -> &str {
+    if !m.primary_smtp.trim().is_empty() {
+        &m.primary_smtp
+    } else {
+        m.proxies
+            .iter()
+            .find(|p| p.primary)
+            .map_or("", |p| p.address.as_str())
+    }
+}
+
+/// The aliases of a Microsoft 365 user: its SMTP proxies other than the
+/// primary address.
+pub fn aliases_of(m: &M365User) -> impl Iterator<Item = &str> {
+    let primary = key(primary_of(m));
+    m.proxies
+        .iter()
+        .map(|p| p.address.as_str())
+        .filter(move |a| key(a) != primary)
+}
+
+/// How a Microsoft 365 user matched an identifier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MatchKind {
+    Upn,
+    Primary,
+    Alias,
+}
+
+/// What an identifier resolves to in Microsoft 365.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Resolution {
+    /// No Microsoft 365 input, or an empty identifier.
+    NotJudged,
+    None,
+    One {
+        user: u32,
+        kind: MatchKind,
+    },
+    Ambiguous {
+        users: Vec<u32>,
+        any_upn: bool,
+    },
+}
+
+/// The Microsoft 365 indexes.
+pub struct M365Index {
+    pub upn: Index,
+    pub primary: Index,
+    pub alias: Index,
+    /// Folded address → users, for addresses that folding changes.
+    pub folded: Index,
+    /// Local part → users (for `other-domain-match`).
+    pub local: Index,
+    pub present: bool,
+    pub mailbox_data: bool,
+}
+
+impl M365Index {
+    pub fn build(t: &Tenant) -> M365Index {
+        let users = &t.m365;
+        let ids = || users.iter().enumerate().map(|(i, m)| (m, i as u32));
+        let upn = Index::build(ids().map(|(m, i)| (m.upn.as_str(), i)));
+        let (primary, alias) = if t.mailbox_data {
+            (
+                Index::build(ids().map(|(m, i)| (primary_of(m), i))),
+                Index::build(ids().flat_map(|(m, i)| aliases_of(m).map(move |a| (a, i)))),
+            )
+        } else {
+            (Index::default(), Index::default())
+        };
+        let addresses = |m: &'_ M365User| -> Vec<String> {
+            let mut v = vec![m.upn.clone()];
+            if t.mailbox_data {
+                v.push(primary_of(m).to_string());
+                v.extend(aliases_of(m).map(str::to_string));
+            }
+            v
+        };
+        let mut folded_entries = Vec::new();
+        let mut local_entries = Vec::new();
+        for (m, i) in ids() {
+            for a in addresses(m) {
+                let k = key(&a);
+                if k.is_empty() {
+                    continue;
+                }
+                if !k.is_ascii() {
+                    let f = fold(&k);
+                    if f != k {
+                        folded_entries.push((f, i));
+                    }
+                }
+                if let Some((local, _)) = k.split_once('@') {
+                    local_entries.push((local.to_string(), i));
+                }
+            }
+        }
+        M365Index {
+            upn,
+            primary,
+            alias,
+            folded: Index::build(folded_entries.iter().map(|(k, i)| (k.as_str(), *i))),
+            local: Index::build(local_entries.iter().map(|(k, i)| (k.as_str(), *i))),
+            present: t.has(Source::M365),
+            mailbox_data: t.mailbox_data,
+        }
+    }
+
+    /// Resolves an identifier to the Microsoft 365 user(s) it names.
+    pub fn resolve(&self, id: &str) -> Resolution {
+        let k = key(id);
+        if !self.present || k.is_empty() {
+            return Resolution::NotJudged;
+        }
+        let mut found: Vec<(u32, MatchKind)> = Vec::new();
+        for (ids, kind) in [
+            (self.upn.get(&k), MatchKind::Upn),
+            (self.primary.get(&k), MatchKind::Primary),
+            (self.alias.get(&k), MatchKind::Alias),
+        ] {
+            for &i in ids {
+                if !found.iter().any(|(j, _)| *j == i) {
+                    found.push((i, kind));
+                }
+            }
+        }
+        match found.len() {
+            0 => Resolution::None,
+            1 => Resolution::One {
+                user: found[0].0,
+                kind: found[0].1,
+            },
+            _ => {
+                let any_upn = found.iter().any(|(_, k)| *k == MatchKind::Upn);
+                let mut users: Vec<u32> = found.into_iter().map(|(i, _)| i).collect();
+                users.sort_unstable();
+                Resolution::Ambiguous { users, any_upn }
+            }
+        }
+    }
+}
+
+/// The outcome of one backup check for one user and scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Ok,
+    Fail,
+    NotApplicable,
+}
+
+impl Outcome {
+    pub fn id(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Fail => "fail",
+            Outcome::NotApplicable => "n/a",
+        }
+    }
+}
+
+/// One inSync user as a scenario sees it.
+#[derive(Clone, Debug)]
+pub struct View {
+    pub email: String,
+    pub ad_attribute: String,
+    /// The identifier inSync sends to Microsoft 365.
+    pub id: String,
+    /// `email` or `ad_attribute`: which field `id` is.
+    pub id_field: &'static str,
+    pub access: Access,
+    pub resolution: Resolution,
+    pub onedrive: Outcome,
+    pub exchange_backup: Outcome,
+    pub exchange_restore: Outcome,
+}
+
+/// The scenarios.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Which {
+    Current,
+    Planned,
+}
+
+/// A person: the records of every source that link into one.
+#[derive(Clone, Debug, Default)]
+pub struct Person {
+    pub okta: Vec<u32>,
+    pub ad: Vec<u32>,
+    pub insync: Vec<u32>,
+    pub m365: Vec<u32>,
+}
+
+/// The linked tenant.
+pub struct Linked<'t> {
+    pub t: &'t Tenant,
+    pub m365: M365Index,
+    pub insync_by_email: Index,
+    pub okta_by_user_name: Index,
+    pub okta_by_login: Index,
+    pub okta_by_email: Index,
+    pub ad_by_upn: Index,
+    pub ad_by_mail: Index,
+    /// Okta users linked to each inSync user (by today's userName).
+    pub insync_okta: Vec<Vec<u32>>,
+    /// inSync users linked to each Okta user.
+    pub okta_insync: Vec<Vec<u32>>,
+    pub okta_ad: Vec<Option<u32>>,
+    /// The AD account of each inSync user (through Okta, or directly).
+    pub insync_ad: Vec<Option<u32>>,
+    pub current: Vec<View>,
+    /// `None` when the planned scenario cannot be evaluated.
+    pub planned: Option<Vec<View>>,
+    pub persons: Vec<Person>,
+    pub okta_person: Vec<u32>,
+    pub ad_person: Vec<u32>,
+    pub insync_person: Vec<u32>,
+    pub m365_person: Vec<u32>,
+}
+
+impl<'t> Linked<'t> {
+    pub fn build(t: &'t Tenant) -> Linked<'t> {
+        let n32 = |i: usize| i as u32;
+        // The indexes are independent: build them in parallel.
+        let (m365, mut indexes) = rayon::join(
+            || M365Index::build(t),
+            || {
+                (0..6)
+                    .into_par_iter()
+                    .map(|which| match which {
+                        0 => Index::build(
+                            t.insync
+                                .iter()
+                                .enumerate()
+                                .map(|(i, u)| (u.email.as_str(), n32(i))),
+                        ),
+                        1 => Index::build(
+                            t.okta_values
+                                .iter()
+                                .enumerate()
+                                .map(|(i, v)| (v.current_user_name.as_str(), n32(i))),
+                        ),
+                        2 => Index::build(
+                            t.okta
+                                .iter()
+                                .enumerate()
+                                .map(|(i, o)| (o.login.as_str(), n32(i))),
+                        ),
+                        3 => Index::build(
+                            t.okta
+                                .iter()
+                                .enumerate()
+                                .map(|(i, o)| (o.email.as_str(), n32(i))),
+                        ),
+                        4 => Index::build(
+                            t.ad.iter()
+                                .enumerate()
+                                .map(|(i, a)| (a.upn.as_str(), n32(i))),
+                        ),
+                        _ => Index::build(
+                            t.ad.iter()
+                                .enumerate()
+                                .map(|(i, a)| (a.mail.as_str(), n32(i))),
+                        ),
+                    })
+                    .collect::<Vec<Index>>()
+            },
+        );
+        let ad_by_mail = indexes.pop().unwrap_or_default();
+        let ad_by_upn = indexes.pop().unwrap_or_default();
+        let okta_by_email = indexes.pop().unwrap_or_default();
+        let okta_by_login = indexes.pop().unwrap_or_default();
+        let okta_by_user_name = indexes.pop().unwrap_or_default();
+        let insync_by_email = indexes.pop().unwrap_or_default();
+        let has_okta = t.has(Source::Okta);
+        let insync_okta: Vec<Vec<u32>> = t
+            .insync
+            .par_iter()
+            .map(|u| okta_by_user_name.get(&key(&u.email)).to_vec())
+            .collect();
+        let okta_insync: Vec<Vec<u32>> = t
+            .okta_values
+            .par_iter()
+            .map(|v| insync_by_email.get(&key(&v.current_user_name)).to_vec())
+            .collect();
+        let okta_ad: Vec<Option<u32>> = t
+            .okta
+            .par_iter()
+            .map(|o| {
+                ad_by_upn
+                    .get(&key(&o.login))
+                    .first()
+                    .or_else(|| ad_by_mail.get(&key(&o.email)).first())
+                    .copied()
+            })
+            .collect();
+        let mut linked = Linked {
+            t,
+            m365,
+            insync_by_email,
+            okta_by_user_name,
+            okta_by_login,
+            okta_by_email,
+            ad_by_upn,
+            ad_by_mail,
+            insync_okta,
+            okta_insync,
+            okta_ad,
+            insync_ad: Vec::new(),
+            current: Vec::new(),
+            planned: None,
+            persons: Vec::new(),
+            okta_person: Vec::new(),
+            ad_person: Vec::new(),
+            insync_person: Vec::new(),
+            m365_person: Vec::new(),
+        };
+        linked.insync_ad = (0..t.insync.len())
+            .into_par_iter()
+            .map(|i| {
+                if has_okta {
+                    linked
+                        .okta_of(i as u32)
+                        .and_then(|o| linked.okta_ad[o as usize])
+                } else {
+                    let u = &t.insync[i];
+                    linked
+                        .ad_by_upn
+                        .get(&key(&u.email))
+                        .first()
+                        .or_else(|| linked.ad_by_mail.get(&key(&u.email)).first())
+                        .copied()
+                }
+            })
+            .collect();
+        linked.current = (0..t.insync.len())
+            .into_par_iter()
+            .map(|i| linked.view(i as u32, Which::Current))
+            .collect();
+        if t.planned {
+            linked.planned = Some(
+                (0..t.insync.len())
+                    .into_par_iter()
+                    .map(|i| linked.view(i as u32, Which::Planned))
+                    .collect(),
+            );
+        }
+        linked.group_persons();
+        linked
+    }
+
+    /// The Okta user an inSync user is linked to: the first active one,
+    /// else the first.
+    pub fn okta_of(&self, insync: u32) -> Option<u32> {
+        let linked = &self.insync_okta[insync as usize];
+        linked
+            .iter()
+            .copied()
+            .find(|&o| self.t.okta[o as usize].status == OktaStatus::Active)
+            .or_else(|| linked.first().copied())
+    }
+
+    /// The active Okta user an inSync user is linked to.
+    pub fn active_okta_of(&self, insync: u32) -> Option<u32> {
+        self.okta_of(insync)
+            .filter(|&o| self.t.okta[o as usize].status == OktaStatus::Active)
+    }
+
+    /// The views of a scenario, when it can be evaluated.
+    pub fn views(&self, which: Which) -> Option<&[View]> {
+        match which {
+            Which::Current => Some(&self.current),
+            Which::Planned => self.planned.as_deref(),
+        }
+    }
+
+    /// An inSync user's values and backup outcomes in a scenario.
+    fn view(&self, i: u32, which: Which) -> View {
+        let t = self.t;
+        let u = &t.insync[i as usize];
+        let s = &t.settings;
+        let current_ad = if !u.ad_attribute.trim().is_empty() {
+            u.ad_attribute.clone()
+        } else if s.current_upn.value.is_some() {
+            self.okta_of(i)
+                .map(|o| t.okta_values[o as usize].current_upn.clone())
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        let (email, ad_attribute, access) = match which {
+            Which::Current => (u.email.clone(), current_ad, s.access_using.value),
+            Which::Planned => match self.active_okta_of(i) {
+                Some(o) => {
+                    let v = &t.okta_values[o as usize];
+                    let ad = if s.plan_upn.value.is_some() {
+                        v.plan_upn.clone()
+                    } else {
+                        current_ad
+                    };
+                    (v.plan_user_name.clone(), ad, s.plan_access_using.value)
+                }
+                None => (u.email.clone(), current_ad, s.plan_access_using.value),
+            },
+        };
+        let (id, id_field) = match access {
+            Access::AdAttribute => (ad_attribute.clone(), "ad_attribute"),
+            Access::InsyncEmail => (email.clone(), "email"),
+        };
+        let active = u.status == InsyncStatus::Active;
+        let resolution = if active {
+            self.m365.resolve(&id)
+        } else {
+            Resolution::NotJudged
+        };
+        let na = Outcome::NotApplicable;
+        let mailbox = self.m365.mailbox_data;
+        let (onedrive, exchange_backup, exchange_restore) = if !active || !self.m365.present {
+            (na, na, na)
+        } else if key(&id).is_empty() {
+            (Outcome::Fail, if mailbox { Outcome::Fail } else { na }, na)
+        } else {
+            match &resolution {
+                Resolution::NotJudged => (na, na, na),
+                Resolution::None | Resolution::Ambiguous { .. } => {
+                    (Outcome::Fail, if mailbox { Outcome::Fail } else { na }, na)
+                }
+                Resolution::One { user, kind } => {
+                    let m = &t.m365[*user as usize];
+                    let onedrive = if *kind == MatchKind::Upn {
+                        Outcome::Ok
+                    } else {
+                        Outcome::Fail
+                    };
+                    let primary = primary_of(m);
+                    let restore = if !mailbox || key(primary).is_empty() {
+                        na
+                    } else if key(primary) == key(&email) {
+                        Outcome::Ok
+                    } else {
+                        Outcome::Fail
+                    };
+                    (onedrive, if mailbox { Outcome::Ok } else { na }, restore)
+                }
+            }
+        };
+        View {
+            email,
+            ad_attribute,
+            id,
+            id_field,
+            access,
+            resolution,
+            onedrive,
+            exchange_backup,
+            exchange_restore,
+        }
+    }
+
+    /// Groups records into persons (connected components of the links).
+    fn group_persons(&mut self) {
+        let t = self.t;
+        let (no, na, ni, nm) = (t.okta.len(), t.ad.len(), t.insync.len(), t.m365.len());
+        let (base_ad, base_insync, base_m365) = (no, no + na, no + na + ni);
+        let mut uf = UnionFind::new(no + na + ni + nm);
+        for (o, us) in self.okta_insync.iter().enumerate() {
+            for &u in us {
+                uf.union(o, base_insync + u as usize);
+            }
+        }
+        for (o, a) in self.okta_ad.iter().enumerate() {
+            if let Some(a) = a {
+                uf.union(o, base_ad + *a as usize);
+            }
+        }
+        for (u, a) in self.insync_ad.iter().enumerate() {
+            if let Some(a) = a {
+                uf.union(base_insync + u, base_ad + *a as usize);
+            }
+        }
+        for (u, v) in self.current.iter().enumerate() {
+            let res = if matches!(v.resolution, Resolution::One { .. }) {
+                v.resolution.clone()
+            } else {
+                self.m365.resolve(&v.email)
+            };
+            if let Resolution::One { user, .. } = res {
+                uf.union(base_insync + u, base_m365 + user as usize);
+            }
+        }
+        for (o, okta) in t.okta.iter().enumerate() {
+            if let Resolution::One { user, .. } = self.m365.resolve(&okta.login) {
+                uf.union(o, base_m365 + user as usize);
+            }
+        }
+        for (a, ad) in t.ad.iter().enumerate() {
+            if let [m] = self.m365.upn.get(&key(&ad.upn)) {
+                uf.union(base_ad + a, base_m365 + *m as usize);
+            }
+        }
+        let mut person_of_root: HashMap<usize, u32> = HashMap::new();
+        let mut persons: Vec<Person> = Vec::new();
+        let mut assign = |node: usize, persons: &mut Vec<Person>| -> u32 {
+            let root = uf.find(node);
+            *person_of_root.entry(root).or_insert_with(|| {
+                persons.push(Person::default());
+                (persons.len() - 1) as u32
+            })
+        };
+        // inSync users first, so persons follow the inSync export.
+        self.insync_person = (0..ni)
+            .map(|u| assign(base_insync + u, &mut persons))
+            .collect();
+        self.okta_person = (0..no).map(|o| assign(o, &mut persons)).collect();
+        self.ad_person = (0..na).map(|a| assign(base_ad + a, &mut persons)).collect();
+        self.m365_person = (0..nm)
+            .map(|m| assign(base_m365 + m, &mut persons))
+            .collect();
+        for (u, p) in self.insync_person.iter().enumerate() {
+            persons[*p as usize].insync.push(u as u32);
+        }
+        for (o, p) in self.okta_person.iter().enumerate() {
+            persons[*p as usize].okta.push(o as u32);
+        }
+        for (a, p) in self.ad_person.iter().enumerate() {
+            persons[*p as usize].ad.push(a as u32);
+        }
+        for (m, p) in self.m365_person.iter().enumerate() {
+            persons[*p as usize].m365.push(m as u32);
+        }
+        self.persons = persons;
+    }
+}
+
+/// Disjoint sets over record nodes.
+struct UnionFind {
+    parent: Vec<usize>,
+}
+
+impl UnionFind {
+    fn new(n: usize) -> Self {
+        UnionFind {
+            parent: (0..n).collect(),
+        }
+    }
+
+    fn find(&mut self, mut x: usize) -> usize {
+        while self.parent[x] != x {
+            self.parent[x] = self.parent[self.parent[x]];
+            x = self.parent[x];
+        }
+        x
+    }
+
+    /// Joins two sets; the smaller root stays the root, so the result does
+    /// not depend on the order of unions.
+    fn union(&mut self, a: usize, b: usize) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
+            self.parent[hi] = lo;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_removes_accents() {
+        assert_eq!(fold("josé.garcía@contoso.com"), "jose.garcia@contoso.com");
+        assert_eq!(fold("søren.østergaard"), "soren.ostergaard");
+        assert_eq!(fold("jürgen.groß"), "jurgen.gross");
+        assert_eq!(fold("plain@contoso.com"), "plain@contoso.com");
+    }
+
+    #[test]
+    fn index_skips_empty_keys_and_lists_ids_once() {
+        let idx = Index::build(
+            [
+                ("A@x.com", 1),
+                (" a@X.com ", 1),
+                ("a@x.com", 2),
+                ("", 3),
+                ("  ", 4),
+            ]
+            .into_iter(),
+        );
+        assert_eq!(idx.get("a@x.com"), &[1, 2]);
+        assert_eq!(idx.get(""), &[] as &[u32]);
+        assert_eq!(idx.shared().count(), 1);
+    }
+}

@@ -1,0 +1,132 @@
+//! The CSV outputs: UTF-8 with a BOM (so Excel shows accents), CRLF line
+//! ends, quoting where needed, and every cell that a spreadsheet would run
+//! as a formula neutralised with a leading `'`.
+
+use super::Report;
+use anyhow::Result;
+
+/// A value that starts with `=`, `+`, `-`, `@`, tab or carriage return is
+/// written with a leading `'`.
+pub fn neutralise(value: &str) -> std::borrow::Cow<'_, str> {
+    match value.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}").into(),
+        _ => value.into(),
+    }
+}
+
+/// Writes rows as a formula-safe CSV with a BOM.
+pub fn table<'a>(header: &[&str], rows: impl Iterator<Item = Vec<&'a str>>) -> Result<Vec<u8>> {
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    {
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(&mut out);
+        w.write_record(header)?;
+        for row in rows {
+            w.write_record(row.iter().map(|c| neutralise(c).into_owned()))?;
+        }
+        w.flush()?;
+    }
+    Ok(out)
+}
+
+pub const FINDINGS_HEADER: [&str; 11] = [
+    "severity",
+    "rule",
+    "scenario",
+    "source",
+    "subject",
+    "file",
+    "row",
+    "field",
+    "value",
+    "message",
+    "remediation",
+];
+
+/// `findings.csv`.
+pub fn findings(r: &Report) -> Result<Vec<u8>> {
+    let rows: Vec<[String; 11]> = r
+        .findings
+        .iter()
+        .map(|f| {
+            [
+                f.severity().id().to_string(),
+                f.rule.id().to_string(),
+                f.scenario.id().to_string(),
+                f.source.id().to_string(),
+                f.subject.clone(),
+                f.file.clone(),
+                if f.row == 0 {
+                    String::new()
+                } else {
+                    f.row.to_string()
+                },
+                f.field.clone(),
+                f.value.clone(),
+                f.message.clone(),
+                f.remediation.clone(),
+            ]
+        })
+        .collect();
+    table(
+        &FINDINGS_HEADER,
+        rows.iter().map(|r| r.iter().map(String::as_str).collect()),
+    )
+}
+
+/// `users.csv`.
+pub fn users(r: &Report) -> Result<Vec<u8>> {
+    table(
+        &super::UserRow::HEADER,
+        r.users.iter().map(|u| u.cells().to_vec()),
+    )
+}
+
+/// `remediation.csv`.
+pub fn remediation(r: &Report) -> Result<Vec<u8>> {
+    table(
+        &[
+            "insync_email_current",
+            "insync_email_new",
+            "okta_login",
+            "reason",
+        ],
+        r.remediation.iter().map(|x| {
+            vec![
+                x.insync_email_current.as_str(),
+                x.insync_email_new.as_str(),
+                x.okta_login.as_str(),
+                x.reason.as_str(),
+            ]
+        }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralised() {
+        for v in ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(neutralise(v).starts_with('\''), "{v}");
+        }
+        assert_eq!(neutralise("anna@contoso.com"), "anna@contoso.com");
+        assert_eq!(neutralise(""), "");
+    }
+
+    #[test]
+    fn tables_have_a_bom_crlf_and_quote_what_needs_it() {
+        let bytes = table(
+            &["a", "b"],
+            vec![vec!["x,y", "=1+1"], vec!["line\nbreak", "ok"]].into_iter(),
+        )
+        .unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert_eq!(
+            text,
+            "\u{feff}a,b\r\n\"x,y\",'=1+1\r\n\"line\nbreak\",ok\r\n"
+        );
+    }
+}

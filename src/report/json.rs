@@ -1,0 +1,24 @@
+//! `summary.json`: verdict, counts, settings (with what was inferred),
+//! skipped checks, inputs, version. Keys are sorted maps, so the bytes are
+//! the same for the same audit.
+
+use super::Report;
+use anyhow::Result;
+use serde_json::json;
+
+pub fn summary(r: &Report) -> Result<Vec<u8>> {
+    let value = json!({
+        "verdict": r.verdict.id(),
+        "counts": r.counts(),
+        "severities": r.severities(),
+        "settings": r.settings,
+        "skipped": r.skipped,
+        "inputs": r.inputs,
+        "persons": r.persons,
+        "already_broken_today": r.errors_in(crate::rules::Scenario::Current),
+        "version": r.version,
+    });
+    let mut bytes = serde_json::to_vec_pretty(&value)?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}

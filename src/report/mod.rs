@@ -1,0 +1,391 @@
+//! The report: built once from the linked tenant and its findings
+//! ([`Report::build`]), rendered many ways ([`csv`], [`json`], [`html`],
+//! [`terminal`]), and written in exactly one place ([`write`]).
+
+pub mod csv;
+pub mod html;
+pub mod json;
+pub mod terminal;
+
+use crate::link::{Linked, Outcome, View};
+use crate::model::{OktaStatus, Source, key};
+use crate::rules::change::Remediation;
+use crate::rules::{Finding, Rule, Scenario, Severity};
+use crate::tenant::{Inference, Skip};
+use anyhow::{Context, Result};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// `go` when no error-level finding has scenario `planned` or `any`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    Go,
+    NoGo,
+}
+
+impl Verdict {
+    pub fn id(self) -> &'static str {
+        match self {
+            Verdict::Go => "go",
+            Verdict::NoGo => "no-go",
+        }
+    }
+}
+
+/// One row of `users.csv`: a person, identifiers side by side.
+#[derive(Clone, Debug, Serialize)]
+pub struct UserRow {
+    pub insync_email: String,
+    pub insync_ad_attribute: String,
+    pub okta_login: String,
+    pub okta_email: String,
+    pub ad_upn: String,
+    pub ad_mail: String,
+    pub m365_upn: String,
+    pub m365_primary_smtp: String,
+    pub current_onedrive: &'static str,
+    pub current_exchange_backup: &'static str,
+    pub current_exchange_restore: &'static str,
+    pub planned_insync_email: String,
+    pub planned_onedrive: &'static str,
+    pub planned_exchange_backup: &'static str,
+    pub planned_exchange_restore: &'static str,
+    pub rules: String,
+}
+
+impl UserRow {
+    pub const HEADER: [&'static str; 16] = [
+        "insync_email",
+        "insync_ad_attribute",
+        "okta_login",
+        "okta_email",
+        "ad_upn",
+        "ad_mail",
+        "m365_upn",
+        "m365_primary_smtp",
+        "current_onedrive",
+        "current_exchange_backup",
+        "current_exchange_restore",
+        "planned_insync_email",
+        "planned_onedrive",
+        "planned_exchange_backup",
+        "planned_exchange_restore",
+        "rules",
+    ];
+
+    pub fn cells(&self) -> [&str; 16] {
+        [
+            &self.insync_email,
+            &self.insync_ad_attribute,
+            &self.okta_login,
+            &self.okta_email,
+            &self.ad_upn,
+            &self.ad_mail,
+            &self.m365_upn,
+            &self.m365_primary_smtp,
+            self.current_onedrive,
+            self.current_exchange_backup,
+            self.current_exchange_restore,
+            &self.planned_insync_email,
+            self.planned_onedrive,
+            self.planned_exchange_backup,
+            self.planned_exchange_restore,
+            &self.rules,
+        ]
+    }
+}
+
+/// An input file as the outputs describe it.
+#[derive(Clone, Debug, Serialize)]
+pub struct InputInfo {
+    pub file: String,
+    pub source: Source,
+    pub format: &'static str,
+    pub encoding: &'static str,
+    pub delimiter: Option<&'static str>,
+    pub sheet: Option<String>,
+    pub rows: usize,
+    pub skipped: usize,
+    pub sha256: String,
+}
+
+/// The settings used, for the outputs.
+#[derive(Clone, Debug, Serialize)]
+pub struct SettingsInfo {
+    pub access_using: &'static str,
+    pub identification_attribute: Option<String>,
+    pub current_user_name: Option<String>,
+    pub current_upn: Option<String>,
+    pub plan_user_name: String,
+    pub plan_upn: Option<String>,
+    pub plan_access_using: &'static str,
+    /// What was inferred (setting → how).
+    pub inferred: BTreeMap<&'static str, Inference>,
+}
+
+/// Everything an audit produced, ready to render.
+pub struct Report {
+    pub version: &'static str,
+    pub verdict: Verdict,
+    pub findings: Vec<Finding>,
+    pub users: Vec<UserRow>,
+    pub remediation: Vec<Remediation>,
+    pub settings: SettingsInfo,
+    pub skipped: Vec<Skip>,
+    pub inputs: Vec<InputInfo>,
+    /// Persons in the tenant.
+    pub persons: usize,
+}
+
+impl Report {
+    pub fn build(l: &Linked<'_>, findings: Vec<Finding>, remediation: Vec<Remediation>) -> Report {
+        let t = l.t;
+        let s = &t.settings;
+        let verdict = if findings
+            .iter()
+            .any(|f| f.severity() == Severity::Error && f.scenario != Scenario::Current)
+        {
+            Verdict::NoGo
+        } else {
+            Verdict::Go
+        };
+        let mut inferred = BTreeMap::new();
+        if let Some(i) = &t.inferred {
+            inferred.insert("okta.current.user_name", i.clone());
+        }
+        let settings = SettingsInfo {
+            access_using: s.access_using.value.id(),
+            identification_attribute: s.identification_attribute.value.clone(),
+            current_user_name: s.current_user_name.value.clone(),
+            current_upn: s.current_upn.value.clone(),
+            plan_user_name: s.plan_user_name.value.clone(),
+            plan_upn: s.plan_upn.value.clone(),
+            plan_access_using: s.plan_access_using.value.id(),
+            inferred,
+        };
+        let inputs = t
+            .tables
+            .iter()
+            .map(|tb| InputInfo {
+                file: tb.file.clone(),
+                source: tb.source,
+                format: tb.format,
+                encoding: tb.encoding,
+                delimiter: tb.delimiter.map(crate::load::detect::delimiter_name),
+                sheet: tb.sheet.clone(),
+                rows: tb.rows.len(),
+                skipped: tb.problems.len(),
+                sha256: tb.sha256.clone(),
+            })
+            .collect();
+        let users = user_rows(l, &findings);
+        Report {
+            version: env!("CARGO_PKG_VERSION"),
+            verdict,
+            users,
+            remediation,
+            settings,
+            skipped: t.skipped.clone(),
+            inputs,
+            persons: l.persons.len(),
+            findings,
+        }
+    }
+
+    /// Findings per rule id (rules that fired).
+    pub fn counts(&self) -> BTreeMap<&'static str, usize> {
+        let mut counts = BTreeMap::new();
+        for f in &self.findings {
+            *counts.entry(f.rule.id()).or_default() += 1;
+        }
+        counts
+    }
+
+    /// Findings per severity (all three keys present).
+    pub fn severities(&self) -> BTreeMap<&'static str, usize> {
+        let mut counts: BTreeMap<&'static str, usize> =
+            [Severity::Error, Severity::Warning, Severity::Info]
+                .iter()
+                .map(|s| (s.id(), 0))
+                .collect();
+        for f in &self.findings {
+            *counts.entry(f.severity().id()).or_default() += 1;
+        }
+        counts
+    }
+
+    /// Error-level findings of a scenario.
+    pub fn errors_in(&self, scenario: Scenario) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity() == Severity::Error && f.scenario == scenario)
+            .count()
+    }
+
+    /// Whether any finding is at or above a severity.
+    pub fn has_at_least(&self, severity: Severity) -> bool {
+        self.findings.iter().any(|f| f.severity() <= severity)
+    }
+
+    /// Every output file: (name, bytes).
+    pub fn render(&self, generated: &str) -> Result<Vec<(&'static str, Vec<u8>)>> {
+        Ok(vec![
+            ("findings.csv", csv::findings(self)?),
+            ("users.csv", csv::users(self)?),
+            ("remediation.csv", csv::remediation(self)?),
+            ("summary.json", json::summary(self)?),
+            ("report.html", html::render(self, generated)?.into_bytes()),
+        ])
+    }
+}
+
+fn outcome(v: Option<&View>, f: fn(&View) -> Outcome) -> &'static str {
+    v.map_or(Outcome::NotApplicable, f).id()
+}
+
+/// One row per person, sorted by their first identifier.
+fn user_rows(l: &Linked<'_>, findings: &[Finding]) -> Vec<UserRow> {
+    let t = l.t;
+    let mut rules_of: Vec<BTreeSet<Rule>> = vec![BTreeSet::new(); l.persons.len()];
+    for f in findings {
+        if let Some(p) = f.person {
+            rules_of[p as usize].insert(f.rule);
+        }
+    }
+    let join = |values: Vec<&str>| -> String {
+        let mut seen: Vec<&str> = Vec::new();
+        for v in values {
+            let v = v.trim();
+            if !v.is_empty() && !seen.iter().any(|s| key(s) == key(v)) {
+                seen.push(v);
+            }
+        }
+        seen.join("; ")
+    };
+    let mut rows: Vec<(String, UserRow)> = l
+        .persons
+        .iter()
+        .enumerate()
+        .map(|(p, person)| {
+            let main = person
+                .insync
+                .iter()
+                .copied()
+                .find(|&u| t.insync[u as usize].status == crate::model::InsyncStatus::Active)
+                .or_else(|| person.insync.first().copied());
+            let cur = main.map(|u| &l.current[u as usize]);
+            let plan = main.and_then(|u| l.planned.as_ref().map(|p| &p[u as usize]));
+            let planned_email = match (plan, l.planned.is_some()) {
+                (Some(v), _) => v.email.trim().to_string(),
+                (None, true) => person
+                    .okta
+                    .iter()
+                    .find(|&&o| t.okta[o as usize].status == OktaStatus::Active)
+                    .map(|&o| t.okta_values[o as usize].plan_user_name.trim().to_string())
+                    .unwrap_or_default(),
+                (None, false) => String::new(),
+            };
+            let row = UserRow {
+                insync_email: join(
+                    person
+                        .insync
+                        .iter()
+                        .map(|&u| t.insync[u as usize].email.as_str())
+                        .collect(),
+                ),
+                insync_ad_attribute: cur
+                    .map(|v| v.ad_attribute.trim().to_string())
+                    .unwrap_or_default(),
+                okta_login: join(
+                    person
+                        .okta
+                        .iter()
+                        .map(|&o| t.okta[o as usize].login.as_str())
+                        .collect(),
+                ),
+                okta_email: join(
+                    person
+                        .okta
+                        .iter()
+                        .map(|&o| t.okta[o as usize].email.as_str())
+                        .collect(),
+                ),
+                ad_upn: join(
+                    person
+                        .ad
+                        .iter()
+                        .map(|&a| t.ad[a as usize].upn.as_str())
+                        .collect(),
+                ),
+                ad_mail: join(
+                    person
+                        .ad
+                        .iter()
+                        .map(|&a| t.ad[a as usize].mail.as_str())
+                        .collect(),
+                ),
+                m365_upn: join(
+                    person
+                        .m365
+                        .iter()
+                        .map(|&m| t.m365[m as usize].upn.as_str())
+                        .collect(),
+                ),
+                m365_primary_smtp: join(
+                    person
+                        .m365
+                        .iter()
+                        .map(|&m| crate::link::primary_of(&t.m365[m as usize]))
+                        .collect(),
+                ),
+                current_onedrive: outcome(cur, |v| v.onedrive),
+                current_exchange_backup: outcome(cur, |v| v.exchange_backup),
+                current_exchange_restore: outcome(cur, |v| v.exchange_restore),
+                planned_insync_email: planned_email,
+                planned_onedrive: outcome(plan, |v| v.onedrive),
+                planned_exchange_backup: outcome(plan, |v| v.exchange_backup),
+                planned_exchange_restore: outcome(plan, |v| v.exchange_restore),
+                rules: rules_of[p]
+                    .iter()
+                    .map(|r| r.id())
+                    .collect::<Vec<_>>()
+                    .join(";"),
+            };
+            let sort_key = [
+                &row.insync_email,
+                &row.okta_login,
+                &row.ad_upn,
+                &row.m365_upn,
+            ]
+            .into_iter()
+            .find(|v| !v.is_empty())
+            .map(|v| key(v))
+            .unwrap_or_default();
+            (sort_key, row)
+        })
+        .collect();
+    rows.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cells().cmp(&b.1.cells())));
+    rows.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Writes the outputs into `dir`: each file to a temporary name first, then
+/// renamed, so an interrupted run never leaves a half-written file.
+pub fn write(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<Vec<std::path::PathBuf>> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("{}: cannot create the output folder", dir.display()))?;
+    let mut staged = Vec::new();
+    for (name, bytes) in files {
+        let tmp = dir.join(format!(".{name}.preflight-tmp"));
+        std::fs::write(&tmp, bytes).with_context(|| format!("{}: cannot write", tmp.display()))?;
+        staged.push((tmp, dir.join(name)));
+    }
+    let mut written = Vec::new();
+    for (tmp, path) in staged {
+        std::fs::rename(&tmp, &path)
+            .with_context(|| format!("{}: cannot write", path.display()))?;
+        written.push(path);
+    }
+    Ok(written)
+}

@@ -1,0 +1,65 @@
+//! The one-screen summary that ends a run.
+
+use super::Report;
+use crate::rules::{Rule, Scenario, Severity};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+pub fn summary(r: &Report, written: &[PathBuf]) -> String {
+    let mut out = String::new();
+    let verdict = match r.verdict {
+        super::Verdict::Go => "GO: the change breaks nothing that the exports show",
+        super::Verdict::NoGo => "NO-GO: fix the errors below before changing the mapping",
+    };
+    let _ = writeln!(out, "\npreflight {}  {verdict}", r.version);
+    let _ = writeln!(
+        out,
+        "  {} persons; {} errors already broken today, {} errors with the change or in the data",
+        r.persons,
+        r.errors_in(Scenario::Current),
+        r.errors_in(Scenario::Planned) + r.errors_in(Scenario::Any),
+    );
+    let counts = r.counts();
+    if counts.is_empty() {
+        let _ = writeln!(out, "  no findings");
+    }
+    for sev in [Severity::Error, Severity::Warning, Severity::Info] {
+        for rule in Rule::ALL.iter().filter(|rule| rule.severity() == sev) {
+            if let Some(n) = counts.get(rule.id()) {
+                let by: Vec<String> = [Scenario::Current, Scenario::Planned, Scenario::Any]
+                    .iter()
+                    .filter_map(|s| {
+                        let k = r
+                            .findings
+                            .iter()
+                            .filter(|f| f.rule == *rule && f.scenario == *s)
+                            .count();
+                        (k > 0).then(|| format!("{} {k}", s.id()))
+                    })
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "  {:<8}{:<28}{:>6}  ({})",
+                    sev.id(),
+                    rule.id(),
+                    n,
+                    by.join(", ")
+                );
+            }
+        }
+    }
+    for s in &r.skipped {
+        let _ = writeln!(out, "  skipped: {}: {}", s.check, s.reason);
+    }
+    if let Some(i) = r.settings.inferred.get("okta.current.user_name") {
+        let _ = writeln!(
+            out,
+            "  inferred okta.current.user_name = {} ({} inSync emails match; {} match {})",
+            i.attribute, i.matches, i.other_matches, i.other
+        );
+    }
+    for p in written {
+        let _ = writeln!(out, "  wrote {}", p.display());
+    }
+    out
+}

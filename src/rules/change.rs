@@ -1,0 +1,179 @@
+//! Change rules (scenario `planned`, source `okta`): what the new mapping
+//! does to provisioning. Okta matches an existing inSync user by userName;
+//! a userName that no longer equals the user's inSync email creates a
+//! second inSync user, and one that equals someone else's joins the wrong
+//! account.
+
+use super::{Ctx, Finding, Rule, Scenario, list};
+use crate::model::{OktaStatus, key};
+use std::collections::HashMap;
+
+/// Characters Druva's SCIM provisioning stores as `_`.
+pub const DRUVA_REWRITES: &[char] = &['?', '*', '/', '\\', '<', '>'];
+
+/// One inSync email change to make before the mapping change.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Remediation {
+    pub insync_email_current: String,
+    pub insync_email_new: String,
+    pub okta_login: String,
+    pub reason: String,
+}
+
+pub(crate) fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
+    let (findings, _) = check_with_remediation(ctx);
+    findings
+}
+
+/// The change findings and the inSync email changes they ask for.
+pub fn check_with_remediation(ctx: &Ctx<'_, '_>) -> (Vec<Finding>, Vec<Remediation>) {
+    let l = ctx.l;
+    let t = l.t;
+    let mut out = Vec::new();
+    let mut fixes = Vec::new();
+    if l.planned.is_none() {
+        return (out, fixes);
+    }
+    let s = &t.settings;
+    let un_attr = s.plan_user_name.value.as_str();
+    let scenario = Scenario::Planned;
+    let mut by_new: HashMap<String, Vec<u32>> = HashMap::new();
+    for (o, okta) in t.okta.iter().enumerate() {
+        if okta.status != OktaStatus::Active {
+            continue;
+        }
+        let o = o as u32;
+        let v = &t.okta_values[o as usize];
+        let new = v.plan_user_name.trim();
+        let login = okta.login.trim();
+        let f = |rule, field: &str, value: &str, message: String, fix: String| {
+            ctx.okta(o, rule, scenario, field, value, message, fix)
+        };
+        if new.is_empty() {
+            out.push(f(
+                Rule::RemapValueMissing,
+                un_attr,
+                "",
+                format!("Okta user `{login}` has no value in `{un_attr}`, the attribute that will feed Druva userName (the inSync email)"),
+                format!("In the Okta Admin Console, fill `{un_attr}` for this user before changing the mapping"),
+            ));
+        }
+        if let Some(upn_attr) = s.plan_upn.value.as_deref()
+            && v.plan_upn.trim().is_empty()
+        {
+            out.push(f(
+                Rule::RemapValueMissing,
+                upn_attr,
+                "",
+                format!("Okta user `{login}` has no value in `{upn_attr}`, the attribute that will feed Druva userPrincipalName (the inSync AD attribute)"),
+                format!("In the Okta Admin Console, fill `{upn_attr}` for this user before changing the mapping"),
+            ));
+        }
+        if new.is_empty() {
+            continue;
+        }
+        by_new.entry(key(new)).or_default().push(o);
+        if new.contains(DRUVA_REWRITES) {
+            let stored: String = new
+                .chars()
+                .map(|c| if DRUVA_REWRITES.contains(&c) { '_' } else { c })
+                .collect();
+            out.push(f(
+                Rule::DruvaCharacterRewrite,
+                un_attr,
+                new,
+                format!("The planned userName `{new}` holds characters Druva's SCIM provisioning replaces with `_`: inSync would store `{stored}`, which matches nothing in Microsoft 365"),
+                format!("Change `{un_attr}` in Okta to an address without ? * / \\ < >"),
+            ));
+        }
+        let linked = &l.okta_insync[o as usize];
+        let me = l.okta_person[o as usize];
+        // The value already is an inSync user: whose?
+        let holders: Vec<u32> = l
+            .insync_by_email
+            .get(&key(new))
+            .iter()
+            .copied()
+            .filter(|u| !linked.contains(u))
+            .collect();
+        for &u in linked {
+            let current = t.insync[u as usize].email.trim();
+            if key(current) == key(new) {
+                continue;
+            }
+            let same_person_holder = holders.iter().find(|&&h| l.insync_person[h as usize] == me);
+            let fix = match same_person_holder {
+                Some(_) => format!(
+                    "inSync user `{new}` already exists and belongs to the same person: in the inSync Management Console preserve (or have Druva Support merge) that duplicate first, then change the email of `{current}` to `{new}`, before changing the Okta mapping"
+                ),
+                None => format!(
+                    "In the inSync Management Console change the email of `{current}` to `{new}` before changing the Okta mapping (the user must reset the inSync password afterwards)"
+                ),
+            };
+            out.push(f(
+                Rule::DuplicateOnRemap,
+                un_attr,
+                new,
+                format!("Okta user `{login}` is provisioned today as inSync user `{current}`; after the change Okta sends userName `{new}`, which matches no existing account of this user, so the next push creates a second inSync user"),
+                fix,
+            ));
+            fixes.push(Remediation {
+                insync_email_current: current.to_string(),
+                insync_email_new: new.to_string(),
+                okta_login: login.to_string(),
+                reason: match same_person_holder {
+                    Some(_) => format!(
+                        "duplicate-on-remap: preserve or merge the existing inSync user {new} first"
+                    ),
+                    None => "duplicate-on-remap: Okta will send the new userName".to_string(),
+                },
+            });
+        }
+        for &h in &holders {
+            if l.insync_person[h as usize] == me {
+                continue;
+            }
+            let other = t.insync[h as usize].email.trim();
+            let owner = l
+                .okta_of(h)
+                .map(|x| t.okta[x as usize].login.trim().to_string());
+            let whose = match owner {
+                Some(owner) => format!("the inSync user of Okta user `{owner}`"),
+                None => format!("inSync user `{other}`, who is another person"),
+            };
+            out.push(f(
+                Rule::RemapCollision,
+                un_attr,
+                new,
+                format!("After the change Okta sends userName `{new}` for `{login}`, but `{new}` is already {whose}: Okta would join `{login}` to that account and its backups"),
+                format!("Correct `{un_attr}` of `{login}` in Okta, or the email of inSync user `{other}`, so that each person keeps a distinct address"),
+            ));
+        }
+    }
+    let mut groups: Vec<(&String, &Vec<u32>)> =
+        by_new.iter().filter(|(_, os)| os.len() > 1).collect();
+    groups.sort();
+    for (_, members) in groups {
+        for &o in members {
+            let okta = &t.okta[o as usize];
+            let others: Vec<String> = members
+                .iter()
+                .filter(|&&x| x != o)
+                .map(|&x| t.okta[x as usize].login.trim().to_string())
+                .collect();
+            let new = t.okta_values[o as usize].plan_user_name.trim();
+            out.push(ctx.okta(
+                o,
+                Rule::RemapSharedValue,
+                scenario,
+                un_attr,
+                new,
+                format!("Okta user `{}` and {} would all be sent userName `{new}`: only one inSync user can have it", okta.login.trim(), list(&others)),
+                format!("Give each of these Okta users their own `{un_attr}` before changing the mapping"),
+            ));
+        }
+    }
+    fixes.sort();
+    fixes.dedup();
+    (out, fixes)
+}

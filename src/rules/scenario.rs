@@ -1,0 +1,321 @@
+//! Scenario rules, for `current` and `planned`: does the identifier inSync
+//! sends to Microsoft 365 find the user's OneDrive and mailbox, and does a
+//! restore find the primary SMTP address. With them, the near misses that
+//! explain a failed or fragile match (case only, accents only, another
+//! domain).
+
+use super::{Ctx, Finding, Rule, Scenario, list};
+use crate::link::{MatchKind, Resolution, View, Which, aliases_of, fold, primary_of};
+use crate::model::{InsyncStatus, key};
+use crate::settings::Access;
+use rayon::prelude::*;
+
+pub(crate) fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (which, scenario) in [
+        (Which::Current, Scenario::Current),
+        (Which::Planned, Scenario::Planned),
+    ] {
+        let Some(views) = ctx.l.views(which) else {
+            continue;
+        };
+        let found: Vec<Finding> = views
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(i, v)| user(ctx, i as u32, v, scenario))
+            .collect();
+        out.extend(found);
+    }
+    out
+}
+
+fn access_words(access: Access) -> &'static str {
+    match access {
+        Access::AdAttribute => "AD attribute",
+        Access::InsyncEmail => "inSync email",
+    }
+}
+
+fn setting_words(scenario: Scenario) -> &'static str {
+    match scenario {
+        Scenario::Planned => "after the change",
+        _ => "today",
+    }
+}
+
+/// The findings of one inSync user in one scenario.
+fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding> {
+    let t = ctx.l.t;
+    let u = &t.insync[i as usize];
+    let mut out = Vec::new();
+    if u.status != InsyncStatus::Active {
+        return out;
+    }
+    let when = setting_words(scenario);
+    let using = access_words(v.access);
+    let f = |rule, field: &str, value: &str, message: String, fix: String| {
+        ctx.insync(i, rule, scenario, field, value, message, fix)
+    };
+    if v.access == Access::AdAttribute && v.ad_attribute.trim().is_empty() {
+        let source = if scenario == Scenario::Planned && ctx.l.active_okta_of(i).is_some() {
+            format!(
+                "the Okta attribute `{}` that will feed userPrincipalName is empty for this user",
+                t.settings.plan_upn.value.as_deref().unwrap_or("")
+            )
+        } else {
+            "inSync has no AD attribute for this user (it is set only by an IdP or AD/LDAP import)"
+                .to_string()
+        };
+        out.push(f(
+            Rule::AdAttributeMissing,
+            "ad_attribute",
+            "",
+            format!("{when} inSync accesses Microsoft 365 by AD attribute, but {source}: OneDrive and Exchange backups of `{}` will fail", u.email.trim()),
+            "Map Okta's login (the UPN) to the Druva userPrincipalName attribute and push the user again, or fill the attribute in Okta; users not provisioned from Okta need an AD/LDAP import".into(),
+        ));
+        return out;
+    }
+    let id = v.id.trim();
+    if id.is_empty() {
+        return out;
+    }
+    if key(id)
+        .rsplit_once('@')
+        .is_some_and(|(_, d)| d.ends_with(".onmicrosoft.com"))
+    {
+        out.push(f(
+            Rule::OnmicrosoftIdentifier,
+            v.id_field,
+            id,
+            format!("{when} inSync sends `{id}` ({using}) to Microsoft 365: an address on the tenant's initial *.onmicrosoft.com domain"),
+            "Prefer the user's address on the organisation's own domain, so the identifier survives a tenant rename or migration".into(),
+        ));
+    }
+    let mx = &ctx.l.m365;
+    match &v.resolution {
+        Resolution::NotJudged => {}
+        Resolution::None => {
+            out.push(f(
+                Rule::OnedriveUserNotFound,
+                v.id_field,
+                id,
+                format!("{when} inSync sends `{id}` ({using}) to Microsoft 365, and no Microsoft 365 user has that UPN: OneDrive backup fails with EUSERNOTFOUND"),
+                fix_identifier(v, "the user's Microsoft 365 UPN"),
+            ));
+            if mx.mailbox_data {
+                out.push(f(
+                    Rule::ExchangeMailboxNotFound,
+                    v.id_field,
+                    id,
+                    format!("{when} inSync sends `{id}` ({using}), which is no UPN, primary SMTP address or alias in Microsoft 365: Exchange Online backup fails"),
+                    fix_identifier(v, "the user's UPN or one of the mailbox's SMTP addresses"),
+                ));
+            }
+            if let Some(addr) = folded_match(ctx, id) {
+                out.push(f(
+                    Rule::DiacriticsOnlyMatch,
+                    v.id_field,
+                    id,
+                    format!("`{id}` matches the Microsoft 365 address `{addr}` only when accents are ignored; Microsoft 365 compares them exactly"),
+                    format!("Make the two spellings identical: use `{addr}` in inSync (or add it as an alias in Microsoft 365)"),
+                ));
+            }
+            let others = other_domain(ctx, id);
+            if !others.is_empty() {
+                out.push(f(
+                    Rule::OtherDomainMatch,
+                    v.id_field,
+                    id,
+                    format!("`{id}` matches no Microsoft 365 user, but {} has the same local part on another domain (an old or alternate domain?)", list(&others)),
+                    format!("If {} is this user, change the identifier to it (or add `{id}` as an alias in Microsoft 365)", list(&others)),
+                ));
+            }
+        }
+        Resolution::Ambiguous { users, any_upn } => {
+            let names: Vec<String> = users
+                .iter()
+                .map(|&m| t.m365[m as usize].upn.trim().to_string())
+                .collect();
+            out.push(f(
+                Rule::AmbiguousM365Match,
+                v.id_field,
+                id,
+                format!("{when} inSync sends `{id}` ({using}), which is an address of {} different Microsoft 365 users: {}; it resolves to none of them", users.len(), list(&names)),
+                format!("Remove `{id}` from all but one of {} in Microsoft 365 (Exchange admin center > Recipients > Mailboxes > Email addresses)", list(&names)),
+            ));
+            if !any_upn {
+                out.push(f(
+                    Rule::OnedriveUserNotFound,
+                    v.id_field,
+                    id,
+                    format!("{when} inSync sends `{id}` ({using}), which is no Microsoft 365 UPN (it is an address of {}): OneDrive backup fails with EUSERNOTFOUND", list(&names)),
+                    fix_identifier(v, "the user's Microsoft 365 UPN"),
+                ));
+            }
+        }
+        Resolution::One { user, kind } => {
+            let m = &t.m365[*user as usize];
+            let upn = m.upn.trim();
+            let primary = primary_of(m).trim();
+            if *kind != MatchKind::Upn {
+                let what = if *kind == MatchKind::Primary {
+                    "primary SMTP address"
+                } else {
+                    "alias"
+                };
+                out.push(f(
+                    Rule::OnedriveUserNotFound,
+                    v.id_field,
+                    id,
+                    format!("{when} inSync sends `{id}` ({using}), the {what} of Microsoft 365 user `{upn}` but not its UPN: OneDrive backup fails with EUSERNOTFOUND"),
+                    fix_identifier(v, &format!("`{upn}` (the UPN)")),
+                ));
+            }
+            // Case-only matches of the identifier.
+            let matched: Option<&str> = match kind {
+                MatchKind::Upn => Some(upn),
+                MatchKind::Primary => Some(primary),
+                MatchKind::Alias => aliases_of(m).map(str::trim).find(|a| key(a) == key(id)),
+            };
+            let mut case_only = matched
+                .filter(|a| *a != id)
+                .map(|a| (a.to_string(), v.id_field, id.to_string()));
+            if mx.mailbox_data && !primary.is_empty() {
+                let email = v.email.trim();
+                if key(email) != key(primary) {
+                    out.push(f(
+                        Rule::ExchangeRestoreMismatch,
+                        "email",
+                        email,
+                        format!("{when} the inSync email `{email}` is not the primary SMTP address `{primary}` of Microsoft 365 user `{upn}`: Exchange Online restore fails (\"The primary SMTP address must be specified\")"),
+                        format!("Make the inSync email `{primary}`: map Okta's SMTP address to Druva userName (after changing the inSync email in the inSync Management Console to `{primary}` first, so no duplicate is created)"),
+                    ));
+                    if fold(&key(email)) == fold(&key(primary)) {
+                        out.push(f(
+                            Rule::DiacriticsOnlyMatch,
+                            "email",
+                            email,
+                            format!("The inSync email `{email}` matches the primary SMTP address `{primary}` only when accents are ignored"),
+                            format!("Use exactly `{primary}` as the inSync email"),
+                        ));
+                    }
+                } else if email != primary && case_only.is_none() {
+                    case_only = Some((primary.to_string(), "email", email.to_string()));
+                }
+            }
+            if let Some((addr, field, value)) = case_only {
+                out.push(f(
+                    Rule::CaseOnlyMatch,
+                    field,
+                    &value,
+                    format!("`{value}` matches the Microsoft 365 address `{addr}` only when case is ignored; it works, but tools that compare exactly will not see it"),
+                    format!("Align the spelling on `{addr}`"),
+                ));
+            }
+            if v.access == Access::AdAttribute && m.shared_mailbox {
+                out.push(f(
+                    Rule::SharedMailboxAdAttribute,
+                    v.id_field,
+                    id,
+                    format!("{when} inSync accesses Microsoft 365 by AD attribute, and `{id}` is the shared mailbox `{upn}`: inSync backs up shared mailboxes only by inSync email"),
+                    "Back up shared mailboxes while \"Access user accounts using\" is inSync Email ID (Druva: How to back up shared mailboxes when inSync is configured with UPN), or exclude this user from the change".into(),
+                ));
+            }
+            if m.sign_in_blocked {
+                out.push(f(
+                    Rule::M365SignInBlocked,
+                    v.id_field,
+                    id,
+                    format!("`{id}` resolves to Microsoft 365 user `{upn}`, whose sign-in is blocked"),
+                    "If the person left, preserve the inSync user; otherwise unblock sign-in in the Microsoft 365 admin center".into(),
+                ));
+            }
+            if m.licensed == Some(false) {
+                out.push(f(
+                    Rule::M365Unlicensed,
+                    v.id_field,
+                    id,
+                    format!("`{id}` resolves to Microsoft 365 user `{upn}`, who has no licence: no OneDrive or mailbox to back up"),
+                    "Assign a licence in the Microsoft 365 admin center, or preserve the inSync user".into(),
+                ));
+            }
+            if mx.mailbox_data && primary.is_empty() && m.proxies.is_empty() {
+                out.push(f(
+                    Rule::M365NoMailbox,
+                    v.id_field,
+                    id,
+                    format!("`{id}` resolves to Microsoft 365 user `{upn}`, who has no mailbox address: Exchange backup and restore have nothing to work on"),
+                    "Check whether the user should have a mailbox (licence with Exchange Online); otherwise exclude Exchange Online backup for this user".into(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The remediation for an identifier that should be `target`.
+fn fix_identifier(v: &View, target: &str) -> String {
+    match v.access {
+        Access::AdAttribute => format!(
+            "Make the inSync AD attribute {target}: map Okta's login (UPN) to Druva userPrincipalName and push the user again"
+        ),
+        Access::InsyncEmail => format!(
+            "Make the identifier {target}: in the inSync Management Console change the user's email, or switch \"Access user accounts using\" to AD Attribute with the UPN mapped from Okta"
+        ),
+    }
+}
+
+/// A Microsoft 365 address equal to `id` once accents are folded.
+fn folded_match(ctx: &Ctx<'_, '_>, id: &str) -> Option<String> {
+    let k = key(id);
+    let f = fold(&k);
+    let mx = &ctx.l.m365;
+    let mut users: Vec<u32> = Vec::new();
+    for idx in [&mx.upn, &mx.primary, &mx.alias, &mx.folded] {
+        users.extend_from_slice(idx.get(&f));
+    }
+    users.sort_unstable();
+    users.dedup();
+    for m in users {
+        let m = &ctx.l.t.m365[m as usize];
+        let mut addrs = vec![m.upn.as_str(), primary_of(m)];
+        addrs.extend(aliases_of(m));
+        if let Some(a) = addrs
+            .into_iter()
+            .find(|a| fold(&key(a)) == f && key(a) != k)
+        {
+            return Some(a.trim().to_string());
+        }
+    }
+    None
+}
+
+/// Microsoft 365 addresses with the local part of `id` on other domains.
+fn other_domain(ctx: &Ctx<'_, '_>, id: &str) -> Vec<String> {
+    let k = key(id);
+    let Some((local, _)) = k.split_once('@') else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for &m in ctx.l.m365.local.get(local) {
+        let m = &ctx.l.t.m365[m as usize];
+        let mut addrs = vec![m.upn.as_str(), primary_of(m)];
+        if ctx.l.m365.mailbox_data {
+            addrs.extend(aliases_of(m));
+        } else {
+            addrs.truncate(1);
+        }
+        for a in addrs {
+            let ak = key(a);
+            if ak.split_once('@').is_some_and(|(l, _)| l == local) && ak != k {
+                let a = a.trim().to_string();
+                if !found.contains(&a) {
+                    found.push(a);
+                }
+            }
+        }
+    }
+    found.sort();
+    found.truncate(5);
+    found
+}

@@ -1,0 +1,374 @@
+//! The model of one audit: the records of every source, merged as SPEC
+//! section 3 says (Microsoft 365 files by UPN, inSync files by email, Okta
+//! and AD files concatenated), with the settings resolved against the
+//! columns the exports really have.
+//!
+//! Settings that name columns are checked here: a column named by a setting
+//! someone gave and missing from an export stops the run; a default that
+//! misses only skips the checks that depend on it, listed with the reason.
+
+use crate::load::{self, Table, okta::attribute_field};
+use crate::model::{AdUser, InsyncStatus, InsyncUser, M365User, OktaUser, Source, key};
+use crate::settings::Settings;
+use anyhow::{Result, bail};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+
+/// A check that could not run, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Skip {
+    pub check: String,
+    pub reason: String,
+}
+
+/// What was inferred for `okta.current.user_name`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Inference {
+    pub attribute: String,
+    /// Distinct inSync emails the chosen attribute matches.
+    pub matches: usize,
+    /// Distinct inSync emails the other candidate matches.
+    pub other: String,
+    pub other_matches: usize,
+}
+
+/// The Okta attribute values the settings name, per Okta user.
+#[derive(Clone, Debug, Default)]
+pub struct OktaValues {
+    pub current_user_name: String,
+    pub current_upn: String,
+    pub plan_user_name: String,
+    pub plan_upn: String,
+}
+
+/// Everything the audit knows, before linking.
+pub struct Tenant {
+    pub tables: Vec<Table>,
+    pub settings: Settings,
+    pub inferred: Option<Inference>,
+    pub okta: Vec<OktaUser>,
+    pub okta_values: Vec<OktaValues>,
+    pub ad: Vec<AdUser>,
+    /// The identification attribute's value per AD user (when set).
+    pub ad_uupic: Vec<String>,
+    pub insync: Vec<InsyncUser>,
+    pub m365: Vec<M365User>,
+    /// Whether some Microsoft 365 input shows mailbox addresses.
+    pub mailbox_data: bool,
+    /// Whether the planned scenario (and the change rules) can be evaluated.
+    pub planned: bool,
+    pub skipped: Vec<Skip>,
+}
+
+impl Tenant {
+    pub fn has(&self, source: Source) -> bool {
+        self.tables.iter().any(|t| t.source == source)
+    }
+
+    /// The table a record came from.
+    pub fn table(&self, file: u32) -> &Table {
+        &self.tables[file as usize]
+    }
+
+    /// The file name (without folders) of a record's table.
+    pub fn file_name(&self, file: u32) -> &str {
+        self.tables[file as usize].file_name()
+    }
+
+    /// Builds the model from loaded tables and settings.
+    pub fn build(tables: Vec<Table>, mut settings: Settings) -> Result<Tenant> {
+        let mut skipped = Vec::new();
+        let mut okta = Vec::new();
+        let mut ad = Vec::new();
+        let mut insync_parts = Vec::new();
+        let mut m365_parts = Vec::new();
+        for (i, t) in tables.iter().enumerate() {
+            let file = i as u32;
+            match t.source {
+                Source::Okta => okta.extend(load::okta::records(t, file)),
+                Source::Ad => ad.extend(load::ad::records(t, file)),
+                Source::Insync => insync_parts.push((t, load::insync::records(t, file))),
+                Source::M365 => m365_parts.push((t, load::m365::records(t, file))),
+            }
+        }
+        let insync = merge_insync(insync_parts);
+        let mailbox_data = m365_parts.iter().any(|(t, _)| {
+            t.columns.contains_key(&crate::model::Field::PrimarySmtp)
+                || t.columns.contains_key(&crate::model::Field::ProxyAddresses)
+        });
+        let m365 = merge_m365(m365_parts);
+
+        let okta_tables: Vec<&Table> = tables.iter().filter(|t| t.source == Source::Okta).collect();
+        let has_okta = !okta_tables.is_empty();
+
+        // okta.current.user_name: given, or inferred.
+        let mut inferred = None;
+        if has_okta && settings.current_user_name.value.is_none() {
+            let inference = infer_user_name(&okta, &insync);
+            settings.current_user_name.value = Some(inference.attribute.clone());
+            inferred = Some(inference);
+        }
+        let mut planned = has_okta;
+        if !has_okta {
+            skipped.push(Skip {
+                check: "planned scenario and change rules".into(),
+                reason: "no Okta export was given: the planned values come from Okta attributes"
+                    .into(),
+            });
+        }
+        // Every Okta column a setting names must exist.
+        let named = [
+            (
+                "okta.current.user_name",
+                &settings.current_user_name.value,
+                settings.current_user_name.explicit,
+            ),
+            (
+                "okta.current.upn",
+                &settings.current_upn.value,
+                settings.current_upn.explicit,
+            ),
+            (
+                "plan.user_name",
+                &Some(settings.plan_user_name.value.clone()),
+                settings.plan_user_name.explicit,
+            ),
+            (
+                "plan.upn",
+                &settings.plan_upn.value,
+                settings.plan_upn.explicit,
+            ),
+        ];
+        for (setting, attr, explicit) in named {
+            let Some(attr) = attr else { continue };
+            for t in &okta_tables {
+                if okta_column(t, attr).is_none() {
+                    if explicit {
+                        bail!(
+                            "{}: setting {setting} names the Okta attribute `{attr}`, but this export has no such column. \
+                             Columns found: {}. Export Okta with that attribute, or set {setting} to a column it has.",
+                            t.file,
+                            load::list_headers(&t.headers)
+                        );
+                    }
+                    planned = false;
+                    skipped.push(Skip {
+                        check: "planned scenario and change rules".into(),
+                        reason: format!(
+                            "{}: the default {setting} = `{attr}` names a column this Okta export lacks; set {setting} to the attribute you will map",
+                            t.file_name()
+                        ),
+                    });
+                }
+            }
+        }
+        let okta_values = okta
+            .iter()
+            .map(|o| {
+                let t = &tables[o.at.file as usize];
+                let row = &t.rows[o.at.record as usize];
+                let get = |attr: &Option<String>| {
+                    attr.as_ref()
+                        .and_then(|a| okta_column(t, a))
+                        .and_then(|c| row.cells.get(c))
+                        .unwrap_or("")
+                        .to_string()
+                };
+                OktaValues {
+                    current_user_name: get(&settings.current_user_name.value),
+                    current_upn: get(&settings.current_upn.value),
+                    plan_user_name: get(&Some(settings.plan_user_name.value.clone())),
+                    plan_upn: get(&settings.plan_upn.value),
+                }
+            })
+            .collect();
+
+        // The identification attribute must be an AD column.
+        let mut ad_uupic = Vec::new();
+        if let Some(attr) = &settings.identification_attribute.value {
+            let ad_tables: Vec<&Table> = tables.iter().filter(|t| t.source == Source::Ad).collect();
+            if ad_tables.is_empty() {
+                skipped.push(Skip {
+                    check: "UUPIC rules".into(),
+                    reason: format!("insync.identification_attribute = `{attr}` is set, but no Active Directory export was given"),
+                });
+            }
+            for t in &ad_tables {
+                if t.column(attr).is_none() {
+                    bail!(
+                        "{}: insync.identification_attribute names the AD attribute `{attr}`, but this export has no such column. \
+                         Columns found: {}. Export AD with it, e.g. Get-ADUser -Filter * -Properties {attr} | Select-Object UserPrincipalName,Enabled,{attr},... | Export-Csv",
+                        t.file,
+                        load::list_headers(&t.headers)
+                    );
+                }
+            }
+            ad_uupic = ad
+                .iter()
+                .map(|a| {
+                    let t = &tables[a.at.file as usize];
+                    let row = &t.rows[a.at.record as usize];
+                    t.column(attr)
+                        .and_then(|c| row.cells.get(c))
+                        .unwrap_or("")
+                        .to_string()
+                })
+                .collect();
+        }
+        if !m365_parts_present(&tables) {
+            skipped.push(Skip {
+                check: "backup checks (OneDrive, Exchange backup and restore)".into(),
+                reason: "no Microsoft 365 export was given: the identifiers cannot be resolved"
+                    .into(),
+            });
+        } else if !mailbox_data {
+            skipped.push(Skip {
+                check: "Exchange Online backup and restore".into(),
+                reason: "no Microsoft 365 export shows mailbox addresses (no primary SMTP or proxy-address column); OneDrive is judged by UPN alone".into(),
+            });
+        }
+        if !tables.iter().any(|t| t.source == Source::Insync) {
+            skipped.push(Skip {
+                check: "inSync checks (backup, remap, duplicates)".into(),
+                reason: "no inSync export was given".into(),
+            });
+        }
+        Ok(Tenant {
+            tables,
+            settings,
+            inferred,
+            okta,
+            okta_values,
+            ad,
+            ad_uupic,
+            insync,
+            m365,
+            mailbox_data,
+            planned,
+            skipped,
+        })
+    }
+}
+
+fn m365_parts_present(tables: &[Table]) -> bool {
+    tables.iter().any(|t| t.source == Source::M365)
+}
+
+/// The column of an Okta table that holds an attribute: by its name as a
+/// header, or by the console title of the same attribute.
+pub fn okta_column(table: &Table, attribute: &str) -> Option<usize> {
+    table
+        .column(attribute)
+        .or_else(|| attribute_field(attribute).and_then(|f| table.columns.get(&f).copied()))
+}
+
+/// Infers `okta.current.user_name`: the attribute of `login`, `email` whose
+/// values match more distinct inSync emails (a tie goes to `login`).
+fn infer_user_name(okta: &[OktaUser], insync: &[InsyncUser]) -> Inference {
+    let emails: HashSet<String> = insync
+        .iter()
+        .map(|u| key(&u.email))
+        .filter(|k| !k.is_empty())
+        .collect();
+    let count = |values: &mut dyn Iterator<Item = &String>| {
+        values
+            .map(|v| key(v))
+            .filter(|k| emails.contains(k))
+            .collect::<HashSet<_>>()
+            .len()
+    };
+    let by_login = count(&mut okta.iter().map(|o| &o.login));
+    let by_email = count(&mut okta.iter().map(|o| &o.email));
+    if by_email > by_login {
+        Inference {
+            attribute: "email".into(),
+            matches: by_email,
+            other: "login".into(),
+            other_matches: by_login,
+        }
+    } else {
+        Inference {
+            attribute: "login".into(),
+            matches: by_login,
+            other: "email".into(),
+            other_matches: by_email,
+        }
+    }
+}
+
+/// Merges inSync files by email: the first file's record wins and later
+/// files fill what it lacks; a Preserved Users report marks its users
+/// preserved. Rows of one file are never merged.
+fn merge_insync(parts: Vec<(&Table, Vec<InsyncUser>)>) -> Vec<InsyncUser> {
+    let mut out: Vec<InsyncUser> = Vec::new();
+    let mut by_email: HashMap<String, usize> = HashMap::new();
+    for (_, users) in parts {
+        let mut this_file: HashMap<String, usize> = HashMap::new();
+        for u in users {
+            let k = key(&u.email);
+            match by_email.get(&k) {
+                Some(&i) if !k.is_empty() && !this_file.contains_key(&k) => {
+                    let m = &mut out[i];
+                    if m.ad_attribute.trim().is_empty() {
+                        m.ad_attribute = u.ad_attribute;
+                    }
+                    if m.profile.trim().is_empty() {
+                        m.profile = u.profile;
+                    }
+                    if m.display_name.trim().is_empty() {
+                        m.display_name = u.display_name;
+                    }
+                    if u.status != InsyncStatus::Active {
+                        m.status = u.status;
+                    }
+                    this_file.insert(k, i);
+                }
+                _ => {
+                    this_file.insert(k.clone(), out.len());
+                    by_email.entry(k).or_insert(out.len());
+                    out.push(u);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Merges Microsoft 365 files by UPN: a value from one fills what the other
+/// lacks, a non-empty value from an earlier file wins.
+fn merge_m365(parts: Vec<(&Table, Vec<M365User>)>) -> Vec<M365User> {
+    let mut out: Vec<M365User> = Vec::new();
+    let mut by_upn: HashMap<String, usize> = HashMap::new();
+    for (_, users) in parts {
+        let mut this_file: HashSet<String> = HashSet::new();
+        for u in users {
+            let k = key(&u.upn);
+            match by_upn.get(&k) {
+                Some(&i) if !k.is_empty() && !this_file.contains(&k) => {
+                    let m = &mut out[i];
+                    if m.primary_smtp.trim().is_empty() {
+                        m.primary_smtp = u.primary_smtp;
+                    }
+                    if m.proxies.is_empty() {
+                        m.proxies = u.proxies;
+                    }
+                    m.sign_in_blocked |= u.sign_in_blocked;
+                    if m.licensed.is_none() {
+                        m.licensed = u.licensed;
+                    }
+                    m.shared_mailbox |= u.shared_mailbox;
+                    if m.display_name.trim().is_empty() {
+                        m.display_name = u.display_name;
+                    }
+                    this_file.insert(k);
+                }
+                _ => {
+                    this_file.insert(k.clone());
+                    by_upn.entry(k).or_insert(out.len());
+                    out.push(u);
+                }
+            }
+        }
+    }
+    out
+}
