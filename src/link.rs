@@ -287,6 +287,8 @@ pub struct Linked<'t> {
     pub okta_by_email: Index,
     pub ad_by_upn: Index,
     pub ad_by_mail: Index,
+    /// Active Okta users by the userName they will send after the change.
+    pub okta_by_plan_user_name: Index,
     /// Okta users linked to each inSync user (by today's userName).
     pub insync_okta: Vec<Vec<u32>>,
     /// inSync users linked to each Okta user.
@@ -308,56 +310,59 @@ impl<'t> Linked<'t> {
     pub fn build(t: &'t Tenant) -> Linked<'t> {
         let n32 = |i: usize| i as u32;
         // The indexes are independent: build them in parallel.
-        let (m365, mut indexes) = rayon::join(
+        let (m365, indexes) = rayon::join(
             || M365Index::build(t),
             || {
-                (0..6)
+                (0..7)
                     .into_par_iter()
-                    .map(|which| match which {
-                        0 => Index::build(
-                            t.insync
-                                .iter()
-                                .enumerate()
-                                .map(|(i, u)| (u.email.as_str(), n32(i))),
-                        ),
-                        1 => Index::build(
-                            t.okta_values
-                                .iter()
-                                .enumerate()
-                                .map(|(i, v)| (v.current_user_name.as_str(), n32(i))),
-                        ),
-                        2 => Index::build(
-                            t.okta
-                                .iter()
-                                .enumerate()
-                                .map(|(i, o)| (o.login.as_str(), n32(i))),
-                        ),
-                        3 => Index::build(
-                            t.okta
-                                .iter()
-                                .enumerate()
-                                .map(|(i, o)| (o.email.as_str(), n32(i))),
-                        ),
-                        4 => Index::build(
-                            t.ad.iter()
-                                .enumerate()
-                                .map(|(i, a)| (a.upn.as_str(), n32(i))),
-                        ),
-                        _ => Index::build(
-                            t.ad.iter()
-                                .enumerate()
-                                .map(|(i, a)| (a.mail.as_str(), n32(i))),
-                        ),
+                    .map(|which| {
+                        let okta = || t.okta.iter().zip(&t.okta_values).enumerate();
+                        match which {
+                            0 => Index::build(
+                                t.insync
+                                    .iter()
+                                    .enumerate()
+                                    .map(|(i, u)| (u.email.as_str(), n32(i))),
+                            ),
+                            1 => Index::build(
+                                okta().map(|(i, (_, v))| (v.current_user_name.as_str(), n32(i))),
+                            ),
+                            2 => Index::build(okta().map(|(i, (o, _))| (o.login.as_str(), n32(i)))),
+                            3 => Index::build(okta().map(|(i, (o, _))| (o.email.as_str(), n32(i)))),
+                            4 => Index::build(
+                                okta()
+                                    .filter(|(_, (o, _))| o.status == OktaStatus::Active)
+                                    .map(|(i, (_, v))| (v.plan_user_name.as_str(), n32(i))),
+                            ),
+                            5 => Index::build(
+                                t.ad.iter()
+                                    .enumerate()
+                                    .map(|(i, a)| (a.upn.as_str(), n32(i))),
+                            ),
+                            _ => Index::build(
+                                t.ad.iter()
+                                    .enumerate()
+                                    .map(|(i, a)| (a.mail.as_str(), n32(i))),
+                            ),
+                        }
                     })
                     .collect::<Vec<Index>>()
             },
         );
-        let ad_by_mail = indexes.pop().unwrap_or_default();
-        let ad_by_upn = indexes.pop().unwrap_or_default();
-        let okta_by_email = indexes.pop().unwrap_or_default();
-        let okta_by_login = indexes.pop().unwrap_or_default();
-        let okta_by_user_name = indexes.pop().unwrap_or_default();
-        let insync_by_email = indexes.pop().unwrap_or_default();
+        let Ok::<[Index; 7], _>(
+            [
+                insync_by_email,
+                okta_by_user_name,
+                okta_by_login,
+                okta_by_email,
+                okta_by_plan_user_name,
+                ad_by_upn,
+                ad_by_mail,
+            ],
+        ) = indexes.try_into()
+        else {
+            unreachable!("seven indexes are built")
+        };
         let has_okta = t.has(Source::Okta);
         let insync_okta: Vec<Vec<u32>> = t
             .insync
@@ -389,6 +394,7 @@ impl<'t> Linked<'t> {
             okta_by_email,
             ad_by_upn,
             ad_by_mail,
+            okta_by_plan_user_name,
             insync_okta,
             okta_insync,
             okta_ad,
@@ -452,6 +458,20 @@ impl<'t> Linked<'t> {
             .filter(|&o| self.t.okta[o as usize].status == OktaStatus::Active)
     }
 
+    /// The active Okta user that will provision an inSync user after the
+    /// change: the one linked today, or else the one whose planned userName
+    /// is this inSync email (Okta matches existing users by userName).
+    pub fn planned_okta_of(&self, insync: u32) -> Option<u32> {
+        self.active_okta_of(insync).or_else(|| {
+            if self.insync_okta[insync as usize].is_empty() {
+                let email = key(&self.t.insync[insync as usize].email);
+                self.okta_by_plan_user_name.get(&email).first().copied()
+            } else {
+                None
+            }
+        })
+    }
+
     /// The views of a scenario, when it can be evaluated.
     pub fn views(&self, which: Which) -> Option<&[View]> {
         match which {
@@ -476,7 +496,7 @@ impl<'t> Linked<'t> {
         };
         let (email, ad_attribute, access) = match which {
             Which::Current => (u.email.clone(), current_ad, s.access_using.value),
-            Which::Planned => match self.active_okta_of(i) {
+            Which::Planned => match self.planned_okta_of(i) {
                 Some(o) => {
                     let v = &t.okta_values[o as usize];
                     let ad = if s.plan_upn.value.is_some() {
@@ -484,7 +504,14 @@ impl<'t> Linked<'t> {
                     } else {
                         current_ad
                     };
-                    (v.plan_user_name.clone(), ad, s.plan_access_using.value)
+                    // Okta cannot send an empty userName: the email stays
+                    // (remap-value-missing reports the gap).
+                    let email = if v.plan_user_name.trim().is_empty() {
+                        u.email.clone()
+                    } else {
+                        v.plan_user_name.clone()
+                    };
+                    (email, ad, s.plan_access_using.value)
                 }
                 None => (u.email.clone(), current_ad, s.plan_access_using.value),
             },

@@ -38,8 +38,8 @@ fn access_words(access: Access) -> &'static str {
 
 fn setting_words(scenario: Scenario) -> &'static str {
     match scenario {
-        Scenario::Planned => "after the change",
-        _ => "today",
+        Scenario::Planned => "After the change,",
+        _ => "Today",
     }
 }
 
@@ -57,7 +57,7 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
         ctx.insync(i, rule, scenario, field, value, message, fix)
     };
     if v.access == Access::AdAttribute && v.ad_attribute.trim().is_empty() {
-        let source = if scenario == Scenario::Planned && ctx.l.active_okta_of(i).is_some() {
+        let source = if scenario == Scenario::Planned && ctx.l.planned_okta_of(i).is_some() {
             format!(
                 "the Okta attribute `{}` that will feed userPrincipalName is empty for this user",
                 t.settings.plan_upn.value.as_deref().unwrap_or("")
@@ -126,8 +126,12 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
                     Rule::OtherDomainMatch,
                     v.id_field,
                     id,
-                    format!("`{id}` matches no Microsoft 365 user, but {} has the same local part on another domain (an old or alternate domain?)", list(&others)),
-                    format!("If {} is this user, change the identifier to it (or add `{id}` as an alias in Microsoft 365)", list(&others)),
+                    format!(
+                        "`{id}` matches no Microsoft 365 user, but {} {} the same local part on another domain (an old or alternate domain?)",
+                        list(&others),
+                        if others.len() == 1 { "has" } else { "have" }
+                    ),
+                    format!("If {} is this person, change the identifier to it (or add `{id}` as an alias in Microsoft 365)", alternatives(&others)),
                 ));
             }
         }
@@ -221,7 +225,8 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
                     "Back up shared mailboxes while \"Access user accounts using\" is inSync Email ID (Druva: How to back up shared mailboxes when inSync is configured with UPN), or exclude this user from the change".into(),
                 ));
             }
-            if m.sign_in_blocked {
+            // Shared mailboxes have sign-in blocked and no licence by design.
+            if m.sign_in_blocked && !m.shared_mailbox {
                 out.push(f(
                     Rule::M365SignInBlocked,
                     v.id_field,
@@ -230,7 +235,7 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
                     "If the person left, preserve the inSync user; otherwise unblock sign-in in the Microsoft 365 admin center".into(),
                 ));
             }
-            if m.licensed == Some(false) {
+            if m.licensed == Some(false) && !m.shared_mailbox {
                 out.push(f(
                     Rule::M365Unlicensed,
                     v.id_field,
@@ -251,6 +256,15 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
         }
     }
     out
+}
+
+/// `a`, `b` or `c`.
+fn alternatives(values: &[String]) -> String {
+    let quoted: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
+    match quoted.len() {
+        0 | 1 => quoted.concat(),
+        n => format!("{} or {}", quoted[..n - 1].join(", "), quoted[n - 1]),
+    }
 }
 
 /// The remediation for an identifier that should be `target`.
@@ -299,19 +313,20 @@ fn other_domain(ctx: &Ctx<'_, '_>, id: &str) -> Vec<String> {
     let mut found = Vec::new();
     for &m in ctx.l.m365.local.get(local) {
         let m = &ctx.l.t.m365[m as usize];
-        let mut addrs = vec![m.upn.as_str(), primary_of(m)];
+        let mut addrs = vec![m.upn.as_str()];
         if ctx.l.m365.mailbox_data {
+            addrs.push(primary_of(m));
             addrs.extend(aliases_of(m));
-        } else {
-            addrs.truncate(1);
         }
-        for a in addrs {
-            let ak = key(a);
-            if ak.split_once('@').is_some_and(|(l, _)| l == local) && ak != k {
-                let a = a.trim().to_string();
-                if !found.contains(&a) {
-                    found.push(a);
-                }
+        // One address per user: its UPN when the local part matches, else
+        // its primary address, else an alias.
+        if let Some(a) = addrs
+            .into_iter()
+            .find(|a| key(a).split_once('@').is_some_and(|(l, _)| l == local) && key(a) != k)
+        {
+            let a = a.trim().to_string();
+            if !found.contains(&a) {
+                found.push(a);
             }
         }
     }

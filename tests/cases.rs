@@ -1,0 +1,210 @@
+//! End-to-end cases as data: each folder of `fixtures/cases/` holds the
+//! exports of a small tenant and a `case.toml` with the audit's arguments
+//! and exactly the findings it must give: no more, no fewer.
+//!
+//! ```toml
+//! description = "what the case shows"
+//! args = ["--plan-upn", "none"]          # extra audit flags (optional)
+//! inputs = ["okta.csv", "--insync", "x.csv"]  # optional; default: every other file, classified by header
+//! exit = 1                               # optional
+//! verdict = "no-go"                      # optional
+//! [[finding]]
+//! rule = "duplicate-on-remap"
+//! scenario = "planned"
+//! source = "okta"
+//! subject = "anna.berg@contoso.com"
+//! field = "email"                        # optional: checked when given
+//! value = "anna.berg@contoso.co.uk"      # optional: checked when given
+//! [[remediation]]                        # optional: when given, exactly these rows
+//! current = "anna.berg@contoso.com"
+//! new = "anna.berg@contoso.co.uk"
+//! ```
+
+use crate::{fixture, preflight};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    description: String,
+    #[serde(default)]
+    args: Vec<String>,
+    inputs: Option<Vec<String>>,
+    exit: Option<i32>,
+    verdict: Option<String>,
+    #[serde(default)]
+    finding: Vec<Expected>,
+    remediation: Option<Vec<ExpectedFix>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expected {
+    rule: String,
+    scenario: String,
+    source: String,
+    subject: String,
+    field: Option<String>,
+    value: Option<String>,
+}
+
+#[derive(Debug, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(deny_unknown_fields)]
+struct ExpectedFix {
+    current: String,
+    new: String,
+}
+
+fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = String::from_utf8(bytes).unwrap();
+    let text = text
+        .strip_prefix('\u{feff}')
+        .expect("outputs start with a BOM");
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let headers = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            headers
+                .iter()
+                .zip(rec.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+/// Undoes the formula neutralisation of the CSV writer.
+fn cell(v: &str) -> String {
+    match v.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest.to_string(),
+        _ => v.to_string(),
+    }
+}
+
+fn run_case(dir: &Path) -> Result<(), String> {
+    let name = dir.file_name().unwrap().to_string_lossy().to_string();
+    let text = std::fs::read_to_string(dir.join("case.toml"))
+        .map_err(|e| format!("{name}: case.toml: {e}"))?;
+    let case: Case = toml::from_str(&text).map_err(|e| format!("{name}: case.toml: {e}"))?;
+    assert!(!case.description.is_empty());
+    let out = tempfile::tempdir().unwrap();
+    let mut cmd = preflight();
+    cmd.current_dir(dir).arg("audit");
+    match &case.inputs {
+        Some(inputs) => {
+            cmd.args(inputs);
+        }
+        None => {
+            let mut files: Vec<String> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+                .filter(|f| f != "case.toml" && !f.starts_with('.') && !f.ends_with(".md"))
+                .collect();
+            files.sort();
+            cmd.args(files);
+        }
+    }
+    cmd.args(&case.args)
+        .arg("--out")
+        .arg(out.path())
+        .arg("--quiet");
+    let output = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if output.status.code() == Some(2) {
+        return Err(format!("{name}: the audit did not run: {stderr}"));
+    }
+    let mut problems = Vec::new();
+    if let Some(exit) = case.exit
+        && output.status.code() != Some(exit)
+    {
+        problems.push(format!("exit {:?}, expected {exit}", output.status.code()));
+    }
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("summary.json")).unwrap()).unwrap();
+    if let Some(v) = &case.verdict
+        && summary["verdict"] != *v
+    {
+        problems.push(format!("verdict {}, expected {v}", summary["verdict"]));
+    }
+    let rows = read_csv(&out.path().join("findings.csv"));
+    let mut unmatched: Vec<&BTreeMap<String, String>> = rows.iter().collect();
+    for e in &case.finding {
+        let pos = unmatched.iter().position(|r| {
+            r["rule"] == e.rule
+                && r["scenario"] == e.scenario
+                && r["source"] == e.source
+                && cell(&r["subject"]).eq_ignore_ascii_case(&e.subject)
+                && e.field.as_ref().is_none_or(|f| r["field"] == *f)
+                && e.value.as_ref().is_none_or(|v| cell(&r["value"]) == *v)
+        });
+        match pos {
+            Some(i) => {
+                unmatched.remove(i);
+            }
+            None => problems.push(format!(
+                "missing: {} {} {} {} {:?} {:?}",
+                e.rule, e.scenario, e.source, e.subject, e.field, e.value
+            )),
+        }
+    }
+    for r in unmatched {
+        problems.push(format!(
+            "unexpected: {} {} {} {} field={} value={} ({})",
+            r["rule"],
+            r["scenario"],
+            r["source"],
+            r["subject"],
+            r["field"],
+            r["value"],
+            r["message"]
+        ));
+    }
+    if let Some(expected) = &case.remediation {
+        let mut got: Vec<ExpectedFix> = read_csv(&out.path().join("remediation.csv"))
+            .into_iter()
+            .map(|r| ExpectedFix {
+                current: r["insync_email_current"].clone(),
+                new: r["insync_email_new"].clone(),
+            })
+            .collect();
+        got.sort();
+        let mut want: Vec<&ExpectedFix> = expected.iter().collect();
+        want.sort();
+        if got.iter().collect::<Vec<_>>() != want {
+            problems.push(format!("remediation.csv: got {got:?}, expected {want:?}"));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{name}:\n  {}", problems.join("\n  ")))
+    }
+}
+
+#[test]
+fn every_case_gives_exactly_its_findings() {
+    let root = fixture("cases");
+    let mut dirs: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("case.toml").exists())
+        .collect();
+    dirs.sort();
+    assert!(
+        dirs.len() >= 2,
+        "expected the end-to-end cases under {}",
+        root.display()
+    );
+    let failures: Vec<String> = dirs.iter().filter_map(|d| run_case(d).err()).collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        dirs.len(),
+        failures.join("\n")
+    );
+}
