@@ -365,6 +365,9 @@ fn user_rows(l: &Linked<'_>, findings: &[Finding]) -> Vec<UserRow> {
             .unwrap_or_default();
             (sort_key, row)
         })
+        // Records without any identifier (AD's built-in accounts) are no
+        // person anyone can act on; they stay counted in the inputs.
+        .filter(|(_, row)| row.cells()[..8].iter().any(|c| !c.is_empty()))
         .collect();
     rows.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cells().cmp(&b.1.cells())));
     rows.into_iter().map(|(_, r)| r).collect()

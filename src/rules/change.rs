@@ -5,7 +5,7 @@
 //! account.
 
 use super::{Ctx, Finding, Rule, Scenario, list};
-use crate::model::{OktaStatus, key};
+use crate::model::{OktaStatus, address_problem, key};
 use std::collections::HashMap;
 
 /// Characters Druva's SCIM provisioning stores as `_`.
@@ -117,17 +117,26 @@ pub fn check_with_remediation(ctx: &Ctx<'_, '_>) -> (Vec<Finding>, Vec<Remediati
                 format!("Okta user `{login}` is provisioned today as inSync user `{current}`; after the change Okta sends userName `{new}`, which matches no existing account of this user, so the next push creates a second inSync user"),
                 fix,
             ));
-            fixes.push(Remediation {
-                insync_email_current: current.to_string(),
-                insync_email_new: new.to_string(),
-                okta_login: login.to_string(),
-                reason: match same_person_holder {
-                    Some(_) => format!(
-                        "duplicate-on-remap: preserve or merge the existing inSync user {new} first"
-                    ),
-                    None => "duplicate-on-remap: Okta will send the new userName".to_string(),
-                },
-            });
+            // Only changes that can be made as they are: not onto another
+            // person's inSync email, an invalid address, or a value Druva
+            // would rewrite (those need the Okta value fixed first).
+            let other_person_holds = holders.iter().any(|&h| l.insync_person[h as usize] != me);
+            if !other_person_holds
+                && address_problem(new).is_none()
+                && !new.contains(DRUVA_REWRITES)
+            {
+                fixes.push(Remediation {
+                    insync_email_current: current.to_string(),
+                    insync_email_new: new.to_string(),
+                    okta_login: login.to_string(),
+                    reason: match same_person_holder {
+                        Some(_) => format!(
+                            "duplicate-on-remap: preserve or merge the existing inSync user {new} first"
+                        ),
+                        None => "duplicate-on-remap: Okta will send the new userName".to_string(),
+                    },
+                });
+            }
         }
         for &h in &holders {
             if l.insync_person[h as usize] == me {
@@ -173,7 +182,13 @@ pub fn check_with_remediation(ctx: &Ctx<'_, '_>) -> (Vec<Finding>, Vec<Remediati
             ));
         }
     }
-    fixes.sort();
+    fixes.sort_by(|a, b| {
+        (key(&a.insync_email_current), key(&a.insync_email_new), a).cmp(&(
+            key(&b.insync_email_current),
+            key(&b.insync_email_new),
+            b,
+        ))
+    });
     fixes.dedup();
     (out, fixes)
 }

@@ -1,0 +1,237 @@
+//! The audit as a whole: the sample tenant's outputs, determinism across
+//! thread counts, exit codes and the errors a consultant can act on.
+
+use crate::{fixture, preflight};
+use preflight::audit::demo_audit;
+use preflight::rules::Rule;
+
+fn render_demo(threads: usize) -> Vec<(&'static str, Vec<u8>)> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    pool.install(|| {
+        demo_audit()
+            .unwrap()
+            .report
+            .render("2026-01-01 00:00:00 UTC")
+            .unwrap()
+    })
+}
+
+#[test]
+fn sample_tenant_findings_snapshot() {
+    let files = render_demo(2);
+    let findings = &files.iter().find(|(n, _)| *n == "findings.csv").unwrap().1;
+    let text = String::from_utf8(findings.clone()).unwrap();
+    insta::assert_snapshot!("contoso_findings_csv", text);
+}
+
+#[test]
+fn one_and_two_threads_give_byte_identical_outputs() {
+    let one = render_demo(1);
+    let two = render_demo(2);
+    assert_eq!(one.len(), two.len());
+    for ((name, a), (_, b)) in one.iter().zip(&two) {
+        assert!(a == b, "{name} differs between 1 and 2 threads");
+    }
+}
+
+#[test]
+fn demo_writes_every_output_and_says_what_to_open() {
+    let out = tempfile::tempdir().unwrap();
+    let res = preflight()
+        .args(["demo", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert_eq!(res.status.code(), Some(0));
+    for f in [
+        "findings.csv",
+        "users.csv",
+        "remediation.csv",
+        "summary.json",
+        "report.html",
+    ] {
+        assert!(out.path().join(f).exists(), "{f} missing");
+    }
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(
+        err.contains("NO-GO") && err.contains("report.html"),
+        "{err}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("summary.json")).unwrap()).unwrap();
+    for key in [
+        "verdict",
+        "counts",
+        "severities",
+        "settings",
+        "skipped",
+        "inputs",
+        "version",
+    ] {
+        assert!(summary.get(key).is_some(), "summary.json lacks {key}");
+    }
+    assert_eq!(summary["verdict"], "no-go");
+    assert_eq!(
+        summary["settings"]["inferred"]["okta.current.user_name"]["attribute"],
+        "login"
+    );
+    assert_eq!(summary["inputs"].as_array().unwrap().len(), 6);
+    assert_eq!(summary["inputs"][0]["sha256"].as_str().unwrap().len(), 64);
+    let findings = std::fs::read(out.path().join("findings.csv")).unwrap();
+    assert!(findings.starts_with(b"\xEF\xBB\xBFseverity,rule,scenario,source,subject,file,row,field,value,message,remediation\r\n"));
+    let users = String::from_utf8(std::fs::read(out.path().join("users.csv")).unwrap()).unwrap();
+    assert!(users.starts_with("\u{feff}insync_email,insync_ad_attribute,okta_login,okta_email,ad_upn,ad_mail,m365_upn,m365_primary_smtp,current_onedrive,current_exchange_backup,current_exchange_restore,planned_insync_email,planned_onedrive,planned_exchange_backup,planned_exchange_restore,"));
+    let remediation =
+        String::from_utf8(std::fs::read(out.path().join("remediation.csv")).unwrap()).unwrap();
+    assert!(
+        remediation
+            .starts_with("\u{feff}insync_email_current,insync_email_new,okta_login,reason\r\n")
+    );
+    assert!(remediation.contains(
+        "\r\namelia.hughes@contoso.com,amelia.hughes@contoso.co.uk,amelia.hughes@contoso.com,"
+    ));
+}
+
+#[test]
+fn users_csv_shows_each_check_per_scenario() {
+    let files = render_demo(2);
+    let users = String::from_utf8(
+        files
+            .iter()
+            .find(|(n, _)| *n == "users.csv")
+            .unwrap()
+            .1
+            .clone(),
+    )
+    .unwrap();
+    let mut r = csv::Reader::from_reader(users.trim_start_matches('\u{feff}').as_bytes());
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert!(
+        rows.iter().all(|r| (0..8).any(|i| !r[i].is_empty())),
+        "a row without any identifier"
+    );
+    let tom = rows
+        .iter()
+        .find(|r| &r[0] == "amelia.hughes@contoso.com")
+        .expect("Amelia Hughes's row");
+    // Today: OneDrive and Exchange backup work, restore fails; after the change all work.
+    assert_eq!((&tom[8], &tom[9], &tom[10]), ("ok", "ok", "fail"));
+    assert_eq!(&tom[11], "amelia.hughes@contoso.co.uk");
+    assert_eq!((&tom[12], &tom[13], &tom[14]), ("ok", "ok", "ok"));
+    assert!(
+        tom[15].contains("duplicate-on-remap") && tom[15].contains("exchange-restore-mismatch")
+    );
+}
+
+#[test]
+fn rules_lists_every_rule() {
+    let out = preflight().arg("rules").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for r in Rule::ALL {
+        assert!(
+            text.contains(r.id()),
+            "{} missing from preflight rules",
+            r.id()
+        );
+    }
+}
+
+fn contoso(extra: &[&str]) -> std::process::Output {
+    let out = tempfile::tempdir().unwrap();
+    let mut cmd = preflight();
+    cmd.arg("audit");
+    for f in [
+        "okta-export-users.csv",
+        "ad-users.csv",
+        "m365-active-users.csv",
+        "insync-user-provisioning.csv",
+    ] {
+        cmd.arg(fixture(&format!("contoso/{f}")));
+    }
+    cmd.args(extra)
+        .arg("--out")
+        .arg(out.path())
+        .arg("--quiet")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn exit_codes_follow_fail_on() {
+    assert_eq!(contoso(&[]).status.code(), Some(1));
+    assert_eq!(contoso(&["--fail-on", "never"]).status.code(), Some(0));
+    assert_eq!(contoso(&["--fail-on", "warning"]).status.code(), Some(1));
+}
+
+#[test]
+fn a_given_setting_naming_a_missing_column_stops_the_run() {
+    let out = contoso(&["--plan-user-name", "workEmail"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("plan.user_name")
+            && err.contains("workEmail")
+            && err.contains("\"Primary email\""),
+        "{err}"
+    );
+    let out = contoso(&["--identification-attribute", "extensionAttribute9"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("extensionAttribute9") && err.contains("ad-users.csv"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unreadable_input_stops_the_run_with_exit_2() {
+    let out = preflight()
+        .args([
+            "audit",
+            "fixtures/formats/unclassifiable.csv",
+            "--quiet",
+            "--out",
+        ])
+        .arg(tempfile::tempdir().unwrap().path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--okta"));
+}
+
+#[test]
+fn init_writes_a_config_that_audit_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = preflight()
+        .current_dir(dir.path())
+        .arg("init")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let again = preflight()
+        .current_dir(dir.path())
+        .arg("init")
+        .output()
+        .unwrap();
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "init must not overwrite silently"
+    );
+    let res = contoso(&[
+        "--config",
+        dir.path().join("preflight.toml").to_str().unwrap(),
+        "--fail-on",
+        "never",
+    ]);
+    assert_eq!(
+        res.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+}
