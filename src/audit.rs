@@ -123,7 +123,8 @@ pub fn run(args: &AuditArgs) -> Result<Exit> {
     }
     let settings = settings(args.config.as_deref(), &args.settings)?;
     let tables = load::load_files(&inputs)?;
-    let audit = audit_tables(tables, settings)?;
+    let mut audit = audit_tables(tables, settings)?;
+    audit.report.report_limit = args.report_limit;
     finish(&audit, &args.out, args.quiet)?;
     let fail = match args.fail_on {
         FailOn::Error => audit.report.has_at_least(Severity::Error),

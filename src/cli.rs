@@ -58,6 +58,9 @@ pub struct AuditArgs {
     pub sheet: Option<String>,
     #[command(flatten)]
     pub settings: crate::settings::SettingsArgs,
+    /// Rows listed per rule in report.html (the full list is in findings.csv).
+    #[arg(long, value_name = "N", default_value_t = crate::report::DEFAULT_REPORT_LIMIT)]
+    pub report_limit: usize,
     /// Exit 1 on findings of this level or worse.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,

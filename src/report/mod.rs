@@ -125,6 +125,9 @@ pub struct SettingsInfo {
     pub inferred: BTreeMap<&'static str, Inference>,
 }
 
+/// Rows listed per rule in report.html unless `--report-limit` says otherwise.
+pub const DEFAULT_REPORT_LIMIT: usize = 500;
+
 /// Everything an audit produced, ready to render.
 pub struct Report {
     pub version: &'static str,
@@ -137,6 +140,8 @@ pub struct Report {
     pub inputs: Vec<InputInfo>,
     /// Persons in the tenant.
     pub persons: usize,
+    /// Rows listed per rule (and persons) in report.html.
+    pub report_limit: usize,
 }
 
 impl Report {
@@ -190,6 +195,7 @@ impl Report {
             skipped: t.skipped.clone(),
             inputs,
             persons: l.persons.len(),
+            report_limit: DEFAULT_REPORT_LIMIT,
             findings,
         }
     }
