@@ -125,6 +125,9 @@ pub fn run(args: &AuditArgs) -> Result<Exit> {
     let tables = load::load_files(&inputs)?;
     let mut audit = audit_tables(tables, settings)?;
     audit.report.report_limit = args.report_limit;
+    if args.redact {
+        report::redact::redact(&mut audit.report);
+    }
     finish(&audit, &args.out, args.quiet)?;
     let fail = match args.fail_on {
         FailOn::Error => audit.report.has_at_least(Severity::Error),

@@ -61,6 +61,11 @@ pub struct AuditArgs {
     /// Rows listed per rule in report.html (the full list is in findings.csv).
     #[arg(long, value_name = "N", default_value_t = crate::report::DEFAULT_REPORT_LIMIT)]
     pub report_limit: usize,
+    /// Replace the local part of every address in every output with a stable
+    /// pseudonym (domains kept, display names dropped): for reports sent
+    /// outside the customer.
+    #[arg(long)]
+    pub redact: bool,
     /// Exit 1 on findings of this level or worse.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,

@@ -235,3 +235,64 @@ fn init_writes_a_config_that_audit_reads() {
         String::from_utf8_lossy(&res.stderr)
     );
 }
+
+#[test]
+fn redact_replaces_every_local_part_in_every_output() {
+    let out = tempfile::tempdir().unwrap();
+    let mut cmd = preflight();
+    cmd.arg("audit");
+    for f in [
+        "okta-export-users.csv",
+        "ad-users.csv",
+        "m365-active-users.csv",
+        "exo-mailboxes.csv",
+        "insync-user-provisioning.csv",
+    ] {
+        cmd.arg(fixture(&format!("contoso/{f}")));
+    }
+    let res = cmd
+        .args(["--redact", "--quiet", "--fail-on", "never", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        res.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    for f in [
+        "findings.csv",
+        "users.csv",
+        "remediation.csv",
+        "summary.json",
+        "summary.md",
+        "report.html",
+    ] {
+        let text = String::from_utf8(std::fs::read(out.path().join(f)).unwrap())
+            .unwrap()
+            .to_lowercase();
+        for name in [
+            "amelia.hughes",
+            "anna.berg",
+            "josé.garcía",
+            "helen.carter",
+            "support@",
+            "mark.evans",
+        ] {
+            assert!(!text.contains(name), "{f} still shows {name}");
+        }
+        if f.ends_with(".csv") || f == "report.html" {
+            assert!(text.contains("@contoso.co.uk"), "{f}: domains must stay");
+        }
+    }
+    let users = String::from_utf8(std::fs::read(out.path().join("users.csv")).unwrap()).unwrap();
+    // The same local part keeps one pseudonym across domains.
+    let row = users
+        .lines()
+        .find(|l| l.contains("@contoso.co.uk") && l.contains("user"))
+        .unwrap();
+    let first = row.split(',').next().unwrap();
+    let local = first.split('@').next().unwrap();
+    assert!(row.contains(&format!("{local}@contoso.co.uk")), "{row}");
+}

@@ -16,6 +16,7 @@ pub fn summary(r: &Report) -> Result<Vec<u8>> {
         "inputs": r.inputs,
         "persons": r.persons,
         "already_broken_today": r.errors_in(crate::rules::Scenario::Current),
+        "redacted": r.redacted,
         "version": r.version,
     });
     let mut bytes = serde_json::to_vec_pretty(&value)?;

@@ -5,6 +5,8 @@
 pub mod csv;
 pub mod html;
 pub mod json;
+pub mod markdown;
+pub mod redact;
 pub mod terminal;
 
 use crate::link::{Linked, Outcome, View};
@@ -142,6 +144,8 @@ pub struct Report {
     pub persons: usize,
     /// Rows listed per rule (and persons) in report.html.
     pub report_limit: usize,
+    /// Whether addresses were pseudonymised (`--redact`).
+    pub redacted: bool,
 }
 
 impl Report {
@@ -196,6 +200,7 @@ impl Report {
             inputs,
             persons: l.persons.len(),
             report_limit: DEFAULT_REPORT_LIMIT,
+            redacted: false,
             findings,
         }
     }
@@ -242,6 +247,7 @@ impl Report {
             ("users.csv", csv::users(self)?),
             ("remediation.csv", csv::remediation(self)?),
             ("summary.json", json::summary(self)?),
+            ("summary.md", markdown::summary(self).into_bytes()),
             ("report.html", html::render(self, generated)?.into_bytes()),
         ])
     }

@@ -1,0 +1,83 @@
+//! `summary.md`: a short Markdown summary to paste into a ticket body.
+
+use super::{Report, Verdict};
+use crate::rules::{Rule, Scenario, Severity};
+use std::fmt::Write as _;
+
+/// Markdown-safe inline text: backticks cannot close the code span early.
+fn code(s: &str) -> String {
+    format!("`{}`", s.replace('`', "'"))
+}
+
+pub fn summary(r: &Report) -> String {
+    let mut out = String::new();
+    let verdict = match r.verdict {
+        Verdict::Go => "**GO**: the exports show nothing the change would break.",
+        Verdict::NoGo => {
+            "**NO-GO**: fix the errors below before changing the Okta → inSync mapping."
+        }
+    };
+    let _ = writeln!(out, "## preflight: {}\n\n{verdict}\n", r.verdict.id());
+    let sev = r.severities();
+    let _ = writeln!(
+        out,
+        "- {} persons audited; {} errors, {} warnings, {} info\n- already broken today: {} errors (scenario `current`)\n- with the change or in the data: {} errors (scenarios `planned` and `any`)",
+        r.persons,
+        sev["error"],
+        sev["warning"],
+        sev["info"],
+        r.errors_in(Scenario::Current),
+        r.errors_in(Scenario::Planned) + r.errors_in(Scenario::Any),
+    );
+    if r.redacted {
+        let _ = writeln!(out, "- addresses are pseudonymised (`--redact`)");
+    }
+    let counts = r.counts();
+    if !counts.is_empty() {
+        let _ = writeln!(out, "\n| rule | severity | findings |\n| --- | --- | --- |");
+        for sev in [Severity::Error, Severity::Warning, Severity::Info] {
+            for rule in Rule::ALL.iter().filter(|x| x.severity() == sev) {
+                if let Some(n) = counts.get(rule.id()) {
+                    let _ = writeln!(out, "| `{}` | {} | {n} |", rule.id(), sev.id());
+                }
+            }
+        }
+    }
+    let top: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.severity() == Severity::Error)
+        .take(10)
+        .collect();
+    if !top.is_empty() {
+        let _ = writeln!(out, "\nFirst errors:\n");
+        for f in &top {
+            let _ = writeln!(
+                out,
+                "- {} ({}, {}): {}",
+                code(f.rule.id()),
+                f.scenario.id(),
+                code(&f.subject),
+                f.message.replace('\n', " ")
+            );
+        }
+    }
+    let _ = writeln!(out, "\nNext steps:\n");
+    if !r.remediation.is_empty() {
+        let _ = writeln!(
+            out,
+            "1. Change the {} inSync emails listed in `remediation.csv` in the inSync Management Console before changing the mapping.",
+            r.remediation.len()
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{}. Work through `findings.csv` (one row per finding, with the fix); `users.csv` shows every person's checks today and after the change.\n{}. Re-run preflight on fresh exports until the verdict is go.",
+        if r.remediation.is_empty() { 1 } else { 2 },
+        if r.remediation.is_empty() { 2 } else { 3 },
+    );
+    for s in &r.skipped {
+        let _ = writeln!(out, "\nSkipped: {}: {}.", s.check, s.reason);
+    }
+    out
+}
