@@ -1,7 +1,6 @@
 //! `preflight audit`, `demo`, `rules` and `init`: the pipeline from files to
 //! outputs, load → model → link → check → report → write.
 
-use crate::Exit;
 use crate::cli::{AuditArgs, DemoArgs, FailOn, InitArgs};
 use crate::link::Linked;
 use crate::load::{self, Input, LoadOptions, Table};
@@ -10,6 +9,7 @@ use crate::report::{self, Report};
 use crate::rules::{self, Rule, Severity};
 use crate::settings::{ConfigFile, Settings, SettingsArgs};
 use crate::tenant::Tenant;
+use crate::{Exit, waivers};
 use anyhow::{Context, Result};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -19,13 +19,34 @@ pub struct Audit {
     pub report: Report,
 }
 
+/// What an audit takes besides the exports and settings.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Waivers, when given (`--waivers` or `[[waiver]]` in the config).
+    pub waivers: Option<Vec<waivers::Checked>>,
+    /// A previous run's findings (`--baseline`).
+    pub baseline: Option<Vec<Vec<String>>>,
+    /// Today, `YYYY-MM-DD`, for waiver expiry.
+    pub today: String,
+}
+
 /// Runs the audit on loaded tables.
-pub fn audit_tables(tables: Vec<Table>, settings: Settings) -> Result<Audit> {
+pub fn audit_tables(tables: Vec<Table>, settings: Settings, opts: &Options) -> Result<Audit> {
     let tenant = Tenant::build(tables, settings)?;
     let linked = Linked::build(&tenant);
-    let findings = rules::check(&linked);
-    let (_, remediation) = rules::change::check_with_remediation(&rules::Ctx::new(&linked));
-    let report = Report::build(&linked, findings, remediation);
+    let (mut findings, remediation) = rules::check(&linked);
+    let mut waived = None;
+    if let Some(ws) = &opts.waivers {
+        let (kept, w) = waivers::apply(findings, ws, &opts.today);
+        findings = kept;
+        rules::sort(&mut findings);
+        waived = Some(w);
+    }
+    let mut report = Report::build(&linked, findings, remediation);
+    report.waived = waived;
+    if let Some(rows) = &opts.baseline {
+        report.delta = Some(report::delta::compare(&report.findings, rows));
+    }
     Ok(Audit { report })
 }
 
@@ -60,17 +81,48 @@ fn inputs(args: &AuditArgs) -> Vec<Input> {
     inputs
 }
 
-/// Reads `--config` and merges the settings flags.
-pub fn settings(config: Option<&str>, flags: &SettingsArgs) -> Result<Settings> {
+/// Reads `--config` and merges the settings flags; returns the settings and
+/// the config's waivers.
+pub fn settings(
+    config: Option<&str>,
+    flags: &SettingsArgs,
+) -> Result<(Settings, Vec<waivers::Checked>)> {
     let config = match config {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("{path}: cannot read the config file"))?;
-            Some(ConfigFile::parse(path, &text)?)
+            Some((path, ConfigFile::parse(path, &text)?))
         }
         None => None,
     };
-    Settings::resolve(config.as_ref(), flags)
+    let settings = Settings::resolve(config.as_ref().map(|(_, c)| c), flags)?;
+    let waivers = match config {
+        Some((path, c)) => waivers::check(path, c.waiver)?,
+        None => Vec::new(),
+    };
+    Ok((settings, waivers))
+}
+
+/// The options of `audit` (and `explain`): waivers, baseline, today.
+pub fn options(
+    config_waivers: Vec<waivers::Checked>,
+    waivers_file: Option<&str>,
+    baseline: Option<&str>,
+) -> Result<Options> {
+    let mut ws = config_waivers;
+    if let Some(path) = waivers_file {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{path}: cannot read the waivers file"))?;
+        ws.extend(waivers::parse(path, &text)?);
+    }
+    let any_waivers = waivers_file.is_some() || !ws.is_empty();
+    Ok(Options {
+        waivers: any_waivers.then_some(ws),
+        baseline: baseline
+            .map(|dir| report::delta::read_baseline(Path::new(dir)))
+            .transpose()?,
+        today: generated()[..10].to_string(),
+    })
 }
 
 /// The time stamp of a run: `SOURCE_DATE_EPOCH` when set, else now (UTC).
@@ -121,9 +173,14 @@ pub fn run(args: &AuditArgs) -> Result<Exit> {
             "no input files: give the exports as arguments (classified by header) or with --okta, --ad, --insync, --m365"
         );
     }
-    let settings = settings(args.config.as_deref(), &args.settings)?;
+    let (settings, config_waivers) = settings(args.config.as_deref(), &args.settings)?;
+    let opts = options(
+        config_waivers,
+        args.waivers.as_deref(),
+        args.baseline.as_deref(),
+    )?;
     let tables = load::load_files(&inputs)?;
-    let mut audit = audit_tables(tables, settings)?;
+    let mut audit = audit_tables(tables, settings, &opts)?;
     audit.report.report_limit = args.report_limit;
     if args.redact {
         report::redact::redact(&mut audit.report);
@@ -180,7 +237,7 @@ pub fn demo_audit() -> Result<Audit> {
         .iter()
         .map(|(name, bytes)| load::load_bytes(name, bytes, &LoadOptions::default()))
         .collect::<Result<Vec<_>>>()?;
-    audit_tables(tables, demo_settings())
+    audit_tables(tables, demo_settings(), &Options::default())
 }
 
 /// `preflight demo`: the audit always exits 0 when it ran, so a first

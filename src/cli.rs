@@ -61,6 +61,13 @@ pub struct AuditArgs {
     /// Rows listed per rule in report.html (the full list is in findings.csv).
     #[arg(long, value_name = "N", default_value_t = crate::report::DEFAULT_REPORT_LIMIT)]
     pub report_limit: usize,
+    /// A previous run's output folder: each finding gets a status (new, open),
+    /// and findings gone since are listed as fixed.
+    #[arg(long, value_name = "PREVIOUS_OUT")]
+    pub baseline: Option<String>,
+    /// Waivers (TOML, [[waiver]] with rule, subject, reason, optional expires).
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<String>,
     /// Replace the local part of every address in every output with a stable
     /// pseudonym (domains kept, display names dropped): for reports sent
     /// outside the customer.

@@ -20,6 +20,7 @@ pub mod report;
 pub mod rules;
 pub mod settings;
 pub mod tenant;
+pub mod waivers;
 
 use anyhow::Result;
 use cli::{Cli, Command};

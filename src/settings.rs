@@ -113,6 +113,9 @@ pub struct ConfigFile {
     pub okta: OktaSection,
     #[serde(default)]
     pub plan: PlanSection,
+    /// `[[waiver]]` entries (see `--waivers`).
+    #[serde(default)]
+    pub waiver: Vec<crate::waivers::Waiver>,
 }
 
 #[derive(Debug, Default, Deserialize)]

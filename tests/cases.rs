@@ -15,10 +15,25 @@
 //! subject = "anna.berg@contoso.com"
 //! field = "email"                        # optional: checked when given
 //! value = "anna.berg@contoso.co.uk"      # optional: checked when given
+//! status = "new"                         # optional: with a baseline, new or open
 //! [[remediation]]                        # optional: when given, exactly these rows
 //! current = "anna.berg@contoso.com"
 //! new = "anna.berg@contoso.co.uk"
+//! [[fixed]]                              # with a baseline: exactly the findings gone
+//! rule = "invalid-address"
+//! scenario = "any"
+//! source = "okta"
+//! subject = "anna.berg@contoso.com"
+//! [[waived]]                             # with waivers: exactly the findings waived
+//! rule = "duplicate-on-remap"
+//! scenario = "planned"
+//! source = "okta"
+//! subject = "tom.becker@contoso.com"
 //! ```
+//!
+//! A case with a `previous/` folder is a two-run case: `previous/` (with
+//! the same arguments) is audited first, and its output folder is the
+//! `--baseline` of the second run.
 
 use crate::{fixture, preflight};
 use serde::Deserialize;
@@ -37,6 +52,8 @@ struct Case {
     #[serde(default)]
     finding: Vec<Expected>,
     remediation: Option<Vec<ExpectedFix>>,
+    fixed: Option<Vec<Expected>>,
+    waived: Option<Vec<Expected>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -48,6 +65,7 @@ struct Expected {
     subject: String,
     field: Option<String>,
     value: Option<String>,
+    status: Option<String>,
 }
 
 #[derive(Debug, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
@@ -85,13 +103,13 @@ fn cell(v: &str) -> String {
     }
 }
 
-fn run_case(dir: &Path) -> Result<(), String> {
-    let name = dir.file_name().unwrap().to_string_lossy().to_string();
-    let text = std::fs::read_to_string(dir.join("case.toml"))
-        .map_err(|e| format!("{name}: case.toml: {e}"))?;
-    let case: Case = toml::from_str(&text).map_err(|e| format!("{name}: case.toml: {e}"))?;
-    assert!(!case.description.is_empty());
-    let out = tempfile::tempdir().unwrap();
+/// The audit command of a case folder.
+fn audit_command(
+    dir: &Path,
+    case: &Case,
+    out: &Path,
+    baseline: Option<&Path>,
+) -> assert_cmd::Command {
     let mut cmd = preflight();
     cmd.current_dir(dir).arg("audit");
     match &case.inputs {
@@ -101,18 +119,89 @@ fn run_case(dir: &Path) -> Result<(), String> {
         None => {
             let mut files: Vec<String> = std::fs::read_dir(dir)
                 .unwrap()
-                .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+                .map(|e| e.unwrap())
+                .filter(|e| e.path().is_file())
+                .map(|e| e.file_name().to_string_lossy().to_string())
                 .filter(|f| f != "case.toml" && !f.starts_with('.') && !f.ends_with(".md"))
                 .collect();
             files.sort();
             cmd.args(files);
         }
     }
-    cmd.args(&case.args)
-        .arg("--out")
-        .arg(out.path())
-        .arg("--quiet");
-    let output = cmd.output().unwrap();
+    cmd.args(&case.args).arg("--out").arg(out).arg("--quiet");
+    if let Some(b) = baseline {
+        cmd.arg("--baseline").arg(b);
+    }
+    cmd
+}
+
+/// Checks rows of an output against expectations: exactly these.
+fn expect_rows(
+    what: &str,
+    rows: &[BTreeMap<String, String>],
+    expected: &[Expected],
+    problems: &mut Vec<String>,
+) {
+    let mut unmatched: Vec<&BTreeMap<String, String>> = rows.iter().collect();
+    for e in expected {
+        let pos = unmatched.iter().position(|r| {
+            r["rule"] == e.rule
+                && r["scenario"] == e.scenario
+                && r["source"] == e.source
+                && cell(&r["subject"]).eq_ignore_ascii_case(&e.subject)
+                && e.field.as_ref().is_none_or(|f| r["field"] == *f)
+                && e.value.as_ref().is_none_or(|v| cell(&r["value"]) == *v)
+                && e.status.as_ref().is_none_or(|s| r.get("status") == Some(s))
+        });
+        match pos {
+            Some(i) => {
+                unmatched.remove(i);
+            }
+            None => problems.push(format!(
+                "{what}: missing: {} {} {} {} {:?} {:?} {:?}",
+                e.rule, e.scenario, e.source, e.subject, e.field, e.value, e.status
+            )),
+        }
+    }
+    for r in unmatched {
+        problems.push(format!(
+            "{what}: unexpected: {} {} {} {} field={} value={} status={:?} ({})",
+            r["rule"],
+            r["scenario"],
+            r["source"],
+            r["subject"],
+            r["field"],
+            r["value"],
+            r.get("status"),
+            r["message"]
+        ));
+    }
+}
+
+fn run_case(dir: &Path) -> Result<(), String> {
+    let name = dir.file_name().unwrap().to_string_lossy().to_string();
+    let text = std::fs::read_to_string(dir.join("case.toml"))
+        .map_err(|e| format!("{name}: case.toml: {e}"))?;
+    let case: Case = toml::from_str(&text).map_err(|e| format!("{name}: case.toml: {e}"))?;
+    assert!(!case.description.is_empty());
+    let out = tempfile::tempdir().unwrap();
+    let mut baseline = None;
+    if dir.join("previous").is_dir() {
+        let before = tempfile::tempdir().unwrap();
+        let output = audit_command(&dir.join("previous"), &case, before.path(), None)
+            .output()
+            .unwrap();
+        if output.status.code() == Some(2) {
+            return Err(format!(
+                "{name}: the previous run did not run: {}",
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+        baseline = Some(before);
+    }
+    let output = audit_command(dir, &case, out.path(), baseline.as_ref().map(|b| b.path()))
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     if output.status.code() == Some(2) {
         return Err(format!("{name}: the audit did not run: {stderr}"));
@@ -131,37 +220,19 @@ fn run_case(dir: &Path) -> Result<(), String> {
         problems.push(format!("verdict {}, expected {v}", summary["verdict"]));
     }
     let rows = read_csv(&out.path().join("findings.csv"));
-    let mut unmatched: Vec<&BTreeMap<String, String>> = rows.iter().collect();
-    for e in &case.finding {
-        let pos = unmatched.iter().position(|r| {
-            r["rule"] == e.rule
-                && r["scenario"] == e.scenario
-                && r["source"] == e.source
-                && cell(&r["subject"]).eq_ignore_ascii_case(&e.subject)
-                && e.field.as_ref().is_none_or(|f| r["field"] == *f)
-                && e.value.as_ref().is_none_or(|v| cell(&r["value"]) == *v)
-        });
-        match pos {
-            Some(i) => {
-                unmatched.remove(i);
-            }
-            None => problems.push(format!(
-                "missing: {} {} {} {} {:?} {:?}",
-                e.rule, e.scenario, e.source, e.subject, e.field, e.value
-            )),
-        }
+    let (current, fixed): (Vec<_>, Vec<_>) = rows
+        .into_iter()
+        .partition(|r| r.get("status").map(String::as_str) != Some("fixed"));
+    expect_rows("findings.csv", &current, &case.finding, &mut problems);
+    match (&case.fixed, baseline.is_some()) {
+        (Some(expected), true) => expect_rows("fixed", &fixed, expected, &mut problems),
+        (None, true) if !fixed.is_empty() => expect_rows("fixed", &fixed, &[], &mut problems),
+        (Some(_), false) => problems.push("[[fixed]] needs a previous/ folder".into()),
+        _ => {}
     }
-    for r in unmatched {
-        problems.push(format!(
-            "unexpected: {} {} {} {} field={} value={} ({})",
-            r["rule"],
-            r["scenario"],
-            r["source"],
-            r["subject"],
-            r["field"],
-            r["value"],
-            r["message"]
-        ));
+    if let Some(expected) = &case.waived {
+        let rows = read_csv(&out.path().join("waived.csv"));
+        expect_rows("waived.csv", &rows, expected, &mut problems);
     }
     if let Some(expected) = &case.remediation {
         let mut got: Vec<ExpectedFix> = read_csv(&out.path().join("remediation.csv"))

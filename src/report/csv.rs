@@ -44,33 +44,65 @@ pub const FINDINGS_HEADER: [&str; 11] = [
     "remediation",
 ];
 
-/// `findings.csv`.
+fn finding_cells(f: &crate::rules::Finding) -> Vec<String> {
+    vec![
+        f.severity().id().to_string(),
+        f.rule.id().to_string(),
+        f.scenario.id().to_string(),
+        f.source.id().to_string(),
+        f.subject.clone(),
+        f.file.clone(),
+        if f.row == 0 {
+            String::new()
+        } else {
+            f.row.to_string()
+        },
+        f.field.clone(),
+        f.value.clone(),
+        f.message.clone(),
+        f.remediation.clone(),
+    ]
+}
+
+/// `findings.csv`; with a baseline, a last column `status` (`new`, `open`)
+/// and the baseline's findings that are gone, as `fixed`.
 pub fn findings(r: &Report) -> Result<Vec<u8>> {
-    let rows: Vec<[String; 11]> = r
-        .findings
+    let mut rows: Vec<Vec<String>> = r.findings.iter().map(finding_cells).collect();
+    let mut header = FINDINGS_HEADER.to_vec();
+    if let Some(d) = &r.delta {
+        header.push("status");
+        for (row, status) in rows.iter_mut().zip(&d.status) {
+            row.push(status.to_string());
+        }
+        for fixed in &d.fixed {
+            let mut row = fixed.clone();
+            row.push("fixed".to_string());
+            rows.push(row);
+        }
+    }
+    table(
+        &header,
+        rows.iter().map(|r| r.iter().map(String::as_str).collect()),
+    )
+}
+
+/// `waived.csv`: the waived findings with the waiver's reason and expiry.
+pub fn waived(r: &Report) -> Result<Vec<u8>> {
+    let mut header = FINDINGS_HEADER.to_vec();
+    header.extend(["waiver_reason", "waiver_expires"]);
+    let rows: Vec<Vec<String>> = r
+        .waived
         .iter()
-        .map(|f| {
-            [
-                f.severity().id().to_string(),
-                f.rule.id().to_string(),
-                f.scenario.id().to_string(),
-                f.source.id().to_string(),
-                f.subject.clone(),
-                f.file.clone(),
-                if f.row == 0 {
-                    String::new()
-                } else {
-                    f.row.to_string()
-                },
-                f.field.clone(),
-                f.value.clone(),
-                f.message.clone(),
-                f.remediation.clone(),
-            ]
+        .flatten()
+        .map(|w| {
+            let mut row = finding_cells(&w.finding);
+            row.push(w.reason.clone());
+            row.push(w.expires.clone().unwrap_or_default());
+            row
         })
         .collect();
     table(
-        &FINDINGS_HEADER,
+        &header,
         rows.iter().map(|r| r.iter().map(String::as_str).collect()),
     )
 }
@@ -101,6 +133,54 @@ pub fn remediation(r: &Report) -> Result<Vec<u8>> {
             ]
         }),
     )
+}
+
+/// The columns of the per-system fix lists.
+pub const FIXES_HEADER: [&str; 7] = [
+    "source",
+    "subject",
+    "field",
+    "current_value",
+    "value_to_set",
+    "rule",
+    "remediation",
+];
+
+/// `fixes/<system>.csv`: the records that system's admin team changes, from
+/// every error and warning (info findings ask for no change). A finding
+/// with a known fix goes to the system that holds the value to change.
+pub fn fixes(r: &Report, system: crate::model::Source) -> Result<Vec<u8>> {
+    let mut rows: Vec<[&str; 7]> = Vec::new();
+    for f in &r.findings {
+        if f.severity() == crate::rules::Severity::Info {
+            continue;
+        }
+        let row = match &f.fix {
+            Some(x) => [
+                x.system.id(),
+                &x.subject,
+                &x.field,
+                &x.current,
+                &x.to,
+                f.rule.id(),
+                &f.remediation,
+            ],
+            None => [
+                f.source.id(),
+                &f.subject,
+                &f.field,
+                &f.value,
+                "",
+                f.rule.id(),
+                &f.remediation,
+            ],
+        };
+        if row[0] == system.id() && !rows.contains(&row) {
+            rows.push(row);
+        }
+    }
+    rows.sort_by(|a, b| (crate::model::key(a[1]), a).cmp(&(crate::model::key(b[1]), b)));
+    table(&FIXES_HEADER, rows.iter().map(|r| r.to_vec()))
 }
 
 #[cfg(test)]

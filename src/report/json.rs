@@ -7,7 +7,7 @@ use anyhow::Result;
 use serde_json::json;
 
 pub fn summary(r: &Report) -> Result<Vec<u8>> {
-    let value = json!({
+    let mut value = json!({
         "verdict": r.verdict.id(),
         "counts": r.counts(),
         "severities": r.severities(),
@@ -19,6 +19,17 @@ pub fn summary(r: &Report) -> Result<Vec<u8>> {
         "redacted": r.redacted,
         "version": r.version,
     });
+    if let Some(d) = &r.delta {
+        value["delta"] =
+            json!({ "new": d.count("new"), "open": d.count("open"), "fixed": d.count("fixed") });
+    }
+    if let Some(w) = &r.waived {
+        let mut by_rule = std::collections::BTreeMap::new();
+        for x in w {
+            *by_rule.entry(x.finding.rule.id()).or_insert(0usize) += 1;
+        }
+        value["waived"] = json!(by_rule);
+    }
     let mut bytes = serde_json::to_vec_pretty(&value)?;
     bytes.push(b'\n');
     Ok(bytes)

@@ -3,6 +3,7 @@
 //! [`terminal`]), and written in exactly one place ([`write`]).
 
 pub mod csv;
+pub mod delta;
 pub mod html;
 pub mod json;
 pub mod markdown;
@@ -146,6 +147,10 @@ pub struct Report {
     pub report_limit: usize,
     /// Whether addresses were pseudonymised (`--redact`).
     pub redacted: bool,
+    /// Findings waived (`--waivers`), shown apart; `None` without waivers.
+    pub waived: Option<Vec<crate::waivers::Waived>>,
+    /// The comparison with `--baseline`, when given.
+    pub delta: Option<delta::Delta>,
 }
 
 impl Report {
@@ -201,6 +206,8 @@ impl Report {
             persons: l.persons.len(),
             report_limit: DEFAULT_REPORT_LIMIT,
             redacted: false,
+            waived: None,
+            delta: None,
             findings,
         }
     }
@@ -242,14 +249,26 @@ impl Report {
 
     /// Every output file: (name, bytes).
     pub fn render(&self, generated: &str) -> Result<Vec<(&'static str, Vec<u8>)>> {
-        Ok(vec![
+        let mut files = vec![
             ("findings.csv", csv::findings(self)?),
             ("users.csv", csv::users(self)?),
             ("remediation.csv", csv::remediation(self)?),
             ("summary.json", json::summary(self)?),
             ("summary.md", markdown::summary(self).into_bytes()),
             ("report.html", html::render(self, generated)?.into_bytes()),
-        ])
+        ];
+        if self.waived.is_some() {
+            files.push(("waived.csv", csv::waived(self)?));
+        }
+        for (name, system) in [
+            ("fixes/okta.csv", Source::Okta),
+            ("fixes/ad.csv", Source::Ad),
+            ("fixes/m365.csv", Source::M365),
+            ("fixes/insync.csv", Source::Insync),
+        ] {
+            files.push((name, csv::fixes(self, system)?));
+        }
+        Ok(files)
     }
 }
 
@@ -392,9 +411,16 @@ pub fn write(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<Vec<std::path::Pat
         .with_context(|| format!("{}: cannot create the output folder", dir.display()))?;
     let mut staged = Vec::new();
     for (name, bytes) in files {
-        let tmp = dir.join(format!(".{name}.preflight-tmp"));
+        let path = dir.join(name);
+        let parent = path.parent().unwrap_or(dir);
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("{}: cannot create the folder", parent.display()))?;
+        let file_name = path
+            .file_name()
+            .map_or_else(|| name.to_string(), |n| n.to_string_lossy().to_string());
+        let tmp = parent.join(format!(".{file_name}.preflight-tmp"));
         std::fs::write(&tmp, bytes).with_context(|| format!("{}: cannot write", tmp.display()))?;
-        staged.push((tmp, dir.join(name)));
+        staged.push((tmp, path));
     }
     let mut written = Vec::new();
     for (tmp, path) in staged {

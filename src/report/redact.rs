@@ -79,6 +79,28 @@ impl Redactor {
     }
 }
 
+fn redact_finding(red: &Redactor, f: &mut crate::rules::Finding) {
+    f.subject = red.apply(&f.subject);
+    // A display name around an address (`Anna Berg <anna@...>`) is dropped.
+    if let (Some(open), Some(close)) = (f.value.find('<'), f.value.rfind('>'))
+        && open < close
+        && f.value[open..close].contains('@')
+    {
+        let name = f.value.trim().to_string();
+        let bare = f.value[open..=close].to_string();
+        f.message = f.message.replace(&name, &bare);
+        f.value = bare;
+    }
+    f.value = red.apply(&f.value);
+    f.message = red.apply(&f.message);
+    f.remediation = red.apply(&f.remediation);
+    if let Some(x) = &mut f.fix {
+        x.subject = red.apply(&x.subject);
+        x.current = red.apply(&x.current);
+        x.to = red.apply(&x.to);
+    }
+}
+
 /// Redacts a report in place.
 pub fn redact(r: &mut Report) {
     let mut texts: Vec<&str> = Vec::new();
@@ -93,6 +115,18 @@ pub fn redact(r: &mut Report) {
     for u in &r.users {
         texts.extend(u.cells());
     }
+    for w in r.waived.iter().flatten() {
+        let f = &w.finding;
+        texts.extend([
+            f.subject.as_str(),
+            f.value.as_str(),
+            f.message.as_str(),
+            f.remediation.as_str(),
+        ]);
+    }
+    for row in r.delta.iter().flat_map(|d| &d.fixed) {
+        texts.extend(row.iter().map(String::as_str));
+    }
     for x in &r.remediation {
         texts.extend([
             x.insync_email_current.as_str(),
@@ -101,21 +135,14 @@ pub fn redact(r: &mut Report) {
         ]);
     }
     let red = Redactor::new(texts.into_iter());
-    for f in &mut r.findings {
-        f.subject = red.apply(&f.subject);
-        // A display name around an address (`Anna Berg <anna@...>`) is dropped.
-        if let (Some(open), Some(close)) = (f.value.find('<'), f.value.rfind('>'))
-            && open < close
-            && f.value[open..close].contains('@')
-        {
-            let name = f.value.trim().to_string();
-            let bare = f.value[open..=close].to_string();
-            f.message = f.message.replace(&name, &bare);
-            f.value = bare;
+    let waived = r.waived.iter_mut().flatten().map(|w| &mut w.finding);
+    for f in r.findings.iter_mut().chain(waived) {
+        redact_finding(&red, f);
+    }
+    for row in r.delta.iter_mut().flat_map(|d| &mut d.fixed) {
+        for cell in row.iter_mut() {
+            *cell = red.apply(cell);
         }
-        f.value = red.apply(&f.value);
-        f.message = red.apply(&f.message);
-        f.remediation = red.apply(&f.remediation);
     }
     for u in &mut r.users {
         for v in [

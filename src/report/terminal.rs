@@ -48,6 +48,18 @@ pub fn summary(r: &Report, written: &[PathBuf]) -> String {
             }
         }
     }
+    if let Some(w) = &r.waived {
+        let _ = writeln!(out, "  waived: {} findings (waived.csv)", w.len());
+    }
+    if let Some(d) = &r.delta {
+        let _ = writeln!(
+            out,
+            "  since the baseline: {} new, {} still open, {} fixed",
+            d.count("new"),
+            d.count("open"),
+            d.count("fixed")
+        );
+    }
     for s in &r.skipped {
         let _ = writeln!(out, "  skipped: {}: {}", s.check, s.reason);
     }

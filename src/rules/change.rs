@@ -5,7 +5,7 @@
 //! account.
 
 use super::{Ctx, Finding, Rule, Scenario, list};
-use crate::model::{OktaStatus, address_problem, key};
+use crate::model::{OktaStatus, Source, address_problem, key};
 use std::collections::HashMap;
 
 /// Characters Druva's SCIM provisioning stores as `_`.
@@ -20,13 +20,8 @@ pub struct Remediation {
     pub reason: String,
 }
 
-pub(crate) fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
-    let (findings, _) = check_with_remediation(ctx);
-    findings
-}
-
 /// The change findings and the inSync email changes they ask for.
-pub fn check_with_remediation(ctx: &Ctx<'_, '_>) -> (Vec<Finding>, Vec<Remediation>) {
+pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Finding>, Vec<Remediation>) {
     let l = ctx.l;
     let t = l.t;
     let mut out = Vec::new();
@@ -110,13 +105,16 @@ pub fn check_with_remediation(ctx: &Ctx<'_, '_>) -> (Vec<Finding>, Vec<Remediati
                     "In the inSync Management Console change the email of `{current}` to `{new}` before changing the Okta mapping (the user must reset the inSync password afterwards)"
                 ),
             };
-            out.push(f(
-                Rule::DuplicateOnRemap,
-                un_attr,
-                new,
-                format!("Okta user `{login}` is provisioned today as inSync user `{current}`; after the change Okta sends userName `{new}`, which matches no existing account of this user, so the next push creates a second inSync user"),
-                fix,
-            ));
+            out.push(
+                f(
+                    Rule::DuplicateOnRemap,
+                    un_attr,
+                    new,
+                    format!("Okta user `{login}` is provisioned today as inSync user `{current}`; after the change Okta sends userName `{new}`, which matches no existing account of this user, so the next push creates a second inSync user"),
+                    fix,
+                )
+                .with_fix(Source::Insync, current, "email", current, new),
+            );
             // Only changes that can be made as they are: not onto another
             // person's inSync email, an invalid address, or a value Druva
             // would rewrite (those need the Okta value fixed first).

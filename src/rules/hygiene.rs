@@ -82,13 +82,7 @@ fn finding(
     message: String,
     fix: String,
 ) -> Finding {
-    let s = Scenario::Any;
-    match source {
-        Source::Okta => ctx.okta(i, rule, s, field, value, message, fix),
-        Source::Ad => ctx.ad(i, rule, s, field, value, message, fix),
-        Source::Insync => ctx.insync(i, rule, s, field, value, message, fix),
-        Source::M365 => ctx.m365(i, rule, s, field, value, message, fix),
-    }
+    ctx.record(source, i, rule, Scenario::Any, field, value, message, fix)
 }
 
 fn record_subject(ctx: &Ctx<'_, '_>, source: Source, i: u32) -> String {
@@ -205,7 +199,8 @@ fn fields(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
                 format!("In {con}, correct the {field} of this record to a valid email address"),
             ));
         }
-        if !value.is_ascii() {
+        // White space around the value is untrimmed-value's business.
+        if !value.trim().is_ascii() {
             out.push(finding(
                 ctx,
                 source,
@@ -218,19 +213,23 @@ fn fields(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
             ));
         }
         if single && value.trim() != value {
-            out.push(finding(
-                ctx,
-                source,
-                i,
-                Rule::UntrimmedValue,
-                field,
-                value,
-                format!(
-                    "{field} `{}` has leading or trailing white space in the export",
-                    value.trim()
-                ),
-                format!("In {con}, remove the spaces around the {field} of this record"),
-            ));
+            let subject = record_subject(ctx, source, i);
+            out.push(
+                finding(
+                    ctx,
+                    source,
+                    i,
+                    Rule::UntrimmedValue,
+                    field,
+                    value,
+                    format!(
+                        "{field} `{}` has leading or trailing white space in the export",
+                        value.trim()
+                    ),
+                    format!("In {con}, remove the spaces around the {field} of this record"),
+                )
+                .with_fix(source, &subject, field, value, value.trim()),
+            );
         }
     }
 }
@@ -376,6 +375,7 @@ fn unreadable(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
                 message: format!("Row {} of {} {} and was skipped", p.row, t.file_name(), p.reason),
                 remediation: "Fix the row in the export (quote values that hold the delimiter) or export the file again".into(),
                 person: None,
+                fix: None,
             });
         }
     }

@@ -3,6 +3,7 @@
 //! pure function of the linked model: no printing, no I/O.
 
 pub mod change;
+mod explain;
 pub mod hygiene;
 pub mod scenario;
 pub mod uupic;
@@ -198,6 +199,40 @@ pub struct Finding {
     pub remediation: String,
     /// The person the finding belongs to, when known (index into persons).
     pub person: Option<u32>,
+    /// The change that resolves the finding, when one value is known.
+    pub fix: Option<Fix>,
+}
+
+/// A concrete change for an admin team: in `system`, set `field` of record
+/// `subject` from `current` to `to`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    pub system: Source,
+    pub subject: String,
+    pub field: String,
+    pub current: String,
+    pub to: String,
+}
+
+impl Finding {
+    /// The same finding with a concrete fix.
+    pub fn with_fix(
+        mut self,
+        system: Source,
+        subject: &str,
+        field: &str,
+        current: &str,
+        to: &str,
+    ) -> Finding {
+        self.fix = Some(Fix {
+            system,
+            subject: subject.trim().to_string(),
+            field: field.to_string(),
+            current: current.to_string(),
+            to: to.trim().to_string(),
+        });
+        self
+    }
 }
 
 impl Finding {
@@ -239,8 +274,41 @@ impl<'a, 't> Ctx<'a, 't> {
         Ctx { l }
     }
 
-    fn at(&self, at: crate::model::At) -> (String, u32) {
-        (self.l.t.table(at.file).file.clone(), at.row)
+    /// A finding about record `i` of a source: its subject, file, row and
+    /// person come from the record.
+    #[allow(clippy::too_many_arguments)]
+    pub fn record(
+        &self,
+        source: Source,
+        i: u32,
+        rule: Rule,
+        scenario: Scenario,
+        field: &str,
+        value: &str,
+        message: String,
+        remediation: String,
+    ) -> Finding {
+        let (t, l, i) = (self.l.t, self.l, i as usize);
+        let (identifier, at, person) = match source {
+            Source::Okta => (&t.okta[i].login, t.okta[i].at, l.okta_person.get(i)),
+            Source::Ad => (&t.ad[i].upn, t.ad[i].at, l.ad_person.get(i)),
+            Source::Insync => (&t.insync[i].email, t.insync[i].at, l.insync_person.get(i)),
+            Source::M365 => (&t.m365[i].upn, t.m365[i].at, l.m365_person.get(i)),
+        };
+        Finding {
+            rule,
+            scenario,
+            source,
+            subject: subject(identifier, at.row),
+            file: t.table(at.file).file.clone(),
+            row: at.row,
+            field: field.to_string(),
+            value: value.to_string(),
+            message,
+            remediation,
+            person: person.copied(),
+            fix: None,
+        }
     }
 
     /// A finding about an inSync user.
@@ -255,21 +323,16 @@ impl<'a, 't> Ctx<'a, 't> {
         message: String,
         remediation: String,
     ) -> Finding {
-        let u = &self.l.t.insync[i as usize];
-        let (file, row) = self.at(u.at);
-        Finding {
+        self.record(
+            Source::Insync,
+            i,
             rule,
             scenario,
-            source: Source::Insync,
-            subject: subject(&u.email, row),
-            file,
-            row,
-            field: field.to_string(),
-            value: value.to_string(),
+            field,
+            value,
             message,
             remediation,
-            person: self.l.insync_person.get(i as usize).copied(),
-        }
+        )
     }
 
     /// A finding about an Okta user.
@@ -284,21 +347,16 @@ impl<'a, 't> Ctx<'a, 't> {
         message: String,
         remediation: String,
     ) -> Finding {
-        let o = &self.l.t.okta[i as usize];
-        let (file, row) = self.at(o.at);
-        Finding {
+        self.record(
+            Source::Okta,
+            i,
             rule,
             scenario,
-            source: Source::Okta,
-            subject: subject(&o.login, row),
-            file,
-            row,
-            field: field.to_string(),
-            value: value.to_string(),
+            field,
+            value,
             message,
             remediation,
-            person: self.l.okta_person.get(i as usize).copied(),
-        }
+        )
     }
 
     /// A finding about an AD account.
@@ -313,50 +371,16 @@ impl<'a, 't> Ctx<'a, 't> {
         message: String,
         remediation: String,
     ) -> Finding {
-        let a = &self.l.t.ad[i as usize];
-        let (file, row) = self.at(a.at);
-        Finding {
+        self.record(
+            Source::Ad,
+            i,
             rule,
             scenario,
-            source: Source::Ad,
-            subject: subject(&a.upn, row),
-            file,
-            row,
-            field: field.to_string(),
-            value: value.to_string(),
+            field,
+            value,
             message,
             remediation,
-            person: self.l.ad_person.get(i as usize).copied(),
-        }
-    }
-
-    /// A finding about a Microsoft 365 user.
-    #[allow(clippy::too_many_arguments)]
-    pub fn m365(
-        &self,
-        i: u32,
-        rule: Rule,
-        scenario: Scenario,
-        field: &str,
-        value: &str,
-        message: String,
-        remediation: String,
-    ) -> Finding {
-        let m = &self.l.t.m365[i as usize];
-        let (file, row) = self.at(m.at);
-        Finding {
-            rule,
-            scenario,
-            source: Source::M365,
-            subject: subject(&m.upn, row),
-            file,
-            row,
-            field: field.to_string(),
-            value: value.to_string(),
-            message,
-            remediation,
-            person: self.l.m365_person.get(i as usize).copied(),
-        }
+        )
     }
 }
 
@@ -381,16 +405,17 @@ pub fn list(values: &[String]) -> String {
     }
 }
 
-/// Every finding of a linked tenant, sorted.
-pub fn check(l: &crate::link::Linked<'_>) -> Vec<Finding> {
+/// Every finding of a linked tenant, sorted, and the inSync email changes
+/// to make before the mapping change.
+pub fn check(l: &crate::link::Linked<'_>) -> (Vec<Finding>, Vec<change::Remediation>) {
     let ctx = Ctx::new(l);
-    let mut findings = Vec::new();
-    findings.extend(scenario::check(&ctx));
-    findings.extend(change::check(&ctx));
+    let (change, remediation) = change::check(&ctx);
+    let mut findings = scenario::check(&ctx);
+    findings.extend(change);
     findings.extend(hygiene::check(&ctx));
     findings.extend(uupic::check(&ctx));
     sort(&mut findings);
-    findings
+    (findings, remediation)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 
 use super::{Ctx, Finding, Rule, Scenario, list};
 use crate::link::{MatchKind, Resolution, View, Which, aliases_of, fold, primary_of};
-use crate::model::{InsyncStatus, key};
+use crate::model::{InsyncStatus, Source, key};
 use crate::settings::Access;
 use rayon::prelude::*;
 
@@ -187,13 +187,31 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
             if mx.mailbox_data && !primary.is_empty() {
                 let email = v.email.trim();
                 if key(email) != key(primary) {
-                    out.push(f(
+                    let finding = f(
                         Rule::ExchangeRestoreMismatch,
                         "email",
                         email,
-                        format!("{when} the inSync email `{email}` is not the primary SMTP address `{primary}` of Microsoft 365 user `{upn}`: Exchange Online restore fails (\"The primary SMTP address must be specified\")"),
-                        format!("Make the inSync email `{primary}`: map Okta's SMTP address to Druva userName (after changing the inSync email in the inSync Management Console to `{primary}` first, so no duplicate is created)"),
-                    ));
+                        format!(
+                            "{when} the inSync email `{email}` is not the primary SMTP address `{primary}` of Microsoft 365 user `{upn}`: Exchange Online restore fails (\"The primary SMTP address must be specified\")"
+                        ),
+                        format!(
+                            "Make the inSync email `{primary}`: map Okta's SMTP address to Druva userName (after changing the inSync email in the inSync Management Console to `{primary}` first, so no duplicate is created)"
+                        ),
+                    );
+                    // Where the value comes from: Okta after the change, inSync today.
+                    let planned_okta = (scenario == Scenario::Planned)
+                        .then(|| ctx.l.planned_okta_of(i))
+                        .flatten();
+                    out.push(match planned_okta {
+                        Some(o) => finding.with_fix(
+                            Source::Okta,
+                            &t.okta[o as usize].login,
+                            &t.settings.plan_user_name.value,
+                            email,
+                            primary,
+                        ),
+                        None => finding.with_fix(Source::Insync, &u.email, "email", email, primary),
+                    });
                     if fold(&key(email)) == fold(&key(primary)) {
                         out.push(f(
                             Rule::DiacriticsOnlyMatch,

@@ -31,6 +31,7 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
         message: format!("With `{attr}` as inSync's User Identification Attribute (UUPIC), SSO is not available to inSync administrators"),
         remediation: "Make sure every inSync administrator knows their inSync password before UUPIC is turned on".into(),
         person: None,
+        fix: None,
     });
     if !t.has(Source::Ad) {
         return out;
