@@ -28,6 +28,8 @@ pub struct FileInfo {
     pub columns: BTreeMap<&'static str, String>,
     /// Records read and used.
     pub rows: usize,
+    /// Records read: used plus skipped.
+    pub rows_read: usize,
     /// Rows reported as unreadable and skipped.
     pub skipped: usize,
     pub blank_rows: u32,
@@ -61,6 +63,7 @@ impl FileInfo {
             headers: table.headers.clone(),
             columns,
             rows: table.rows.len(),
+            rows_read: table.rows.len() + table.problems.len(),
             skipped: table.problems.len(),
             blank_rows: table.blank_rows,
             problems: table.problems.iter().take(PROBLEMS).cloned().collect(),

@@ -30,6 +30,7 @@ fn json_has_the_keys_of_the_contract() {
     assert!(okta["sheet"].is_null());
     assert_eq!(okta["rows"], 4);
     assert_eq!(okta["skipped"], 2);
+    assert_eq!(okta["rows_read"], 6);
     assert_eq!(okta["columns"]["login"], "login");
     assert_eq!(okta["columns"]["email"], "email");
     let xlsx = &files[1];
@@ -55,7 +56,7 @@ fn text_shows_source_mapping_rows_and_samples() {
         text.contains("upn") && text.contains("<- UserPrincipalName"),
         "{text}"
     );
-    assert!(text.contains("4 read, 1 skipped"), "{text}");
+    assert!(text.contains("5 read: 4 used, 1 skipped"), "{text}");
     assert!(text.contains("row 6: has 5 fields"), "{text}");
     assert!(text.contains("sample 1"), "{text}");
 }

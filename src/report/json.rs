@@ -15,6 +15,8 @@ pub fn summary(r: &Report) -> Result<Vec<u8>> {
         "skipped": r.skipped,
         "inputs": r.inputs,
         "persons": r.persons,
+        "coverage": r.coverage,
+        "single_system_persons": r.single_system,
         "already_broken_today": r.errors_in(crate::rules::Scenario::Current),
         "redacted": r.redacted,
         "version": r.version,

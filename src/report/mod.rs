@@ -114,6 +114,18 @@ pub struct InputInfo {
     pub sha256: String,
 }
 
+/// How much of an input the audit used (rows read = used + skipped).
+#[derive(Clone, Debug, Serialize)]
+pub struct Coverage {
+    pub file: String,
+    pub source: Source,
+    pub rows_read: usize,
+    pub rows_used: usize,
+    pub rows_skipped: usize,
+    /// Records of the file that linked to no record of any other file.
+    pub linked_to_nothing: usize,
+}
+
 /// The settings used, for the outputs.
 #[derive(Clone, Debug, Serialize)]
 pub struct SettingsInfo {
@@ -143,6 +155,9 @@ pub struct Report {
     pub inputs: Vec<InputInfo>,
     /// Persons in the tenant.
     pub persons: usize,
+    pub coverage: Vec<Coverage>,
+    /// Persons present in one system only, per system.
+    pub single_system: BTreeMap<&'static str, usize>,
     /// Rows listed per rule (and persons) in report.html.
     pub report_limit: usize,
     /// Whether addresses were pseudonymised (`--redact`).
@@ -195,6 +210,7 @@ impl Report {
             })
             .collect();
         let users = user_rows(l, &findings);
+        let (coverage, single_system) = coverage(l);
         Report {
             version: env!("CARGO_PKG_VERSION"),
             verdict,
@@ -204,6 +220,8 @@ impl Report {
             skipped: t.skipped.clone(),
             inputs,
             persons: l.persons.len(),
+            coverage,
+            single_system,
             report_limit: DEFAULT_REPORT_LIMIT,
             redacted: false,
             waived: None,
@@ -270,6 +288,56 @@ impl Report {
         }
         Ok(files)
     }
+}
+
+/// Rows read, used and skipped per input; records linked to nothing;
+/// persons present in one system only.
+fn coverage(l: &Linked<'_>) -> (Vec<Coverage>, BTreeMap<&'static str, usize>) {
+    let t = l.t;
+    let mut unlinked = vec![0usize; t.tables.len()];
+    let mut single: BTreeMap<&'static str, usize> = BTreeMap::new();
+    for p in &l.persons {
+        let records = p.okta.len() + p.ad.len() + p.insync.len() + p.m365.len();
+        if records == 1 {
+            let at = if let Some(&o) = p.okta.first() {
+                t.okta[o as usize].at
+            } else if let Some(&a) = p.ad.first() {
+                t.ad[a as usize].at
+            } else if let Some(&u) = p.insync.first() {
+                t.insync[u as usize].at
+            } else {
+                t.m365[p.m365[0] as usize].at
+            };
+            unlinked[at.file as usize] += 1;
+        }
+        let systems: Vec<&'static str> = [
+            (!p.okta.is_empty(), Source::Okta),
+            (!p.ad.is_empty(), Source::Ad),
+            (!p.insync.is_empty(), Source::Insync),
+            (!p.m365.is_empty(), Source::M365),
+        ]
+        .iter()
+        .filter(|(present, _)| *present)
+        .map(|(_, s)| s.id())
+        .collect();
+        if let [only] = systems[..] {
+            *single.entry(only).or_default() += 1;
+        }
+    }
+    let coverage = t
+        .tables
+        .iter()
+        .zip(unlinked)
+        .map(|(tb, unlinked)| Coverage {
+            file: tb.file.clone(),
+            source: tb.source,
+            rows_read: tb.rows.len() + tb.problems.len(),
+            rows_used: tb.rows.len(),
+            rows_skipped: tb.problems.len(),
+            linked_to_nothing: unlinked,
+        })
+        .collect();
+    (coverage, single)
 }
 
 fn outcome(v: Option<&View>, f: fn(&View) -> Outcome) -> &'static str {
