@@ -135,8 +135,8 @@ pub fn text(info: &FileInfo) -> String {
     }
     let _ = writeln!(
         out,
-        "  rows       {} read, {} skipped",
-        info.rows, info.skipped
+        "  rows       {} read: {} used, {} skipped",
+        info.rows_read, info.rows, info.skipped
     );
     for p in &info.problems {
         let _ = writeln!(out, "    row {}: {}", p.row, p.reason);
