@@ -1,7 +1,7 @@
 //! `preflight audit`, `demo`, `rules` and `init`: the pipeline from files to
 //! outputs, load → model → link → check → report → write.
 
-use crate::cli::{AuditArgs, DemoArgs, FailOn, InitArgs};
+use crate::cli::{AuditArgs, DemoArgs, FailOn, InitArgs, InputArgs};
 use crate::link::Linked;
 use crate::load::{self, Input, LoadOptions, Table};
 use crate::model::Source;
@@ -52,7 +52,7 @@ pub fn audit_tables(tables: Vec<Table>, settings: Settings, opts: &Options) -> R
 
 /// The inputs of an audit: positional files (classified) and files given by
 /// source flag.
-fn inputs(args: &AuditArgs) -> Vec<Input> {
+pub fn inputs(args: &InputArgs) -> Vec<Input> {
     let mut inputs: Vec<Input> = args
         .files
         .iter()
@@ -79,6 +79,19 @@ fn inputs(args: &AuditArgs) -> Vec<Input> {
         }));
     }
     inputs
+}
+
+/// Loads the inputs and the settings of `audit` or `explain`.
+pub fn load_inputs(args: &InputArgs) -> Result<(Vec<Table>, Settings, Vec<waivers::Checked>)> {
+    let inputs = inputs(args);
+    if inputs.is_empty() {
+        anyhow::bail!(
+            "no input files: give the exports as arguments (classified by header) or with --okta, --ad, --insync, --m365"
+        );
+    }
+    let (settings, config_waivers) = settings(args.config.as_deref(), &args.settings)?;
+    let tables = load::load_files(&inputs)?;
+    Ok((tables, settings, config_waivers))
 }
 
 /// Reads `--config` and merges the settings flags; returns the settings and
@@ -167,19 +180,12 @@ fn finish(audit: &Audit, out: &str, quiet: bool) -> Result<()> {
 
 /// `preflight audit`.
 pub fn run(args: &AuditArgs) -> Result<Exit> {
-    let inputs = inputs(args);
-    if inputs.is_empty() {
-        anyhow::bail!(
-            "no input files: give the exports as arguments (classified by header) or with --okta, --ad, --insync, --m365"
-        );
-    }
-    let (settings, config_waivers) = settings(args.config.as_deref(), &args.settings)?;
+    let (tables, settings, config_waivers) = load_inputs(&args.input)?;
     let opts = options(
         config_waivers,
         args.waivers.as_deref(),
         args.baseline.as_deref(),
     )?;
-    let tables = load::load_files(&inputs)?;
     let mut audit = audit_tables(tables, settings, &opts)?;
     audit.report.report_limit = args.report_limit;
     if args.redact {

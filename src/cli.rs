@@ -25,13 +25,18 @@ pub enum Command {
     Rules,
     /// Write a commented preflight.toml in the current folder.
     Init(InitArgs),
+    /// Show one person across all sources: every record carrying the
+    /// address, the links that join them, the identifier in both scenarios,
+    /// each check's outcome, and the person's findings.
+    Explain(Box<ExplainArgs>),
     /// Show how each file is understood: detected source, encoding,
     /// delimiter, sheet, header mapping, rows read and skipped, samples.
     Inspect(InspectArgs),
 }
 
+/// The inputs and settings of an audit (shared by `audit` and `explain`).
 #[derive(Debug, Clone, clap::Args)]
-pub struct AuditArgs {
+pub struct InputArgs {
     /// Export files, each classified by its header row.
     #[arg(value_name = "FILE")]
     pub files: Vec<String>,
@@ -50,14 +55,20 @@ pub struct AuditArgs {
     /// Settings file (TOML); flags override it. `preflight init` writes one.
     #[arg(long, value_name = "FILE")]
     pub config: Option<String>,
-    /// Folder that receives the outputs.
-    #[arg(long, value_name = "DIR", default_value = "preflight-report")]
-    pub out: String,
     /// Sheet to read in spreadsheets (default: the first whose header classifies).
     #[arg(long)]
     pub sheet: Option<String>,
     #[command(flatten)]
     pub settings: crate::settings::SettingsArgs,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Folder that receives the outputs.
+    #[arg(long, value_name = "DIR", default_value = "preflight-report")]
+    pub out: String,
     /// Rows listed per rule in report.html (the full list is in findings.csv).
     #[arg(long, value_name = "N", default_value_t = crate::report::DEFAULT_REPORT_LIMIT)]
     pub report_limit: usize,
@@ -86,6 +97,14 @@ pub enum FailOn {
     Error,
     Warning,
     Never,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ExplainArgs {
+    /// The address to look for (login, email, UPN, mail, proxy, alias, inSync email or AD attribute).
+    pub address: String,
+    #[command(flatten)]
+    pub input: InputArgs,
 }
 
 #[derive(Debug, Clone, clap::Args)]

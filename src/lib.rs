@@ -12,6 +12,7 @@
 
 pub mod audit;
 pub mod cli;
+pub mod explain;
 pub mod inspect;
 pub mod link;
 pub mod load;
@@ -53,5 +54,6 @@ pub fn run(cli: Cli) -> Result<Exit> {
             Ok(Exit::Clean)
         }
         Command::Init(args) => audit::init(&args),
+        Command::Explain(args) => explain::run(&args),
     }
 }

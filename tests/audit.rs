@@ -296,3 +296,48 @@ fn redact_replaces_every_local_part_in_every_output() {
     let local = first.split('@').next().unwrap();
     assert!(row.contains(&format!("{local}@contoso.co.uk")), "{row}");
 }
+
+#[test]
+fn explain_shows_one_person_across_all_sources() {
+    let out = preflight()
+        .args(["explain", "Sarah.Mitchell@contoso.co.uk "])
+        .arg(fixture("contoso"))
+        .output();
+    // A folder is not an export: explain takes files like audit.
+    assert_eq!(out.unwrap().status.code(), Some(2));
+    let mut cmd = preflight();
+    cmd.args(["explain", "Sarah.Mitchell@contoso.co.uk "]);
+    for f in [
+        "okta-export-users.csv",
+        "ad-users.csv",
+        "m365-active-users.csv",
+        "exo-mailboxes.csv",
+        "insync-user-provisioning.csv",
+    ] {
+        cmd.arg(fixture(&format!("contoso/{f}")));
+    }
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    for part in [
+        "okta-export-users.csv:20 as email, planned userName",
+        "insync-user-provisioning.csv:40 as email",
+        "okta.current.user_name (login) = `sarah.mitchell@contoso.com`",
+        "login = UserPrincipalName",
+        "OneDrive fail, Exchange backup ok, Exchange restore ok",
+        "existing-duplicate-user",
+        "duplicate-on-remap",
+    ] {
+        assert!(text.contains(part), "{part} missing from:\n{text}");
+    }
+    let mut cmd = preflight();
+    cmd.args(["explain", "nobody@contoso.com"])
+        .arg(fixture("contoso/okta-export-users.csv"));
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
