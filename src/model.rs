@@ -377,6 +377,10 @@ pub struct AdUser {
     pub proxies: Vec<Proxy>,
     pub sam_account_name: String,
     pub enabled: bool,
+    /// The column and value that say the account is disabled (`Enabled`
+    /// `False`, or `userAccountControl` `514`); empty when enabled.
+    #[serde(skip)]
+    pub disabled_by: (String, String),
     pub employee_number: String,
     pub employee_id: String,
     pub display_name: String,

@@ -101,8 +101,33 @@ pub fn record(table: &Table, i: usize, file: u32) -> AdUser {
     let row = &table.rows[i];
     let cell = |f| table.cell(row, f).to_string();
     // `Enabled` when it says True/False, else the ACCOUNTDISABLE bit.
-    let enabled = parse_bool(table.cell(row, Field::Enabled))
-        .unwrap_or_else(|| !uac_disabled(table.cell(row, Field::UserAccountControl)));
+    let header = |f: Field| {
+        table
+            .columns
+            .get(&f)
+            .map_or(String::new(), |&c| table.headers[c].trim().to_string())
+    };
+    let (enabled, disabled_by) = match parse_bool(table.cell(row, Field::Enabled)) {
+        Some(true) => (true, Default::default()),
+        Some(false) => (
+            false,
+            (
+                header(Field::Enabled),
+                table.cell(row, Field::Enabled).trim().to_string(),
+            ),
+        ),
+        None => {
+            let uac = table.cell(row, Field::UserAccountControl);
+            if uac_disabled(uac) {
+                (
+                    false,
+                    (header(Field::UserAccountControl), uac.trim().to_string()),
+                )
+            } else {
+                (true, Default::default())
+            }
+        }
+    };
     AdUser {
         at: At {
             file,
@@ -114,6 +139,7 @@ pub fn record(table: &Table, i: usize, file: u32) -> AdUser {
         proxies: parse_proxies(table.cell(row, Field::ProxyAddresses)),
         sam_account_name: cell(Field::SamAccountName),
         enabled,
+        disabled_by,
         employee_number: cell(Field::EmployeeNumber),
         employee_id: cell(Field::EmployeeId),
         display_name: cell(Field::DisplayName),

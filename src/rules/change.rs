@@ -96,42 +96,53 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Finding>, Vec<Remediation>) {
             if key(current) == key(new) {
                 continue;
             }
-            let same_person_holder = holders.iter().find(|&&h| l.insync_person[h as usize] == me);
-            let fix = match same_person_holder {
-                Some(_) => format!(
+            let same_person_holder = holders.iter().any(|&h| l.insync_person[h as usize] == me);
+            // Whether the new value can be applied as it is: not onto another
+            // person's inSync email, not an invalid address, not a value
+            // Druva would rewrite (those need the Okta value fixed first).
+            let blocker = if holders.iter().any(|&h| l.insync_person[h as usize] != me) {
+                Some("it is another person's inSync email (see remap-collision)")
+            } else if address_problem(new).is_some() {
+                Some("it is not a valid address (see invalid-address)")
+            } else if new.contains(DRUVA_REWRITES) {
+                Some("Druva would store it with `_` (see druva-character-rewrite)")
+            } else {
+                None
+            };
+            let message = if same_person_holder {
+                format!(
+                    "Okta user `{login}` is provisioned today as inSync user `{current}`; after the change Okta sends userName `{new}`, which is this person's other inSync user: Okta will provision that account, and `{current}` with its backups is left to itself"
+                )
+            } else {
+                format!(
+                    "Okta user `{login}` is provisioned today as inSync user `{current}`; after the change Okta sends userName `{new}`, which matches no existing account of this user, so the next push creates a second inSync user"
+                )
+            };
+            let fix = match (blocker, same_person_holder) {
+                (Some(why), _) => format!(
+                    "Do not rename `{current}` to `{new}`: {why}. First correct `{un_attr}` of `{login}` in the Okta Admin Console, then change the inSync email of `{current}` to the corrected value before changing the mapping"
+                ),
+                (None, true) => format!(
                     "inSync user `{new}` already exists and belongs to the same person: in the inSync Management Console preserve (or have Druva Support merge) that duplicate first, then change the email of `{current}` to `{new}`, before changing the Okta mapping"
                 ),
-                None => format!(
+                (None, false) => format!(
                     "In the inSync Management Console change the email of `{current}` to `{new}` before changing the Okta mapping (the user must reset the inSync password afterwards)"
                 ),
             };
-            out.push(
-                f(
-                    Rule::DuplicateOnRemap,
-                    un_attr,
-                    new,
-                    format!("Okta user `{login}` is provisioned today as inSync user `{current}`; after the change Okta sends userName `{new}`, which matches no existing account of this user, so the next push creates a second inSync user"),
-                    fix,
-                )
-                .with_fix(Source::Insync, current, "email", current, new),
-            );
-            // Only changes that can be made as they are: not onto another
-            // person's inSync email, an invalid address, or a value Druva
-            // would rewrite (those need the Okta value fixed first).
-            let other_person_holds = holders.iter().any(|&h| l.insync_person[h as usize] != me);
-            if !other_person_holds
-                && address_problem(new).is_none()
-                && !new.contains(DRUVA_REWRITES)
-            {
+            let finding = f(Rule::DuplicateOnRemap, un_attr, new, message, fix);
+            out.push(match blocker {
+                None => finding.with_fix(Source::Insync, current, "email", current, new),
+                Some(_) => finding,
+            });
+            if blocker.is_none() {
                 fixes.push(Remediation {
                     insync_email_current: current.to_string(),
                     insync_email_new: new.to_string(),
                     okta_login: login.to_string(),
-                    reason: match same_person_holder {
-                        Some(_) => format!(
-                            "duplicate-on-remap: preserve or merge the existing inSync user {new} first"
-                        ),
-                        None => "duplicate-on-remap: Okta will send the new userName".to_string(),
+                    reason: if same_person_holder {
+                        format!("duplicate-on-remap: preserve or merge the existing inSync user {new} first")
+                    } else {
+                        "duplicate-on-remap: Okta will send the new userName".to_string()
                     },
                 });
             }

@@ -96,6 +96,24 @@ fn record_subject(ctx: &Ctx<'_, '_>, source: Source, i: u32) -> String {
     }
 }
 
+/// A record's subject with where it is: `x` (file row N).
+fn record_place(ctx: &Ctx<'_, '_>, source: Source, i: u32) -> String {
+    let t = ctx.l.t;
+    let i_ = i as usize;
+    let at = match source {
+        Source::Okta => t.okta[i_].at,
+        Source::Ad => t.ad[i_].at,
+        Source::Insync => t.insync[i_].at,
+        Source::M365 => t.m365[i_].at,
+    };
+    format!(
+        "`{}` ({} row {})",
+        record_subject(ctx, source, i),
+        t.file_name(at.file),
+        at.row
+    )
+}
+
 fn console(source: Source) -> &'static str {
     match source {
         Source::Okta => "the Okta Admin Console",
@@ -152,7 +170,7 @@ fn duplicates(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
             let others: Vec<String> = recs
                 .keys()
                 .filter(|&&j| j != i)
-                .map(|&j| record_subject(ctx, *source, j))
+                .map(|&j| record_place(ctx, *source, j))
                 .collect();
             for field in fields {
                 out.push(finding(
@@ -166,7 +184,7 @@ fn duplicates(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
                         "`{addr}` is on {} {} records: this one ({field}) and {}; the address cannot identify one person",
                         recs.len(),
                         source.title(),
-                        list(&others)
+                        others.join(", ")
                     ),
                     format!("In {}, keep `{addr}` on one of these records only", console(*source)),
                 ));
@@ -332,8 +350,8 @@ fn idp(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
                     i,
                     Rule::InactiveInIdp,
                     Scenario::Any,
-                    "ad_enabled",
-                    "False",
+                    &ad.disabled_by.0,
+                    &ad.disabled_by.1,
                     format!("inSync user `{email}` is active, but its AD account `{}` is disabled", ad.upn.trim()),
                     "If the person left, preserve the inSync user; otherwise enable the AD account".into(),
                 ));
