@@ -61,6 +61,7 @@ pub fn inputs(args: &InputArgs) -> Vec<Input> {
             opts: LoadOptions {
                 source: None,
                 sheet: args.sheet.clone(),
+                limits: args.limits.limits(),
             },
         })
         .collect();
@@ -75,6 +76,7 @@ pub fn inputs(args: &InputArgs) -> Vec<Input> {
             opts: LoadOptions {
                 source: Some(source),
                 sheet: args.sheet.clone(),
+                limits: args.limits.limits(),
             },
         }));
     }

@@ -60,6 +60,32 @@ pub struct InputArgs {
     pub sheet: Option<String>,
     #[command(flatten)]
     pub settings: crate::settings::SettingsArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Limits that protect the machine from broken or hostile files.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LimitArgs {
+    /// Bytes in one cell; a row with a longer cell is reported as unreadable.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::load::Limits::default().max_cell_bytes)]
+    pub max_cell_bytes: usize,
+    /// Columns in a header row.
+    #[arg(long, value_name = "N", default_value_t = crate::load::Limits::default().max_columns)]
+    pub max_columns: usize,
+    /// Decompressed bytes of a spreadsheet.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::load::Limits::default().max_sheet_bytes)]
+    pub max_sheet_bytes: u64,
+}
+
+impl LimitArgs {
+    pub fn limits(&self) -> crate::load::Limits {
+        crate::load::Limits {
+            max_cell_bytes: self.max_cell_bytes,
+            max_columns: self.max_columns,
+            max_sheet_bytes: self.max_sheet_bytes,
+        }
+    }
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -132,6 +158,8 @@ pub struct InspectArgs {
     /// Sheet to read in spreadsheets (default: the first whose header classifies).
     #[arg(long)]
     pub sheet: Option<String>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Export files (CSV/TSV/semicolon text, xlsx, xlsm, xls, xlsb, ods).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<String>,

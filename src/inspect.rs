@@ -165,6 +165,7 @@ pub fn run(args: &InspectArgs) -> Result<Exit> {
             opts: LoadOptions {
                 source: None,
                 sheet: args.sheet.clone(),
+                limits: args.limits.limits(),
             },
         })
         .collect();

@@ -234,6 +234,7 @@ fn xlsx_first_sheet_that_classifies() {
         LoadOptions {
             source: None,
             sheet: Some("Summary".into()),
+            ..Default::default()
         },
     );
     let e = format!("{:#}", summary.unwrap_err());
@@ -451,6 +452,7 @@ fn ambiguous_header_asks_for_the_flag_and_the_flag_settles_it() {
         LoadOptions {
             source: Some(Source::Insync),
             sheet: None,
+            ..Default::default()
         },
     )
     .unwrap();

@@ -3,7 +3,9 @@
 mod audit;
 mod cases;
 mod formats;
+mod hostile;
 mod inspect;
+mod report_html;
 
 use std::path::PathBuf;
 

@@ -132,16 +132,34 @@ pub fn preamble(text: &str) -> Preamble {
 /// The delimiters preflight recognises, in the order that breaks ties.
 pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
 
-/// Picks the delimiter of a header line: the candidate that occurs most
-/// often outside quotes (ties go to the earlier of `, ; tab |`); a header
-/// with none of them is a one-column file, read as comma-separated.
-pub fn delimiter(header_line: &str) -> u8 {
+/// Picks the delimiter: the candidate that occurs most often outside quotes
+/// on one of the first lines (so a title line above the header does not
+/// decide); ties go to the earlier of `, ; tab |`; text with none of them is
+/// a one-column file, read as comma-separated.
+pub fn delimiter(text: &str) -> u8 {
+    // Header lines are short: the first 64 KiB decide.
+    let mut end = text.len().min(64 << 10);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let text = &text[..end];
+    let mut best = [0usize; 4];
     let mut counts = [0usize; 4];
     let mut quoted = false;
-    for b in header_line.bytes() {
+    let mut lines = 0;
+    for b in text.bytes() {
         match b {
             b'"' => quoted = !quoted,
-            b'\n' if !quoted => break,
+            b'\n' if !quoted => {
+                for i in 0..4 {
+                    best[i] = best[i].max(counts[i]);
+                }
+                counts = [0; 4];
+                lines += 1;
+                if lines == 10 {
+                    break;
+                }
+            }
             _ if !quoted => {
                 if let Some(i) = DELIMITERS.iter().position(|d| *d == b) {
                     counts[i] += 1;
@@ -150,13 +168,16 @@ pub fn delimiter(header_line: &str) -> u8 {
             _ => {}
         }
     }
-    let mut best = 0;
+    for i in 0..4 {
+        best[i] = best[i].max(counts[i]);
+    }
+    let mut pick = 0;
     for i in 1..4 {
-        if counts[i] > counts[best] {
-            best = i;
+        if best[i] > best[pick] {
+            pick = i;
         }
     }
-    DELIMITERS[best]
+    DELIMITERS[pick]
 }
 
 /// A printable name for a delimiter.
@@ -229,5 +250,9 @@ mod tests {
         assert_eq!(delimiter("a\tb\tc"), b'\t');
         assert_eq!(delimiter("\"a\"|\"b\""), b'|');
         assert_eq!(delimiter("single"), b',');
+        assert_eq!(
+            delimiter("Okta users, exported 2026-11-21\nlogin;email;status\na;b;c\n"),
+            b';'
+        );
     }
 }

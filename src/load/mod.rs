@@ -116,6 +116,167 @@ pub struct LoadOptions {
     pub source: Option<Source>,
     /// The sheet of a spreadsheet to read (`--sheet`).
     pub sheet: Option<String>,
+    pub limits: Limits,
+}
+
+/// Limits that protect the machine from broken or hostile files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Bytes in one cell (`--max-cell-bytes`): a longer cell makes its row unreadable.
+    pub max_cell_bytes: usize,
+    /// Columns of the header row (`--max-columns`).
+    pub max_columns: usize,
+    /// Decompressed bytes of a spreadsheet (`--max-sheet-bytes`).
+    pub max_sheet_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_cell_bytes: 1 << 20,
+            max_columns: 16_384,
+            max_sheet_bytes: 1 << 30,
+        }
+    }
+}
+
+/// Every non-blank record of a file, the header among them.
+#[derive(Debug, Default)]
+pub struct Records {
+    pub rows: Vec<Row>,
+    /// Rows the reader could not parse at all.
+    pub problems: Vec<RowProblem>,
+    pub blank_rows: u32,
+}
+
+/// How many rows from the top may hold titles above the header row.
+const HEADER_SEARCH: usize = 10;
+
+/// Chooses the header row: the first record that classifies (or, with a
+/// source given by flag, that carries that source's headers), among the
+/// first rows, so a title line above the header is skipped. Without such a
+/// row, the error describes the first row.
+pub(crate) fn choose_header(
+    name: &str,
+    rows: &[Row],
+    forced: Option<Source>,
+    max_columns: usize,
+) -> Result<(usize, Score)> {
+    let headers = |row: &Row| -> Vec<String> {
+        row.cells
+            .iter()
+            .map(|h| h.trim_start_matches('\u{feff}').to_string())
+            .collect()
+    };
+    for (i, row) in rows.iter().take(HEADER_SEARCH).enumerate() {
+        // Scoring a million headers is work no genuine export needs.
+        if row.cells.len() > max_columns {
+            continue;
+        }
+        let h = headers(row);
+        let fits = match forced {
+            Some(source) => classify::score(&h, source).points > 0,
+            None => classify::classify(&h).is_ok(),
+        };
+        if fits {
+            return Ok((i, decide(name, &h, forced)?));
+        }
+    }
+    match rows.first() {
+        Some(first) if first.cells.len() > max_columns => bail!(
+            "{name}: the first row has {} columns, more than the limit of {max_columns} (a damaged file?). If the file is genuine, raise the limit with --max-columns.",
+            first.cells.len()
+        ),
+        first => Ok((
+            0,
+            decide(name, &first.map(headers).unwrap_or_default(), forced)?,
+        )),
+    }
+}
+
+/// Splits records at the header: rows above it are titles, rows below are
+/// checked (field count, cell size, a repeated header) and kept or reported.
+pub(crate) fn split(records: Records, header: usize, limits: &Limits, text: bool) -> RawTable {
+    let mut rows = records.rows.into_iter();
+    let head = rows.nth(header);
+    let headers: Vec<String> = head
+        .as_ref()
+        .map(|r| {
+            r.cells
+                .iter()
+                .map(|h| h.trim_start_matches('\u{feff}').to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut raw = RawTable {
+        header_row: head.as_ref().map_or(1, |r| r.line),
+        headers,
+        problems: records.problems,
+        blank_rows: records.blank_rows,
+        ..RawTable::default()
+    };
+    let width = raw.headers.len();
+    let normalised: Vec<String> = raw
+        .headers
+        .iter()
+        .map(|h| h.trim().to_lowercase())
+        .collect();
+    let rest: Vec<Row> = rows.collect();
+    let last = rest.len().saturating_sub(1);
+    for (i, mut row) in rest.into_iter().enumerate() {
+        let problem = if row.cells.iter().any(|c| c.len() > limits.max_cell_bytes) {
+            Some(format!(
+                "has a cell of more than {} bytes (the limit for one value; raise it with --max-cell-bytes if the file is genuine)",
+                limits.max_cell_bytes
+            ))
+        } else if row.cells.len() == width
+            && row
+                .cells
+                .iter()
+                .zip(&normalised)
+                .all(|(c, h)| c.trim_start_matches('\u{feff}').trim().to_lowercase() == *h)
+        {
+            Some("repeats the header row (two exports pasted together?)".to_string())
+        } else if text && row.cells.len() != width {
+            let swallowed = row
+                .cells
+                .iter()
+                .map(|c| c.matches('\n').count())
+                .sum::<usize>();
+            if i == last && swallowed > 0 && row.cells.len() < width + 1 {
+                Some(format!(
+                    "starts a quoted value that is never closed: the rest of the file ({swallowed} more lines) was read into it; fix the quote and export again"
+                ))
+            } else {
+                Some(format!(
+                    "has {} fields where the header has {width} (an unquoted delimiter inside a value, or a cut-off line)",
+                    row.cells.len()
+                ))
+            }
+        } else if !text && row.cells.len() > width {
+            Some(format!(
+                "has values beyond the {width} columns of the header"
+            ))
+        } else {
+            None
+        };
+        match problem {
+            Some(reason) => raw.problems.push(RowProblem {
+                row: row.line,
+                reason,
+            }),
+            None => {
+                if row.cells.len() < width {
+                    let mut cells: Vec<String> = row.cells.iter().map(str::to_string).collect();
+                    cells.resize(width, String::new());
+                    row.cells = csv::StringRecord::from(cells);
+                }
+                raw.rows.push(row);
+            }
+        }
+    }
+    raw.problems.sort_by_key(|p| p.row);
+    raw
 }
 
 /// Loads one export from its bytes. `name` is used in messages.
@@ -126,13 +287,16 @@ pub fn load_bytes(name: &str, bytes: &[u8], opts: &LoadOptions) -> Result<Table>
         );
     }
     let sha256 = hex(&Sha256::digest(bytes));
-    let (raw, meta, score) = if detect::is_spreadsheet(bytes) {
-        sheet::read(name, bytes, opts)?
+    let (records, meta, header, score, text) = if detect::is_spreadsheet(bytes) {
+        let (records, meta, header, score) = sheet::read(name, bytes, opts)?;
+        (records, meta, header, score, false)
     } else {
-        let (raw, meta) = text::read(name, bytes)?;
-        let score = decide(name, &raw.headers, opts.source)?;
-        (raw, meta, score)
+        let (records, meta) = text::read(name, bytes)?;
+        let (header, score) =
+            choose_header(name, &records.rows, opts.source, opts.limits.max_columns)?;
+        (records, meta, header, score, true)
     };
+    let raw = split(records, header, &opts.limits, text);
     let source = score.source;
     let columns = classify::map_columns(&raw.headers, source);
     let schema = Schema::of(source);
@@ -149,6 +313,7 @@ pub fn load_bytes(name: &str, bytes: &[u8], opts: &LoadOptions) -> Result<Table>
             );
         }
     }
+    check_duplicate_headers(name, &raw.headers, &columns)?;
     check_type_names(name, &raw, &columns)?;
     Ok(Table {
         file: name.to_string(),
@@ -250,6 +415,33 @@ pub fn list_headers(headers: &[String]) -> String {
         .map(|h| format!("\"{}\"", h.trim()))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A column that preflight uses must appear once: with two `mail` columns
+/// nobody can tell which one holds the truth.
+fn check_duplicate_headers(
+    name: &str,
+    headers: &[String],
+    columns: &BTreeMap<Field, usize>,
+) -> Result<()> {
+    for col in columns.values() {
+        let n = classify::norm_header(&headers[*col]);
+        let same: Vec<String> = headers
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| classify::norm_header(h) == n)
+            .map(|(i, _)| (i + 1).to_string())
+            .collect();
+        if same.len() > 1 {
+            bail!(
+                "{name}: the column \"{}\" appears {} times (columns {}), so preflight cannot tell which one to use. Remove or rename the extra columns and export again.",
+                headers[*col].trim(),
+                same.len(),
+                same.join(", ")
+            );
+        }
+    }
+    Ok(())
 }
 
 /// A column that preflight uses must hold values, not the .NET type name
@@ -364,6 +556,7 @@ mod tests {
             &LoadOptions {
                 source: Some(Source::Insync),
                 sheet: None,
+                ..Default::default()
             },
         )
         .unwrap();

@@ -2,17 +2,23 @@
 //! sheet whose header row classifies (or the one `--sheet` names), cells
 //! turned into the text a person sees.
 
-use super::classify::{self, Score};
-use super::{LoadOptions, Meta, RawTable, Row, RowProblem, decide, list_headers};
+use super::classify::Score;
+use super::{LoadOptions, Meta, Records, Row, choose_header, list_headers};
 use anyhow::{Result, anyhow, bail};
-use calamine::{Data, Range, Reader, Sheets, open_workbook_auto_from_rs};
+use calamine::{Data, Range, Reader, SheetVisible, Sheets, open_workbook_auto_from_rs};
 use std::io::Cursor;
 
-/// Reads the sheet to use: its header, records, how it was read, and the
-/// classification of its header.
-pub fn read(name: &str, bytes: &[u8], opts: &LoadOptions) -> Result<(RawTable, Meta, Score)> {
+/// Reads the sheet to use: its records, how it was read, the index of the
+/// header row among the records, and the classification of that header.
+/// Visible sheets are tried before hidden ones.
+pub fn read(name: &str, bytes: &[u8], opts: &LoadOptions) -> Result<(Records, Meta, usize, Score)> {
+    check_zip_size(name, bytes, opts.limits.max_sheet_bytes)?;
     let mut book = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
-        anyhow!("{name}: cannot open the spreadsheet ({e}). Save it again from Excel as .xlsx (not password-protected), or export the users as CSV.")
+        if is_encrypted(bytes) {
+            anyhow!("{name}: the workbook is password-protected, so it cannot be read. Save it again from Excel without a password (File > Info > Protect Workbook), or export the users as CSV.")
+        } else {
+            anyhow!("{name}: cannot open the spreadsheet: it is damaged or cut off ({e}). Download or save it again from Excel as .xlsx, or export the users as CSV.")
+        }
     })?;
     let format = match &book {
         Sheets::Xls(_) => "xls",
@@ -20,59 +26,100 @@ pub fn read(name: &str, bytes: &[u8], opts: &LoadOptions) -> Result<(RawTable, M
         Sheets::Xlsb(_) => "xlsb",
         Sheets::Ods(_) => "ods",
     };
-    let names = book.sheet_names();
+    let mut names: Vec<(String, bool)> = book
+        .sheets_metadata()
+        .iter()
+        .map(|s| (s.name.clone(), s.visible == SheetVisible::Visible))
+        .collect();
     if let Some(wanted) = &opts.sheet {
-        let Some(sheet) = names
+        let Some((sheet, _)) = names
             .iter()
-            .find(|n| n.eq_ignore_ascii_case(wanted))
+            .find(|(n, _)| n.eq_ignore_ascii_case(wanted))
             .cloned()
         else {
+            let all: Vec<String> = names.into_iter().map(|(n, _)| n).collect();
             bail!(
                 "{name}: there is no sheet \"{wanted}\". Sheets found: {}.",
-                quoted(&names)
+                quoted(&all)
             );
         };
         let range = book
             .worksheet_range(&sheet)
             .map_err(|e| anyhow!("{name}: cannot read sheet \"{sheet}\": {e}"))?;
-        let raw = raw_table(&range);
-        let score = decide(
+        let records = records(&range);
+        let (header, score) = choose_header(
             &format!("{name} (sheet \"{sheet}\")"),
-            &raw.headers,
+            &records.rows,
             opts.source,
+            opts.limits.max_columns,
         )?;
-        return Ok((raw, meta(format, sheet), score));
+        return Ok((records, meta(format, sheet), header, score));
     }
+    // Visible sheets first, in workbook order.
+    names.sort_by_key(|(_, visible)| !visible);
     let mut tried = Vec::new();
-    for sheet in &names {
+    for (sheet, visible) in &names {
+        let hidden = if *visible { "" } else { " (hidden)" };
         let Ok(range) = book.worksheet_range(sheet) else {
-            tried.push(format!("\"{sheet}\": cannot be read"));
+            tried.push(format!("\"{sheet}\"{hidden}: cannot be read"));
             continue;
         };
-        let raw = raw_table(&range);
-        if raw.headers.is_empty() {
-            tried.push(format!("\"{sheet}\": empty"));
+        let records = records(&range);
+        let Some(first) = records.rows.first() else {
+            tried.push(format!("\"{sheet}\"{hidden}: empty"));
             continue;
-        }
-        let fits = match opts.source {
-            Some(source) => Some(classify::score(&raw.headers, source))
-                .filter(|s| s.points > 0)
-                .map(|mut s| {
-                    s.decided_by.clear();
-                    s
-                }),
-            None => classify::classify(&raw.headers).ok(),
         };
-        match fits {
-            Some(score) => return Ok((raw, meta(format, sheet.clone()), score)),
-            None => tried.push(format!("\"{sheet}\": {}", list_headers(&raw.headers))),
+        match choose_header(name, &records.rows, opts.source, opts.limits.max_columns) {
+            Ok((header, score)) if score.points > 0 => {
+                return Ok((records, meta(format, sheet.clone()), header, score));
+            }
+            _ => {
+                let headers: Vec<String> = first.cells.iter().map(str::to_string).collect();
+                tried.push(format!("\"{sheet}\"{hidden}: {}", list_headers(&headers)));
+            }
         }
     }
     bail!(
-        "{name}: no sheet has a header row preflight can classify. Sheets and their headers: {}. \
+        "{name}: no sheet has a header row preflight can classify. Sheets and their first rows: {}. \
          Choose the sheet with --sheet NAME and the system with --okta, --ad, --insync or --m365.",
         tried.join("; ")
     )
+}
+
+/// Refuses a zip container whose parts decompress beyond the limit (a zip
+/// bomb, or a workbook far larger than any user export).
+fn check_zip_size(name: &str, bytes: &[u8], limit: u64) -> Result<()> {
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return Ok(());
+    }
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(()); // calamine reports a broken container
+    };
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        if let Ok(entry) = archive.by_index_raw(i) {
+            total = total.saturating_add(entry.size());
+        }
+    }
+    if total > limit {
+        bail!(
+            "{name}: the workbook decompresses to {} MB, more than the limit of {} MB (a damaged or malicious file, or far more than a user export). \
+             If the file is genuine, raise the limit with --max-sheet-bytes.",
+            total / 1_000_000,
+            limit / 1_000_000
+        );
+    }
+    Ok(())
+}
+
+/// An OLE compound file holding an `EncryptedPackage` stream: a workbook
+/// saved with a password.
+fn is_encrypted(bytes: &[u8]) -> bool {
+    let needle: Vec<u8> = "EncryptedPackage"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) && bytes.windows(needle.len()).any(|w| w == needle)
 }
 
 fn meta(format: &'static str, sheet: String) -> Meta {
@@ -93,43 +140,29 @@ fn quoted(names: &[String]) -> String {
         .join(", ")
 }
 
-/// The header (first non-empty row) and the records below it.
-fn raw_table(range: &Range<Data>) -> RawTable {
-    let (first_row, _) = range.start().unwrap_or((0, 0));
-    let mut raw = RawTable::default();
-    let mut rows = range.rows().enumerate();
-    for (i, cells) in rows.by_ref() {
-        if cells.iter().any(|c| !cell_text(c).trim().is_empty()) {
-            let mut headers: Vec<String> = cells.iter().map(cell_text).collect();
-            while headers.last().is_some_and(|h| h.trim().is_empty()) {
-                headers.pop();
-            }
-            raw.headers = headers;
-            raw.header_row = first_row + i as u32 + 1;
-            break;
-        }
-    }
-    let width = raw.headers.len();
-    for (i, cells) in rows {
+/// The non-empty rows of a sheet, numbered as the sheet shows them; trailing
+/// empty cells are dropped.
+fn records(range: &Range<Data>) -> Records {
+    let (first_row, first_col) = range.start().unwrap_or((0, 0));
+    let mut out = Records::default();
+    for (i, cells) in range.rows().enumerate() {
         let row = first_row + i as u32 + 1;
-        let texts: Vec<String> = cells.iter().map(cell_text).collect();
-        if texts.iter().all(|t| t.trim().is_empty()) {
-            raw.blank_rows += 1;
+        let mut texts: Vec<String> = std::iter::repeat_n(String::new(), first_col as usize)
+            .chain(cells.iter().map(cell_text))
+            .collect();
+        while texts.last().is_some_and(|t| t.trim().is_empty()) {
+            texts.pop();
+        }
+        if texts.is_empty() {
+            out.blank_rows += 1;
             continue;
         }
-        if texts.iter().skip(width).any(|t| !t.trim().is_empty()) {
-            raw.problems.push(RowProblem {
-                row,
-                reason: format!("has values beyond the {width} columns of the header"),
-            });
-            continue;
-        }
-        raw.rows.push(Row {
+        out.rows.push(Row {
             line: row,
-            cells: csv::StringRecord::from(texts.into_iter().take(width).collect::<Vec<_>>()),
+            cells: csv::StringRecord::from(texts),
         });
     }
-    raw
+    out
 }
 
 /// The text a person sees in a cell: integers without `.0`, booleans as

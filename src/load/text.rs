@@ -2,11 +2,12 @@
 //! records with the csv crate, numbering rows as a spreadsheet shows them.
 
 use super::detect::{self, Preamble};
-use super::{Meta, RawTable, Row, RowProblem};
+use super::{Meta, Records, Row, RowProblem};
 use anyhow::{Result, bail};
 
-/// Reads a text export into its header and records.
-pub fn read(name: &str, bytes: &[u8]) -> Result<(RawTable, Meta)> {
+/// Reads a text export into its records (the header among them: see
+/// [`super::choose_header`]).
+pub fn read(name: &str, bytes: &[u8]) -> Result<(Records, Meta)> {
     let decoded = detect::decode(bytes);
     let text: &str = &decoded.text;
     let Preamble {
@@ -22,14 +23,9 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<(RawTable, Meta)> {
         );
     }
     let delimiter = sep.unwrap_or_else(|| detect::delimiter(body));
-    let raw = read_records(body, delimiter, preamble_rows);
-    if raw.headers.iter().all(|h| h.trim().is_empty()) {
-        bail!(
-            "{name}: the first row after the preamble is empty, so the file has no header row. Export the users again with their column headers."
-        );
-    }
+    let records = read_records(body, delimiter, preamble_rows);
     Ok((
-        raw,
+        records,
         Meta {
             format: "csv",
             encoding: decoded.encoding,
@@ -40,24 +36,20 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<(RawTable, Meta)> {
     ))
 }
 
-/// Reads header and records from the body (the text from the header on).
-/// `preamble_rows` rows precede the header.
-pub(crate) fn read_records(body: &str, delimiter: u8, preamble_rows: u32) -> RawTable {
+/// Reads every non-blank record of the body (the text after the preamble),
+/// numbered as a spreadsheet shows them; `preamble_rows` rows precede it.
+pub(crate) fn read_records(body: &str, delimiter: u8, preamble_rows: u32) -> Records {
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
         .from_reader(body.as_bytes());
-    let mut raw = RawTable {
-        header_row: preamble_rows + 1,
-        ..RawTable::default()
-    };
+    let mut out = Records::default();
     // Physical lines inside quoted cells so far: a spreadsheet shows a
     // record with multi-line cells as one row.
     let mut embedded_newlines: u64 = 0;
     let mut lines = LineCounter::new(body.as_bytes());
     let mut record = csv::StringRecord::new();
-    let mut first = true;
     loop {
         let start = reader.position().byte();
         match reader.read_record(&mut record) {
@@ -67,33 +59,13 @@ pub(crate) fn read_records(body: &str, delimiter: u8, preamble_rows: u32) -> Raw
                 let row = (lines.line_of(start) - embedded_newlines) as u32 + preamble_rows;
                 embedded_newlines += record
                     .iter()
-                    .map(|f| f.bytes().filter(|b| *b == b'\n').count() as u64)
+                    .map(|f| memchr::memchr_iter(b'\n', f.as_bytes()).count() as u64)
                     .sum::<u64>();
-                if first {
-                    first = false;
-                    raw.headers = record
-                        .iter()
-                        .map(|h| h.trim_start_matches('\u{feff}').to_string())
-                        .collect();
-                    raw.header_row = row;
-                    continue;
-                }
                 if record.iter().all(|f| f.trim().is_empty()) {
-                    raw.blank_rows += 1;
+                    out.blank_rows += 1;
                     continue;
                 }
-                if record.len() != raw.headers.len() {
-                    raw.problems.push(RowProblem {
-                        row,
-                        reason: format!(
-                            "has {} fields where the header has {} (an unquoted delimiter inside a value, or a cut-off line)",
-                            record.len(),
-                            raw.headers.len()
-                        ),
-                    });
-                    continue;
-                }
-                raw.rows.push(Row {
+                out.rows.push(Row {
                     line: row,
                     cells: record.clone(),
                 });
@@ -102,14 +74,14 @@ pub(crate) fn read_records(body: &str, delimiter: u8, preamble_rows: u32) -> Raw
                 let at = e.position().map_or(start, |p| p.byte());
                 let row =
                     (lines.line_of(at).saturating_sub(embedded_newlines)) as u32 + preamble_rows;
-                raw.problems.push(RowProblem {
+                out.problems.push(RowProblem {
                     row,
                     reason: format!("cannot be read: {e}"),
                 });
             }
         }
     }
-    raw
+    out
 }
 
 /// Physical line numbers of byte offsets, counted forward once.
@@ -137,10 +109,7 @@ impl<'a> LineCounter<'a> {
             at += 1;
         }
         if at >= self.cursor {
-            self.line += self.text[self.cursor..at]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count() as u64;
+            self.line += memchr::memchr_iter(b'\n', &self.text[self.cursor..at]).count() as u64;
             self.cursor = at;
         }
         self.line
@@ -150,20 +119,25 @@ impl<'a> LineCounter<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::load::{Limits, split};
 
-    fn read_ok(bytes: &[u8]) -> (RawTable, Meta) {
-        read("t.csv", bytes).unwrap()
+    fn table(bytes: &[u8]) -> crate::load::RawTable {
+        let (records, _) = read("t.csv", bytes).unwrap();
+        split(records, 0, &Limits::default(), true)
     }
 
     #[test]
     fn rows_are_numbered_as_a_spreadsheet_shows_them() {
-        let (raw, meta) = read_ok(
+        let (records, meta) = read(
+            "t.csv",
             b"#TYPE Selected.Microsoft.ActiveDirectory.Management.ADUser\r\n\"UserPrincipalName\",\"proxyAddresses\"\r\n\"a@c.com\",\"SMTP:a@c.com\r\nsmtp:b@c.com\"\r\n\"c@c.com\",\"\"\r\n",
-        );
+        )
+        .unwrap();
         assert_eq!(
             meta.type_line.as_deref(),
             Some("Selected.Microsoft.ActiveDirectory.Management.ADUser")
         );
+        let raw = split(records, 0, &Limits::default(), true);
         assert_eq!(raw.header_row, 2);
         let lines: Vec<u32> = raw.rows.iter().map(|r| r.line).collect();
         assert_eq!(lines, vec![3, 4]);
@@ -171,7 +145,7 @@ mod tests {
 
     #[test]
     fn ragged_rows_are_reported_not_dropped() {
-        let (raw, _) = read_ok(
+        let raw = table(
             b"login,email\na@c.com,a@c.com\nb@c.com,b@c.com,extra\n\nc@c.com\nd@c.com,d@c.com\n",
         );
         assert_eq!(raw.rows.len(), 2);
@@ -180,20 +154,50 @@ mod tests {
             vec![3, 5]
         );
         assert_eq!(raw.rows[1].line, 6);
-        assert_eq!(raw.blank_rows, 0);
     }
 
     #[test]
     fn sep_line_sets_the_delimiter() {
-        let (raw, meta) = read_ok(b"sep=;\r\nUser Name;User Email\r\n\"Doe, John\";john@c.com\r\n");
+        let (records, meta) = read(
+            "t.csv",
+            b"sep=;\r\nUser Name;User Email\r\n\"Doe, John\";john@c.com\r\n",
+        )
+        .unwrap();
         assert_eq!(meta.delimiter, Some(b';'));
+        let raw = split(records, 0, &Limits::default(), true);
         assert_eq!(raw.rows[0].cells.get(0), Some("Doe, John"));
         assert_eq!(raw.rows[0].line, 3);
     }
 
     #[test]
     fn header_only_gives_no_rows() {
-        let (raw, _) = read_ok(b"login,email\n");
+        let raw = table(b"login,email\n");
         assert!(raw.rows.is_empty() && raw.problems.is_empty());
+    }
+
+    #[test]
+    fn an_unterminated_quote_says_what_it_swallowed() {
+        let raw = table(
+            b"login,email\na@c.com,a@c.com\n\"b@c.com,b@c.com\nc@c.com,c@c.com\nd@c.com,d@c.com\n",
+        );
+        assert_eq!(raw.rows.len(), 1);
+        assert_eq!(raw.problems.len(), 1);
+        assert!(
+            raw.problems[0].reason.contains("never closed"),
+            "{}",
+            raw.problems[0].reason
+        );
+    }
+
+    #[test]
+    fn a_repeated_header_is_reported() {
+        let raw =
+            table(b"login,email\na@c.com,a@c.com\n\xEF\xBB\xBFlogin,email\nb@c.com,b@c.com\n");
+        assert_eq!(raw.rows.len(), 2);
+        assert!(
+            raw.problems[0].reason.contains("repeats the header"),
+            "{}",
+            raw.problems[0].reason
+        );
     }
 }

@@ -17,7 +17,11 @@ pub fn summary(r: &Report) -> Result<Vec<u8>> {
         "persons": r.persons,
         "coverage": r.coverage,
         "single_system_persons": r.single_system,
-        "already_broken_today": r.errors_in(crate::rules::Scenario::Current),
+        "errors_by_scenario": {
+            "current": r.errors_in(crate::rules::Scenario::Current),
+            "planned": r.errors_in(crate::rules::Scenario::Planned),
+            "any": r.errors_in(crate::rules::Scenario::Any),
+        },
         "redacted": r.redacted,
         "version": r.version,
     });

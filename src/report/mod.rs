@@ -278,6 +278,13 @@ impl Report {
         if self.waived.is_some() {
             files.push(("waived.csv", csv::waived(self)?));
         }
+        // For template work: the report's context beside it.
+        if std::env::var("PREFLIGHT_DUMP_CONTEXT").as_deref() == Ok("1") {
+            files.push((
+                "report-context.json",
+                html::context_json(self, generated)?.into_bytes(),
+            ));
+        }
         for (name, system) in [
             ("fixes/okta.csv", Source::Okta),
             ("fixes/ad.csv", Source::Ad),

@@ -1,0 +1,496 @@
+//! report.html: its sections on the sample tenant (snapshots), hostile
+//! input values, the size bound, and the page in a real browser (headless
+//! Chromium: sorting, filtering, the Content-Security-Policy, no network).
+
+use crate::preflight;
+use preflight::audit::demo_audit;
+use preflight::report::Report;
+use preflight::report::html;
+use preflight::rules::{Finding, Rule, Scenario};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const GENERATED: &str = "2026-01-01 00:00:00 UTC";
+
+fn demo_report() -> Report {
+    demo_audit().unwrap().report
+}
+
+fn demo_html() -> String {
+    html::render(&demo_report(), GENERATED).unwrap()
+}
+
+/// The text from `start` to the end of the element it opens (`end`).
+fn section<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
+    let from = html
+        .find(start)
+        .unwrap_or_else(|| panic!("{start} not found"));
+    let to = from + html[from..].find(end).unwrap() + end.len();
+    &html[from..to]
+}
+
+fn redact(text: &str) -> String {
+    text.replace(GENERATED, "[DATE]")
+        .replace(env!("CARGO_PKG_VERSION"), "[VERSION]")
+}
+
+#[test]
+fn sample_tenant_verdict_and_numbers_snapshot() {
+    let html = demo_html();
+    let head = section(&html, "<header class=\"masthead\">", "</header>");
+    let summary = section(&html, "<section id=\"summary\"", "</section>");
+    insta::assert_snapshot!(
+        "contoso_report_summary",
+        redact(&format!("{head}\n{summary}"))
+    );
+}
+
+#[test]
+fn sample_tenant_settings_snapshot() {
+    let html = demo_html();
+    let settings = section(&html, "<section id=\"settings\"", "</section>");
+    insta::assert_snapshot!("contoso_report_settings", redact(settings));
+}
+
+#[test]
+fn same_report_and_time_give_the_same_bytes() {
+    let r = demo_report();
+    assert_eq!(
+        html::render(&r, GENERATED).unwrap(),
+        html::render(&r, GENERATED).unwrap()
+    );
+}
+
+/// Every rule that fired has its part, with its explanation and source.
+#[test]
+fn every_rule_that_fired_is_explained() {
+    let r = demo_report();
+    let html = demo_html();
+    for (id, n) in r.counts() {
+        let rule = Rule::from_id(id).unwrap();
+        let part = section(&html, &format!("id=\"rule-{id}\""), "</article>");
+        assert!(part.contains(&format!("{n} finding")), "{id}: count");
+        let first_words = rule.explanation().split(' ').take(3).collect::<Vec<_>>();
+        assert!(
+            part.contains(&handlebars::html_escape(&first_words.join(" "))),
+            "{id}: explanation"
+        );
+    }
+}
+
+/// Nothing is loaded: links are in-page anchors, no src attribute at all.
+#[test]
+fn the_report_refers_to_nothing_outside_itself() {
+    let html = demo_html();
+    assert!(!html.contains("http://") && !html.contains("https://"));
+    assert!(!html.contains(" src="), "no element loads anything");
+    for href in html.split("href=\"").skip(1) {
+        assert!(
+            href.starts_with('#') || href.starts_with("data:,\""),
+            "href {}",
+            &href[..href.find('"').unwrap()]
+        );
+    }
+    let csp = section(&html, "<meta http-equiv=\"Content-Security-Policy\"", ">");
+    assert!(csp.contains("default-src 'none'") && !csp.contains("unsafe-inline"));
+}
+
+#[test]
+fn hostile_values_stay_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = "<script>alert(1)</script>";
+    let img = "\"><img src=x onerror=alert(1)>";
+    let braces = "{{this}}";
+    let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let okta = format!(
+        "User Id,Status,Username,First name,Last name,Primary email\n\
+         00u1,ACTIVE,anna.berg@contoso.com,{},Berg,{}\n\
+         00u2,ACTIVE,{},Tom,{},tom.becker@contoso.co.uk\n\
+         00u3,ACTIVE,{},{},Roe,jane.roe@contoso.co.uk\n",
+        q(script),
+        q(&format!("{script}@contoso.co.uk")),
+        q(&format!("{img}@contoso.com")),
+        q(braces),
+        q(&format!("{braces}@contoso.com")),
+        q(img),
+    );
+    let insync = format!(
+        "User Name,User Email,Profile,User Status\n\
+         {},anna.berg@contoso.com,Default,Active\n\
+         {},{},Default,Active\n\
+         {},{},Default,Active\n",
+        q(script),
+        q(img),
+        q(&format!("{img}@contoso.com")),
+        q(braces),
+        q(&format!("{braces}@contoso.com")),
+    );
+    let m365 = format!(
+        "Display name,User principal name,Block credential,Licenses,Proxy addresses\n\
+         {},anna.berg@contoso.com,False,Microsoft 365 E3,{}\n",
+        q(script),
+        q(&format!(
+            "SMTP:anna.berg@contoso.co.uk+smtp:{script}@contoso.com"
+        )),
+    );
+    for (name, text) in [
+        ("okta.csv", okta),
+        ("insync.csv", insync),
+        ("m365.csv", m365),
+    ] {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let out = dir.path().join("out");
+    preflight()
+        .current_dir(dir.path())
+        .args([
+            "audit",
+            "okta.csv",
+            "insync.csv",
+            "m365.csv",
+            "--out",
+            "out",
+            "--quiet",
+            "--fail-on",
+            "never",
+        ])
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        !html.contains("<script>alert"),
+        "raw <script> from an input"
+    );
+    assert!(!html.contains("<img src=x"), "raw <img> from an input");
+    assert!(
+        !html.contains("onerror=alert"),
+        "raw attribute from an input"
+    );
+    assert_eq!(
+        html.matches("<script").count(),
+        1,
+        "only the report's script"
+    );
+    // The values are there, as text.
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;@contoso"));
+    assert!(html.contains("&quot;&gt;&lt;img src&#x3D;x onerror&#x3D;alert(1)&gt;@contoso.com"));
+    assert!(
+        html.contains("{{this}}@contoso.com"),
+        "braces are not evaluated"
+    );
+}
+
+/// A tenant far over the limits: every rule fires thousands of times with
+/// long values made of characters that grow when escaped.
+#[test]
+fn report_stays_under_20_mb_whatever_the_tenant() {
+    let mut r = demo_report();
+    let nasty = "<&>\"'=`".repeat(300);
+    let template = r.findings[0].clone();
+    r.findings = Rule::ALL
+        .iter()
+        .flat_map(|&rule| {
+            let template = &template;
+            let nasty = &nasty;
+            (0..600).map(move |i| Finding {
+                rule,
+                scenario: [Scenario::Current, Scenario::Planned, Scenario::Any][i % 3],
+                subject: format!("user{i}{nasty}@contoso.com"),
+                value: nasty.clone(),
+                message: format!("`{nasty}` and `{nasty}`"),
+                remediation: format!("fix {i} {nasty}"),
+                ..template.clone()
+            })
+        })
+        .collect();
+    let row = r.users[0].clone();
+    r.users = (0..3000)
+        .map(|i| {
+            let mut u = row.clone();
+            u.insync_email = format!("{i}{nasty}@contoso.com");
+            u.okta_login = nasty.clone();
+            u.m365_upn = nasty.clone();
+            u
+        })
+        .collect();
+    let fix = r.remediation[0].clone();
+    r.remediation = (0..5000)
+        .map(|i| {
+            let mut x = fix.clone();
+            x.insync_email_current = format!("{i}{nasty}");
+            x
+        })
+        .collect();
+    let html = html::render(&r, GENERATED).unwrap();
+    eprintln!("report.html for the oversized tenant: {} bytes", html.len());
+    assert!(html.len() < 20_000_000, "{} bytes", html.len());
+    assert!(html.contains("more in findings.csv"));
+    assert!(html.contains("the full list is in users.csv"));
+    assert!(html.contains("more in remediation.csv"));
+}
+
+// ---------------------------------------------------------------------------
+// The page in a real browser.
+
+/// Runs in the page before anything else: records errors and CSP
+/// violations, then, once loaded, sorts and filters the persons table and
+/// writes the outcome to `body[data-selftest]`.
+const SELFTEST: &str = r#"
+(function () {
+  var problems = [];
+  var log = console.error;
+  console.error = function () { problems.push("console.error " + Array.prototype.join.call(arguments, " ")); log.apply(console, arguments); };
+  window.addEventListener("error", function (e) { problems.push("error " + e.message); });
+  document.addEventListener("securitypolicyviolation", function (e) { problems.push("csp " + e.violatedDirective); });
+  function expect(ok, what) { if (!ok) { problems.push(what); } }
+  var collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
+  function column(table, col) {
+    return Array.prototype.map.call(table.tBodies[0].rows, function (r) { return r.cells[col].textContent.trim(); });
+  }
+  function ordered(values, direction) {
+    for (var i = 1; i < values.length; i++) {
+      if (direction * collator.compare(values[i - 1], values[i]) > 0) { return false; }
+    }
+    return true;
+  }
+  function visible(table) {
+    return Array.prototype.filter.call(table.tBodies[0].rows, function (r) { return !r.hidden && r.offsetParent !== null; });
+  }
+  function check() {
+    var table = document.getElementById("person-table");
+    var rows = table.tBodies[0].rows.length;
+    expect(rows > 10, "persons listed: " + rows);
+    expect(getComputedStyle(document.querySelector(".verdict")).borderLeftWidth === "10px", "stylesheet not applied");
+    expect(performance.getEntriesByType("resource").length === 0, "the page loaded a resource");
+    var filterBox = document.querySelector(".filter");
+    expect(!filterBox.hidden && filterBox.offsetParent !== null, "filter box not shown");
+    // Sort by Okta login, both ways, then by a status column.
+    var th = table.querySelector('th[data-col="1"]');
+    var button = th.querySelector("button.sort");
+    expect(button, "no sort button");
+    button.click();
+    var logins = column(table, 1);
+    expect(th.getAttribute("aria-sort") === "ascending", "aria-sort after one click");
+    expect(ordered(logins, 1), "not ascending: " + logins.slice(0, 5).join(", "));
+    expect(logins[0] !== logins[logins.length - 1], "nothing to sort");
+    button.click();
+    expect(th.getAttribute("aria-sort") === "descending", "aria-sort after two clicks");
+    expect(ordered(column(table, 1), -1), "not descending");
+    table.querySelector('th[data-col="5"] button').click();
+    expect(column(table, 5)[0] === "fail", "status sort puts fail first");
+    // Filter.
+    var input = document.getElementById("person-filter");
+    var count = document.getElementById("person-count");
+    input.value = "Anna.Berg";
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    var shown = visible(table);
+    var expected = Array.prototype.filter.call(table.tBodies[0].rows, function (r) { return r.textContent.toLowerCase().indexOf("anna.berg") !== -1; }).length;
+    expect(shown.length >= 1 && shown.length === expected && shown.length < rows, "filter shows " + shown.length + " of " + rows + ", expected " + expected);
+    expect(count.textContent.indexOf(shown.length + " of " + rows) === 0, "count says " + count.textContent);
+    input.value = "no-such-person-anywhere";
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    expect(visible(table).length === 0, "filter with no match");
+    expect(!document.getElementById("person-none").hidden, "no 'no match' note");
+    input.value = "";
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    expect(visible(table).length === rows, "cleared filter");
+  }
+  window.addEventListener("load", function () {
+    try { check(); } catch (e) { problems.push("exception " + e); }
+    document.body.setAttribute("data-selftest", problems.length ? "fail: " + problems.join(" | ") : "pass");
+  });
+})();
+"#;
+
+/// Debian's Chromium, or the browser `PREFLIGHT_CHROMIUM` names.
+fn chromium() -> Option<PathBuf> {
+    match std::env::var_os("PREFLIGHT_CHROMIUM") {
+        Some(path) => Some(PathBuf::from(path)),
+        None => Some(PathBuf::from("/usr/bin/chromium")),
+    }
+    .filter(|p| p.exists())
+}
+
+/// Runs headless Chromium on a file with the given extra arguments;
+/// returns (stdout, stderr). Kills it after two minutes.
+fn run_chromium(bin: &Path, profile: &Path, args: &[String], page: &Path) -> (String, String) {
+    let mut child = Command::new(bin)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=5000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .arg(format!("file://{}", page.display()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("chromium starts");
+    let stdout = child.stdout.take().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let read = |mut r: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = r.read_to_string(&mut s);
+            s
+        })
+    };
+    let (out, err) = (read(Box::new(stdout)), read(Box::new(stderr)));
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium did not finish within two minutes");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (out.join().unwrap(), err.join().unwrap())
+}
+
+/// What Chromium logs from the page: console messages (console.error,
+/// uncaught exceptions) and Content-Security-Policy violations all come as
+/// `...:INFO:CONSOLE...] "message", source: file://...`.
+fn console_lines(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| l.contains(":CONSOLE") || l.contains("Content Security Policy"))
+        .collect()
+}
+
+/// The report with the self-test inserted after the CSP meta tag, its hash
+/// added to script-src.
+fn with_selftest(html: &str) -> String {
+    let script_src = "script-src ";
+    let at = html.find(script_src).unwrap() + script_src.len();
+    let mut page = html.to_string();
+    page.insert_str(at, &format!("'{}' ", html::csp_hash(SELFTEST)));
+    let meta_end = page
+        .find("<meta http-equiv=\"Content-Security-Policy\"")
+        .unwrap();
+    let meta_end = meta_end + page[meta_end..].find('>').unwrap() + 1;
+    page.insert_str(meta_end, &format!("\n<script>{SELFTEST}</script>"));
+    page
+}
+
+fn selftest_result(dom: &str) -> Option<&str> {
+    let from = dom.find("data-selftest=\"")? + "data-selftest=\"".len();
+    Some(&dom[from..from + dom[from..].find('"')?])
+}
+
+#[test]
+fn report_works_in_a_real_browser() {
+    let Some(bin) = chromium() else {
+        if std::env::var("PREFLIGHT_REQUIRE_BROWSER").as_deref() == Ok("1") {
+            panic!(
+                "PREFLIGHT_REQUIRE_BROWSER=1 but no Chromium at /usr/bin/chromium (or PREFLIGHT_CHROMIUM)"
+            );
+        }
+        // Written to the process's stderr, past the test harness's capture,
+        // so that a skip shows in a plain `cargo test`.
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED report_works_in_a_real_browser: no Chromium at /usr/bin/chromium (apt-get install chromium, or set PREFLIGHT_CHROMIUM; PREFLIGHT_REQUIRE_BROWSER=1 makes this a failure)"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let html = demo_html();
+
+    // The self-test: sorting, filtering, style applied, nothing loaded,
+    // nothing logged.
+    let page = dir.path().join("selftest.html");
+    std::fs::write(&page, with_selftest(&html)).unwrap();
+    let (dom, stderr) = run_chromium(
+        &bin,
+        &dir.path().join("profile"),
+        &["--dump-dom".into()],
+        &page,
+    );
+    assert_eq!(
+        selftest_result(&dom),
+        Some("pass"),
+        "the self-test in Chromium did not pass; stderr:\n{stderr}"
+    );
+    let logged = console_lines(&stderr);
+    assert!(
+        logged.is_empty(),
+        "the page logged (console error, exception or CSP violation):\n{}",
+        logged.join("\n")
+    );
+
+    // The same check notices a CSP violation: a page whose stylesheet
+    // hash is wrong logs one and fails its self-test.
+    let style =
+        &html[html.find("<style>").unwrap() + "<style>".len()..html.find("</style>").unwrap()];
+    let broken =
+        with_selftest(&html).replacen(&html::csp_hash(style), &html::csp_hash("something else"), 1);
+    assert_ne!(broken, with_selftest(&html), "the style hash was replaced");
+    let page = dir.path().join("broken.html");
+    std::fs::write(&page, broken).unwrap();
+    let (dom, stderr) = run_chromium(
+        &bin,
+        &dir.path().join("profile"),
+        &["--dump-dom".into()],
+        &page,
+    );
+    assert!(
+        console_lines(&stderr)
+            .iter()
+            .any(|l| l.contains("Content Security Policy")),
+        "a CSP violation went unnoticed; stderr:\n{stderr}"
+    );
+    assert_ne!(selftest_result(&dom), Some("pass"));
+
+    // A screenshot and a PDF of the report as it is, for people to look at.
+    let target = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target");
+    std::fs::create_dir_all(&target).unwrap();
+    let page = dir.path().join("report.html");
+    std::fs::write(&page, &html).unwrap();
+    let shot = target.join("report-screenshot.png");
+    let pdf = target.join("report.pdf");
+    let _ = std::fs::remove_file(&shot);
+    let _ = std::fs::remove_file(&pdf);
+    let (_, stderr) = run_chromium(
+        &bin,
+        &dir.path().join("profile"),
+        &[
+            format!("--screenshot={}", shot.display()),
+            "--window-size=1280,2000".into(),
+        ],
+        &page,
+    );
+    assert!(shot.exists(), "no screenshot; stderr:\n{stderr}");
+    let (_, stderr) = run_chromium(
+        &bin,
+        &dir.path().join("profile"),
+        &[
+            format!("--print-to-pdf={}", pdf.display()),
+            "--no-pdf-header-footer".into(),
+        ],
+        &page,
+    );
+    assert!(pdf.exists(), "no PDF; stderr:\n{stderr}");
+    eprintln!(
+        "report.html in Chromium: self-test passed; {} and {}",
+        shot.display(),
+        pdf.display()
+    );
+}
