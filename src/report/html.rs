@@ -469,7 +469,8 @@ impl SettingsView {
                     "inferred from the exports: `{}` matches {} inSync emails, `{}` matches {}",
                     i.attribute, i.matches, i.other, i.other_matches
                 )),
-                None => text("given or default"),
+                None if s.given.contains(&key) => text("given (flag or config)"),
+                None => text("default"),
             };
             SettingRow {
                 key,

@@ -138,6 +138,8 @@ pub struct SettingsInfo {
     pub plan_access_using: &'static str,
     /// What was inferred (setting → how).
     pub inferred: BTreeMap<&'static str, Inference>,
+    /// The settings given by flag or config (the others are defaults or inferred).
+    pub given: Vec<&'static str>,
 }
 
 /// Rows listed per rule in report.html unless `--report-limit` says otherwise.
@@ -193,6 +195,21 @@ impl Report {
             plan_upn: s.plan_upn.value.clone(),
             plan_access_using: s.plan_access_using.value.id(),
             inferred,
+            given: [
+                ("insync.access_using", s.access_using.explicit),
+                (
+                    "insync.identification_attribute",
+                    s.identification_attribute.explicit,
+                ),
+                ("okta.current.user_name", s.current_user_name.explicit),
+                ("okta.current.upn", s.current_upn.explicit),
+                ("plan.user_name", s.plan_user_name.explicit),
+                ("plan.upn", s.plan_upn.explicit),
+                ("plan.access_using", s.plan_access_using.explicit),
+            ]
+            .into_iter()
+            .filter_map(|(k, given)| given.then_some(k))
+            .collect(),
         };
         let inputs = t
             .tables
