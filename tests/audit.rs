@@ -341,3 +341,117 @@ fn explain_shows_one_person_across_all_sources() {
     let out = cmd.output().unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
+
+fn sha(path: &std::path::Path) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(std::fs::read(path).unwrap()).to_vec()
+}
+
+#[test]
+fn same_inputs_and_epoch_give_byte_identical_outputs_and_inputs_stay_untouched() {
+    let inputs: Vec<std::path::PathBuf> = std::fs::read_dir(fixture("contoso"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    let before: Vec<Vec<u8>> = inputs.iter().map(|p| sha(p)).collect();
+    let run = |threads: &str| {
+        let out = tempfile::tempdir().unwrap();
+        let res = preflight()
+            .arg("audit")
+            .args(&inputs)
+            .args([
+                "--quiet",
+                "--fail-on",
+                "never",
+                "--identification-attribute",
+                "employeeNumber",
+                "--out",
+            ])
+            .arg(out.path())
+            .env("SOURCE_DATE_EPOCH", "1767225600")
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .unwrap();
+        assert_eq!(
+            res.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&res.stderr)
+        );
+        let mut files: Vec<(String, Vec<u8>)> = walk(out.path())
+            .into_iter()
+            .map(|p| {
+                (
+                    p.strip_prefix(out.path()).unwrap().display().to_string(),
+                    std::fs::read(&p).unwrap(),
+                )
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let a = run("1");
+    let b = run("2");
+    assert_eq!(
+        a.iter().map(|f| &f.0).collect::<Vec<_>>(),
+        b.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    for ((name, x), (_, y)) in a.iter().zip(&b) {
+        assert!(x == y, "{name} differs between runs");
+    }
+    let html =
+        String::from_utf8(a.iter().find(|f| f.0 == "report.html").unwrap().1.clone()).unwrap();
+    assert!(
+        html.contains("2026-01-01"),
+        "the time stamp comes from SOURCE_DATE_EPOCH"
+    );
+    let after: Vec<Vec<u8>> = inputs.iter().map(|p| sha(p)).collect();
+    assert_eq!(before, after, "inputs must never be modified");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn a_run_that_fails_leaves_the_previous_report_intact() {
+    let out = tempfile::tempdir().unwrap();
+    let ok = preflight()
+        .args(["demo", "--quiet", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(ok.status.success());
+    let before: Vec<(std::path::PathBuf, Vec<u8>)> = walk(out.path())
+        .into_iter()
+        .map(|p| (p.clone(), sha(&p)))
+        .collect();
+    let bad = preflight()
+        .args([
+            "audit",
+            "fixtures/formats/unclassifiable.csv",
+            "--quiet",
+            "--out",
+        ])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let after: Vec<(std::path::PathBuf, Vec<u8>)> = walk(out.path())
+        .into_iter()
+        .map(|p| (p.clone(), sha(&p)))
+        .collect();
+    assert_eq!(
+        before, after,
+        "no file of the previous report may change, and no temporary file may stay"
+    );
+}

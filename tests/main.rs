@@ -5,6 +5,7 @@ mod cases;
 mod formats;
 mod hostile;
 mod inspect;
+mod properties;
 mod report_html;
 
 use std::path::PathBuf;
