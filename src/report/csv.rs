@@ -150,6 +150,7 @@ pub const FIXES_HEADER: [&str; 7] = [
 /// every error and warning (info findings ask for no change). A finding
 /// with a known fix goes to the system that holds the value to change.
 pub fn fixes(r: &Report, system: crate::model::Source) -> Result<Vec<u8>> {
+    let mut seen = std::collections::HashSet::new();
     let mut rows: Vec<[&str; 7]> = Vec::new();
     for f in &r.findings {
         if f.severity() == crate::rules::Severity::Info {
@@ -175,11 +176,11 @@ pub fn fixes(r: &Report, system: crate::model::Source) -> Result<Vec<u8>> {
                 &f.remediation,
             ],
         };
-        if row[0] == system.id() && !rows.contains(&row) {
+        if row[0] == system.id() && seen.insert(row) {
             rows.push(row);
         }
     }
-    rows.sort_by(|a, b| (crate::model::key(a[1]), a).cmp(&(crate::model::key(b[1]), b)));
+    rows.sort_by_cached_key(|r| (crate::model::key(r[1]), *r));
     table(&FIXES_HEADER, rows.iter().map(|r| r.to_vec()))
 }
 

@@ -38,8 +38,6 @@ macro_rules! partials {
     };
 }
 const PARTIALS: &[(&str, &str)] = partials!(
-    "text",
-    "lines",
     "verdict",
     "settings",
     "chart",
@@ -84,9 +82,27 @@ const CHANGE_RULES: [Rule; 4] = [
 /// Renders `report.html`.
 pub fn render(r: &Report, generated: &str) -> Result<String> {
     let context = Context::build(r, generated)?;
-    registry()?
-        .render("report", &context)
-        .context("cannot render report.html")
+    let hb = registry()?;
+    // The context is turned into JSON once; each section is its own
+    // template (a partial would copy the whole context on every call), and
+    // the page is assembled at the `<!--preflight:NAME-->` markers of the
+    // layout. Input values never contain a marker: `<` is escaped.
+    let ctx = handlebars::Context::wraps(&context).context("cannot build the report context")?;
+    let mut page = hb
+        .render_with_context("report", &ctx)
+        .context("cannot render report.html")?;
+    for (name, _) in PARTIALS {
+        let html = hb
+            .render_with_context(name, &ctx)
+            .with_context(|| format!("cannot render the {name} section of report.html"))?;
+        page = page.replacen(&format!("<!--preflight:{name}-->"), &html, 1);
+    }
+    // Inserted byte for byte: the CSP hashes are computed over these constants.
+    Ok(page.replacen("<!--preflight:style-->", STYLE, 1).replacen(
+        "<!--preflight:script-->",
+        SCRIPT,
+        1,
+    ))
 }
 
 /// The context the templates get, as JSON (for `PREFLIGHT_DUMP_CONTEXT`).
@@ -120,12 +136,8 @@ fn registry() -> Result<Handlebars<'static>> {
     hb.set_strict_mode(true);
     hb.set_prevent_indent(true);
     hb.register_template_string("report", LAYOUT)?;
-    // Registered as partials so that the page carries them byte for byte:
-    // the CSP hashes are computed over these constants.
-    hb.register_partial("style", STYLE)?;
-    hb.register_partial("script", SCRIPT)?;
     for (name, text) in PARTIALS {
-        hb.register_partial(name, text.trim_end())?;
+        hb.register_template_string(name, text.trim_end())?;
     }
     Ok(hb)
 }

@@ -9,6 +9,7 @@ pub mod scenario;
 pub mod uupic;
 
 use crate::model::Source;
+use rayon::slice::ParallelSliceMut;
 use serde::Serialize;
 use std::fmt;
 
@@ -260,8 +261,18 @@ impl Finding {
 
 /// Sorts findings into their output order and drops exact repeats.
 pub fn sort(findings: &mut Vec<Finding>) {
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
+    // The normalised subject is computed once per finding, not per comparison.
+    let mut keyed: Vec<(String, Finding)> = std::mem::take(findings)
+        .into_iter()
+        .map(|f| (crate::model::key(&f.subject), f))
+        .collect();
+    keyed.par_sort_unstable_by(|(ka, a), (kb, b)| {
+        (a.severity(), a.rule.id(), a.scenario, a.source, ka)
+            .cmp(&(b.severity(), b.rule.id(), b.scenario, b.source, kb))
+            .then_with(|| a.sort_key().cmp(&b.sort_key()))
+    });
+    keyed.dedup_by(|(_, a), (_, b)| a.sort_key() == b.sort_key());
+    *findings = keyed.into_iter().map(|(_, f)| f).collect();
 }
 
 /// Builds findings about the records of a linked tenant.
