@@ -14,7 +14,7 @@ use crate::model::{InsyncStatus, M365User, OktaStatus, Source, key};
 use crate::settings::Access;
 use crate::tenant::Tenant;
 use rayon::prelude::*;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use unicode_normalization::UnicodeNormalization;
 
 /// Normalised key → ids of the records that carry it.
@@ -27,7 +27,7 @@ impl Index {
     /// Builds an index; empty keys are not indexed, an id is listed once
     /// per key.
     pub fn build<'a>(entries: impl Iterator<Item = (&'a str, u32)>) -> Index {
-        let mut map: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut map: HashMap<String, Vec<u32>> = HashMap::default();
         for (value, id) in entries {
             let k = key(value);
             if k.is_empty() {
@@ -611,7 +611,7 @@ impl<'t> Linked<'t> {
                 uf.union(base_ad + a, base_m365 + *m as usize);
             }
         }
-        let mut person_of_root: HashMap<usize, u32> = HashMap::new();
+        let mut person_of_root: HashMap<usize, u32> = HashMap::default();
         let mut persons: Vec<Person> = Vec::new();
         let mut assign = |node: usize, persons: &mut Vec<Person>| -> u32 {
             let root = uf.find(node);

@@ -11,8 +11,8 @@ use crate::load::{self, Table, okta::attribute_field};
 use crate::model::{AdUser, InsyncStatus, InsyncUser, M365User, OktaUser, Source, key};
 use crate::settings::Settings;
 use anyhow::{Result, bail};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
 
 /// A check that could not run, and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -301,9 +301,9 @@ fn infer_user_name(okta: &[OktaUser], insync: &[InsyncUser]) -> Inference {
 /// preserved. Rows of one file are never merged.
 fn merge_insync(parts: Vec<(&Table, Vec<InsyncUser>)>) -> Vec<InsyncUser> {
     let mut out: Vec<InsyncUser> = Vec::new();
-    let mut by_email: HashMap<String, usize> = HashMap::new();
+    let mut by_email: HashMap<String, usize> = HashMap::default();
     for (_, users) in parts {
-        let mut this_file: HashMap<String, usize> = HashMap::new();
+        let mut this_file: HashMap<String, usize> = HashMap::default();
         for u in users {
             let k = key(&u.email);
             match by_email.get(&k) {
@@ -338,9 +338,9 @@ fn merge_insync(parts: Vec<(&Table, Vec<InsyncUser>)>) -> Vec<InsyncUser> {
 /// lacks, a non-empty value from an earlier file wins.
 fn merge_m365(parts: Vec<(&Table, Vec<M365User>)>) -> Vec<M365User> {
     let mut out: Vec<M365User> = Vec::new();
-    let mut by_upn: HashMap<String, usize> = HashMap::new();
+    let mut by_upn: HashMap<String, usize> = HashMap::default();
     for (_, users) in parts {
-        let mut this_file: HashSet<String> = HashSet::new();
+        let mut this_file: HashSet<String> = HashSet::default();
         for u in users {
             let k = key(&u.upn);
             match by_upn.get(&k) {

@@ -150,7 +150,7 @@ pub const FIXES_HEADER: [&str; 7] = [
 /// every error and warning (info findings ask for no change). A finding
 /// with a known fix goes to the system that holds the value to change.
 pub fn fixes(r: &Report, system: crate::model::Source) -> Result<Vec<u8>> {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = rustc_hash::FxHashSet::default();
     let mut rows: Vec<[&str; 7]> = Vec::new();
     for f in &r.findings {
         if f.severity() == crate::rules::Severity::Info {

@@ -6,7 +6,7 @@
 
 use super::{Ctx, Finding, Rule, Scenario, list};
 use crate::model::{OktaStatus, Source, address_problem, key};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// Characters Druva's SCIM provisioning stores as `_`.
 pub const DRUVA_REWRITES: &[char] = &['?', '*', '/', '\\', '<', '>'];
@@ -32,7 +32,7 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Finding>, Vec<Remediation>) {
     let s = &t.settings;
     let un_attr = s.plan_user_name.value.as_str();
     let scenario = Scenario::Planned;
-    let mut by_new: HashMap<String, Vec<u32>> = HashMap::new();
+    let mut by_new: HashMap<String, Vec<u32>> = HashMap::default();
     for (o, okta) in t.okta.iter().enumerate() {
         if okta.status != OktaStatus::Active {
             continue;

@@ -6,7 +6,8 @@
 use super::{Ctx, Finding, Rule, Scenario, list, subject};
 use crate::link::{Resolution, aliases_of, primary_of};
 use crate::model::{InsyncStatus, OktaStatus, Source, address_problem, key};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub(crate) fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -149,7 +150,7 @@ fn duplicates(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
     }
     // (source, address) → records (with the fields where it appears).
     let mut by_addr: HashMap<(Source, String), BTreeMap<u32, BTreeSet<&'static str>>> =
-        HashMap::new();
+        HashMap::default();
     for (source, i, field, value) in &entries {
         let k = key(value);
         if k.is_empty() {

@@ -9,7 +9,8 @@
 
 use super::{Ctx, Finding, Rule, Scenario, list, subject};
 use crate::model::{OktaStatus, Source, key};
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::BTreeMap;
 
 pub(crate) fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
     let l = ctx.l;
@@ -142,7 +143,7 @@ fn in_scope(ctx: &Ctx<'_, '_>) -> Vec<bool> {
 /// The most common length of the zero-padded numeric values (a tie goes to
 /// the longer length).
 fn common_padded_length(values: &[String]) -> Option<usize> {
-    let mut counts: HashMap<usize, usize> = HashMap::new();
+    let mut counts: HashMap<usize, usize> = HashMap::default();
     for v in values {
         let v = v.trim();
         if v.len() > 1 && v.starts_with('0') && v.bytes().all(|b| b.is_ascii_digit()) {
