@@ -8,7 +8,7 @@
 //! ```
 //!
 //! `PREFLIGHT_BENCH_PERSONS` sets the tenant size (default 20 000 persons,
-//! about 16 MB of exports). The whole-process figures on large tenants come
+//! about 18 MB of exports). The whole-process figures on large tenants come
 //! from `benches/run.sh`.
 
 #[path = "tenant.rs"]

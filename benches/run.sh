@@ -14,6 +14,8 @@
 #   TENANTS  where tenants are written and reused (default target/bench-tenants;
 #            a 3M tenant takes about 2.8 GB)
 #   AUDIT_ARGS  extra arguments for preflight audit (e.g. "--identification-attribute employeeNumber")
+#   MEASURE  what to time                       (default "audit floor"; "floor" alone
+#            when the audit is too slow or too big for a size)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -23,6 +25,7 @@ RUNS=${RUNS:-3}
 SEED=${SEED:-42}
 TENANTS=${TENANTS:-$ROOT/target/bench-tenants}
 AUDIT_ARGS=${AUDIT_ARGS:-}
+MEASURE=${MEASURE:-"audit floor"}
 FILES=(okta-export-users.csv ad-users.csv m365-active-users.csv insync-user-provisioning.csv)
 
 if [[ ! -x /usr/bin/time ]]; then
@@ -35,12 +38,13 @@ fi
 
 echo "building (release)" >&2
 cargo build --release --quiet --bin preflight --example gen-tenant --example floor
-BIN=$ROOT/target/release/preflight
-GEN=$ROOT/target/release/examples/gen-tenant
-FLOOR=$ROOT/target/release/examples/floor
-
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/preflight-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
+# Copies, so that a rebuild during the run does not change what is measured.
+cp target/release/preflight target/release/examples/gen-tenant target/release/examples/floor "$WORK/"
+BIN=$WORK/preflight
+GEN=$WORK/gen-tenant
+FLOOR=$WORK/floor
 
 # Seconds from /usr/bin/time's "h:mm:ss" or "m:ss.ss".
 wall_seconds() {
@@ -57,7 +61,7 @@ median() {
     sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 human_bytes() {
-    awk -v b="$1" 'BEGIN { if (b >= 2^30) printf "%.2f GiB", b / 2^30; else printf "%.0f MiB", b / 2^20 }'
+    awk -v b="$1" 'BEGIN { if (b >= 2^30) printf "%.2f GiB", b / 2^30; else printf "%.1f MiB", b / 2^20 }'
 }
 human_kb() {
     awk -v k="$1" 'BEGIN { if (k >= 2^20) printf "%.2f GiB", k / 2^20; else printf "%.0f MiB", k / 2^10 }'
@@ -109,17 +113,26 @@ for n in $SIZES; do
     # Okta file's last record (no newline after it).
     rows=$(($(cat "${paths[@]}" | wc -l) - 5 + 1))
 
-    echo "size $n: audit" >&2
-    # shellcheck disable=SC2086 # AUDIT_ARGS is split on purpose
-    measure "audit-$n" "$BIN" audit "${paths[@]}" --out "$WORK/report-$n" --quiet --fail-on never $AUDIT_ARGS
-    audit_wall=$MED_WALL
-    audit_rss=$MED_RSS
-    echo "size $n: floor" >&2
-    measure "floor-$n" "$FLOOR" "${paths[@]}"
-    floor_wall=$MED_WALL
-    floor_rss=$MED_RSS
-    ratio=$(awk -v a="$audit_wall" -v f="$floor_wall" 'BEGIN { if (f > 0) printf "%.1f×", a / f; else print "n/a" }')
-    ROWS+=("| $n | $rows | $(human_bytes "$bytes") | ${audit_wall} s | $(human_kb "$audit_rss") | ${floor_wall} s | $(human_kb "$floor_rss") | $ratio |")
+    audit="| — | —"
+    floor="| — | —"
+    ratio="—"
+    if [[ " $MEASURE " == *" audit "* ]]; then
+        echo "size $n: audit" >&2
+        # shellcheck disable=SC2086 # AUDIT_ARGS is split on purpose
+        measure "audit-$n" "$BIN" audit "${paths[@]}" --out "$WORK/report-$n" --quiet --fail-on never $AUDIT_ARGS
+        audit_wall=$MED_WALL
+        audit="| ${MED_WALL} s | $(human_kb "$MED_RSS")"
+    fi
+    if [[ " $MEASURE " == *" floor "* ]]; then
+        echo "size $n: floor" >&2
+        measure "floor-$n" "$FLOOR" "${paths[@]}"
+        floor="| ${MED_WALL} s | $(human_kb "$MED_RSS")"
+        if [[ -n ${audit_wall:-} ]]; then
+            ratio=$(awk -v a="$audit_wall" -v f="$MED_WALL" 'BEGIN { if (f > 0) printf "%.0f×", a / f; else print "n/a" }')
+        fi
+    fi
+    unset audit_wall
+    ROWS+=("| $n | $rows | $(human_bytes "$bytes") $audit $floor | $ratio |")
 done
 
 echo

@@ -336,7 +336,7 @@ const ACCENTED_LAST: &[(&str, &str)] = &[
     ("Lefèvre", "lefevre"),
 ];
 
-/// (city, country, office, OU)
+/// (city, country, office)
 const SITES: &[(&str, &str, &str)] = &[
     ("London", "United Kingdom", "London HQ"),
     ("Manchester", "United Kingdom", "Manchester"),

@@ -6,7 +6,7 @@
 //! ```
 //!
 //! Deterministic per seed; streamed (one person in memory at a time).
-//! 1M persons ≈ 0.8 GB and 4M rows. Write it outside the repository (or
+//! 1M persons ≈ 0.92 GB and 4M rows. Write it outside the repository (or
 //! under `target/`).
 
 #[path = "../benches/tenant.rs"]
