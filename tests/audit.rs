@@ -455,3 +455,62 @@ fn a_run_that_fails_leaves_the_previous_report_intact() {
         "no file of the previous report may change, and no temporary file may stay"
     );
 }
+
+#[test]
+fn the_report_shows_the_delta_the_waivers_and_the_coverage() {
+    let case = fixture("cases/audit-to-audit-delta");
+    let before = tempfile::tempdir().unwrap();
+    let now = tempfile::tempdir().unwrap();
+    let run = |dir: &std::path::Path, out: &std::path::Path, extra: &[&str]| {
+        let res = preflight()
+            .current_dir(dir)
+            .args([
+                "audit",
+                "okta.csv",
+                "insync.csv",
+                "--current-user-name",
+                "login",
+                "--quiet",
+                "--fail-on",
+                "never",
+                "--out",
+            ])
+            .arg(out)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(
+            res.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&res.stderr)
+        );
+    };
+    run(&case.join("previous"), before.path(), &[]);
+    let waivers = now.path().join("waivers.toml");
+    std::fs::write(&waivers, "[[waiver]]\nrule = \"untrimmed-value\"\nsubject = \"li.wei@contoso.com\"\nreason = \"fixed in the next Okta import\"\n").unwrap();
+    let out = now.path().join("out");
+    run(
+        &case,
+        &out,
+        &[
+            "--baseline",
+            before.path().to_str().unwrap(),
+            "--waivers",
+            waivers.to_str().unwrap(),
+        ],
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("Since the last audit") && html.contains(": 1 new, 2 still open, 1 fixed."),
+        "delta section"
+    );
+    assert!(
+        html.contains("Knowingly accepted") && html.contains("fixed in the next Okta import"),
+        "waived section"
+    );
+    assert!(
+        html.contains("Coverage") && html.contains("Linked to nothing"),
+        "coverage section"
+    );
+}
