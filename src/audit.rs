@@ -53,34 +53,20 @@ pub fn audit_tables(tables: Vec<Table>, settings: Settings, opts: &Options) -> R
 /// The inputs of an audit: positional files (classified) and files given by
 /// source flag.
 pub fn inputs(args: &InputArgs) -> Vec<Input> {
-    let mut inputs: Vec<Input> = args
-        .files
-        .iter()
-        .map(|f| Input {
-            path: f.clone(),
-            opts: LoadOptions {
-                source: None,
-                sheet: args.sheet.clone(),
-                limits: args.limits.limits(),
-            },
-        })
-        .collect();
-    for (files, source) in [
+    let limits = args.limits.limits();
+    let classified = args.files.iter().map(|f| (f, None));
+    let flagged = [
         (&args.okta, Source::Okta),
         (&args.ad, Source::Ad),
         (&args.insync, Source::Insync),
         (&args.m365, Source::M365),
-    ] {
-        inputs.extend(files.iter().map(|f| Input {
-            path: f.clone(),
-            opts: LoadOptions {
-                source: Some(source),
-                sheet: args.sheet.clone(),
-                limits: args.limits.limits(),
-            },
-        }));
-    }
-    inputs
+    ]
+    .into_iter()
+    .flat_map(|(files, source)| files.iter().map(move |f| (f, Some(source))));
+    classified
+        .chain(flagged)
+        .map(|(f, source)| Input::new(f, source, &args.sheet, limits))
+        .collect()
 }
 
 /// Loads the inputs and the settings of `audit` or `explain`.

@@ -84,16 +84,6 @@ pub fn find(l: &Linked<'_>, address: &str) -> Vec<Hit> {
     hits
 }
 
-fn person_of(l: &Linked<'_>, source: Source, i: u32) -> u32 {
-    let i = i as usize;
-    match source {
-        Source::Okta => l.okta_person[i],
-        Source::Ad => l.ad_person[i],
-        Source::Insync => l.insync_person[i],
-        Source::M365 => l.m365_person[i],
-    }
-}
-
 fn resolution_text(t: &Tenant, r: &Resolution) -> String {
     match r {
         Resolution::NotJudged => {
@@ -288,12 +278,7 @@ pub fn explain(l: &Linked<'_>, findings: &[Finding], address: &str) -> Option<St
     let mut out = String::new();
     let _ = writeln!(out, "`{}` is carried by:", address.trim());
     for (source, i, fields) in &hits {
-        let at = match source {
-            Source::Okta => l.t.okta[*i as usize].at,
-            Source::Ad => l.t.ad[*i as usize].at,
-            Source::Insync => l.t.insync[*i as usize].at,
-            Source::M365 => l.t.m365[*i as usize].at,
-        };
+        let at = l.t.at(*source, *i);
         let _ = writeln!(
             out,
             "  {:<7} {}:{} as {}",
@@ -303,7 +288,7 @@ pub fn explain(l: &Linked<'_>, findings: &[Finding], address: &str) -> Option<St
             fields.join(", ")
         );
     }
-    let persons: BTreeSet<u32> = hits.iter().map(|(s, i, _)| person_of(l, *s, *i)).collect();
+    let persons: BTreeSet<u32> = hits.iter().map(|(s, i, _)| l.person_of(*s, *i)).collect();
     for p in persons {
         let _ = writeln!(out, "\nperson {}", p + 1);
         let mine: Vec<&Finding> = findings.iter().filter(|f| f.person == Some(p)).collect();

@@ -3,7 +3,7 @@
 
 use crate::Exit;
 use crate::cli::{Format, InspectArgs};
-use crate::load::{self, Input, LoadOptions, RowProblem, Table, detect};
+use crate::load::{self, Input, RowProblem, Table, detect};
 use crate::model::Source;
 use anyhow::Result;
 use serde::Serialize;
@@ -160,14 +160,7 @@ pub fn run(args: &InspectArgs) -> Result<Exit> {
     let inputs: Vec<Input> = args
         .files
         .iter()
-        .map(|f| Input {
-            path: f.clone(),
-            opts: LoadOptions {
-                source: None,
-                sheet: args.sheet.clone(),
-                limits: args.limits.limits(),
-            },
-        })
+        .map(|f| Input::new(f, None, &args.sheet, args.limits.limits()))
         .collect();
     let mut infos = Vec::new();
     let mut failed = false;

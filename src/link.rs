@@ -45,11 +45,6 @@ impl Index {
     pub fn get(&self, k: &str) -> &[u32] {
         self.map.get(k).map_or(&[], Vec::as_slice)
     }
-
-    /// Every key with two or more records.
-    pub fn shared(&self) -> impl Iterator<Item = (&String, &Vec<u32>)> {
-        self.map.iter().filter(|(_, ids)| ids.len() > 1)
-    }
 }
 
 /// Folds accents away: `josé` → `jose`, `ø` → `o`, `ß` → `ss`.
@@ -283,8 +278,6 @@ pub struct Linked<'t> {
     pub m365: M365Index,
     pub insync_by_email: Index,
     pub okta_by_user_name: Index,
-    pub okta_by_login: Index,
-    pub okta_by_email: Index,
     pub ad_by_upn: Index,
     pub ad_by_mail: Index,
     /// Active Okta users by the userName they will send after the change.
@@ -313,7 +306,7 @@ impl<'t> Linked<'t> {
         let (m365, indexes) = rayon::join(
             || M365Index::build(t),
             || {
-                (0..7)
+                (0..5)
                     .into_par_iter()
                     .map(|which| {
                         let okta = || t.okta.iter().zip(&t.okta_values).enumerate();
@@ -327,14 +320,12 @@ impl<'t> Linked<'t> {
                             1 => Index::build(
                                 okta().map(|(i, (_, v))| (v.current_user_name.as_str(), n32(i))),
                             ),
-                            2 => Index::build(okta().map(|(i, (o, _))| (o.login.as_str(), n32(i)))),
-                            3 => Index::build(okta().map(|(i, (o, _))| (o.email.as_str(), n32(i)))),
-                            4 => Index::build(
+                            2 => Index::build(
                                 okta()
                                     .filter(|(_, (o, _))| o.status == OktaStatus::Active)
                                     .map(|(i, (_, v))| (v.plan_user_name.as_str(), n32(i))),
                             ),
-                            5 => Index::build(
+                            3 => Index::build(
                                 t.ad.iter()
                                     .enumerate()
                                     .map(|(i, a)| (a.upn.as_str(), n32(i))),
@@ -349,19 +340,17 @@ impl<'t> Linked<'t> {
                     .collect::<Vec<Index>>()
             },
         );
-        let Ok::<[Index; 7], _>(
+        let Ok::<[Index; 5], _>(
             [
                 insync_by_email,
                 okta_by_user_name,
-                okta_by_login,
-                okta_by_email,
                 okta_by_plan_user_name,
                 ad_by_upn,
                 ad_by_mail,
             ],
         ) = indexes.try_into()
         else {
-            unreachable!("seven indexes are built")
+            unreachable!("five indexes are built")
         };
         let has_okta = t.has(Source::Okta);
         let insync_okta: Vec<Vec<u32>> = t
@@ -390,8 +379,6 @@ impl<'t> Linked<'t> {
             m365,
             insync_by_email,
             okta_by_user_name,
-            okta_by_login,
-            okta_by_email,
             ad_by_upn,
             ad_by_mail,
             okta_by_plan_user_name,
@@ -470,6 +457,17 @@ impl<'t> Linked<'t> {
                 None
             }
         })
+    }
+
+    /// The person record `i` of a source belongs to.
+    pub fn person_of(&self, source: Source, i: u32) -> u32 {
+        let i = i as usize;
+        match source {
+            Source::Okta => self.okta_person[i],
+            Source::Ad => self.ad_person[i],
+            Source::Insync => self.insync_person[i],
+            Source::M365 => self.m365_person[i],
+        }
     }
 
     /// The views of a scenario, when it can be evaluated.
@@ -702,6 +700,5 @@ mod tests {
         );
         assert_eq!(idx.get("a@x.com"), &[1, 2]);
         assert_eq!(idx.get(""), &[] as &[u32]);
-        assert_eq!(idx.shared().count(), 1);
     }
 }

@@ -142,11 +142,6 @@ pub fn key(value: &str) -> String {
     }
 }
 
-/// Whether a value counts as absent (empty after trimming).
-pub fn is_blank(value: &str) -> bool {
-    value.trim().is_empty()
-}
-
 /// One address out of a proxy-address list.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Proxy {

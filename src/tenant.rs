@@ -8,7 +8,7 @@
 //! misses only skips the checks that depend on it, listed with the reason.
 
 use crate::load::{self, Table, okta::attribute_field};
-use crate::model::{AdUser, InsyncStatus, InsyncUser, M365User, OktaUser, Source, key};
+use crate::model::{AdUser, At, InsyncStatus, InsyncUser, M365User, OktaUser, Source, key};
 use crate::settings::Settings;
 use anyhow::{Result, bail};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -68,6 +68,29 @@ impl Tenant {
     /// The table a record came from.
     pub fn table(&self, file: u32) -> &Table {
         &self.tables[file as usize]
+    }
+
+    /// Where record `i` of a source came from.
+    pub fn at(&self, source: Source, i: u32) -> At {
+        let i = i as usize;
+        match source {
+            Source::Okta => self.okta[i].at,
+            Source::Ad => self.ad[i].at,
+            Source::Insync => self.insync[i].at,
+            Source::M365 => self.m365[i].at,
+        }
+    }
+
+    /// The record's own identifier as written: the Okta login, the AD or
+    /// Microsoft 365 UPN, the inSync email.
+    pub fn identifier(&self, source: Source, i: u32) -> &str {
+        let i = i as usize;
+        match source {
+            Source::Okta => &self.okta[i].login,
+            Source::Ad => &self.ad[i].upn,
+            Source::Insync => &self.insync[i].email,
+            Source::M365 => &self.m365[i].upn,
+        }
     }
 
     /// The file name (without folders) of a record's table.
@@ -215,7 +238,7 @@ impl Tenant {
                 })
                 .collect();
         }
-        if !m365_parts_present(&tables) {
+        if !tables.iter().any(|t| t.source == Source::M365) {
             skipped.push(Skip {
                 check: "backup checks (OneDrive, Exchange backup and restore)".into(),
                 reason: "no Microsoft 365 export was given: the identifiers cannot be resolved"
@@ -248,10 +271,6 @@ impl Tenant {
             skipped,
         })
     }
-}
-
-fn m365_parts_present(tables: &[Table]) -> bool {
-    tables.iter().any(|t| t.source == Source::M365)
 }
 
 /// The column of an Okta table that holds an attribute: by its name as a

@@ -97,10 +97,7 @@ fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
 
 /// Undoes the formula neutralisation of the CSV writer.
 fn cell(v: &str) -> String {
-    match v.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest.to_string(),
-        _ => v.to_string(),
-    }
+    preflight::report::csv::restore(v).to_string()
 }
 
 /// The audit command of a case folder.

@@ -478,6 +478,25 @@ pub struct Input {
     pub opts: LoadOptions,
 }
 
+impl Input {
+    /// A file of `source` (classified by header when `None`).
+    pub fn new(
+        path: &str,
+        source: Option<Source>,
+        sheet: &Option<String>,
+        limits: Limits,
+    ) -> Input {
+        Input {
+            path: path.to_string(),
+            opts: LoadOptions {
+                source,
+                sheet: sheet.clone(),
+                limits,
+            },
+        }
+    }
+}
+
 /// Reads and loads files in parallel; each result in the order given.
 pub fn load_each(inputs: &[Input]) -> Vec<Result<Table>> {
     inputs

@@ -14,6 +14,14 @@ pub fn neutralise(value: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Undoes [`neutralise`], for reading preflight's own CSV files back.
+pub fn restore(value: &str) -> &str {
+    match value.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => value,
+    }
+}
+
 /// Writes rows as a formula-safe CSV with a BOM.
 pub fn table<'a>(header: &[&str], rows: impl Iterator<Item = Vec<&'a str>>) -> Result<Vec<u8>> {
     let mut out = b"\xEF\xBB\xBF".to_vec();
@@ -195,6 +203,9 @@ mod tests {
         }
         assert_eq!(neutralise("anna@contoso.com"), "anna@contoso.com");
         assert_eq!(neutralise(""), "");
+        for v in ["=1", "'quoted", "anna@contoso.com", "-"] {
+            assert_eq!(restore(&neutralise(v)), v);
+        }
     }
 
     #[test]

@@ -32,14 +32,6 @@ fn finding_key(f: &Finding) -> FindingKey {
     )
 }
 
-/// Undoes the formula neutralisation of the CSV writer.
-fn cell(v: &str) -> String {
-    match v.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest.to_string(),
-        _ => v.to_string(),
-    }
-}
-
 /// The comparison with a baseline.
 #[derive(Clone, Debug, Default)]
 pub struct Delta {
@@ -88,7 +80,12 @@ pub fn read_baseline(dir: &Path) -> Result<Vec<Vec<String>>> {
         if rec.get(11) == Some("fixed") {
             continue;
         }
-        rows.push(rec.iter().take(11).map(cell).collect());
+        rows.push(
+            rec.iter()
+                .take(11)
+                .map(|c| crate::report::csv::restore(c).to_string())
+                .collect(),
+        );
     }
     Ok(rows)
 }

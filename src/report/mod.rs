@@ -323,15 +323,16 @@ fn coverage(l: &Linked<'_>) -> (Vec<Coverage>, BTreeMap<&'static str, usize>) {
     for p in &l.persons {
         let records = p.okta.len() + p.ad.len() + p.insync.len() + p.m365.len();
         if records == 1 {
-            let at = if let Some(&o) = p.okta.first() {
-                t.okta[o as usize].at
-            } else if let Some(&a) = p.ad.first() {
-                t.ad[a as usize].at
-            } else if let Some(&u) = p.insync.first() {
-                t.insync[u as usize].at
-            } else {
-                t.m365[p.m365[0] as usize].at
-            };
+            let (source, i) = [
+                (Source::Okta, &p.okta),
+                (Source::Ad, &p.ad),
+                (Source::Insync, &p.insync),
+                (Source::M365, &p.m365),
+            ]
+            .into_iter()
+            .find_map(|(s, ids)| ids.first().map(|&i| (s, i)))
+            .expect("a person has a record");
+            let at = t.at(source, i);
             unlinked[at.file as usize] += 1;
         }
         let systems: Vec<&'static str> = [

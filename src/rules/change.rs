@@ -42,7 +42,7 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Finding>, Vec<Remediation>) {
         let new = v.plan_user_name.trim();
         let login = okta.login.trim();
         let f = |rule, field: &str, value: &str, message: String, fix: String| {
-            ctx.okta(o, rule, scenario, field, value, message, fix)
+            ctx.record(Source::Okta, o, rule, scenario, field, value, message, fix)
         };
         if new.is_empty() {
             out.push(f(
@@ -180,7 +180,7 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Finding>, Vec<Remediation>) {
                 .map(|&x| t.okta[x as usize].login.trim().to_string())
                 .collect();
             let new = t.okta_values[o as usize].plan_user_name.trim();
-            out.push(ctx.okta(
+            out.push(ctx.record(Source::Okta,
                 o,
                 Rule::RemapSharedValue,
                 scenario,

@@ -88,29 +88,16 @@ fn finding(
 
 fn record_subject(ctx: &Ctx<'_, '_>, source: Source, i: u32) -> String {
     let t = ctx.l.t;
-    let i = i as usize;
-    match source {
-        Source::Okta => subject(&t.okta[i].login, t.okta[i].at.row),
-        Source::Ad => subject(&t.ad[i].upn, t.ad[i].at.row),
-        Source::Insync => subject(&t.insync[i].email, t.insync[i].at.row),
-        Source::M365 => subject(&t.m365[i].upn, t.m365[i].at.row),
-    }
+    subject(t.identifier(source, i), t.at(source, i).row)
 }
 
 /// A record's subject with where it is: `x` (file row N).
 fn record_place(ctx: &Ctx<'_, '_>, source: Source, i: u32) -> String {
-    let t = ctx.l.t;
-    let i_ = i as usize;
-    let at = match source {
-        Source::Okta => t.okta[i_].at,
-        Source::Ad => t.ad[i_].at,
-        Source::Insync => t.insync[i_].at,
-        Source::M365 => t.m365[i_].at,
-    };
+    let at = ctx.l.t.at(source, i);
     format!(
         "`{}` ({} row {})",
         record_subject(ctx, source, i),
-        t.file_name(at.file),
+        ctx.l.t.file_name(at.file),
         at.row
     )
 }
@@ -295,7 +282,7 @@ fn existing_duplicates(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
             .iter()
             .map(|&j| t.insync[j as usize].email.trim().to_string())
             .collect();
-        out.push(ctx.insync(
+        out.push(ctx.record(Source::Insync,
             i,
             Rule::ExistingDuplicateUser,
             Scenario::Any,
@@ -323,7 +310,7 @@ fn idp(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
             let okta = &t.okta[o as usize];
             if okta.status == OktaStatus::Inactive {
                 let status = okta.status_text.trim().to_string();
-                out.push(ctx.insync(
+                out.push(ctx.record(Source::Insync,
                     i,
                     Rule::InactiveInIdp,
                     Scenario::Any,
@@ -334,7 +321,7 @@ fn idp(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
                 ));
             }
         } else if has_okta {
-            out.push(ctx.insync(
+            out.push(ctx.record(Source::Insync,
                 i,
                 Rule::InsyncUserWithoutIdp,
                 Scenario::Any,
@@ -347,7 +334,7 @@ fn idp(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
         if let Some(a) = l.insync_ad[i as usize] {
             let ad = &t.ad[a as usize];
             if !ad.enabled {
-                out.push(ctx.insync(
+                out.push(ctx.record(Source::Insync,
                     i,
                     Rule::InactiveInIdp,
                     Scenario::Any,
@@ -365,7 +352,7 @@ fn idp(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
                 continue;
             }
             let value = t.okta_values[o].current_user_name.trim();
-            out.push(ctx.okta(
+            out.push(ctx.record(Source::Okta,
                 o as u32,
                 Rule::IdpUserWithoutInsync,
                 Scenario::Any,

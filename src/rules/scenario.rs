@@ -54,7 +54,16 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
     let when = setting_words(scenario);
     let using = access_words(v.access);
     let f = |rule, field: &str, value: &str, message: String, fix: String| {
-        ctx.insync(i, rule, scenario, field, value, message, fix)
+        ctx.record(
+            Source::Insync,
+            i,
+            rule,
+            scenario,
+            field,
+            value,
+            message,
+            fix,
+        )
     };
     if v.access == Access::AdAttribute && v.ad_attribute.trim().is_empty() {
         let source = if scenario == Scenario::Planned && ctx.l.planned_okta_of(i).is_some() {

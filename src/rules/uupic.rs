@@ -47,7 +47,7 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
         let value = values[a].trim();
         let upn = subject(&ad.upn, ad.at.row);
         if value.is_empty() {
-            out.push(ctx.ad(
+            out.push(ctx.record(Source::Ad,
                 a as u32,
                 Rule::UupicMissing,
                 any,
@@ -59,7 +59,7 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
             continue;
         }
         if let Some(why) = mangled(value, common) {
-            out.push(ctx.ad(
+            out.push(ctx.record(Source::Ad,
                 a as u32,
                 Rule::UupicExcelMangled,
                 any,
@@ -98,7 +98,7 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
                 })
                 .collect();
             let value = values[a as usize].trim();
-            out.push(ctx.ad(
+            out.push(ctx.record(Source::Ad,
                 a,
                 Rule::UupicDuplicate,
                 any,
