@@ -9,6 +9,7 @@ use crate::report::{self, Report};
 use crate::rules::{self, Rule, Severity};
 use crate::settings::{ConfigFile, Settings, SettingsArgs};
 use crate::tenant::Tenant;
+use crate::timing::Laps;
 use crate::{Exit, waivers};
 use anyhow::{Context, Result};
 use std::fmt::Write as _;
@@ -32,9 +33,21 @@ pub struct Options {
 
 /// Runs the audit on loaded tables.
 pub fn audit_tables(tables: Vec<Table>, settings: Settings, opts: &Options) -> Result<Audit> {
+    audit_timed(tables, settings, opts, &mut Laps::start())
+}
+
+fn audit_timed(
+    tables: Vec<Table>,
+    settings: Settings,
+    opts: &Options,
+    laps: &mut Laps,
+) -> Result<Audit> {
     let tenant = Tenant::build(tables, settings)?;
+    laps.lap("tenant");
     let linked = Linked::build(&tenant);
+    laps.lap("link");
     let (mut findings, remediation) = rules::check(&linked);
+    laps.lap("rules");
     let mut waived = None;
     if let Some(ws) = &opts.waivers {
         let (kept, w) = waivers::apply(findings, ws, &opts.today);
@@ -43,6 +56,7 @@ pub fn audit_tables(tables: Vec<Table>, settings: Settings, opts: &Options) -> R
         waived = Some(w);
     }
     let mut report = Report::build(&linked, findings, remediation);
+    laps.lap("report");
     report.waived = waived;
     if let Some(rows) = &opts.baseline {
         report.delta = Some(report::delta::compare(&report.findings, rows));
@@ -157,9 +171,9 @@ pub fn generated() -> String {
 }
 
 /// Writes the outputs and prints the summary; returns the written paths.
-fn finish(audit: &Audit, out: &str, quiet: bool) -> Result<()> {
-    let files = audit.report.render(&generated())?;
-    let written = report::write(Path::new(out), &files)?;
+fn finish(audit: &Audit, out: &str, quiet: bool, laps: &mut Laps) -> Result<()> {
+    let written = report::write(Path::new(out), &audit.report, &generated())?;
+    laps.lap("write");
     if !quiet {
         eprint!("{}", report::terminal::summary(&audit.report, &written));
     }
@@ -168,18 +182,20 @@ fn finish(audit: &Audit, out: &str, quiet: bool) -> Result<()> {
 
 /// `preflight audit`.
 pub fn run(args: &AuditArgs) -> Result<Exit> {
+    let mut laps = Laps::start();
     let (tables, settings, config_waivers) = load_inputs(&args.input)?;
+    laps.lap("load");
     let opts = options(
         config_waivers,
         args.waivers.as_deref(),
         args.baseline.as_deref(),
     )?;
-    let mut audit = audit_tables(tables, settings, &opts)?;
+    let mut audit = audit_timed(tables, settings, &opts, &mut laps)?;
     audit.report.report_limit = args.report_limit;
     if args.redact {
         report::redact::redact(&mut audit.report);
     }
-    finish(&audit, &args.out, args.quiet)?;
+    finish(&audit, &args.out, args.quiet, &mut laps)?;
     let fail = match args.fail_on {
         FailOn::Error => audit.report.has_at_least(Severity::Error),
         FailOn::Warning => audit.report.has_at_least(Severity::Warning),
@@ -238,7 +254,7 @@ pub fn demo_audit() -> Result<Audit> {
 /// `cargo run -- demo` does not look like a failure.
 pub fn demo(args: &DemoArgs) -> Result<Exit> {
     let audit = demo_audit()?;
-    finish(&audit, &args.out, args.quiet)?;
+    finish(&audit, &args.out, args.quiet, &mut Laps::start())?;
     if !args.quiet {
         eprintln!(
             "\nThis was the sample tenant (fixtures/contoso, settings: the defaults with identification_attribute = employeeNumber).\n\

@@ -21,6 +21,7 @@ pub mod report;
 pub mod rules;
 pub mod settings;
 pub mod tenant;
+pub mod timing;
 pub mod waivers;
 
 use anyhow::Result;

@@ -4,6 +4,7 @@
 
 use super::Report;
 use anyhow::Result;
+use std::io::Write;
 
 /// A value that starts with `=`, `+`, `-`, `@`, tab or carriage return is
 /// written with a leading `'`.
@@ -22,19 +23,73 @@ pub fn restore(value: &str) -> &str {
     }
 }
 
-/// Writes rows as a formula-safe CSV with a BOM.
-pub fn table<'a>(header: &[&str], rows: impl Iterator<Item = Vec<&'a str>>) -> Result<Vec<u8>> {
-    let mut out = b"\xEF\xBB\xBF".to_vec();
-    {
+/// A formula-safe CSV being written: UTF-8 BOM, CRLF, one header row.
+pub struct CsvOut<W: Write> {
+    w: csv::Writer<W>,
+    number: String,
+}
+
+impl<W: Write> CsvOut<W> {
+    pub fn new(mut out: W, header: &[&str]) -> Result<CsvOut<W>> {
+        out.write_all(b"\xEF\xBB\xBF")?;
         let mut w = csv::WriterBuilder::new()
             .terminator(csv::Terminator::CRLF)
-            .from_writer(&mut out);
+            .from_writer(out);
         w.write_record(header)?;
-        for row in rows {
-            w.write_record(row.iter().map(|c| neutralise(c).into_owned()))?;
-        }
-        w.flush()?;
+        Ok(CsvOut {
+            w,
+            number: String::new(),
+        })
     }
+
+    /// Writes one row, each cell neutralised.
+    pub fn row<'a>(&mut self, cells: impl IntoIterator<Item = &'a str>) -> Result<()> {
+        for c in cells {
+            self.cell(c)?;
+        }
+        self.end()
+    }
+
+    /// Writes one cell of the current row.
+    pub fn cell(&mut self, value: &str) -> Result<()> {
+        match neutralise(value) {
+            std::borrow::Cow::Borrowed(v) => self.w.write_field(v)?,
+            std::borrow::Cow::Owned(v) => self.w.write_field(v)?,
+        }
+        Ok(())
+    }
+
+    /// Writes a row number cell: empty for 0.
+    pub fn row_number(&mut self, row: u32) -> Result<()> {
+        self.number.clear();
+        if row != 0 {
+            use std::fmt::Write as _;
+            let _ = write!(self.number, "{row}");
+        }
+        self.w.write_field(&self.number)?;
+        Ok(())
+    }
+
+    /// Ends the current row.
+    pub fn end(&mut self) -> Result<()> {
+        self.w.write_record(None::<&[u8]>)?;
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> Result<()> {
+        self.w.flush()?;
+        Ok(())
+    }
+}
+
+/// Writes rows as a formula-safe CSV with a BOM.
+pub fn table<'a>(header: &[&str], rows: impl Iterator<Item = Vec<&'a str>>) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut w = CsvOut::new(&mut out, header)?;
+    for row in rows {
+        w.row(row)?;
+    }
+    w.finish()?;
     Ok(out)
 }
 
@@ -52,95 +107,92 @@ pub const FINDINGS_HEADER: [&str; 11] = [
     "remediation",
 ];
 
-fn finding_cells(f: &crate::rules::Finding) -> Vec<String> {
-    vec![
-        f.severity().id().to_string(),
-        f.rule.id().to_string(),
-        f.scenario.id().to_string(),
-        f.source.id().to_string(),
-        f.subject.clone(),
-        f.file.clone(),
-        if f.row == 0 {
-            String::new()
-        } else {
-            f.row.to_string()
-        },
-        f.field.clone(),
-        f.value.clone(),
-        f.message.clone(),
-        f.remediation.clone(),
-    ]
+/// The cells of a finding, in [`FINDINGS_HEADER`] order.
+fn finding_row<W: Write>(w: &mut CsvOut<W>, f: &crate::rules::Finding) -> Result<()> {
+    for c in [
+        f.severity().id(),
+        f.rule.id(),
+        f.scenario.id(),
+        f.source.id(),
+        &f.subject,
+        &f.file,
+    ] {
+        w.cell(c)?;
+    }
+    w.row_number(f.row)?;
+    for c in [&*f.field, &f.value, &f.message, &f.remediation] {
+        w.cell(c)?;
+    }
+    Ok(())
 }
 
 /// `findings.csv`; with a baseline, a last column `status` (`new`, `open`)
 /// and the baseline's findings that are gone, as `fixed`.
-pub fn findings(r: &Report) -> Result<Vec<u8>> {
-    let mut rows: Vec<Vec<String>> = r.findings.iter().map(finding_cells).collect();
+pub fn findings<W: Write>(r: &Report, out: W) -> Result<()> {
     let mut header = FINDINGS_HEADER.to_vec();
-    if let Some(d) = &r.delta {
+    if r.delta.is_some() {
         header.push("status");
-        for (row, status) in rows.iter_mut().zip(&d.status) {
-            row.push(status.to_string());
+    }
+    let mut w = CsvOut::new(out, &header)?;
+    match &r.delta {
+        None => {
+            for f in &r.findings {
+                finding_row(&mut w, f)?;
+                w.end()?;
+            }
         }
-        for fixed in &d.fixed {
-            let mut row = fixed.clone();
-            row.push("fixed".to_string());
-            rows.push(row);
+        Some(d) => {
+            for (f, status) in r.findings.iter().zip(&d.status) {
+                finding_row(&mut w, f)?;
+                w.cell(status)?;
+                w.end()?;
+            }
+            for fixed in &d.fixed {
+                w.row(fixed.iter().map(String::as_str).chain(["fixed"]))?;
+            }
         }
     }
-    table(
-        &header,
-        rows.iter().map(|r| r.iter().map(String::as_str).collect()),
-    )
+    w.finish()
 }
 
 /// `waived.csv`: the waived findings with the waiver's reason and expiry.
-pub fn waived(r: &Report) -> Result<Vec<u8>> {
+pub fn waived<W: Write>(r: &Report, out: W) -> Result<()> {
     let mut header = FINDINGS_HEADER.to_vec();
     header.extend(["waiver_reason", "waiver_expires"]);
-    let rows: Vec<Vec<String>> = r
-        .waived
-        .iter()
-        .flatten()
-        .map(|w| {
-            let mut row = finding_cells(&w.finding);
-            row.push(w.reason.clone());
-            row.push(w.expires.clone().unwrap_or_default());
-            row
-        })
-        .collect();
-    table(
-        &header,
-        rows.iter().map(|r| r.iter().map(String::as_str).collect()),
-    )
+    let mut w = CsvOut::new(out, &header)?;
+    for x in r.waived.iter().flatten() {
+        finding_row(&mut w, &x.finding)?;
+        w.cell(&x.reason)?;
+        w.cell(x.expires.as_deref().unwrap_or(""))?;
+        w.end()?;
+    }
+    w.finish()
 }
 
 /// `users.csv`.
-pub fn users(r: &Report) -> Result<Vec<u8>> {
-    table(
-        &super::UserRow::HEADER,
-        r.users.iter().map(|u| u.cells().to_vec()),
-    )
+pub fn users<W: Write>(r: &Report, out: W) -> Result<()> {
+    let mut w = CsvOut::new(out, &super::UserRow::HEADER)?;
+    for u in &r.users {
+        w.row(u.cells())?;
+    }
+    w.finish()
 }
 
+/// The columns of `remediation.csv`.
+pub const REMEDIATION_HEADER: [&str; 4] = [
+    "insync_email_current",
+    "insync_email_new",
+    "okta_login",
+    "reason",
+];
+
 /// `remediation.csv`.
-pub fn remediation(r: &Report) -> Result<Vec<u8>> {
-    table(
-        &[
-            "insync_email_current",
-            "insync_email_new",
-            "okta_login",
-            "reason",
-        ],
-        r.remediation.iter().map(|x| {
-            vec![
-                x.insync_email_current.as_str(),
-                x.insync_email_new.as_str(),
-                x.okta_login.as_str(),
-                x.reason.as_str(),
-            ]
-        }),
-    )
+pub fn remediation<W: Write>(r: &Report, out: W) -> Result<()> {
+    let mut w = CsvOut::new(out, &REMEDIATION_HEADER)?;
+    for x in &r.remediation {
+        w.row(x.cells())?;
+    }
+    w.finish()
 }
 
 /// The columns of the per-system fix lists.
@@ -157,7 +209,7 @@ pub const FIXES_HEADER: [&str; 7] = [
 /// `fixes/<system>.csv`: the records that system's admin team changes, from
 /// every error and warning (info findings ask for no change). A finding
 /// with a known fix goes to the system that holds the value to change.
-pub fn fixes(r: &Report, system: crate::model::Source) -> Result<Vec<u8>> {
+pub fn fixes<W: Write>(r: &Report, system: crate::model::Source, out: W) -> Result<()> {
     let mut seen = rustc_hash::FxHashSet::default();
     let mut rows: Vec<[&str; 7]> = Vec::new();
     for f in &r.findings {
@@ -188,8 +240,13 @@ pub fn fixes(r: &Report, system: crate::model::Source) -> Result<Vec<u8>> {
             rows.push(row);
         }
     }
+    drop(seen);
     rows.sort_by_cached_key(|r| (crate::model::key(r[1]), *r));
-    table(&FIXES_HEADER, rows.iter().map(|r| r.to_vec()))
+    let mut w = CsvOut::new(out, &FIXES_HEADER)?;
+    for row in rows {
+        w.row(row)?;
+    }
+    w.finish()
 }
 
 #[cfg(test)]

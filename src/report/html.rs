@@ -994,20 +994,8 @@ impl RemediationView {
             String::new()
         } else {
             let bytes = super::csv::table(
-                &[
-                    "insync_email_current",
-                    "insync_email_new",
-                    "okta_login",
-                    "reason",
-                ],
-                listed.iter().map(|x| {
-                    vec![
-                        x.insync_email_current.as_str(),
-                        x.insync_email_new.as_str(),
-                        x.okta_login.as_str(),
-                        x.reason.as_str(),
-                    ]
-                }),
+                &super::csv::REMEDIATION_HEADER,
+                listed.iter().map(|x| x.cells().to_vec()),
             )?;
             let text = String::from_utf8(bytes).context("remediation lines are not UTF-8")?;
             text.trim_start_matches('\u{feff}').replace("\r\n", "\n")

@@ -18,6 +18,7 @@ use crate::tenant::{Inference, Skip};
 use anyhow::{Context, Result};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
 use std::path::Path;
 
 /// `go` when no error-level finding has scenario `planned` or `any`.
@@ -282,35 +283,87 @@ impl Report {
         self.findings.iter().any(|f| f.severity() <= severity)
     }
 
-    /// Every output file: (name, bytes).
-    pub fn render(&self, generated: &str) -> Result<Vec<(&'static str, Vec<u8>)>> {
-        let mut files = vec![
-            ("findings.csv", csv::findings(self)?),
-            ("users.csv", csv::users(self)?),
-            ("remediation.csv", csv::remediation(self)?),
-            ("summary.json", json::summary(self)?),
-            ("summary.md", markdown::summary(self).into_bytes()),
-            ("report.html", html::render(self, generated)?.into_bytes()),
+    /// The output files of this report, in the order they are listed.
+    pub fn outputs(&self) -> Vec<Output> {
+        let mut outputs = vec![
+            Output::Findings,
+            Output::Users,
+            Output::Remediation,
+            Output::SummaryJson,
+            Output::SummaryMd,
+            Output::Html,
         ];
         if self.waived.is_some() {
-            files.push(("waived.csv", csv::waived(self)?));
+            outputs.push(Output::Waived);
         }
         // For template work: the report's context beside it.
         if std::env::var("PREFLIGHT_DUMP_CONTEXT").as_deref() == Ok("1") {
-            files.push((
-                "report-context.json",
-                html::context_json(self, generated)?.into_bytes(),
-            ));
+            outputs.push(Output::Context);
         }
-        for (name, system) in [
-            ("fixes/okta.csv", Source::Okta),
-            ("fixes/ad.csv", Source::Ad),
-            ("fixes/m365.csv", Source::M365),
-            ("fixes/insync.csv", Source::Insync),
-        ] {
-            files.push((name, csv::fixes(self, system)?));
+        outputs.extend([Source::Okta, Source::Ad, Source::M365, Source::Insync].map(Output::Fixes));
+        outputs
+    }
+
+    /// Every output file in memory: (name, bytes). [`write`] streams them
+    /// to disk instead.
+    pub fn render(&self, generated: &str) -> Result<Vec<(&'static str, Vec<u8>)>> {
+        self.outputs()
+            .into_iter()
+            .map(|o| {
+                let mut bytes = Vec::new();
+                o.write(self, generated, &mut bytes)?;
+                Ok((o.name(), bytes))
+            })
+            .collect()
+    }
+}
+
+/// One output file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Output {
+    Findings,
+    Users,
+    Remediation,
+    SummaryJson,
+    SummaryMd,
+    Html,
+    Waived,
+    Context,
+    Fixes(Source),
+}
+
+impl Output {
+    /// The file name, relative to the output folder.
+    pub fn name(self) -> &'static str {
+        match self {
+            Output::Findings => "findings.csv",
+            Output::Users => "users.csv",
+            Output::Remediation => "remediation.csv",
+            Output::SummaryJson => "summary.json",
+            Output::SummaryMd => "summary.md",
+            Output::Html => "report.html",
+            Output::Waived => "waived.csv",
+            Output::Context => "report-context.json",
+            Output::Fixes(Source::Okta) => "fixes/okta.csv",
+            Output::Fixes(Source::Ad) => "fixes/ad.csv",
+            Output::Fixes(Source::M365) => "fixes/m365.csv",
+            Output::Fixes(Source::Insync) => "fixes/insync.csv",
         }
-        Ok(files)
+    }
+
+    /// Writes the file's bytes.
+    pub fn write<W: Write>(self, r: &Report, generated: &str, mut out: W) -> Result<()> {
+        match self {
+            Output::Findings => csv::findings(r, out),
+            Output::Users => csv::users(r, out),
+            Output::Remediation => csv::remediation(r, out),
+            Output::Waived => csv::waived(r, out),
+            Output::Fixes(system) => csv::fixes(r, system, out),
+            Output::SummaryJson => Ok(out.write_all(&json::summary(r)?)?),
+            Output::SummaryMd => Ok(out.write_all(markdown::summary(r).as_bytes())?),
+            Output::Html => Ok(out.write_all(html::render(r, generated)?.as_bytes())?),
+            Output::Context => Ok(out.write_all(html::context_json(r, generated)?.as_bytes())?),
+        }
     }
 }
 
@@ -497,26 +550,59 @@ fn user_rows(l: &Linked<'_>, findings: &[Finding]) -> Vec<UserRow> {
     rows.into_iter().map(|(_, r)| r).collect()
 }
 
-/// Writes the outputs into `dir`: each file to a temporary name first, then
-/// renamed, so an interrupted run never leaves a half-written file.
-pub fn write(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<Vec<std::path::PathBuf>> {
+/// Writes the outputs into `dir`, in parallel and streamed: each file to a
+/// temporary name first, then all renamed, so an interrupted run never
+/// leaves a half-written file. Returns the written paths.
+pub fn write(dir: &Path, r: &Report, generated: &str) -> Result<Vec<std::path::PathBuf>> {
+    use rayon::prelude::*;
     std::fs::create_dir_all(dir)
         .with_context(|| format!("{}: cannot create the output folder", dir.display()))?;
-    let mut staged = Vec::new();
-    for (name, bytes) in files {
-        let path = dir.join(name);
-        let parent = path.parent().unwrap_or(dir);
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("{}: cannot create the folder", parent.display()))?;
-        let file_name = path
-            .file_name()
-            .map_or_else(|| name.to_string(), |n| n.to_string_lossy().to_string());
-        let tmp = parent.join(format!(".{file_name}.preflight-tmp"));
-        std::fs::write(&tmp, bytes).with_context(|| format!("{}: cannot write", tmp.display()))?;
-        staged.push((tmp, path));
+    let outputs = r.outputs();
+    let staged: Vec<Result<(std::path::PathBuf, std::path::PathBuf)>> = outputs
+        .par_iter()
+        .map(|o| {
+            let path = dir.join(o.name());
+            let parent = path.parent().unwrap_or(dir);
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("{}: cannot create the folder", parent.display()))?;
+            let file_name = path
+                .file_name()
+                .map_or_else(|| o.name().to_string(), |n| n.to_string_lossy().to_string());
+            let tmp = parent.join(format!(".{file_name}.preflight-tmp"));
+            let cannot = || format!("{}: cannot write", tmp.display());
+            let file = std::fs::File::create(&tmp).with_context(cannot)?;
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+            let started = std::time::Instant::now();
+            o.write(r, generated, &mut out).with_context(cannot)?;
+            if std::env::var_os("PREFLIGHT_TIMINGS").is_some() {
+                eprintln!(
+                    "timing   {:<20} {:>8.3} s",
+                    o.name(),
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            out.into_inner()
+                .map_err(|e| e.into_error())
+                .with_context(cannot)?;
+            Ok((tmp, path))
+        })
+        .collect();
+    let mut ready = Vec::new();
+    let mut failed = None;
+    for s in staged {
+        match s {
+            Ok(pair) => ready.push(pair),
+            Err(e) => failed = failed.or(Some(e)),
+        }
+    }
+    if let Some(e) = failed {
+        for (tmp, _) in ready {
+            let _ = std::fs::remove_file(tmp);
+        }
+        return Err(e);
     }
     let mut written = Vec::new();
-    for (tmp, path) in staged {
+    for (tmp, path) in ready {
         std::fs::rename(&tmp, &path)
             .with_context(|| format!("{}: cannot write", path.display()))?;
         written.push(path);

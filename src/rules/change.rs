@@ -20,6 +20,18 @@ pub struct Remediation {
     pub reason: String,
 }
 
+impl Remediation {
+    /// The cells of a `remediation.csv` row.
+    pub fn cells(&self) -> [&str; 4] {
+        [
+            &self.insync_email_current,
+            &self.insync_email_new,
+            &self.okta_login,
+            &self.reason,
+        ]
+    }
+}
+
 /// The change findings and the inSync email changes they ask for.
 pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Finding>, Vec<Remediation>) {
     let l = ctx.l;
