@@ -5,9 +5,8 @@
 
 use super::{Ctx, Finding, Rule, Scenario, list, subject};
 use crate::link::{Resolution, aliases_of, primary_of};
-use crate::model::{InsyncStatus, OktaStatus, Source, address_problem, key};
-use rustc_hash::FxHashMap as HashMap;
-use std::collections::{BTreeMap, BTreeSet};
+use crate::model::{InsyncStatus, OktaStatus, Source, address_problem, key, key_hash};
+use rayon::prelude::*;
 
 pub(crate) fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -111,73 +110,107 @@ fn console(source: Source) -> &'static str {
     }
 }
 
-/// The records carrying one address, each with the fields it is in.
-type Holders = BTreeMap<u32, BTreeSet<&'static str>>;
-
 /// `duplicate-address`: one address on two or more records of one source.
-fn duplicates(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
-    let t = ctx.l.t;
-    // M365 fields as the resolution sees them: UPN, primary, aliases.
-    let mut entries: Vec<(Source, u32, &'static str, String)> = Vec::new();
-    for (source, i, field, value, _) in identity_fields(ctx) {
-        if source == Source::M365 || matches!(field, "ad_attribute") {
-            continue;
+///
+/// The addresses of one source are sorted by the hash of their key, so
+/// only values that share a hash are ever compared or normalised.
+fn duplicates<'t>(ctx: &Ctx<'_, 't>, out: &mut Vec<Finding>) {
+    let t: &'t crate::tenant::Tenant = ctx.l.t;
+    for source in Source::ALL {
+        // (hash of the key, record, field, value); M365 fields as the
+        // resolution sees them: UPN, primary, aliases.
+        let mut entries: Vec<(u64, u32, &'static str, &'t str)> = Vec::new();
+        let mut add = |i: usize, field: &'static str, value: &'t str| {
+            if !value.trim().is_empty() {
+                entries.push((key_hash(value), i as u32, field, value));
+            }
+        };
+        match source {
+            Source::Okta => {
+                for (i, o) in t.okta.iter().enumerate() {
+                    add(i, "login", &o.login);
+                    add(i, "email", &o.email);
+                }
+            }
+            Source::Ad => {
+                for (i, a) in t.ad.iter().enumerate() {
+                    add(i, "upn", &a.upn);
+                    add(i, "mail", &a.mail);
+                    for p in &a.proxies {
+                        add(i, "proxy_addresses", &p.address);
+                    }
+                }
+            }
+            Source::Insync => {
+                for (i, u) in t.insync.iter().enumerate() {
+                    add(i, "email", &u.email);
+                }
+            }
+            Source::M365 => {
+                for (i, m) in t.m365.iter().enumerate() {
+                    add(i, "upn", &m.upn);
+                    if t.mailbox_data {
+                        add(i, "primary_smtp", primary_of(m));
+                        for a in aliases_of(m) {
+                            add(i, "proxy_addresses", a);
+                        }
+                    }
+                }
+            }
         }
-        entries.push((source, i, field, value.to_string()));
-    }
-    for (i, m) in t.m365.iter().enumerate() {
-        let i = i as u32;
-        entries.push((Source::M365, i, "upn", m.upn.clone()));
-        if t.mailbox_data {
-            entries.push((Source::M365, i, "primary_smtp", primary_of(m).to_string()));
-            for a in aliases_of(m) {
-                entries.push((Source::M365, i, "proxy_addresses", a.to_string()));
+        entries.par_sort_unstable_by_key(|e| e.0);
+        for run in entries.chunk_by(|a, b| a.0 == b.0) {
+            if run.iter().all(|e| e.1 == run[0].1) {
+                continue;
+            }
+            // The same hash: group by the key itself (a hash collision
+            // must not join two addresses).
+            let mut keyed: Vec<(String, u32, &'static str)> =
+                run.iter().map(|e| (key(e.3), e.1, e.2)).collect();
+            keyed.sort_unstable();
+            keyed.dedup();
+            for group in keyed.chunk_by(|a, b| a.0 == b.0) {
+                duplicate_group(ctx, source, group, out);
             }
         }
     }
-    // (source, address) → records (with the fields where it appears).
-    let mut by_addr: HashMap<(Source, String), BTreeMap<u32, BTreeSet<&'static str>>> =
-        HashMap::default();
-    for (source, i, field, value) in &entries {
-        let k = key(value);
-        if k.is_empty() {
-            continue;
-        }
-        by_addr
-            .entry((*source, k))
-            .or_default()
-            .entry(*i)
-            .or_default()
-            .insert(field);
+}
+
+/// The findings of one address held by records of one source: `group` is
+/// (key, record, field), sorted.
+fn duplicate_group(
+    ctx: &Ctx<'_, '_>,
+    source: Source,
+    group: &[(String, u32, &'static str)],
+    out: &mut Vec<Finding>,
+) {
+    let mut records: Vec<u32> = group.iter().map(|e| e.1).collect();
+    records.dedup();
+    if records.len() < 2 {
+        return;
     }
-    let mut groups: Vec<(&(Source, String), &Holders)> =
-        by_addr.iter().filter(|(_, recs)| recs.len() > 1).collect();
-    groups.sort_by(|a, b| a.0.cmp(b.0));
-    for ((source, addr), recs) in groups {
-        for (&i, fields) in recs {
-            let others: Vec<String> = recs
-                .keys()
-                .filter(|&&j| j != i)
-                .map(|&j| record_place(ctx, *source, j))
-                .collect();
-            for field in fields {
-                out.push(finding(
-                    ctx,
-                    *source,
-                    i,
-                    Rule::DuplicateAddress,
-                    field,
-                    addr,
-                    format!(
-                        "`{addr}` is on {} {} records: this one ({field}) and {}; the address cannot identify one person",
-                        recs.len(),
-                        source.title(),
-                        others.join(", ")
-                    ),
-                    format!("In {}, keep `{addr}` on one of these records only", console(*source)),
-                ));
-            }
-        }
+    let addr = &group[0].0;
+    for &(_, i, field) in group {
+        let others: Vec<String> = records
+            .iter()
+            .filter(|&&j| j != i)
+            .map(|&j| record_place(ctx, source, j))
+            .collect();
+        out.push(finding(
+            ctx,
+            source,
+            i,
+            Rule::DuplicateAddress,
+            field,
+            addr,
+            format!(
+                "`{addr}` is on {} {} records: this one ({field}) and {}; the address cannot identify one person",
+                records.len(),
+                source.title(),
+                others.join(", ")
+            ),
+            format!("In {}, keep `{addr}` on one of these records only", console(source)),
+        ));
     }
 }
 
@@ -244,38 +277,47 @@ fn fields(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
 fn existing_duplicates(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
     let l = ctx.l;
     let t = l.t;
-    // Owner keys: the linked Okta user, the Microsoft 365 user resolved.
-    let mut groups: BTreeMap<(u8, u32), BTreeSet<u32>> = BTreeMap::new();
-    for (i, u) in t.insync.iter().enumerate() {
-        if u.status != InsyncStatus::Active {
+    // (owner kind, owner, inSync user): the linked Okta user (0), the
+    // Microsoft 365 user resolved (1).
+    let owned: Vec<(u8, u32, u32)> = (0..t.insync.len() as u32)
+        .into_par_iter()
+        .filter(|&i| t.insync[i as usize].status == InsyncStatus::Active)
+        .flat_map_iter(|i| {
+            let u = &t.insync[i as usize];
+            let mut v = Vec::new();
+            if let Some(o) = l.okta_of(i) {
+                v.push((0, o, i));
+            }
+            if let Resolution::One { user, .. } = l.current[i as usize].resolution {
+                v.push((1, user, i));
+            }
+            if let Resolution::One { user, .. } = l.m365.resolve(&u.email) {
+                v.push((1, user, i));
+            }
+            v
+        })
+        .collect();
+    let mut owned = owned;
+    owned.par_sort_unstable();
+    owned.dedup();
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
+    for members in owned.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+        if members.len() < 2 {
             continue;
         }
-        let i = i as u32;
-        if let Some(o) = l.okta_of(i) {
-            groups.entry((0, o)).or_default().insert(i);
-        }
-        let mut m365 = BTreeSet::new();
-        for res in [
-            l.current[i as usize].resolution.clone(),
-            l.m365.resolve(&u.email),
-        ] {
-            if let Resolution::One { user, .. } = res {
-                m365.insert(user);
+        for a in members {
+            for b in members {
+                if a.2 != b.2 {
+                    pairs.push((a.2, b.2));
+                }
             }
         }
-        for m in m365 {
-            groups.entry((1, m)).or_default().insert(i);
-        }
     }
-    let mut others_of: BTreeMap<u32, BTreeSet<u32>> = BTreeMap::new();
-    for members in groups.values().filter(|m| m.len() > 1) {
-        for &i in members {
-            others_of
-                .entry(i)
-                .or_default()
-                .extend(members.iter().filter(|&&j| j != i));
-        }
-    }
+    pairs.sort_unstable();
+    pairs.dedup();
+    let others_of = pairs
+        .chunk_by(|a, b| a.0 == b.0)
+        .map(|run| (run[0].0, run.iter().map(|p| p.1).collect::<Vec<u32>>()));
     for (i, others) in others_of {
         let u = &t.insync[i as usize];
         let names: Vec<String> = others
