@@ -168,6 +168,18 @@ pub fn key_hash(value: &str) -> u64 {
     h.finish()
 }
 
+/// The order of two values' [`key`]s, without allocating for ASCII.
+pub fn cmp_key(a: &str, b: &str) -> std::cmp::Ordering {
+    let (a, b) = (a.trim(), b.trim());
+    if a.is_ascii() && b.is_ascii() {
+        a.bytes()
+            .map(|c| c.to_ascii_lowercase())
+            .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+    } else {
+        key(a).cmp(&key(b))
+    }
+}
+
 /// Whether two values have the same [`key`], without allocating for ASCII.
 pub fn same_key(a: &str, b: &str) -> bool {
     let (a, b) = (a.trim(), b.trim());
@@ -504,6 +516,7 @@ mod tests {
             for b in values {
                 let same = key(a) == key(b);
                 assert_eq!(same_key(a, b), same, "{a:?} {b:?}");
+                assert_eq!(cmp_key(a, b), key(a).cmp(&key(b)), "{a:?} {b:?}");
                 if same {
                     assert_eq!(key_hash(a), key_hash(b), "{a:?} {b:?}");
                 }

@@ -110,12 +110,12 @@ impl Checked {
             scenario: Scenario::Any,
             source,
             subject: self.subject.clone(),
-            file: self.file.clone(),
+            file: self.file.as_str().into(),
             row: 0,
             field: format!("waiver {}", self.index),
             value: self.rule.id().to_string(),
             message,
-            remediation: remediation.to_string(),
+            remediation: remediation.to_string().into(),
             person: None,
             fix: None,
         }
@@ -219,7 +219,7 @@ mod tests {
             field: "email".into(),
             value: String::new(),
             message: String::new(),
-            remediation: String::new(),
+            remediation: "".into(),
             person: None,
             fix: None,
         }

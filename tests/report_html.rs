@@ -199,7 +199,7 @@ fn report_stays_under_20_mb_whatever_the_tenant() {
                 subject: format!("user{i}{nasty}@contoso.com"),
                 value: nasty.clone(),
                 message: format!("`{nasty}` and `{nasty}`"),
-                remediation: format!("fix {i} {nasty}"),
+                remediation: format!("fix {i} {nasty}").into(),
                 ..template.clone()
             })
         })

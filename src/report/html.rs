@@ -867,7 +867,7 @@ fn finding_cost(f: &Finding) -> usize {
     FINDING_ROW_MARKUP
         + [
             &f.subject,
-            &f.file,
+            &*f.file,
             &f.field,
             &f.value,
             &f.message,

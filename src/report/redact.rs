@@ -93,7 +93,7 @@ fn redact_finding(red: &Redactor, f: &mut crate::rules::Finding) {
     }
     f.value = red.apply(&f.value);
     f.message = red.apply(&f.message);
-    f.remediation = red.apply(&f.remediation);
+    f.remediation = red.apply(&f.remediation).into();
     if let Some(x) = &mut f.fix {
         x.subject = red.apply(&x.subject);
         x.current = red.apply(&x.current);
@@ -109,7 +109,7 @@ pub fn redact(r: &mut Report) {
             f.subject.as_str(),
             f.value.as_str(),
             f.message.as_str(),
-            f.remediation.as_str(),
+            &f.remediation,
         ]);
     }
     for u in &r.users {
@@ -121,7 +121,7 @@ pub fn redact(r: &mut Report) {
             f.subject.as_str(),
             f.value.as_str(),
             f.message.as_str(),
-            f.remediation.as_str(),
+            &f.remediation,
         ]);
     }
     for row in r.delta.iter().flat_map(|d| &d.fixed) {

@@ -7,6 +7,7 @@
 use super::{Ctx, Finding, Rule, Scenario, list};
 use crate::model::{OktaStatus, Source, address_problem, key};
 use rustc_hash::FxHashMap as HashMap;
+use std::borrow::Cow;
 
 /// Characters Druva's SCIM provisioning stores as `_`.
 pub const DRUVA_REWRITES: &[char] = &['?', '*', '/', '\\', '<', '>'];
@@ -53,7 +54,7 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Finding>, Vec<Remediation>) {
         let v = &t.okta_values[o as usize];
         let new = v.plan_user_name.trim();
         let login = okta.login.trim();
-        let f = |rule, field: &str, value: &str, message: String, fix: String| {
+        let f = |rule, field: &str, value: &str, message: String, fix: Cow<'static, str>| {
             ctx.record(Source::Okta, o, rule, scenario, field, value, message, fix)
         };
         if new.is_empty() {
@@ -62,7 +63,7 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Finding>, Vec<Remediation>) {
                 un_attr,
                 "",
                 format!("Okta user `{login}` has no value in `{un_attr}`, the attribute that will feed Druva userName (the inSync email)"),
-                format!("In the Okta Admin Console, fill `{un_attr}` for this user before changing the mapping"),
+                format!("In the Okta Admin Console, fill `{un_attr}` for this user before changing the mapping").into(),
             ));
         }
         if let Some(upn_attr) = s.plan_upn.value.as_deref()
@@ -73,7 +74,7 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Finding>, Vec<Remediation>) {
                 upn_attr,
                 "",
                 format!("Okta user `{login}` has no value in `{upn_attr}`, the attribute that will feed Druva userPrincipalName (the inSync AD attribute)"),
-                format!("In the Okta Admin Console, fill `{upn_attr}` for this user before changing the mapping"),
+                format!("In the Okta Admin Console, fill `{upn_attr}` for this user before changing the mapping").into(),
             ));
         }
         if new.is_empty() {
@@ -90,7 +91,7 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Finding>, Vec<Remediation>) {
                 un_attr,
                 new,
                 format!("The planned userName `{new}` holds characters Druva's SCIM provisioning replaces with `_`: inSync would store `{stored}`, which matches nothing in Microsoft 365"),
-                format!("Change `{un_attr}` in Okta to an address without ? * / \\ < >"),
+                format!("Change `{un_attr}` in Okta to an address without ? * / \\ < >").into(),
             ));
         }
         let linked = &l.okta_insync[o as usize];
@@ -141,7 +142,7 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Finding>, Vec<Remediation>) {
                     "In the inSync Management Console change the email of `{current}` to `{new}` before changing the Okta mapping (the user must reset the inSync password afterwards)"
                 ),
             };
-            let finding = f(Rule::DuplicateOnRemap, un_attr, new, message, fix);
+            let finding = f(Rule::DuplicateOnRemap, un_attr, new, message, fix.into());
             out.push(match blocker {
                 None => finding.with_fix(Source::Insync, current, "email", current, new),
                 Some(_) => finding,
@@ -176,7 +177,7 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Finding>, Vec<Remediation>) {
                 un_attr,
                 new,
                 format!("After the change Okta sends userName `{new}` for `{login}`, but `{new}` is already {whose}: Okta would join `{login}` to that account and its backups"),
-                format!("Correct `{un_attr}` of `{login}` in Okta, or the email of inSync user `{other}`, so that each person keeps a distinct address"),
+                format!("Correct `{un_attr}` of `{login}` in Okta, or the email of inSync user `{other}`, so that each person keeps a distinct address").into(),
             ));
         }
     }

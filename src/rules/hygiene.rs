@@ -7,6 +7,7 @@ use super::{Ctx, Finding, Rule, Scenario, list, subject};
 use crate::link::{Resolution, aliases_of, primary_of};
 use crate::model::{InsyncStatus, OktaStatus, Source, address_problem, key, key_hash};
 use rayon::prelude::*;
+use std::borrow::Cow;
 
 pub(crate) fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -80,7 +81,7 @@ fn finding(
     field: &str,
     value: &str,
     message: String,
-    fix: String,
+    fix: Cow<'static, str>,
 ) -> Finding {
     ctx.record(source, i, rule, Scenario::Any, field, value, message, fix)
 }
@@ -209,7 +210,7 @@ fn duplicate_group(
                 source.title(),
                 others.join(", ")
             ),
-            format!("In {}, keep `{addr}` on one of these records only", console(source)),
+            format!("In {}, keep `{addr}` on one of these records only", console(source)).into(),
         ));
     }
 }
@@ -235,7 +236,8 @@ fn fields(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
                     value.trim(),
                     record_subject(ctx, source, i)
                 ),
-                format!("In {con}, correct the {field} of this record to a valid email address"),
+                format!("In {con}, correct the {field} of this record to a valid email address")
+                    .into(),
             ));
         }
         // White space around the value is untrimmed-value's business.
@@ -248,7 +250,7 @@ fn fields(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
                 field,
                 value,
                 format!("{} `{}` holds non-ASCII characters: systems that fold or reject them will not match it", field, value.trim()),
-                format!("In {con}, prefer an ASCII spelling of the address (keep the accented one as an alias if needed)"),
+                format!("In {con}, prefer an ASCII spelling of the address (keep the accented one as an alias if needed)").into(),
             ));
         }
         if single && value.trim() != value {
@@ -265,7 +267,7 @@ fn fields(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
                         "{field} `{}` has leading or trailing white space in the export",
                         value.trim()
                     ),
-                    format!("In {con}, remove the spaces around the {field} of this record"),
+                    format!("In {con}, remove the spaces around the {field} of this record").into(),
                 )
                 .with_fix(source, &subject, field, value, value.trim()),
             );
@@ -331,7 +333,7 @@ fn existing_duplicates(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
             "email",
             u.email.trim(),
             format!("Active inSync users `{}` and {} belong to one person (same Okta user or same Microsoft 365 user): backups are split and licences doubled", u.email.trim(), list(&names)),
-            "In the inSync Management Console keep the account that holds the data and preserve the other(s) (Druva Support can merge them) before changing the mapping".into(),
+            "In the inSync Management Console keep the account that holds the data and preserve the other(s) (Druva Support can merge them) before changing the mapping",
         ));
     }
 }
@@ -359,7 +361,7 @@ fn idp(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
                     "okta_status",
                     &status,
                     format!("inSync user `{email}` is active, but its Okta user `{}` is {status}", okta.login.trim()),
-                    "If the person left, preserve the inSync user (frees the licence, keeps the data); otherwise reactivate the Okta user".into(),
+                    "If the person left, preserve the inSync user (frees the licence, keeps the data); otherwise reactivate the Okta user",
                 ));
             }
         } else if has_okta {
@@ -370,20 +372,24 @@ fn idp(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
                 "email",
                 email,
                 format!("Active inSync user `{email}` matches no Okta user's `{}`: Okta provisioning will never update or deactivate it", t.settings.current_user_name.value.as_deref().unwrap_or("login")),
-                "Assign the person the Druva app in Okta with a userName equal to this email, or preserve the inSync user if it is no longer needed".into(),
+                "Assign the person the Druva app in Okta with a userName equal to this email, or preserve the inSync user if it is no longer needed",
             ));
         }
         if let Some(a) = l.insync_ad[i as usize] {
             let ad = &t.ad[a as usize];
             if !ad.enabled {
-                out.push(ctx.record(Source::Insync,
+                out.push(ctx.record(
+                    Source::Insync,
                     i,
                     Rule::InactiveInIdp,
                     Scenario::Any,
                     &ad.disabled_by.0,
                     &ad.disabled_by.1,
-                    format!("inSync user `{email}` is active, but its AD account `{}` is disabled", ad.upn.trim()),
-                    "If the person left, preserve the inSync user; otherwise enable the AD account".into(),
+                    format!(
+                        "inSync user `{email}` is active, but its AD account `{}` is disabled",
+                        ad.upn.trim()
+                    ),
+                    "If the person left, preserve the inSync user; otherwise enable the AD account",
                 ));
             }
         }
@@ -401,7 +407,7 @@ fn idp(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
                 t.settings.current_user_name.value.as_deref().unwrap_or("login"),
                 value,
                 format!("Active Okta user `{}` has no inSync user (no inSync email equals `{value}`): the next push creates one", okta.login.trim()),
-                "Nothing to do if the person should get an inSync account; otherwise unassign the Druva app in Okta".into(),
+                "Nothing to do if the person should get an inSync account; otherwise unassign the Druva app in Okta",
             ));
         }
     }
@@ -416,7 +422,7 @@ fn unreadable(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
                 scenario: Scenario::Any,
                 source: t.source,
                 subject: t.file_name().to_string(),
-                file: t.file.clone(),
+                file: t.file.as_str().into(),
                 row: p.row,
                 field: String::new(),
                 value: String::new(),

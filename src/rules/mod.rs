@@ -11,7 +11,10 @@ pub mod uupic;
 use crate::model::Source;
 use rayon::slice::ParallelSliceMut;
 use serde::Serialize;
+use std::borrow::Cow;
+use std::cmp::Ordering;
 use std::fmt;
+use std::sync::Arc;
 
 /// How bad a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -191,17 +194,19 @@ pub struct Finding {
     pub source: Source,
     /// The record's own identifier as written in its file.
     pub subject: String,
-    pub file: String,
+    /// The input file as given (shared by the findings of one file).
+    pub file: Arc<str>,
     /// Row as a spreadsheet shows it; 0 when the finding is about no row.
     pub row: u32,
     pub field: String,
     pub value: String,
     pub message: String,
-    pub remediation: String,
+    /// Most remediations are fixed sentences: those are not copied.
+    pub remediation: Cow<'static, str>,
     /// The person the finding belongs to, when known (index into persons).
     pub person: Option<u32>,
     /// The change that resolves the finding, when one value is known.
-    pub fix: Option<Fix>,
+    pub fix: Option<Box<Fix>>,
 }
 
 /// A concrete change for an admin team: in `system`, set `field` of record
@@ -225,13 +230,13 @@ impl Finding {
         current: &str,
         to: &str,
     ) -> Finding {
-        self.fix = Some(Fix {
+        self.fix = Some(Box::new(Fix {
             system,
             subject: subject.trim().to_string(),
             field: field.to_string(),
             current: current.to_string(),
             to: to.trim().to_string(),
-        });
+        }));
         self
     }
 }
@@ -241,48 +246,59 @@ impl Finding {
         self.rule.severity()
     }
 
-    /// The deterministic order of findings in every output.
-    pub fn sort_key(&self) -> impl Ord + '_ {
-        (
-            self.severity(),
-            self.rule.id(),
-            self.scenario,
-            self.source,
-            crate::model::key(&self.subject),
-            &self.subject,
-            &self.file,
-            self.row,
-            &self.field,
-            &self.value,
-            &self.message,
-        )
+    /// The deterministic order of findings in every output: severity,
+    /// rule, scenario, source, the normalised subject, then every column.
+    pub fn order(&self, other: &Finding) -> Ordering {
+        (self.severity(), self.rule.id(), self.scenario, self.source)
+            .cmp(&(
+                other.severity(),
+                other.rule.id(),
+                other.scenario,
+                other.source,
+            ))
+            .then_with(|| crate::model::cmp_key(&self.subject, &other.subject))
+            .then_with(|| {
+                (
+                    &self.subject,
+                    &self.file,
+                    self.row,
+                    &self.field,
+                    &self.value,
+                    &self.message,
+                )
+                    .cmp(&(
+                        &other.subject,
+                        &other.file,
+                        other.row,
+                        &other.field,
+                        &other.value,
+                        &other.message,
+                    ))
+            })
     }
 }
 
 /// Sorts findings into their output order and drops exact repeats.
 pub fn sort(findings: &mut Vec<Finding>) {
-    // The normalised subject is computed once per finding, not per comparison.
-    let mut keyed: Vec<(String, Finding)> = std::mem::take(findings)
-        .into_iter()
-        .map(|f| (crate::model::key(&f.subject), f))
-        .collect();
-    keyed.par_sort_unstable_by(|(ka, a), (kb, b)| {
-        (a.severity(), a.rule.id(), a.scenario, a.source, ka)
-            .cmp(&(b.severity(), b.rule.id(), b.scenario, b.source, kb))
-            .then_with(|| a.sort_key().cmp(&b.sort_key()))
-    });
-    keyed.dedup_by(|(_, a), (_, b)| a.sort_key() == b.sort_key());
-    *findings = keyed.into_iter().map(|(_, f)| f).collect();
+    findings.par_sort_unstable_by(Finding::order);
+    findings.dedup_by(|a, b| a.order(b) == Ordering::Equal);
 }
 
 /// Builds findings about the records of a linked tenant.
 pub struct Ctx<'a, 't> {
     pub l: &'a crate::link::Linked<'t>,
+    /// The input file names, shared by the findings.
+    pub files: Vec<Arc<str>>,
 }
 
 impl<'a, 't> Ctx<'a, 't> {
     pub fn new(l: &'a crate::link::Linked<'t>) -> Self {
-        Ctx { l }
+        let files =
+            l.t.tables
+                .iter()
+                .map(|t| Arc::from(t.file.as_str()))
+                .collect();
+        Ctx { l, files }
     }
 
     /// A finding about record `i` of a source: its subject, file, row and
@@ -297,7 +313,7 @@ impl<'a, 't> Ctx<'a, 't> {
         field: &str,
         value: &str,
         message: String,
-        remediation: String,
+        remediation: impl Into<Cow<'static, str>>,
     ) -> Finding {
         let t = self.l.t;
         let at = t.at(source, i);
@@ -306,12 +322,12 @@ impl<'a, 't> Ctx<'a, 't> {
             scenario,
             source,
             subject: subject(t.identifier(source, i), at.row),
-            file: t.table(at.file).file.clone(),
+            file: self.files[at.file as usize].clone(),
             row: at.row,
             field: field.to_string(),
             value: value.to_string(),
             message,
-            remediation,
+            remediation: remediation.into(),
             person: Some(self.l.person_of(source, i)),
             fix: None,
         }

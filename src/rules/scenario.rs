@@ -9,6 +9,7 @@ use crate::link::{MatchKind, Resolution, View, Which, aliases_of, fold, primary_
 use crate::model::{InsyncStatus, Source, key};
 use crate::settings::Access;
 use rayon::prelude::*;
+use std::borrow::Cow;
 
 pub(crate) fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -53,7 +54,7 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
     }
     let when = setting_words(scenario);
     let using = access_words(v.access);
-    let f = |rule, field: &str, value: &str, message: String, fix: String| {
+    let f = |rule, field: &str, value: &str, message: String, fix: Cow<'static, str>| {
         ctx.record(
             Source::Insync,
             i,
@@ -109,7 +110,7 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
                 v.id_field,
                 id,
                 format!("{when} inSync sends `{id}` ({using}) to Microsoft 365, and no Microsoft 365 user has that UPN: OneDrive backup fails with EUSERNOTFOUND"),
-                fix_identifier(v, "the user's Microsoft 365 UPN"),
+                fix_identifier(v, "the user's Microsoft 365 UPN").into(),
             ));
             if mx.mailbox_data {
                 out.push(f(
@@ -117,7 +118,7 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
                     v.id_field,
                     id,
                     format!("{when} inSync sends `{id}` ({using}), which is no UPN, primary SMTP address or alias in Microsoft 365: Exchange Online backup fails"),
-                    fix_identifier(v, "the user's UPN or one of the mailbox's SMTP addresses"),
+                    fix_identifier(v, "the user's UPN or one of the mailbox's SMTP addresses").into(),
                 ));
             }
             if let Some(addr) = folded_match(ctx, id) {
@@ -126,7 +127,7 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
                     v.id_field,
                     id,
                     format!("`{id}` matches the Microsoft 365 address `{addr}` only when accents are ignored; Microsoft 365 compares them exactly"),
-                    format!("Make the two spellings identical: use `{addr}` in inSync (or add it as an alias in Microsoft 365)"),
+                    format!("Make the two spellings identical: use `{addr}` in inSync (or add it as an alias in Microsoft 365)").into(),
                 ));
             }
             let others = other_domain(ctx, id);
@@ -140,7 +141,7 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
                         list(&others),
                         if others.len() == 1 { "has" } else { "have" }
                     ),
-                    format!("If {} is this person, change the identifier to it (or add `{id}` as an alias in Microsoft 365)", alternatives(&others)),
+                    format!("If {} is this person, change the identifier to it (or add `{id}` as an alias in Microsoft 365)", alternatives(&others)).into(),
                 ));
             }
         }
@@ -154,7 +155,7 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
                 v.id_field,
                 id,
                 format!("{when} inSync sends `{id}` ({using}), which is an address of {} different Microsoft 365 users: {}; it resolves to none of them", users.len(), list(&names)),
-                format!("Remove `{id}` from all but one of {} in Microsoft 365 (Exchange admin center > Recipients > Mailboxes > Email addresses)", list(&names)),
+                format!("Remove `{id}` from all but one of {} in Microsoft 365 (Exchange admin center > Recipients > Mailboxes > Email addresses)", list(&names)).into(),
             ));
             if !any_upn {
                 out.push(f(
@@ -162,7 +163,7 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
                     v.id_field,
                     id,
                     format!("{when} inSync sends `{id}` ({using}), which is no Microsoft 365 UPN (it is an address of {}): OneDrive backup fails with EUSERNOTFOUND", list(&names)),
-                    fix_identifier(v, "the user's Microsoft 365 UPN"),
+                    fix_identifier(v, "the user's Microsoft 365 UPN").into(),
                 ));
             }
         }
@@ -181,7 +182,7 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
                     v.id_field,
                     id,
                     format!("{when} inSync sends `{id}` ({using}), the {what} of Microsoft 365 user `{upn}` but not its UPN: OneDrive backup fails with EUSERNOTFOUND"),
-                    fix_identifier(v, &format!("`{upn}` (the UPN)")),
+                    fix_identifier(v, &format!("`{upn}` (the UPN)")).into(),
                 ));
             }
             // Case-only matches of the identifier.
@@ -205,7 +206,7 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
                         ),
                         format!(
                             "Make the inSync email `{primary}`: map Okta's SMTP address to Druva userName (after changing the inSync email in the inSync Management Console to `{primary}` first, so no duplicate is created)"
-                        ),
+                        ).into(),
                     );
                     // Where the value comes from: Okta after the change, inSync today.
                     let planned_okta = (scenario == Scenario::Planned)
@@ -227,7 +228,7 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
                             "email",
                             email,
                             format!("The inSync email `{email}` matches the primary SMTP address `{primary}` only when accents are ignored"),
-                            format!("Use exactly `{primary}` as the inSync email"),
+                            format!("Use exactly `{primary}` as the inSync email").into(),
                         ));
                     }
                 } else if email != primary && case_only.is_none() {
@@ -240,7 +241,7 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
                     field,
                     &value,
                     format!("`{value}` matches the Microsoft 365 address `{addr}` only when case is ignored; it works, but tools that compare exactly will not see it"),
-                    format!("Align the spelling on `{addr}`"),
+                    format!("Align the spelling on `{addr}`").into(),
                 ));
             }
             if v.access == Access::AdAttribute && m.shared_mailbox {

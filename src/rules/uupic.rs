@@ -25,7 +25,7 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
         scenario: any,
         source: Source::Ad,
         subject: "*".into(),
-        file: String::new(),
+        file: "".into(),
         row: 0,
         field: "identification_attribute".into(),
         value: attr.to_string(),
