@@ -11,6 +11,7 @@ use crate::load::{self, Table, okta::attribute_field};
 use crate::model::{AdUser, At, InsyncStatus, InsyncUser, M365User, OktaUser, Source, key};
 use crate::settings::Settings;
 use anyhow::{Result, bail};
+use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde::Serialize;
 
@@ -101,17 +102,38 @@ impl Tenant {
     /// Builds the model from loaded tables and settings.
     pub fn build(tables: Vec<Table>, mut settings: Settings) -> Result<Tenant> {
         let mut skipped = Vec::new();
+        enum Records {
+            Okta(Vec<OktaUser>),
+            Ad(Vec<AdUser>),
+            Insync(Vec<InsyncUser>),
+            M365(Vec<M365User>),
+        }
+        // Every table's records at once (and each table's rows in parallel).
+        let parts: Vec<Records> = tables
+            .par_iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let file = i as u32;
+                match t.source {
+                    Source::Okta => Records::Okta(load::okta::records(t, file)),
+                    Source::Ad => Records::Ad(load::ad::records(t, file)),
+                    Source::Insync => Records::Insync(load::insync::records(t, file)),
+                    Source::M365 => Records::M365(load::m365::records(t, file)),
+                }
+            })
+            .collect();
         let mut okta = Vec::new();
         let mut ad = Vec::new();
         let mut insync_parts = Vec::new();
         let mut m365_parts = Vec::new();
-        for (i, t) in tables.iter().enumerate() {
-            let file = i as u32;
-            match t.source {
-                Source::Okta => okta.extend(load::okta::records(t, file)),
-                Source::Ad => ad.extend(load::ad::records(t, file)),
-                Source::Insync => insync_parts.push((t, load::insync::records(t, file))),
-                Source::M365 => m365_parts.push((t, load::m365::records(t, file))),
+        for (t, part) in tables.iter().zip(parts) {
+            match part {
+                Records::Okta(r) if okta.is_empty() => okta = r,
+                Records::Okta(r) => okta.extend(r),
+                Records::Ad(r) if ad.is_empty() => ad = r,
+                Records::Ad(r) => ad.extend(r),
+                Records::Insync(r) => insync_parts.push((t, r)),
+                Records::M365(r) => m365_parts.push((t, r)),
             }
         }
         let insync = merge_insync(insync_parts);
@@ -185,23 +207,29 @@ impl Tenant {
                 }
             }
         }
-        let okta_values = okta
+        // The columns of the named attributes, per table (looked up once).
+        let attrs = [
+            settings.current_user_name.value.clone(),
+            settings.current_upn.value.clone(),
+            Some(settings.plan_user_name.value.clone()),
+            settings.plan_upn.value.clone(),
+        ];
+        let okta_cols: Vec<[Option<usize>; 4]> = tables
             .iter()
+            .map(|t| attrs.clone().map(|a| a.and_then(|a| okta_column(t, &a))))
+            .collect();
+        let okta_values = okta
+            .par_iter()
             .map(|o| {
                 let t = &tables[o.at.file as usize];
                 let row = &t.rows[o.at.record as usize];
-                let get = |attr: &Option<String>| {
-                    attr.as_ref()
-                        .and_then(|a| okta_column(t, a))
-                        .and_then(|c| row.cells.get(c))
-                        .unwrap_or("")
-                        .to_string()
-                };
+                let [a, b, c, d] = okta_cols[o.at.file as usize]
+                    .map(|col| col.and_then(|c| row.cells.get(c)).unwrap_or("").to_string());
                 OktaValues {
-                    current_user_name: get(&settings.current_user_name.value),
-                    current_upn: get(&settings.current_upn.value),
-                    plan_user_name: get(&Some(settings.plan_user_name.value.clone())),
-                    plan_upn: get(&settings.plan_upn.value),
+                    current_user_name: a,
+                    current_upn: b,
+                    plan_user_name: c,
+                    plan_upn: d,
                 }
             })
             .collect();
@@ -226,12 +254,13 @@ impl Tenant {
                     );
                 }
             }
+            let cols: Vec<Option<usize>> = tables.iter().map(|t| t.column(attr)).collect();
             ad_uupic = ad
-                .iter()
+                .par_iter()
                 .map(|a| {
                     let t = &tables[a.at.file as usize];
                     let row = &t.rows[a.at.record as usize];
-                    t.column(attr)
+                    cols[a.at.file as usize]
                         .and_then(|c| row.cells.get(c))
                         .unwrap_or("")
                         .to_string()
@@ -256,6 +285,14 @@ impl Tenant {
                 reason: "no inSync export was given".into(),
             });
         }
+        // Every value the audit needs is in the records now: release the
+        // rows (the largest structure of a big tenant) before linking.
+        let mut tables = tables;
+        let released: Vec<Vec<load::Row>> = tables
+            .iter_mut()
+            .map(|t| std::mem::take(&mut t.rows))
+            .collect();
+        rayon::spawn(move || drop(released));
         Ok(Tenant {
             tables,
             settings,

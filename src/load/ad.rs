@@ -91,7 +91,9 @@ fn uac_disabled(value: &str) -> bool {
 
 /// The AD users of a table.
 pub fn records(table: &Table, file: u32) -> Vec<AdUser> {
+    use rayon::prelude::*;
     (0..table.rows.len())
+        .into_par_iter()
         .map(|i| record(table, i, file))
         .collect()
 }

@@ -64,7 +64,9 @@ pub static SCHEMA: Schema = Schema {
 /// The inSync users of a table. A Preserved Users report marks its users
 /// preserved whatever else it says.
 pub fn records(table: &Table, file: u32) -> Vec<InsyncUser> {
+    use rayon::prelude::*;
     (0..table.rows.len())
+        .into_par_iter()
         .map(|i| record(table, i, file))
         .collect()
 }

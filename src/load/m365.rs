@@ -96,7 +96,9 @@ fn unlicensed(value: &str) -> bool {
 
 /// The Microsoft 365 users of a table.
 pub fn records(table: &Table, file: u32) -> Vec<M365User> {
+    use rayon::prelude::*;
     (0..table.rows.len())
+        .into_par_iter()
         .map(|i| record(table, i, file))
         .collect()
 }

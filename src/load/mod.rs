@@ -76,7 +76,11 @@ pub struct Table {
     pub columns: BTreeMap<Field, usize>,
     /// The headers that decided the source (empty when forced by a flag).
     pub decided_by: Vec<String>,
+    /// The records; emptied once the model has taken what it needs (see
+    /// [`Table::row_count`]).
     pub rows: Vec<Row>,
+    /// Records read (rows used), kept when `rows` is released.
+    pub row_count: usize,
     pub problems: Vec<RowProblem>,
     pub blank_rows: u32,
     pub sha256: String,
@@ -327,6 +331,7 @@ pub fn load_bytes(name: &str, bytes: &[u8], opts: &LoadOptions) -> Result<Table>
         header_row: raw.header_row,
         columns,
         decided_by: score.decided_by,
+        row_count: raw.rows.len(),
         rows: raw.rows,
         problems: raw.problems,
         blank_rows: raw.blank_rows,

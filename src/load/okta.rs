@@ -93,7 +93,9 @@ pub fn attribute_field(attribute: &str) -> Option<Field> {
 
 /// The Okta users of a table.
 pub fn records(table: &Table, file: u32) -> Vec<OktaUser> {
+    use rayon::prelude::*;
     (0..table.rows.len())
+        .into_par_iter()
         .map(|i| record(table, i, file))
         .collect()
 }

@@ -222,7 +222,7 @@ impl Report {
                 encoding: tb.encoding,
                 delimiter: tb.delimiter.map(crate::load::detect::delimiter_name),
                 sheet: tb.sheet.clone(),
-                rows: tb.rows.len(),
+                rows: tb.row_count,
                 skipped: tb.problems.len(),
                 sha256: tb.sha256.clone(),
             })
@@ -409,8 +409,8 @@ fn coverage(l: &Linked<'_>) -> (Vec<Coverage>, BTreeMap<&'static str, usize>) {
         .map(|(tb, unlinked)| Coverage {
             file: tb.file.clone(),
             source: tb.source,
-            rows_read: tb.rows.len() + tb.problems.len(),
-            rows_used: tb.rows.len(),
+            rows_read: tb.row_count + tb.problems.len(),
+            rows_used: tb.row_count,
             rows_skipped: tb.problems.len(),
             linked_to_nothing: unlinked,
         })
