@@ -60,7 +60,7 @@ pub fn find(l: &Linked<'_>, address: &str) -> Vec<Hit> {
         if is(&u.email) {
             f.push("email");
         }
-        if is(&u.ad_attribute) || is(&l.current[i].ad_attribute) {
+        if is(&u.ad_attribute) || is(l.current[i].ad_attribute) {
             f.push("ad_attribute");
         }
         push(Source::Insync, i, f);

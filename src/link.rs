@@ -10,40 +10,114 @@
 //! per-user views are computed in parallel; their order never depends on
 //! the thread count.
 
-use crate::model::{InsyncStatus, M365User, OktaStatus, Source, key};
+use crate::model::{InsyncStatus, M365User, OktaStatus, Source, key, key_hash, same_key};
 use crate::settings::Access;
 use crate::tenant::Tenant;
 use rayon::prelude::*;
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxHashMap, FxHashMap as HashMap};
+use std::borrow::Cow;
 use unicode_normalization::UnicodeNormalization;
 
 /// Normalised key → ids of the records that carry it.
+///
+/// Compact for millions of records: keys are found by [`key_hash`] and
+/// confirmed with [`same_key`] against one value that carries them (no
+/// normalised key is stored), and the ids of all keys share one vector.
 #[derive(Debug, Default)]
-pub struct Index {
-    map: HashMap<String, Vec<u32>>,
+pub struct Index<'t> {
+    /// Hash of a key → its first slot (others with the same hash chain on).
+    map: FxHashMap<u64, u32>,
+    slots: Vec<Slot<'t>>,
+    ids: Vec<u32>,
 }
 
-impl Index {
+#[derive(Debug)]
+struct Slot<'t> {
+    /// A value whose key this slot holds.
+    value: Cow<'t, str>,
+    start: u32,
+    len: u32,
+    /// The next slot with the same hash, or `u32::MAX`.
+    next: u32,
+}
+
+impl<'t> Index<'t> {
     /// Builds an index; empty keys are not indexed, an id is listed once
-    /// per key.
-    pub fn build<'a>(entries: impl Iterator<Item = (&'a str, u32)>) -> Index {
-        let mut map: HashMap<String, Vec<u32>> = HashMap::default();
-        for (value, id) in entries {
-            let k = key(value);
-            if k.is_empty() {
-                continue;
+    /// per key, in the order the entries come.
+    pub fn build<V: Into<Cow<'t, str>>>(entries: impl Iterator<Item = (V, u32)>) -> Index<'t> {
+        let mut all: Vec<(u64, u32, Cow<'t, str>, u32)> = entries
+            .map(|(v, id)| (v.into(), id))
+            .filter(|(v, _)| !v.trim().is_empty())
+            .enumerate()
+            .map(|(seq, (v, id))| (key_hash(&v), seq as u32, v, id))
+            .collect();
+        all.par_sort_unstable_by_key(|e| (e.0, e.1));
+        let mut index = Index {
+            map: FxHashMap::with_capacity_and_hasher(all.len(), Default::default()),
+            slots: Vec::with_capacity(all.len()),
+            ids: Vec::with_capacity(all.len()),
+        };
+        let mut run_start = 0;
+        while run_start < all.len() {
+            let hash = all[run_start].0;
+            let run_end = all[run_start..]
+                .iter()
+                .position(|e| e.0 != hash)
+                .map_or(all.len(), |n| run_start + n);
+            // The distinct keys of this hash, in order of first appearance.
+            let mut groups: Vec<(usize, Vec<u32>)> = Vec::new();
+            for (n, e) in all[run_start..run_end].iter().enumerate() {
+                let at = groups
+                    .iter()
+                    .position(|(first, _)| same_key(&all[run_start + first].2, &e.2));
+                match at {
+                    Some(g) => groups[g].1.push(e.3),
+                    None => groups.push((n, vec![e.3])),
+                }
             }
-            let ids = map.entry(k).or_default();
-            if ids.last() != Some(&id) && !ids.contains(&id) {
-                ids.push(id);
+            for (_, ids) in &mut groups {
+                if ids.len() > 1 {
+                    let mut seen = rustc_hash::FxHashSet::default();
+                    ids.retain(|id| seen.insert(*id));
+                }
             }
+            let mut prev: Option<usize> = None;
+            for (first, ids) in groups {
+                let slot = index.slots.len();
+                index.slots.push(Slot {
+                    value: std::mem::take(&mut all[run_start + first].2),
+                    start: index.ids.len() as u32,
+                    len: ids.len() as u32,
+                    next: u32::MAX,
+                });
+                index.ids.extend(ids);
+                match prev {
+                    Some(p) => index.slots[p].next = slot as u32,
+                    None => {
+                        index.map.insert(hash, slot as u32);
+                    }
+                }
+                prev = Some(slot);
+            }
+            run_start = run_end;
         }
-        Index { map }
+        index
     }
 
-    /// Ids of the records carrying a normalised key.
-    pub fn get(&self, k: &str) -> &[u32] {
-        self.map.get(k).map_or(&[], Vec::as_slice)
+    /// Ids of the records carrying the key of `value` (a value or a key).
+    pub fn get(&self, value: &str) -> &[u32] {
+        let Some(&first) = self.map.get(&key_hash(value)) else {
+            return &[];
+        };
+        let mut slot = first;
+        while slot != u32::MAX {
+            let s = &self.slots[slot as usize];
+            if same_key(&s.value, value) {
+                return &self.ids[s.start as usize..(s.start + s.len) as usize];
+            }
+            slot = s.next;
+        }
+        &[]
     }
 }
 
@@ -93,11 +167,11 @@ pub fn primary_of(m: &M365User) -> &str {
 /// The aliases of a Microsoft 365 user: its SMTP proxies other than the
 /// primary address.
 pub fn aliases_of(m: &M365User) -> impl Iterator<Item = &str> {
-    let primary = key(primary_of(m));
+    let primary = primary_of(m);
     m.proxies
         .iter()
         .map(|p| p.address.as_str())
-        .filter(move |a| key(a) != primary)
+        .filter(move |a| !same_key(a, primary))
 }
 
 /// How a Microsoft 365 user matched an identifier.
@@ -125,64 +199,84 @@ pub enum Resolution {
 }
 
 /// The Microsoft 365 indexes.
-pub struct M365Index {
-    pub upn: Index,
-    pub primary: Index,
-    pub alias: Index,
+pub struct M365Index<'t> {
+    pub upn: Index<'t>,
+    pub primary: Index<'t>,
+    pub alias: Index<'t>,
     /// Folded address → users, for addresses that folding changes.
-    pub folded: Index,
+    pub folded: Index<'t>,
     /// Local part → users (for `other-domain-match`).
-    pub local: Index,
+    pub local: Index<'t>,
     pub present: bool,
     pub mailbox_data: bool,
 }
 
-impl M365Index {
-    pub fn build(t: &Tenant) -> M365Index {
+impl<'t> M365Index<'t> {
+    pub fn build(t: &'t Tenant) -> M365Index<'t> {
         let users = &t.m365;
+        let mailbox = t.mailbox_data;
         let ids = || users.iter().enumerate().map(|(i, m)| (m, i as u32));
-        let upn = Index::build(ids().map(|(m, i)| (m.upn.as_str(), i)));
-        let (primary, alias) = if t.mailbox_data {
-            (
-                Index::build(ids().map(|(m, i)| (primary_of(m), i))),
-                Index::build(ids().flat_map(|(m, i)| aliases_of(m).map(move |a| (a, i)))),
-            )
-        } else {
-            (Index::default(), Index::default())
-        };
-        let addresses = |m: &'_ M365User| -> Vec<String> {
-            let mut v = vec![m.upn.clone()];
-            if t.mailbox_data {
-                v.push(primary_of(m).to_string());
-                v.extend(aliases_of(m).map(str::to_string));
+        // Every address of a user: the UPN, and with mailbox data the
+        // primary address and the aliases.
+        let addresses = move |m: &'t M365User| -> Vec<&'t str> {
+            let mut v = vec![m.upn.as_str()];
+            if mailbox {
+                v.push(primary_of(m));
+                v.extend(aliases_of(m));
             }
             v
         };
-        let mut folded_entries = Vec::new();
-        let mut local_entries = Vec::new();
-        for (m, i) in ids() {
-            for a in addresses(m) {
-                let k = key(&a);
-                if k.is_empty() {
-                    continue;
-                }
-                if !k.is_ascii() {
-                    let f = fold(&k);
-                    if f != k {
-                        folded_entries.push((f, i));
-                    }
-                }
-                if let Some((local, _)) = k.split_once('@') {
-                    local_entries.push((local.to_string(), i));
-                }
-            }
-        }
+        let ((upn, primary), ((alias, folded), local)) = rayon::join(
+            || {
+                rayon::join(
+                    || Index::build(ids().map(|(m, i)| (m.upn.as_str(), i))),
+                    || match mailbox {
+                        true => Index::build(ids().map(|(m, i)| (primary_of(m), i))),
+                        false => Index::default(),
+                    },
+                )
+            },
+            || {
+                rayon::join(
+                    || {
+                        rayon::join(
+                            || match mailbox {
+                                true => Index::build(
+                                    ids().flat_map(|(m, i)| aliases_of(m).map(move |a| (a, i))),
+                                ),
+                                false => Index::default(),
+                            },
+                            || {
+                                Index::build(ids().flat_map(|(m, i)| {
+                                    addresses(m).into_iter().filter_map(move |a| {
+                                        let a = a.trim();
+                                        if a.is_ascii() {
+                                            return None;
+                                        }
+                                        let k = key(a);
+                                        let f = fold(&k);
+                                        (f != k).then_some((f, i))
+                                    })
+                                }))
+                            },
+                        )
+                    },
+                    || {
+                        Index::build(ids().flat_map(|(m, i)| {
+                            addresses(m).into_iter().filter_map(move |a| {
+                                a.trim().split_once('@').map(|(local, _)| (local, i))
+                            })
+                        }))
+                    },
+                )
+            },
+        );
         M365Index {
             upn,
             primary,
             alias,
-            folded: Index::build(folded_entries.iter().map(|(k, i)| (k.as_str(), *i))),
-            local: Index::build(local_entries.iter().map(|(k, i)| (k.as_str(), *i))),
+            folded,
+            local,
             present: t.has(Source::M365),
             mailbox_data: t.mailbox_data,
         }
@@ -190,15 +284,15 @@ impl M365Index {
 
     /// Resolves an identifier to the Microsoft 365 user(s) it names.
     pub fn resolve(&self, id: &str) -> Resolution {
-        let k = key(id);
-        if !self.present || k.is_empty() {
+        if !self.present || id.trim().is_empty() {
             return Resolution::NotJudged;
         }
+        let k = id;
         let mut found: Vec<(u32, MatchKind)> = Vec::new();
         for (ids, kind) in [
-            (self.upn.get(&k), MatchKind::Upn),
-            (self.primary.get(&k), MatchKind::Primary),
-            (self.alias.get(&k), MatchKind::Alias),
+            (self.upn.get(k), MatchKind::Upn),
+            (self.primary.get(k), MatchKind::Primary),
+            (self.alias.get(k), MatchKind::Alias),
         ] {
             for &i in ids {
                 if !found.iter().any(|(j, _)| *j == i) {
@@ -240,13 +334,14 @@ impl Outcome {
     }
 }
 
-/// One inSync user as a scenario sees it.
+/// One inSync user as a scenario sees it (values borrowed from the
+/// tenant's records).
 #[derive(Clone, Debug)]
-pub struct View {
-    pub email: String,
-    pub ad_attribute: String,
+pub struct View<'t> {
+    pub email: &'t str,
+    pub ad_attribute: &'t str,
     /// The identifier inSync sends to Microsoft 365.
-    pub id: String,
+    pub id: &'t str,
     /// `email` or `ad_attribute`: which field `id` is.
     pub id_field: &'static str,
     pub access: Access,
@@ -275,13 +370,13 @@ pub struct Person {
 /// The linked tenant.
 pub struct Linked<'t> {
     pub t: &'t Tenant,
-    pub m365: M365Index,
-    pub insync_by_email: Index,
-    pub okta_by_user_name: Index,
-    pub ad_by_upn: Index,
-    pub ad_by_mail: Index,
+    pub m365: M365Index<'t>,
+    pub insync_by_email: Index<'t>,
+    pub okta_by_user_name: Index<'t>,
+    pub ad_by_upn: Index<'t>,
+    pub ad_by_mail: Index<'t>,
     /// Active Okta users by the userName they will send after the change.
-    pub okta_by_plan_user_name: Index,
+    pub okta_by_plan_user_name: Index<'t>,
     /// Okta users linked to each inSync user (by today's userName).
     pub insync_okta: Vec<Vec<u32>>,
     /// inSync users linked to each Okta user.
@@ -289,9 +384,9 @@ pub struct Linked<'t> {
     pub okta_ad: Vec<Option<u32>>,
     /// The AD account of each inSync user (through Okta, or directly).
     pub insync_ad: Vec<Option<u32>>,
-    pub current: Vec<View>,
+    pub current: Vec<View<'t>>,
     /// `None` when the planned scenario cannot be evaluated.
-    pub planned: Option<Vec<View>>,
+    pub planned: Option<Vec<View<'t>>>,
     pub persons: Vec<Person>,
     pub okta_person: Vec<u32>,
     pub ad_person: Vec<u32>,
@@ -356,21 +451,21 @@ impl<'t> Linked<'t> {
         let insync_okta: Vec<Vec<u32>> = t
             .insync
             .par_iter()
-            .map(|u| okta_by_user_name.get(&key(&u.email)).to_vec())
+            .map(|u| okta_by_user_name.get(&u.email).to_vec())
             .collect();
         let okta_insync: Vec<Vec<u32>> = t
             .okta_values
             .par_iter()
-            .map(|v| insync_by_email.get(&key(&v.current_user_name)).to_vec())
+            .map(|v| insync_by_email.get(&v.current_user_name).to_vec())
             .collect();
         let okta_ad: Vec<Option<u32>> = t
             .okta
             .par_iter()
             .map(|o| {
                 ad_by_upn
-                    .get(&key(&o.login))
+                    .get(&o.login)
                     .first()
-                    .or_else(|| ad_by_mail.get(&key(&o.email)).first())
+                    .or_else(|| ad_by_mail.get(&o.email).first())
                     .copied()
             })
             .collect();
@@ -405,9 +500,9 @@ impl<'t> Linked<'t> {
                     let u = &t.insync[i];
                     linked
                         .ad_by_upn
-                        .get(&key(&u.email))
+                        .get(&u.email)
                         .first()
-                        .or_else(|| linked.ad_by_mail.get(&key(&u.email)).first())
+                        .or_else(|| linked.ad_by_mail.get(&u.email).first())
                         .copied()
                 }
             })
@@ -471,7 +566,7 @@ impl<'t> Linked<'t> {
     }
 
     /// The views of a scenario, when it can be evaluated.
-    pub fn views(&self, which: Which) -> Option<&[View]> {
+    pub fn views(&self, which: Which) -> Option<&[View<'t>]> {
         match which {
             Which::Current => Some(&self.current),
             Which::Planned => self.planned.as_deref(),
@@ -479,48 +574,47 @@ impl<'t> Linked<'t> {
     }
 
     /// An inSync user's values and backup outcomes in a scenario.
-    fn view(&self, i: u32, which: Which) -> View {
-        let t = self.t;
+    fn view(&self, i: u32, which: Which) -> View<'t> {
+        let t: &'t Tenant = self.t;
         let u = &t.insync[i as usize];
         let s = &t.settings;
-        let current_ad = if !u.ad_attribute.trim().is_empty() {
-            u.ad_attribute.clone()
+        let current_ad: &'t str = if !u.ad_attribute.trim().is_empty() {
+            &u.ad_attribute
         } else if s.current_upn.value.is_some() {
             self.okta_of(i)
-                .map(|o| t.okta_values[o as usize].current_upn.clone())
-                .unwrap_or_default()
+                .map_or("", |o| t.okta_values[o as usize].current_upn.as_str())
         } else {
-            String::new()
+            ""
         };
         let (email, ad_attribute, access) = match which {
-            Which::Current => (u.email.clone(), current_ad, s.access_using.value),
+            Which::Current => (u.email.as_str(), current_ad, s.access_using.value),
             Which::Planned => match self.planned_okta_of(i) {
                 Some(o) => {
                     let v = &t.okta_values[o as usize];
                     let ad = if s.plan_upn.value.is_some() {
-                        v.plan_upn.clone()
+                        v.plan_upn.as_str()
                     } else {
                         current_ad
                     };
                     // Okta cannot send an empty userName: the email stays
                     // (remap-value-missing reports the gap).
                     let email = if v.plan_user_name.trim().is_empty() {
-                        u.email.clone()
+                        u.email.as_str()
                     } else {
-                        v.plan_user_name.clone()
+                        v.plan_user_name.as_str()
                     };
                     (email, ad, s.plan_access_using.value)
                 }
-                None => (u.email.clone(), current_ad, s.plan_access_using.value),
+                None => (u.email.as_str(), current_ad, s.plan_access_using.value),
             },
         };
         let (id, id_field) = match access {
-            Access::AdAttribute => (ad_attribute.clone(), "ad_attribute"),
-            Access::InsyncEmail => (email.clone(), "email"),
+            Access::AdAttribute => (ad_attribute, "ad_attribute"),
+            Access::InsyncEmail => (email, "email"),
         };
         let active = u.status == InsyncStatus::Active;
         let resolution = if active {
-            self.m365.resolve(&id)
+            self.m365.resolve(id)
         } else {
             Resolution::NotJudged
         };
@@ -528,7 +622,7 @@ impl<'t> Linked<'t> {
         let mailbox = self.m365.mailbox_data;
         let (onedrive, exchange_backup, exchange_restore) = if !active || !self.m365.present {
             (na, na, na)
-        } else if key(&id).is_empty() {
+        } else if key(id).is_empty() {
             (Outcome::Fail, if mailbox { Outcome::Fail } else { na }, na)
         } else {
             match &resolution {
@@ -546,7 +640,7 @@ impl<'t> Linked<'t> {
                     let primary = primary_of(m);
                     let restore = if !mailbox || key(primary).is_empty() {
                         na
-                    } else if key(primary) == key(&email) {
+                    } else if key(primary) == key(email) {
                         Outcome::Ok
                     } else {
                         Outcome::Fail
@@ -593,7 +687,7 @@ impl<'t> Linked<'t> {
             let res = if matches!(v.resolution, Resolution::One { .. }) {
                 v.resolution.clone()
             } else {
-                self.m365.resolve(&v.email)
+                self.m365.resolve(v.email)
             };
             if let Resolution::One { user, .. } = res {
                 uf.union(base_insync + u, base_m365 + user as usize);
@@ -605,7 +699,7 @@ impl<'t> Linked<'t> {
             }
         }
         for (a, ad) in t.ad.iter().enumerate() {
-            if let [m] = self.m365.upn.get(&key(&ad.upn)) {
+            if let [m] = self.m365.upn.get(&ad.upn) {
                 uf.union(base_ad + a, base_m365 + *m as usize);
             }
         }

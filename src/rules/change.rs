@@ -99,7 +99,7 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Finding>, Vec<Remediation>) {
         // The value already is an inSync user: whose?
         let holders: Vec<u32> = l
             .insync_by_email
-            .get(&key(new))
+            .get(new)
             .iter()
             .copied()
             .filter(|u| !linked.contains(u))
