@@ -5,6 +5,7 @@ use crate::cli::{AuditArgs, DemoArgs, FailOn, InitArgs, InputArgs};
 use crate::link::Linked;
 use crate::load::{self, Input, LoadOptions, Table};
 use crate::model::Source;
+use crate::progress::Progress;
 use crate::report::{self, Report};
 use crate::rules::{self, Rule, Severity};
 use crate::settings::{ConfigFile, Settings, SettingsArgs};
@@ -33,7 +34,13 @@ pub struct Options {
 
 /// Runs the audit on loaded tables.
 pub fn audit_tables(tables: Vec<Table>, settings: Settings, opts: &Options) -> Result<Audit> {
-    audit_timed(tables, settings, opts, &mut Laps::start())
+    audit_timed(
+        tables,
+        settings,
+        opts,
+        &mut Laps::start(),
+        &Progress::hidden(),
+    )
 }
 
 fn audit_timed(
@@ -41,11 +48,15 @@ fn audit_timed(
     settings: Settings,
     opts: &Options,
     laps: &mut Laps,
+    progress: &Progress,
 ) -> Result<Audit> {
+    progress.stage("building the model");
     let tenant = Tenant::build(tables, settings)?;
     laps.lap("tenant");
+    progress.stage("linking records into persons");
     let linked = Linked::build(&tenant);
     laps.lap("link");
+    progress.stage("checking the rules");
     let (mut findings, remediation) = rules::check(&linked);
     laps.lap("rules");
     let mut waived = None;
@@ -85,6 +96,14 @@ pub fn inputs(args: &InputArgs) -> Vec<Input> {
 
 /// Loads the inputs and the settings of `audit` or `explain`.
 pub fn load_inputs(args: &InputArgs) -> Result<(Vec<Table>, Settings, Vec<waivers::Checked>)> {
+    load_inputs_with(args, &Progress::hidden())
+}
+
+/// [`load_inputs`], showing the bytes loaded on `progress`.
+pub fn load_inputs_with(
+    args: &InputArgs,
+    progress: &Progress,
+) -> Result<(Vec<Table>, Settings, Vec<waivers::Checked>)> {
     let inputs = inputs(args);
     if inputs.is_empty() {
         anyhow::bail!(
@@ -92,7 +111,7 @@ pub fn load_inputs(args: &InputArgs) -> Result<(Vec<Table>, Settings, Vec<waiver
         );
     }
     let (settings, config_waivers) = settings(args.config.as_deref(), &args.settings)?;
-    let tables = load::load_files(&inputs)?;
+    let tables = load::load_files_with(&inputs, progress)?;
     Ok((tables, settings, config_waivers))
 }
 
@@ -171,9 +190,17 @@ pub fn generated() -> String {
 }
 
 /// Writes the outputs and prints the summary; returns the written paths.
-fn finish(audit: &Audit, out: &str, quiet: bool, laps: &mut Laps) -> Result<()> {
+fn finish(
+    audit: &Audit,
+    out: &str,
+    quiet: bool,
+    laps: &mut Laps,
+    progress: &Progress,
+) -> Result<()> {
+    progress.stage("writing the outputs");
     let written = report::write(Path::new(out), &audit.report, &generated())?;
     laps.lap("write");
+    progress.done();
     if !quiet {
         eprint!("{}", report::terminal::summary(&audit.report, &written));
     }
@@ -183,19 +210,21 @@ fn finish(audit: &Audit, out: &str, quiet: bool, laps: &mut Laps) -> Result<()> 
 /// `preflight audit`.
 pub fn run(args: &AuditArgs) -> Result<Exit> {
     let mut laps = Laps::start();
-    let (tables, settings, config_waivers) = load_inputs(&args.input)?;
+    let progress = Progress::new(!args.quiet);
+    // On an error the display is cleared when `progress` drops.
+    let (tables, settings, config_waivers) = load_inputs_with(&args.input, &progress)?;
     laps.lap("load");
     let opts = options(
         config_waivers,
         args.waivers.as_deref(),
         args.baseline.as_deref(),
     )?;
-    let mut audit = audit_timed(tables, settings, &opts, &mut laps)?;
+    let mut audit = audit_timed(tables, settings, &opts, &mut laps, &progress)?;
     audit.report.report_limit = args.report_limit;
     if args.redact {
         report::redact::redact(&mut audit.report);
     }
-    finish(&audit, &args.out, args.quiet, &mut laps)?;
+    finish(&audit, &args.out, args.quiet, &mut laps, &progress)?;
     let fail = match args.fail_on {
         FailOn::Error => audit.report.has_at_least(Severity::Error),
         FailOn::Warning => audit.report.has_at_least(Severity::Warning),
@@ -254,7 +283,13 @@ pub fn demo_audit() -> Result<Audit> {
 /// `cargo run -- demo` does not look like a failure.
 pub fn demo(args: &DemoArgs) -> Result<Exit> {
     let audit = demo_audit()?;
-    finish(&audit, &args.out, args.quiet, &mut Laps::start())?;
+    finish(
+        &audit,
+        &args.out,
+        args.quiet,
+        &mut Laps::start(),
+        &Progress::hidden(),
+    )?;
     if !args.quiet {
         eprintln!(
             "\nThis was the sample tenant (fixtures/contoso, settings: the defaults with identification_attribute = employeeNumber).\n\

@@ -17,6 +17,7 @@ pub mod inspect;
 pub mod link;
 pub mod load;
 pub mod model;
+pub mod progress;
 pub mod report;
 pub mod rules;
 pub mod settings;

@@ -506,3 +506,54 @@ fn the_report_shows_the_delta_the_waivers_and_the_coverage() {
         "coverage section"
     );
 }
+
+/// Runs the audit of the sample tenant under `script`, so stderr is a
+/// terminal; returns what the terminal showed, or `None` without `script`.
+fn contoso_on_a_terminal(extra: &str) -> Option<String> {
+    let out = tempfile::tempdir().unwrap();
+    let files: Vec<String> = contoso_exports(true)
+        .iter()
+        .map(|p| format!("'{}'", p.display()))
+        .collect();
+    let command = format!(
+        "'{}' audit {} --out '{}' --fail-on never {extra}",
+        assert_cmd::cargo::cargo_bin("preflight").display(),
+        files.join(" "),
+        out.path().display()
+    );
+    let log = out.path().join("tty.log");
+    let ran = std::process::Command::new("script")
+        .args(["-qec", &command])
+        .arg(&log)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    assert!(ran.status.success(), "{ran:?}");
+    Some(String::from_utf8_lossy(&std::fs::read(&log).unwrap()).into_owned())
+}
+
+#[test]
+fn progress_shows_on_a_terminal_only_and_never_with_quiet() {
+    // On a pipe (as in every other test): no progress line.
+    let piped = preflight()
+        .arg("audit")
+        .args(contoso_exports(true))
+        .args(["--fail-on", "never", "--out"])
+        .arg(tempfile::tempdir().unwrap().path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&piped.stderr);
+    assert!(!err.contains("loading the exports"), "{err}");
+    assert!(
+        err.contains("persons"),
+        "the summary is still printed: {err}"
+    );
+    let Some(tty) = contoso_on_a_terminal("") else {
+        eprintln!("SKIPPED: no `script` command to give the audit a terminal");
+        return;
+    };
+    assert!(tty.contains("loading the exports"), "{tty}");
+    assert!(tty.contains("persons"), "{tty}");
+    let quiet = contoso_on_a_terminal("--quiet").unwrap();
+    assert!(!quiet.contains("loading the exports"), "{quiet}");
+}

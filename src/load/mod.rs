@@ -25,6 +25,7 @@ mod text;
 use crate::model::{Field, Source, is_dotnet_type_name};
 use anyhow::{Context, Result, bail};
 use classify::{Schema, Score};
+use indicatif::ProgressBar;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -285,6 +286,16 @@ pub(crate) fn split(records: Records, header: usize, limits: &Limits, text: bool
 
 /// Loads one export from its bytes. `name` is used in messages.
 pub fn load_bytes(name: &str, bytes: &[u8], opts: &LoadOptions) -> Result<Table> {
+    load_bytes_with(name, bytes, opts, &ProgressBar::hidden())
+}
+
+/// [`load_bytes`], advancing `progress` by the bytes read.
+pub fn load_bytes_with(
+    name: &str,
+    bytes: &[u8],
+    opts: &LoadOptions,
+    progress: &ProgressBar,
+) -> Result<Table> {
     if bytes.is_empty() {
         bail!(
             "{name}: the file is empty. Export the users again; the file must hold a header row and the records."
@@ -295,7 +306,7 @@ pub fn load_bytes(name: &str, bytes: &[u8], opts: &LoadOptions) -> Result<Table>
         let (records, meta, header, score) = sheet::read(name, bytes, opts)?;
         (records, meta, header, score, false)
     } else {
-        let (records, meta) = text::read(name, bytes)?;
+        let (records, meta) = text::read(name, bytes, progress)?;
         let (header, score) =
             choose_header(name, &records.rows, opts.source, opts.limits.max_columns)?;
         (records, meta, header, score, true)
@@ -504,6 +515,20 @@ impl Input {
 
 /// Reads and loads files in parallel; each result in the order given.
 pub fn load_each(inputs: &[Input]) -> Vec<Result<Table>> {
+    load_each_with(inputs, &crate::progress::Progress::hidden())
+}
+
+/// [`load_each`], showing the bytes loaded on `progress`.
+pub fn load_each_with(
+    inputs: &[Input],
+    progress: &crate::progress::Progress,
+) -> Vec<Result<Table>> {
+    let total = inputs
+        .iter()
+        .filter_map(|i| std::fs::metadata(&i.path).ok())
+        .map(|m| m.len())
+        .sum();
+    let bar = progress.loading(total);
     inputs
         .par_iter()
         .map(|input| {
@@ -513,7 +538,13 @@ pub fn load_each(inputs: &[Input]) -> Vec<Result<Table>> {
                     input.path
                 )
             })?;
-            load_bytes(&input.path, &bytes, &input.opts)
+            let table = load_bytes_with(&input.path, &bytes, &input.opts, bar);
+            // The text reader counts its bytes as it goes; a spreadsheet
+            // counts when read.
+            if !matches!(&table, Ok(t) if t.format == "csv") {
+                bar.inc(bytes.len() as u64);
+            }
+            table
         })
         .collect()
 }
@@ -521,7 +552,15 @@ pub fn load_each(inputs: &[Input]) -> Vec<Result<Table>> {
 /// Loads files in parallel; the first file that cannot be loaded (in the
 /// order given) stops everything with its error.
 pub fn load_files(inputs: &[Input]) -> Result<Vec<Table>> {
-    load_each(inputs).into_iter().collect()
+    load_files_with(inputs, &crate::progress::Progress::hidden())
+}
+
+/// [`load_files`], showing the bytes loaded on `progress`.
+pub fn load_files_with(
+    inputs: &[Input],
+    progress: &crate::progress::Progress,
+) -> Result<Vec<Table>> {
+    load_each_with(inputs, progress).into_iter().collect()
 }
 
 #[cfg(test)]

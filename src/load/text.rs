@@ -4,10 +4,11 @@
 use super::detect::{self, Preamble};
 use super::{Meta, Records, Row, RowProblem};
 use anyhow::{Result, bail};
+use indicatif::ProgressBar;
 
 /// Reads a text export into its records (the header among them: see
 /// [`super::choose_header`]).
-pub fn read(name: &str, bytes: &[u8]) -> Result<(Records, Meta)> {
+pub fn read(name: &str, bytes: &[u8], progress: &ProgressBar) -> Result<(Records, Meta)> {
     let decoded = detect::decode(bytes);
     let text: &str = &decoded.text;
     let Preamble {
@@ -23,7 +24,7 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<(Records, Meta)> {
         );
     }
     let delimiter = sep.unwrap_or_else(|| detect::delimiter(body));
-    let records = read_records(body, delimiter, preamble_rows);
+    let records = read_records(body, delimiter, preamble_rows, progress);
     Ok((
         records,
         Meta {
@@ -38,7 +39,12 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<(Records, Meta)> {
 
 /// Reads every non-blank record of the body (the text after the preamble),
 /// numbered as a spreadsheet shows them; `preamble_rows` rows precede it.
-pub(crate) fn read_records(body: &str, delimiter: u8, preamble_rows: u32) -> Records {
+pub(crate) fn read_records(
+    body: &str,
+    delimiter: u8,
+    preamble_rows: u32,
+    progress: &ProgressBar,
+) -> Records {
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
@@ -50,8 +56,13 @@ pub(crate) fn read_records(body: &str, delimiter: u8, preamble_rows: u32) -> Rec
     let mut embedded_newlines: u64 = 0;
     let mut lines = LineCounter::new(body.as_bytes());
     let mut record = csv::StringRecord::new();
+    let mut reported = 0;
     loop {
         let start = reader.position().byte();
+        if start - reported >= 1 << 22 && !progress.is_hidden() {
+            progress.inc(start - reported);
+            reported = start;
+        }
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
@@ -80,6 +91,9 @@ pub(crate) fn read_records(body: &str, delimiter: u8, preamble_rows: u32) -> Rec
                 });
             }
         }
+    }
+    if !progress.is_hidden() {
+        progress.inc((body.len() as u64).saturating_sub(reported));
     }
     out
 }
@@ -121,14 +135,18 @@ mod tests {
     use super::*;
     use crate::load::{Limits, split};
 
+    fn read_plain(name: &str, bytes: &[u8]) -> Result<(Records, Meta)> {
+        read(name, bytes, &ProgressBar::hidden())
+    }
+
     fn table(bytes: &[u8]) -> crate::load::RawTable {
-        let (records, _) = read("t.csv", bytes).unwrap();
+        let (records, _) = read("t.csv", bytes, &ProgressBar::hidden()).unwrap();
         split(records, 0, &Limits::default(), true)
     }
 
     #[test]
     fn rows_are_numbered_as_a_spreadsheet_shows_them() {
-        let (records, meta) = read(
+        let (records, meta) = read_plain(
             "t.csv",
             b"#TYPE Selected.Microsoft.ActiveDirectory.Management.ADUser\r\n\"UserPrincipalName\",\"proxyAddresses\"\r\n\"a@c.com\",\"SMTP:a@c.com\r\nsmtp:b@c.com\"\r\n\"c@c.com\",\"\"\r\n",
         )
@@ -158,7 +176,7 @@ mod tests {
 
     #[test]
     fn sep_line_sets_the_delimiter() {
-        let (records, meta) = read(
+        let (records, meta) = read_plain(
             "t.csv",
             b"sep=;\r\nUser Name;User Email\r\n\"Doe, John\";john@c.com\r\n",
         )
