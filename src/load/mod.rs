@@ -35,7 +35,50 @@ use std::path::Path;
 #[derive(Clone, Debug)]
 pub struct Row {
     pub line: u32,
-    pub cells: csv::StringRecord,
+    pub cells: Cells,
+}
+
+/// The cells of one row, compact: their text back to back and where each
+/// ends (a `csv::StringRecord` keeps its growth buffers, twice the size).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Cells {
+    text: Box<str>,
+    ends: Box<[u32]>,
+}
+
+impl Cells {
+    /// The cells of values; `None` when they hold 4 GiB or more.
+    pub fn new<'a>(values: impl IntoIterator<Item = &'a str>) -> Option<Cells> {
+        let mut text = String::new();
+        let mut ends = Vec::new();
+        for v in values {
+            text.push_str(v);
+            ends.push(u32::try_from(text.len()).ok()?);
+        }
+        Some(Cells {
+            text: text.into_boxed_str(),
+            ends: ends.into_boxed_slice(),
+        })
+    }
+
+    /// Cell `i`, when the row has it.
+    pub fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)? as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        self.text.get(start..end)
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.len()).map(|i| self.get(i).unwrap_or(""))
+    }
 }
 
 /// A row that was reported and skipped.
@@ -272,9 +315,11 @@ pub(crate) fn split(records: Records, header: usize, limits: &Limits, text: bool
             }),
             None => {
                 if row.cells.len() < width {
-                    let mut cells: Vec<String> = row.cells.iter().map(str::to_string).collect();
-                    cells.resize(width, String::new());
-                    row.cells = csv::StringRecord::from(cells);
+                    let missing = width - row.cells.len();
+                    let padded =
+                        Cells::new(row.cells.iter().chain(std::iter::repeat_n("", missing)));
+                    // Padding adds no text: the row fits as it did before.
+                    row.cells = padded.unwrap_or_default();
                 }
                 raw.rows.push(row);
             }
@@ -569,6 +614,19 @@ mod tests {
 
     fn load(bytes: &[u8]) -> Result<Table> {
         load_bytes("test.csv", bytes, &LoadOptions::default())
+    }
+
+    #[test]
+    fn cells_keep_every_value_in_order() {
+        let c = Cells::new(["a@contoso.com", "", "Anna \"A\", Berg", "é"]).unwrap();
+        assert_eq!(c.len(), 4);
+        assert_eq!(
+            c.iter().collect::<Vec<_>>(),
+            ["a@contoso.com", "", "Anna \"A\", Berg", "é"]
+        );
+        assert_eq!(c.get(3), Some("é"));
+        assert_eq!(c.get(4), None);
+        assert!(Cells::new([]).unwrap().is_empty());
     }
 
     #[test]

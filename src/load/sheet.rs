@@ -157,10 +157,13 @@ fn records(range: &Range<Data>) -> Records {
             out.blank_rows += 1;
             continue;
         }
-        out.rows.push(Row {
-            line: row,
-            cells: csv::StringRecord::from(texts),
-        });
+        match super::Cells::new(texts.iter().map(String::as_str)) {
+            Some(cells) => out.rows.push(Row { line: row, cells }),
+            None => out.problems.push(super::RowProblem {
+                row,
+                reason: "holds more than 4 GiB of text".to_string(),
+            }),
+        }
     }
     out
 }

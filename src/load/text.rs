@@ -76,10 +76,13 @@ pub(crate) fn read_records(
                     out.blank_rows += 1;
                     continue;
                 }
-                out.rows.push(Row {
-                    line: row,
-                    cells: record.clone(),
-                });
+                match super::Cells::new(record.iter()) {
+                    Some(cells) => out.rows.push(Row { line: row, cells }),
+                    None => out.problems.push(RowProblem {
+                        row,
+                        reason: "holds more than 4 GiB of text".to_string(),
+                    }),
+                }
             }
             Err(e) => {
                 let at = e.position().map_or(start, |p| p.byte());
