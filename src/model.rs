@@ -180,6 +180,24 @@ pub fn cmp_key(a: &str, b: &str) -> std::cmp::Ordering {
     }
 }
 
+/// The first 8 bytes of [`key`]`(value)`, big-endian, zero-padded: a
+/// smaller prefix means a smaller key, so sorts compare it first and look at
+/// the whole key only when prefixes are equal.
+pub fn key_prefix(value: &str) -> u64 {
+    let trimmed = value.trim();
+    let mut buf = [0u8; 8];
+    if trimmed.is_ascii() {
+        for (d, s) in buf.iter_mut().zip(trimmed.bytes()) {
+            *d = s.to_ascii_lowercase();
+        }
+    } else {
+        for (d, s) in buf.iter_mut().zip(key(trimmed).bytes()) {
+            *d = s;
+        }
+    }
+    u64::from_be_bytes(buf)
+}
+
 /// Whether two values have the same [`key`], without allocating for ASCII.
 pub fn same_key(a: &str, b: &str) -> bool {
     let (a, b) = (a.trim(), b.trim());
@@ -507,6 +525,12 @@ mod tests {
             "josé@contoso.com",
             "\u{212a}im@contoso.com",
             "kim@contoso.com",
+            "ab",
+            "abc",
+            "a\u{0}b",
+            "a",
+            "abcdefghij@x",
+            "abcdefghik@x",
             "",
             " ",
             &"X".repeat(200),
@@ -517,6 +541,13 @@ mod tests {
                 let same = key(a) == key(b);
                 assert_eq!(same_key(a, b), same, "{a:?} {b:?}");
                 assert_eq!(cmp_key(a, b), key(a).cmp(&key(b)), "{a:?} {b:?}");
+                if key_prefix(a) != key_prefix(b) {
+                    assert_eq!(
+                        key_prefix(a).cmp(&key_prefix(b)),
+                        key(a).cmp(&key(b)),
+                        "{a:?} {b:?}"
+                    );
+                }
                 if same {
                     assert_eq!(key_hash(a), key_hash(b), "{a:?} {b:?}");
                 }

@@ -5,7 +5,8 @@
 //! account.
 
 use super::{Ctx, Finding, Rule, Scenario, list};
-use crate::model::{OktaStatus, Source, address_problem, key};
+use crate::model::{OktaStatus, Source, address_problem, cmp_key, key};
+use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 use std::borrow::Cow;
 
@@ -204,12 +205,12 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Finding>, Vec<Remediation>) {
             ));
         }
     }
-    fixes.sort_by(|a, b| {
-        (key(&a.insync_email_current), key(&a.insync_email_new), a).cmp(&(
-            key(&b.insync_email_current),
-            key(&b.insync_email_new),
-            b,
-        ))
+    fixes.par_sort_unstable_by(|a, b| {
+        crate::model::key_prefix(&a.insync_email_current)
+            .cmp(&crate::model::key_prefix(&b.insync_email_current))
+            .then_with(|| cmp_key(&a.insync_email_current, &b.insync_email_current))
+            .then_with(|| cmp_key(&a.insync_email_new, &b.insync_email_new))
+            .then_with(|| a.cmp(b))
     });
     fixes.dedup();
     (out, fixes)

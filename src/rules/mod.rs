@@ -9,7 +9,7 @@ pub mod scenario;
 pub mod uupic;
 
 use crate::model::Source;
-use rayon::slice::ParallelSliceMut;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -279,10 +279,52 @@ impl Finding {
 }
 
 /// Sorts findings into their output order and drops exact repeats.
+///
+/// Each finding gets a 64-bit prefix of its order (severity, rule,
+/// scenario, source, the first bytes of the normalised subject); findings
+/// are compared in full only when their prefixes tie.
 pub fn sort(findings: &mut Vec<Finding>) {
-    findings.par_sort_unstable_by(Finding::order);
+    let mut ids: Vec<Rule> = Rule::ALL.to_vec();
+    ids.sort_by_key(|r| r.id());
+    let mut rank = [0u64; 64];
+    for (n, r) in ids.iter().enumerate() {
+        rank[*r as usize] = n as u64;
+    }
+    let prefix = |f: &Finding| -> u64 {
+        (f.severity() as u64) << 62
+            | rank[f.rule as usize] << 56
+            | (f.scenario as u64) << 54
+            | (f.source as u64) << 52
+            | crate::model::key_prefix(&f.subject) >> 12
+    };
+    let mut order: Vec<(u64, u32)> = findings
+        .par_iter()
+        .enumerate()
+        .map(|(i, f)| (prefix(f), i as u32))
+        .collect();
+    order.par_sort_unstable_by(|(pa, a), (pb, b)| {
+        pa.cmp(pb)
+            .then_with(|| findings[*a as usize].order(&findings[*b as usize]))
+    });
+    // Position k takes the finding at perm[k]: applied in place, cycle by
+    // cycle, so no second vector of findings is built.
+    let mut perm: Vec<u32> = order.into_iter().map(|(_, i)| i).collect();
+    for start in 0..perm.len() {
+        let mut cur = start;
+        while perm[cur] != u32::MAX {
+            let next = perm[cur] as usize;
+            perm[cur] = u32::MAX;
+            if next == start {
+                break;
+            }
+            findings.swap(cur, next);
+            cur = next;
+        }
+    }
     findings.dedup_by(|a, b| a.order(b) == Ordering::Equal);
 }
+
+const _: () = assert!(Rule::ALL.len() <= 64, "rule ranks take 6 bits");
 
 /// Builds findings about the records of a linked tenant.
 pub struct Ctx<'a, 't> {
