@@ -137,12 +137,12 @@ fn view_text(out: &mut String, t: &Tenant, name: &str, v: &View) {
 }
 
 /// The explanation of one person.
-fn person_text(l: &Linked<'_>, p: &Person, findings: &[&Finding]) -> String {
+fn person_text(l: &Linked<'_>, p: Person<'_>, findings: &[&Finding]) -> String {
     let t = l.t;
     let s = &t.settings;
     let mut out = String::new();
     let at = |file: u32, row: u32| format!("{}:{row}", t.table(file).file);
-    for &o in &p.okta {
+    for &o in p.okta {
         let x = &t.okta[o as usize];
         let _ = writeln!(
             out,
@@ -154,7 +154,7 @@ fn person_text(l: &Linked<'_>, p: &Person, findings: &[&Finding]) -> String {
             x.status
         );
     }
-    for &a in &p.ad {
+    for &a in p.ad {
         let x = &t.ad[a as usize];
         let _ = writeln!(
             out,
@@ -165,7 +165,7 @@ fn person_text(l: &Linked<'_>, p: &Person, findings: &[&Finding]) -> String {
             if x.enabled { "enabled" } else { "disabled" }
         );
     }
-    for &u in &p.insync {
+    for &u in p.insync {
         let x = &t.insync[u as usize];
         let _ = writeln!(
             out,
@@ -175,7 +175,7 @@ fn person_text(l: &Linked<'_>, p: &Person, findings: &[&Finding]) -> String {
             x.status
         );
     }
-    for &m in &p.m365 {
+    for &m in p.m365 {
         let x = &t.m365[m as usize];
         let _ = writeln!(
             out,
@@ -197,9 +197,9 @@ fn person_text(l: &Linked<'_>, p: &Person, findings: &[&Finding]) -> String {
     }
     let _ = writeln!(out, "  links");
     let user_name = s.current_user_name.value.as_deref().unwrap_or("login");
-    for &o in &p.okta {
+    for &o in p.okta {
         let x = &t.okta[o as usize];
-        for &u in &l.okta_insync[o as usize] {
+        for &u in l.okta_insync(o) {
             let _ = writeln!(
                 out,
                 "    Okta `{}` → inSync `{}`: okta.current.user_name ({user_name}) = `{}`",
@@ -223,8 +223,8 @@ fn person_text(l: &Linked<'_>, p: &Person, findings: &[&Finding]) -> String {
             );
         }
     }
-    for &u in &p.insync {
-        if l.insync_okta[u as usize].is_empty()
+    for &u in p.insync {
+        if l.insync_okta(u).is_empty()
             && let Some(a) = l.insync_ad[u as usize]
         {
             let _ = writeln!(
@@ -235,7 +235,7 @@ fn person_text(l: &Linked<'_>, p: &Person, findings: &[&Finding]) -> String {
             );
         }
     }
-    for &u in &p.insync {
+    for &u in p.insync {
         let _ = writeln!(out, "  inSync user `{}`", t.insync[u as usize].email.trim());
         view_text(&mut out, t, "current", &l.current[u as usize]);
         match &l.planned {
@@ -292,7 +292,7 @@ pub fn explain(l: &Linked<'_>, findings: &[Finding], address: &str) -> Option<St
     for p in persons {
         let _ = writeln!(out, "\nperson {}", p + 1);
         let mine: Vec<&Finding> = findings.iter().filter(|f| f.person == Some(p)).collect();
-        out.push_str(&person_text(l, &l.persons[p as usize], &mine));
+        out.push_str(&person_text(l, l.persons.get(p as usize), &mine));
     }
     Some(out)
 }

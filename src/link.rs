@@ -14,7 +14,7 @@ use crate::model::{InsyncStatus, M365User, OktaStatus, Source, key, key_hash, sa
 use crate::settings::Access;
 use crate::tenant::Tenant;
 use rayon::prelude::*;
-use rustc_hash::{FxHashMap, FxHashMap as HashMap};
+use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use unicode_normalization::UnicodeNormalization;
 
@@ -102,6 +102,21 @@ impl<'t> Index<'t> {
             run_start = run_end;
         }
         index
+    }
+
+    /// Where the ids of `value`'s key lie, for [`Index::ids`].
+    pub fn span(&self, value: &str) -> (u32, u32) {
+        let ids = self.get(value);
+        if ids.is_empty() {
+            return (0, 0);
+        }
+        let start = (ids.as_ptr() as usize - self.ids.as_ptr() as usize) / 4;
+        (start as u32, ids.len() as u32)
+    }
+
+    /// The ids of a span from [`Index::span`].
+    pub fn ids(&self, (start, len): (u32, u32)) -> &[u32] {
+        &self.ids[start as usize..(start + len) as usize]
     }
 
     /// Ids of the records carrying the key of `value` (a value or a key).
@@ -359,12 +374,48 @@ pub enum Which {
 }
 
 /// A person: the records of every source that link into one.
-#[derive(Clone, Debug, Default)]
-pub struct Person {
-    pub okta: Vec<u32>,
-    pub ad: Vec<u32>,
-    pub insync: Vec<u32>,
-    pub m365: Vec<u32>,
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Person<'a> {
+    pub okta: &'a [u32],
+    pub ad: &'a [u32],
+    pub insync: &'a [u32],
+    pub m365: &'a [u32],
+}
+
+/// Every person, stored flat: the records of person `p` of source `s` are
+/// `records[starts[4p + s]..starts[4p + s + 1]]` (Okta, AD, inSync, M365).
+#[derive(Debug, Default)]
+pub struct Persons {
+    starts: Vec<u32>,
+    records: Vec<u32>,
+}
+
+impl Persons {
+    pub fn len(&self) -> usize {
+        self.starts.len().saturating_sub(1) / 4
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Person `p`.
+    pub fn get(&self, p: usize) -> Person<'_> {
+        let part = |s: usize| {
+            let (a, b) = (self.starts[4 * p + s], self.starts[4 * p + s + 1]);
+            &self.records[a as usize..b as usize]
+        };
+        Person {
+            okta: part(0),
+            ad: part(1),
+            insync: part(2),
+            m365: part(3),
+        }
+    }
+
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = Person<'_>> + '_ {
+        (0..self.len()).map(|p| self.get(p))
+    }
 }
 
 /// The linked tenant.
@@ -378,16 +429,16 @@ pub struct Linked<'t> {
     /// Active Okta users by the userName they will send after the change.
     pub okta_by_plan_user_name: Index<'t>,
     /// Okta users linked to each inSync user (by today's userName).
-    pub insync_okta: Vec<Vec<u32>>,
+    insync_okta: Vec<(u32, u32)>,
     /// inSync users linked to each Okta user.
-    pub okta_insync: Vec<Vec<u32>>,
+    okta_insync: Vec<(u32, u32)>,
     pub okta_ad: Vec<Option<u32>>,
     /// The AD account of each inSync user (through Okta, or directly).
     pub insync_ad: Vec<Option<u32>>,
     pub current: Vec<View<'t>>,
     /// `None` when the planned scenario cannot be evaluated.
     pub planned: Option<Vec<View<'t>>>,
-    pub persons: Vec<Person>,
+    pub persons: Persons,
     pub okta_person: Vec<u32>,
     pub ad_person: Vec<u32>,
     pub insync_person: Vec<u32>,
@@ -448,15 +499,15 @@ impl<'t> Linked<'t> {
             unreachable!("five indexes are built")
         };
         let has_okta = t.has(Source::Okta);
-        let insync_okta: Vec<Vec<u32>> = t
+        let insync_okta: Vec<(u32, u32)> = t
             .insync
             .par_iter()
-            .map(|u| okta_by_user_name.get(&u.email).to_vec())
+            .map(|u| okta_by_user_name.span(&u.email))
             .collect();
-        let okta_insync: Vec<Vec<u32>> = t
+        let okta_insync: Vec<(u32, u32)> = t
             .okta_values
             .par_iter()
-            .map(|v| insync_by_email.get(&v.current_user_name).to_vec())
+            .map(|v| insync_by_email.span(&v.current_user_name))
             .collect();
         let okta_ad: Vec<Option<u32>> = t
             .okta
@@ -483,7 +534,7 @@ impl<'t> Linked<'t> {
             insync_ad: Vec::new(),
             current: Vec::new(),
             planned: None,
-            persons: Vec::new(),
+            persons: Persons::default(),
             okta_person: Vec::new(),
             ad_person: Vec::new(),
             insync_person: Vec::new(),
@@ -523,10 +574,21 @@ impl<'t> Linked<'t> {
         linked
     }
 
+    /// The Okta users linked to an inSync user (by today's userName).
+    pub fn insync_okta(&self, insync: u32) -> &[u32] {
+        self.okta_by_user_name
+            .ids(self.insync_okta[insync as usize])
+    }
+
+    /// The inSync users linked to an Okta user.
+    pub fn okta_insync(&self, okta: u32) -> &[u32] {
+        self.insync_by_email.ids(self.okta_insync[okta as usize])
+    }
+
     /// The Okta user an inSync user is linked to: the first active one,
     /// else the first.
     pub fn okta_of(&self, insync: u32) -> Option<u32> {
-        let linked = &self.insync_okta[insync as usize];
+        let linked = self.insync_okta(insync);
         linked
             .iter()
             .copied()
@@ -545,7 +607,7 @@ impl<'t> Linked<'t> {
     /// is this inSync email (Okta matches existing users by userName).
     pub fn planned_okta_of(&self, insync: u32) -> Option<u32> {
         self.active_okta_of(insync).or_else(|| {
-            if self.insync_okta[insync as usize].is_empty() {
+            if self.insync_okta(insync).is_empty() {
                 let email = key(&self.t.insync[insync as usize].email);
                 self.okta_by_plan_user_name.get(&email).first().copied()
             } else {
@@ -668,8 +730,8 @@ impl<'t> Linked<'t> {
         let (no, na, ni, nm) = (t.okta.len(), t.ad.len(), t.insync.len(), t.m365.len());
         let (base_ad, base_insync, base_m365) = (no, no + na, no + na + ni);
         let mut uf = UnionFind::new(no + na + ni + nm);
-        for (o, us) in self.okta_insync.iter().enumerate() {
-            for &u in us {
+        for o in 0..no {
+            for &u in self.okta_insync(o as u32) {
                 uf.union(o, base_insync + u as usize);
             }
         }
@@ -703,37 +765,49 @@ impl<'t> Linked<'t> {
                 uf.union(base_ad + a, base_m365 + *m as usize);
             }
         }
-        let mut person_of_root: HashMap<usize, u32> = HashMap::default();
-        let mut persons: Vec<Person> = Vec::new();
-        let mut assign = |node: usize, persons: &mut Vec<Person>| -> u32 {
+        // Persons numbered in order of first appearance: inSync users
+        // first, so persons follow the inSync export.
+        let mut person_of_root: Vec<u32> = vec![u32::MAX; uf.parent.len()];
+        let mut count = 0u32;
+        let mut assign = |node: usize| -> u32 {
             let root = uf.find(node);
-            *person_of_root.entry(root).or_insert_with(|| {
-                persons.push(Person::default());
-                (persons.len() - 1) as u32
-            })
+            if person_of_root[root] == u32::MAX {
+                person_of_root[root] = count;
+                count += 1;
+            }
+            person_of_root[root]
         };
-        // inSync users first, so persons follow the inSync export.
-        self.insync_person = (0..ni)
-            .map(|u| assign(base_insync + u, &mut persons))
-            .collect();
-        self.okta_person = (0..no).map(|o| assign(o, &mut persons)).collect();
-        self.ad_person = (0..na).map(|a| assign(base_ad + a, &mut persons)).collect();
-        self.m365_person = (0..nm)
-            .map(|m| assign(base_m365 + m, &mut persons))
-            .collect();
-        for (u, p) in self.insync_person.iter().enumerate() {
-            persons[*p as usize].insync.push(u as u32);
+        self.insync_person = (0..ni).map(|u| assign(base_insync + u)).collect();
+        self.okta_person = (0..no).map(&mut assign).collect();
+        self.ad_person = (0..na).map(|a| assign(base_ad + a)).collect();
+        self.m365_person = (0..nm).map(|m| assign(base_m365 + m)).collect();
+        // Counting sort into the flat layout, records in ascending order.
+        let n = count as usize;
+        let mut starts = vec![0u32; 4 * n + 1];
+        let parts = [
+            &self.okta_person,
+            &self.ad_person,
+            &self.insync_person,
+            &self.m365_person,
+        ];
+        for (s, owners) in parts.iter().enumerate() {
+            for &p in owners.iter() {
+                starts[4 * p as usize + s + 1] += 1;
+            }
         }
-        for (o, p) in self.okta_person.iter().enumerate() {
-            persons[*p as usize].okta.push(o as u32);
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
         }
-        for (a, p) in self.ad_person.iter().enumerate() {
-            persons[*p as usize].ad.push(a as u32);
+        let mut next = starts.clone();
+        let mut records = vec![0u32; *starts.last().unwrap_or(&0) as usize];
+        for (s, owners) in parts.iter().enumerate() {
+            for (r, &p) in owners.iter().enumerate() {
+                let slot = &mut next[4 * p as usize + s];
+                records[*slot as usize] = r as u32;
+                *slot += 1;
+            }
         }
-        for (m, p) in self.m365_person.iter().enumerate() {
-            persons[*p as usize].m365.push(m as u32);
-        }
-        self.persons = persons;
+        self.persons = Persons { starts, records };
     }
 }
 

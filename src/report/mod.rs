@@ -16,8 +16,9 @@ use crate::rules::change::Remediation;
 use crate::rules::{Finding, Rule, Scenario, Severity};
 use crate::tenant::{Inference, Skip};
 use anyhow::{Context, Result};
+use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
@@ -373,7 +374,7 @@ fn coverage(l: &Linked<'_>) -> (Vec<Coverage>, BTreeMap<&'static str, usize>) {
     let t = l.t;
     let mut unlinked = vec![0usize; t.tables.len()];
     let mut single: BTreeMap<&'static str, usize> = BTreeMap::new();
-    for p in &l.persons {
+    for p in l.persons.iter() {
         let records = p.okta.len() + p.ad.len() + p.insync.len() + p.m365.len();
         if records == 1 {
             let (source, i) = [
@@ -425,27 +426,27 @@ fn outcome(v: Option<&View>, f: fn(&View) -> Outcome) -> &'static str {
 /// One row per person, sorted by their first identifier.
 fn user_rows(l: &Linked<'_>, findings: &[Finding]) -> Vec<UserRow> {
     let t = l.t;
-    let mut rules_of: Vec<BTreeSet<Rule>> = vec![BTreeSet::new(); l.persons.len()];
+    // The rules of each person, one bit per rule.
+    let mut rules_of: Vec<u64> = vec![0; l.persons.len()];
     for f in findings {
         if let Some(p) = f.person {
-            rules_of[p as usize].insert(f.rule);
+            rules_of[p as usize] |= 1 << (f.rule as u64);
         }
     }
     let join = |values: Vec<&str>| -> String {
         let mut seen: Vec<&str> = Vec::new();
         for v in values {
             let v = v.trim();
-            if !v.is_empty() && !seen.iter().any(|s| key(s) == key(v)) {
+            if !v.is_empty() && !seen.iter().any(|s| crate::model::same_key(s, v)) {
                 seen.push(v);
             }
         }
         seen.join("; ")
     };
-    let mut rows: Vec<(String, UserRow)> = l
-        .persons
-        .iter()
-        .enumerate()
-        .map(|(p, person)| {
+    let mut rows: Vec<(String, UserRow)> = (0..l.persons.len())
+        .into_par_iter()
+        .map(|p| {
+            let person = l.persons.get(p);
             let main = person
                 .insync
                 .iter()
@@ -524,8 +525,9 @@ fn user_rows(l: &Linked<'_>, findings: &[Finding]) -> Vec<UserRow> {
                 planned_onedrive: outcome(plan, |v| v.onedrive),
                 planned_exchange_backup: outcome(plan, |v| v.exchange_backup),
                 planned_exchange_restore: outcome(plan, |v| v.exchange_restore),
-                rules: rules_of[p]
+                rules: Rule::ALL
                     .iter()
+                    .filter(|r| rules_of[p] & 1 << (**r as u64) != 0)
                     .map(|r| r.id())
                     .collect::<Vec<_>>()
                     .join(";"),
@@ -546,7 +548,7 @@ fn user_rows(l: &Linked<'_>, findings: &[Finding]) -> Vec<UserRow> {
         // person anyone can act on; they stay counted in the inputs.
         .filter(|(_, row)| row.cells()[..8].iter().any(|c| !c.is_empty()))
         .collect();
-    rows.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cells().cmp(&b.1.cells())));
+    rows.par_sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cells().cmp(&b.1.cells())));
     rows.into_iter().map(|(_, r)| r).collect()
 }
 

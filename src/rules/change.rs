@@ -95,7 +95,7 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Finding>, Vec<Remediation>) {
                 format!("Change `{un_attr}` in Okta to an address without ? * / \\ < >").into(),
             ));
         }
-        let linked = &l.okta_insync[o as usize];
+        let linked = l.okta_insync(o);
         let me = l.okta_person[o as usize];
         // The value already is an inSync user: whose?
         let holders: Vec<u32> = l

@@ -396,7 +396,7 @@ fn idp(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
     }
     if has_insync {
         for (o, okta) in t.okta.iter().enumerate() {
-            if okta.status != OktaStatus::Active || !l.okta_insync[o].is_empty() {
+            if okta.status != OktaStatus::Active || !l.okta_insync(o as u32).is_empty() {
                 continue;
             }
             let value = t.okta_values[o].current_user_name.trim();

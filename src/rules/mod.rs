@@ -401,11 +401,16 @@ pub fn list(values: &[String]) -> String {
 /// to make before the mapping change.
 pub fn check(l: &crate::link::Linked<'_>) -> (Vec<Finding>, Vec<change::Remediation>) {
     let ctx = Ctx::new(l);
-    let (change, remediation) = change::check(&ctx);
-    let mut findings = scenario::check(&ctx);
-    findings.extend(change);
-    findings.extend(hygiene::check(&ctx));
-    findings.extend(uupic::check(&ctx));
+    // The families are independent: checked side by side, joined once.
+    let (((change, remediation), scenario), (hygiene, uupic)) = rayon::join(
+        || rayon::join(|| change::check(&ctx), || scenario::check(&ctx)),
+        || rayon::join(|| hygiene::check(&ctx), || uupic::check(&ctx)),
+    );
+    let parts = [scenario, change, hygiene, uupic];
+    let mut findings = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    for part in parts {
+        findings.extend(part);
+    }
     sort(&mut findings);
     (findings, remediation)
 }
