@@ -16,6 +16,8 @@
 #   AUDIT_ARGS  extra arguments for preflight audit (e.g. "--identification-attribute employeeNumber")
 #   MEASURE  what to time                       (default "audit floor"; "floor" alone
 #            when the audit is too slow or too big for a size)
+#   OUT      where the audit writes its outputs (default: a temporary folder
+#            under TMPDIR; /dev/shm measures the tool rather than the disk)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -39,7 +41,9 @@ fi
 echo "building (release)" >&2
 cargo build --release --quiet --bin preflight --example gen-tenant --example floor
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/preflight-bench.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+OUT=${OUT:-$WORK}
+OUTS=$(mktemp -d "$OUT/preflight-out.XXXXXX")
+trap 'rm -rf "$WORK" "$OUTS"' EXIT
 # Copies, so that a rebuild during the run does not change what is measured.
 cp target/release/preflight target/release/examples/gen-tenant target/release/examples/floor "$WORK/"
 BIN=$WORK/preflight
@@ -56,6 +60,9 @@ wall_seconds() {
 }
 rss_kb() {
     awk -F': ' '/Maximum resident set size/ { print $2 }' "$1"
+}
+cpu_seconds() {
+    awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.1f\n", s }' "$1"
 }
 median() {
     sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
@@ -78,6 +85,7 @@ measure() {
     }
     : >"$WORK/$name.walls"
     : >"$WORK/$name.rss"
+    : >"$WORK/$name.cpu"
     for ((r = 1; r <= RUNS; r++)); do
         /usr/bin/time -v -o "$WORK/$name.time" "$@" >/dev/null 2>"$WORK/$name.err" || {
             echo "$name: run $r failed: $*" >&2
@@ -86,10 +94,12 @@ measure() {
         }
         wall_seconds "$WORK/$name.time" >>"$WORK/$name.walls"
         rss_kb "$WORK/$name.time" >>"$WORK/$name.rss"
-        echo "  $name run $r: $(tail -1 "$WORK/$name.walls") s, $(human_kb "$(tail -1 "$WORK/$name.rss")")" >&2
+        cpu_seconds "$WORK/$name.time" >>"$WORK/$name.cpu"
+        echo "  $name run $r: $(tail -1 "$WORK/$name.walls") s, $(human_kb "$(tail -1 "$WORK/$name.rss")"), cpu $(tail -1 "$WORK/$name.cpu") s" >&2
     done
     MED_WALL=$(median <"$WORK/$name.walls")
     MED_RSS=$(median <"$WORK/$name.rss")
+    MED_CPU=$(median <"$WORK/$name.cpu")
 }
 
 ROWS=()
@@ -108,20 +118,22 @@ for n in $SIZES; do
     fi
     paths=()
     for f in "${FILES[@]}"; do paths+=("$dir/$f"); done
+    # The files in the page cache, as the targets assume.
+    cat "${paths[@]}" >/dev/null
     bytes=$(cat "${paths[@]}" | wc -c)
     # Records: newlines, minus the four headers and the #TYPE line, plus the
     # Okta file's last record (no newline after it).
     rows=$(($(cat "${paths[@]}" | wc -l) - 5 + 1))
 
-    audit="| — | —"
+    audit="| — | — | —"
     floor="| — | —"
     ratio="—"
     if [[ " $MEASURE " == *" audit "* ]]; then
         echo "size $n: audit" >&2
         # shellcheck disable=SC2086 # AUDIT_ARGS is split on purpose
-        measure "audit-$n" "$BIN" audit "${paths[@]}" --out "$WORK/report-$n" --quiet --fail-on never $AUDIT_ARGS
+        measure "audit-$n" "$BIN" audit "${paths[@]}" --out "$OUTS/report-$n" --quiet --fail-on never $AUDIT_ARGS
         audit_wall=$MED_WALL
-        audit="| ${MED_WALL} s | $(human_kb "$MED_RSS")"
+        audit="| ${MED_WALL} s | ${MED_CPU} s | $(human_kb "$MED_RSS")"
     fi
     if [[ " $MEASURE " == *" floor "* ]]; then
         echo "size $n: floor" >&2
@@ -138,6 +150,6 @@ done
 echo
 echo "preflight $("$BIN" --version 2>/dev/null | awk '{ print $NF }'), $(nproc) CPUs, median of $RUNS runs after a warm-up, seed $SEED"
 echo
-echo "| persons | rows | input | audit wall | audit peak RSS | floor wall | floor peak RSS | audit / floor |"
-echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| persons | rows | input | audit wall | audit cpu | audit peak RSS | floor wall | floor peak RSS | audit / floor |"
+echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 printf '%s\n' "${ROWS[@]}"
