@@ -10,6 +10,7 @@
 # Environment:
 #   SIZES    persons per tenant                 (default "100000 1000000 3000000")
 #   RUNS     timed runs per measurement, after one untimed warm-up (default 3)
+#   WARMUP   1 for the warm-up run, 0 to skip it (a 3M audit takes minutes)
 #   SEED     generator seed                     (default 42)
 #   TENANTS  where tenants are written and reused (default target/bench-tenants;
 #            a 3M tenant takes about 2.8 GB)
@@ -28,6 +29,7 @@ SEED=${SEED:-42}
 TENANTS=${TENANTS:-$ROOT/target/bench-tenants}
 AUDIT_ARGS=${AUDIT_ARGS:-}
 MEASURE=${MEASURE:-"audit floor"}
+WARMUP=${WARMUP:-1}
 FILES=(okta-export-users.csv ad-users.csv m365-active-users.csv insync-user-provisioning.csv)
 
 if [[ ! -x /usr/bin/time ]]; then
@@ -78,11 +80,13 @@ human_kb() {
 measure() {
     local name=$1
     shift
-    "$@" >/dev/null 2>"$WORK/$name.warmup.err" || {
-        echo "$name: warm-up failed: $*" >&2
-        cat "$WORK/$name.warmup.err" >&2
-        exit 1
-    }
+    if [[ $WARMUP == 1 ]]; then
+        "$@" >/dev/null 2>"$WORK/$name.warmup.err" || {
+            echo "$name: warm-up failed: $*" >&2
+            cat "$WORK/$name.warmup.err" >&2
+            exit 1
+        }
+    fi
     : >"$WORK/$name.walls"
     : >"$WORK/$name.rss"
     : >"$WORK/$name.cpu"
@@ -148,7 +152,7 @@ for n in $SIZES; do
 done
 
 echo
-echo "preflight $("$BIN" --version 2>/dev/null | awk '{ print $NF }'), $(nproc) CPUs, median of $RUNS runs after a warm-up, seed $SEED"
+echo "preflight $("$BIN" --version 2>/dev/null | awk '{ print $NF }'), $(nproc) CPUs, median of $RUNS runs$([[ $WARMUP == 1 ]] && echo " after a warm-up"), seed $SEED"
 echo
 echo "| persons | rows | input | audit wall | audit cpu | audit peak RSS | floor wall | floor peak RSS | audit / floor |"
 echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
