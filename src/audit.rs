@@ -54,10 +54,11 @@ fn audit_timed(
     let tenant = Tenant::build(tables, settings)?;
     laps.lap("tenant");
     progress.stage("linking records into persons");
-    let linked = Linked::build(&tenant);
+    let mut linked = Linked::build(&tenant);
     laps.lap("link");
     progress.stage("checking the rules");
     let (mut findings, remediation) = rules::check(&linked);
+    linked.release_indexes();
     laps.lap("rules");
     let mut waived = None;
     if let Some(ws) = &opts.waivers {

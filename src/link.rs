@@ -574,6 +574,30 @@ impl<'t> Linked<'t> {
         linked
     }
 
+    /// Frees the indexes once the rules have run: the report reads records,
+    /// views and persons only, and at a million persons the indexes hold
+    /// hundreds of megabytes. The look-ups (`okta_of`, `insync_okta`,
+    /// `M365Index::resolve`...) must not be used afterwards.
+    pub fn release_indexes(&mut self) {
+        let m365 = &mut self.m365;
+        for index in [
+            &mut m365.upn,
+            &mut m365.primary,
+            &mut m365.alias,
+            &mut m365.folded,
+            &mut m365.local,
+            &mut self.insync_by_email,
+            &mut self.okta_by_user_name,
+            &mut self.ad_by_upn,
+            &mut self.ad_by_mail,
+            &mut self.okta_by_plan_user_name,
+        ] {
+            *index = Index::default();
+        }
+        self.insync_okta = Vec::new();
+        self.okta_insync = Vec::new();
+    }
+
     /// The Okta users linked to an inSync user (by today's userName).
     pub fn insync_okta(&self, insync: u32) -> &[u32] {
         self.okta_by_user_name
