@@ -245,7 +245,7 @@ pub fn fixes<W: Write>(r: &Report, system: crate::model::Source, out: W) -> Resu
                 x.system.id(),
                 &x.subject,
                 &x.field,
-                &x.current,
+                x.current(),
                 &x.to,
                 f.rule.id(),
                 &f.remediation,

@@ -95,9 +95,7 @@ fn redact_finding(red: &Redactor, f: &mut crate::rules::Finding) {
     f.message = red.apply(&f.message);
     f.remediation = red.apply(&f.remediation).into();
     if let Some(x) = &mut f.fix {
-        x.subject = red.apply(&x.subject);
-        x.current = red.apply(&x.current);
-        x.to = red.apply(&x.to);
+        x.map_values(|v| red.apply(v));
     }
 }
 

@@ -215,9 +215,27 @@ pub struct Finding {
 pub struct Fix {
     pub system: Source,
     pub subject: String,
-    pub field: String,
-    pub current: String,
+    pub field: Cow<'static, str>,
+    /// The value today; `None` when it is the subject itself (the usual
+    /// case: an inSync email to change), so it is not stored twice.
+    current: Option<String>,
     pub to: String,
+}
+
+impl Fix {
+    /// The value today.
+    pub fn current(&self) -> &str {
+        self.current.as_deref().unwrap_or(&self.subject)
+    }
+
+    /// Rewrites every value (for `--redact`).
+    pub fn map_values(&mut self, f: impl Fn(&str) -> String) {
+        self.subject = f(&self.subject);
+        if let Some(c) = &mut self.current {
+            *c = f(c);
+        }
+        self.to = f(&self.to);
+    }
 }
 
 impl Finding {
@@ -226,15 +244,16 @@ impl Finding {
         mut self,
         system: Source,
         subject: &str,
-        field: &str,
+        field: impl Into<Cow<'static, str>>,
         current: &str,
         to: &str,
     ) -> Finding {
+        let subject = subject.trim();
         self.fix = Some(Box::new(Fix {
             system,
-            subject: subject.trim().to_string(),
-            field: field.to_string(),
-            current: current.to_string(),
+            subject: subject.to_string(),
+            field: field.into(),
+            current: (current != subject).then(|| current.to_string()),
             to: to.trim().to_string(),
         }));
         self
