@@ -3,9 +3,9 @@
 //! turned into the text a person sees.
 
 use super::classify::Score;
-use super::{LoadOptions, Meta, Records, Row, choose_header, list_headers};
+use super::{LoadOptions, Meta, Records, Row, RowProblem, choose_header, list_headers};
 use anyhow::{Result, anyhow, bail};
-use calamine::{Data, Range, Reader, SheetVisible, Sheets, open_workbook_auto_from_rs};
+use calamine::{Cell, Data, DataRef, Reader, SheetVisible, Sheets, open_workbook_auto_from_rs};
 use std::io::Cursor;
 
 /// Reads the sheet to use: its records, how it was read, the index of the
@@ -43,10 +43,8 @@ pub fn read(name: &str, bytes: &[u8], opts: &LoadOptions) -> Result<(Records, Me
                 quoted(&all)
             );
         };
-        let range = book
-            .worksheet_range(&sheet)
+        let records = read_sheet(&mut book, &sheet, opts.limits.max_columns)
             .map_err(|e| anyhow!("{name}: cannot read sheet \"{sheet}\": {e}"))?;
-        let records = records(&range);
         let (header, score) = choose_header(
             &format!("{name} (sheet \"{sheet}\")"),
             &records.rows,
@@ -60,11 +58,10 @@ pub fn read(name: &str, bytes: &[u8], opts: &LoadOptions) -> Result<(Records, Me
     let mut tried = Vec::new();
     for (sheet, visible) in &names {
         let hidden = if *visible { "" } else { " (hidden)" };
-        let Ok(range) = book.worksheet_range(sheet) else {
+        let Ok(records) = read_sheet(&mut book, sheet, opts.limits.max_columns) else {
             tried.push(format!("\"{sheet}\"{hidden}: cannot be read"));
             continue;
         };
-        let records = records(&range);
         let Some(first) = records.rows.first() else {
             tried.push(format!("\"{sheet}\"{hidden}: empty"));
             continue;
@@ -140,28 +137,104 @@ fn quoted(names: &[String]) -> String {
         .join(", ")
 }
 
+/// The non-empty cells of a sheet, as (row, column, value). An xlsx or
+/// xlsb sheet is read cell by cell: calamine's dense range would allocate
+/// the whole rectangle between the first and the last cell, billions of
+/// cells for one stray value at `XFD1048576` or a damaged cell reference.
+fn read_sheet(
+    book: &mut Sheets<Cursor<&[u8]>>,
+    sheet: &str,
+    max_columns: usize,
+) -> Result<Records, calamine::Error> {
+    let mut cells: Vec<(u32, u32, Data)> = Vec::new();
+    let mut push = |cell: Cell<DataRef<'_>>| {
+        if !matches!(cell.get_value(), DataRef::Empty) {
+            let (row, col) = cell.get_position();
+            cells.push((row, col, Data::from(cell.get_value().clone())));
+        }
+    };
+    match book {
+        Sheets::Xlsx(xlsx) => {
+            let mut reader = xlsx.worksheet_cells_reader(sheet)?;
+            while let Some(cell) = reader.next_cell()? {
+                push(cell);
+            }
+        }
+        Sheets::Xlsb(xlsb) => {
+            let mut reader = xlsb.worksheet_cells_reader(sheet)?;
+            while let Some(cell) = reader.next_cell()? {
+                push(cell);
+            }
+        }
+        _ => {
+            let range = book.worksheet_range(sheet)?;
+            let (first_row, first_col) = range.start().unwrap_or((0, 0));
+            for (row, col, value) in range.used_cells() {
+                cells.push((
+                    first_row + row as u32,
+                    first_col + col as u32,
+                    value.clone(),
+                ));
+            }
+        }
+    }
+    Ok(records(cells, max_columns))
+}
+
 /// The non-empty rows of a sheet, numbered as the sheet shows them; trailing
-/// empty cells are dropped.
-fn records(range: &Range<Data>) -> Records {
-    let (first_row, first_col) = range.start().unwrap_or((0, 0));
+/// empty cells are dropped. A row with a value beyond `max_columns` (no
+/// genuine sheet has one: Excel stops at 16,384) is reported, not expanded.
+fn records(mut cells: Vec<(u32, u32, Data)>, max_columns: usize) -> Records {
+    // Stable: of two values at one position the later wins, as in calamine.
+    cells.sort_by_key(|(row, col, _)| (*row, *col));
     let mut out = Records::default();
-    for (i, cells) in range.rows().enumerate() {
-        let row = first_row + i as u32 + 1;
-        let mut texts: Vec<String> = std::iter::repeat_n(String::new(), first_col as usize)
-            .chain(cells.iter().map(cell_text))
-            .collect();
+    let (Some(first), Some(last)) = (cells.first(), cells.last()) else {
+        return out;
+    };
+    let mut blank_rows = (last.0 - first.0).saturating_add(1);
+    let mut cells = cells.into_iter().peekable();
+    while let Some((row, col, value)) = cells.next() {
+        let line = row.saturating_add(1);
+        let mut texts: Vec<String> = Vec::new();
+        let mut beyond = None;
+        let mut put = |col: u32, value: &Data| {
+            let text = cell_text(value);
+            let col = col as usize;
+            if col >= max_columns {
+                if !text.trim().is_empty() {
+                    beyond = beyond.or(Some(col + 1));
+                }
+            } else {
+                if texts.len() <= col {
+                    texts.resize(col + 1, String::new());
+                }
+                texts[col] = text;
+            }
+        };
+        put(col, &value);
+        while let Some((_, col, value)) = cells.next_if(|(r, _, _)| *r == row) {
+            put(col, &value);
+        }
         while texts.last().is_some_and(|t| t.trim().is_empty()) {
             texts.pop();
         }
-        if texts.is_empty() {
-            out.blank_rows += 1;
-            continue;
+        if let Some(col) = beyond {
+            blank_rows = blank_rows.saturating_sub(1);
+            out.problems.push(RowProblem {
+                row: line,
+                reason: format!(
+                    "has a value in column {col}, beyond the limit of {max_columns} columns (a damaged file?); if the file is genuine, raise the limit with --max-columns"
+                ),
+            });
+        } else if !texts.is_empty() {
+            blank_rows = blank_rows.saturating_sub(1);
+            out.rows.push(Row {
+                line,
+                cells: csv::StringRecord::from(texts),
+            });
         }
-        out.rows.push(Row {
-            line: row,
-            cells: csv::StringRecord::from(texts),
-        });
     }
+    out.blank_rows = blank_rows;
     out
 }
 
@@ -250,6 +323,30 @@ mod tests {
         assert_eq!(cell_text(&Data::String("00123".into())), "00123");
         assert_eq!(cell_text(&Data::Bool(true)), "TRUE");
         assert_eq!(cell_text(&Data::Error(calamine::CellErrorType::NA)), "#N/A");
+    }
+
+    #[test]
+    fn far_apart_cells_cost_their_rows_not_the_rectangle() {
+        let text = |s: &str| Data::String(s.to_string());
+        let cells = vec![
+            (1_048_575, 16_383, text("far")),
+            (0, 0, text("login")),
+            (0, 2, text("email")),
+            (4_000_000_000, 3_000_000_000, text("damaged")),
+            (1, 1, text(" ")),
+        ];
+        let r = records(cells, 16_384);
+        let rows: Vec<(u32, usize)> = r.rows.iter().map(|r| (r.line, r.cells.len())).collect();
+        assert_eq!(rows, vec![(1, 3), (1_048_576, 16_384)]);
+        assert_eq!(r.rows[0].cells.get(1), Some(""));
+        assert_eq!(r.problems.len(), 1);
+        assert_eq!(r.problems[0].row, 4_000_000_001);
+        assert!(
+            r.problems[0].reason.contains("--max-columns"),
+            "{}",
+            r.problems[0].reason
+        );
+        assert_eq!(r.blank_rows, 4_000_000_001 - 3);
     }
 
     #[test]
