@@ -11,6 +11,8 @@
 
 use crate::load::{self, Limits, LoadOptions, Table, detect};
 use crate::model::{self, Proxy, Source};
+use std::collections::BTreeSet;
+use std::sync::{Mutex, Once};
 
 /// Every target, by the name of its file in `fuzz/fuzz_targets/` and of its
 /// folder in `fuzz/regressions/`.
@@ -88,6 +90,7 @@ pub fn load_m365(data: &[u8]) {
 /// Loads bytes as the command line does; checks the shape of the table that
 /// the record builders rely on.
 fn load_with(data: &[u8], source: Option<Source>) -> Option<Table> {
+    let_calamine_panics_unwind();
     let opts = LoadOptions {
         source,
         sheet: None,
@@ -109,6 +112,32 @@ fn load_with(data: &[u8], source: Option<Source>) -> Option<Table> {
         "problems out of order"
     );
     Some(table)
+}
+
+/// Lets a panic raised inside calamine unwind to the guard in `load::sheet`,
+/// which turns it into the error of a damaged workbook, where libFuzzer's
+/// hook would abort on it; notes each such place once on stderr, so the
+/// campaign log lists them. Any other panic goes to the previous hook (and
+/// aborts the fuzzer) as before.
+fn let_calamine_panics_unwind() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        let seen = Mutex::new(BTreeSet::new());
+        std::panic::set_hook(Box::new(move |info| {
+            let place = info
+                .location()
+                .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()))
+                .unwrap_or_default();
+            if !place.contains("/calamine-") {
+                return previous(info);
+            }
+            if seen.lock().is_ok_and(|mut s| s.insert(place.clone())) {
+                let message = info.payload_as_str().unwrap_or("");
+                eprintln!("calamine panic, handled as a damaged workbook: {place}: {message}");
+            }
+        }));
+    });
 }
 
 /// The records of a table, by its source.

@@ -13,7 +13,7 @@ use std::io::Cursor;
 /// Visible sheets are tried before hidden ones.
 pub fn read(name: &str, bytes: &[u8], opts: &LoadOptions) -> Result<(Records, Meta, usize, Score)> {
     check_zip_size(name, bytes, opts.limits.max_sheet_bytes)?;
-    let mut book = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
+    let mut book = guarded(|| open_workbook_auto_from_rs(Cursor::new(bytes))).map_err(|e| {
         if is_encrypted(bytes) {
             anyhow!("{name}: the workbook is password-protected, so it cannot be read. Save it again from Excel without a password (File > Info > Protect Workbook), or export the users as CSV.")
         } else {
@@ -146,6 +146,15 @@ fn read_sheet(
     sheet: &str,
     max_columns: usize,
 ) -> Result<Records, calamine::Error> {
+    let cells = guarded(|| cells(book, sheet))?;
+    Ok(records(cells, max_columns))
+}
+
+/// The non-empty cells of a sheet, as calamine reads them.
+fn cells(
+    book: &mut Sheets<Cursor<&[u8]>>,
+    sheet: &str,
+) -> Result<Vec<(u32, u32, Data)>, calamine::Error> {
     let mut cells: Vec<(u32, u32, Data)> = Vec::new();
     let mut push = |cell: Cell<DataRef<'_>>| {
         if !matches!(cell.get_value(), DataRef::Empty) {
@@ -178,7 +187,16 @@ fn read_sheet(
             }
         }
     }
-    Ok(records(cells, max_columns))
+    Ok(cells)
+}
+
+/// Runs a calamine call on the workbook's bytes. calamine has panicked on
+/// damaged files (a slice index past the data in its OLE reader, found by
+/// fuzzing: FUZZING.md); such a panic means a damaged workbook, and is
+/// turned into the error one gets, not a crash.
+fn guarded<T>(call: impl FnOnce() -> Result<T, calamine::Error>) -> Result<T, calamine::Error> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(call))
+        .unwrap_or(Err(calamine::Error::Msg("its contents are inconsistent")))
 }
 
 /// The non-empty rows of a sheet, numbered as the sheet shows them; trailing
