@@ -14,9 +14,12 @@ use crate::model::{self, Proxy, Source};
 use std::collections::BTreeSet;
 use std::sync::{Mutex, Once};
 
+/// A fuzz target: any bytes in, a panic only for a bug.
+pub type Target = fn(&[u8]);
+
 /// Every target, by the name of its file in `fuzz/fuzz_targets/` and of its
 /// folder in `fuzz/regressions/`.
-pub const TARGETS: [(&str, fn(&[u8])); 8] = [
+pub const TARGETS: [(&str, Target); 8] = [
     ("detect", detect),
     ("load_any", load_any),
     ("load_okta", load_okta),
