@@ -13,6 +13,12 @@ use std::io::Cursor;
 /// Visible sheets are tried before hidden ones.
 pub fn read(name: &str, bytes: &[u8], opts: &LoadOptions) -> Result<(Records, Meta, usize, Score)> {
     check_zip_size(name, bytes, opts.limits.max_sheet_bytes)?;
+    if super::ole::has_sector_loop(bytes) {
+        bail!(
+            "{name}: cannot open the spreadsheet: it is damaged (a chain of sectors inside loops back on itself). \
+             Download or save it again from Excel as .xlsx, or export the users as CSV."
+        );
+    }
     let mut book = guarded(|| open_workbook_auto_from_rs(Cursor::new(bytes))).map_err(|e| {
         if is_encrypted(bytes) {
             anyhow!("{name}: the workbook is password-protected, so it cannot be read. Save it again from Excel without a password (File > Info > Protect Workbook), or export the users as CSV.")
