@@ -68,17 +68,19 @@ fn regression_folders_are_named_after_targets() {
     }
 }
 
-/// calamine panics on this 512-byte OLE file (a sector past the end of the
-/// data); the loader says the workbook is damaged instead of crashing.
+/// calamine panics on the first (a sector past the end of the data) and
+/// reads the second forever (a sector chain that loops); the loader says
+/// the workbook is damaged instead.
 #[test]
-fn a_workbook_calamine_panics_on_is_refused_as_damaged() {
-    let path = root().join("fuzz/regressions/load_any/calamine-ole-sector-past-eof.xls");
-    let bytes = std::fs::read(path).unwrap();
-    let opts = preflight::load::LoadOptions::default();
-    let e = preflight::load::load_bytes("users.xls", &bytes, &opts).unwrap_err();
-    let e = format!("{e:#}");
-    assert!(
-        e.contains("users.xls") && e.contains("damaged or cut off"),
-        "{e}"
-    );
+fn workbooks_calamine_cannot_survive_are_refused_as_damaged() {
+    for file in [
+        "load_any/calamine-ole-sector-past-eof.xls",
+        "load_insync/ole-fat-loop-header-only.xls",
+    ] {
+        let bytes = std::fs::read(root().join("fuzz/regressions").join(file)).unwrap();
+        let opts = preflight::load::LoadOptions::default();
+        let e = preflight::load::load_bytes("users.xls", &bytes, &opts).unwrap_err();
+        let e = format!("{e:#}");
+        assert!(e.contains("users.xls") && e.contains("damaged"), "{e}");
+    }
 }
