@@ -13,6 +13,8 @@
 pub mod audit;
 pub mod cli;
 pub mod explain;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod inspect;
 pub mod link;
 pub mod load;

@@ -3,6 +3,7 @@
 mod audit;
 mod cases;
 mod formats;
+mod fuzz_seeds;
 mod hostile;
 mod inspect;
 mod properties;

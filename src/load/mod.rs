@@ -19,6 +19,7 @@ pub mod detect;
 pub mod insync;
 pub mod m365;
 pub mod okta;
+mod ole;
 pub mod sheet;
 mod text;
 

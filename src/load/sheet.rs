@@ -3,9 +3,9 @@
 //! turned into the text a person sees.
 
 use super::classify::Score;
-use super::{LoadOptions, Meta, Records, Row, choose_header, list_headers};
+use super::{LoadOptions, Meta, Records, Row, RowProblem, choose_header, list_headers};
 use anyhow::{Result, anyhow, bail};
-use calamine::{Data, Range, Reader, SheetVisible, Sheets, open_workbook_auto_from_rs};
+use calamine::{Cell, Data, DataRef, Reader, SheetVisible, Sheets, open_workbook_auto_from_rs};
 use std::io::Cursor;
 
 /// Reads the sheet to use: its records, how it was read, the index of the
@@ -13,7 +13,13 @@ use std::io::Cursor;
 /// Visible sheets are tried before hidden ones.
 pub fn read(name: &str, bytes: &[u8], opts: &LoadOptions) -> Result<(Records, Meta, usize, Score)> {
     check_zip_size(name, bytes, opts.limits.max_sheet_bytes)?;
-    let mut book = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
+    if super::ole::has_sector_loop(bytes) {
+        bail!(
+            "{name}: cannot open the spreadsheet: it is damaged (a chain of sectors inside loops back on itself). \
+             Download or save it again from Excel as .xlsx, or export the users as CSV."
+        );
+    }
+    let mut book = guarded(|| open_workbook_auto_from_rs(Cursor::new(bytes))).map_err(|e| {
         if is_encrypted(bytes) {
             anyhow!("{name}: the workbook is password-protected, so it cannot be read. Save it again from Excel without a password (File > Info > Protect Workbook), or export the users as CSV.")
         } else {
@@ -43,10 +49,8 @@ pub fn read(name: &str, bytes: &[u8], opts: &LoadOptions) -> Result<(Records, Me
                 quoted(&all)
             );
         };
-        let range = book
-            .worksheet_range(&sheet)
+        let records = read_sheet(&mut book, &sheet, opts.limits.max_columns)
             .map_err(|e| anyhow!("{name}: cannot read sheet \"{sheet}\": {e}"))?;
-        let records = records(&range);
         let (header, score) = choose_header(
             &format!("{name} (sheet \"{sheet}\")"),
             &records.rows,
@@ -60,11 +64,10 @@ pub fn read(name: &str, bytes: &[u8], opts: &LoadOptions) -> Result<(Records, Me
     let mut tried = Vec::new();
     for (sheet, visible) in &names {
         let hidden = if *visible { "" } else { " (hidden)" };
-        let Ok(range) = book.worksheet_range(sheet) else {
+        let Ok(records) = read_sheet(&mut book, sheet, opts.limits.max_columns) else {
             tried.push(format!("\"{sheet}\"{hidden}: cannot be read"));
             continue;
         };
-        let records = records(&range);
         let Some(first) = records.rows.first() else {
             tried.push(format!("\"{sheet}\"{hidden}: empty"));
             continue;
@@ -140,31 +143,125 @@ fn quoted(names: &[String]) -> String {
         .join(", ")
 }
 
+/// The non-empty cells of a sheet, as (row, column, value). An xlsx or
+/// xlsb sheet is read cell by cell: calamine's dense range would allocate
+/// the whole rectangle between the first and the last cell, billions of
+/// cells for one stray value at `XFD1048576` or a damaged cell reference.
+fn read_sheet(
+    book: &mut Sheets<Cursor<&[u8]>>,
+    sheet: &str,
+    max_columns: usize,
+) -> Result<Records, calamine::Error> {
+    let cells = guarded(|| cells(book, sheet))?;
+    Ok(records(cells, max_columns))
+}
+
+/// The non-empty cells of a sheet, as calamine reads them.
+fn cells(
+    book: &mut Sheets<Cursor<&[u8]>>,
+    sheet: &str,
+) -> Result<Vec<(u32, u32, Data)>, calamine::Error> {
+    let mut cells: Vec<(u32, u32, Data)> = Vec::new();
+    let mut push = |cell: Cell<DataRef<'_>>| {
+        if !matches!(cell.get_value(), DataRef::Empty) {
+            let (row, col) = cell.get_position();
+            cells.push((row, col, Data::from(cell.get_value().clone())));
+        }
+    };
+    match book {
+        Sheets::Xlsx(xlsx) => {
+            let mut reader = xlsx.worksheet_cells_reader(sheet)?;
+            while let Some(cell) = reader.next_cell()? {
+                push(cell);
+            }
+        }
+        Sheets::Xlsb(xlsb) => {
+            let mut reader = xlsb.worksheet_cells_reader(sheet)?;
+            while let Some(cell) = reader.next_cell()? {
+                push(cell);
+            }
+        }
+        _ => {
+            let range = book.worksheet_range(sheet)?;
+            let (first_row, first_col) = range.start().unwrap_or((0, 0));
+            for (row, col, value) in range.used_cells() {
+                cells.push((
+                    first_row + row as u32,
+                    first_col + col as u32,
+                    value.clone(),
+                ));
+            }
+        }
+    }
+    Ok(cells)
+}
+
+/// Runs a calamine call on the workbook's bytes. calamine has panicked on
+/// damaged files (a slice index past the data in its OLE reader, found by
+/// fuzzing: FUZZING.md); such a panic means a damaged workbook, and is
+/// turned into the error one gets, not a crash.
+fn guarded<T>(call: impl FnOnce() -> Result<T, calamine::Error>) -> Result<T, calamine::Error> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(call))
+        .unwrap_or(Err(calamine::Error::Msg("its contents are inconsistent")))
+}
+
 /// The non-empty rows of a sheet, numbered as the sheet shows them; trailing
-/// empty cells are dropped.
-fn records(range: &Range<Data>) -> Records {
-    let (first_row, first_col) = range.start().unwrap_or((0, 0));
+/// empty cells are dropped. A row with a value beyond `max_columns` (no
+/// genuine sheet has one: Excel stops at 16,384) is reported, not expanded.
+fn records(mut cells: Vec<(u32, u32, Data)>, max_columns: usize) -> Records {
+    // Stable: of two values at one position the later wins, as in calamine.
+    cells.sort_by_key(|(row, col, _)| (*row, *col));
     let mut out = Records::default();
-    for (i, cells) in range.rows().enumerate() {
-        let row = first_row + i as u32 + 1;
-        let mut texts: Vec<String> = std::iter::repeat_n(String::new(), first_col as usize)
-            .chain(cells.iter().map(cell_text))
-            .collect();
+    let (Some(first), Some(last)) = (cells.first(), cells.last()) else {
+        return out;
+    };
+    let mut blank_rows = (last.0 - first.0).saturating_add(1);
+    let mut cells = cells.into_iter().peekable();
+    while let Some((row, col, value)) = cells.next() {
+        let line = row.saturating_add(1);
+        let mut texts: Vec<String> = Vec::new();
+        let mut beyond = None;
+        let mut put = |col: u32, value: &Data| {
+            let text = cell_text(value);
+            let col = col as usize;
+            if col >= max_columns {
+                if !text.trim().is_empty() {
+                    beyond = beyond.or(Some(col + 1));
+                }
+            } else {
+                if texts.len() <= col {
+                    texts.resize(col + 1, String::new());
+                }
+                texts[col] = text;
+            }
+        };
+        put(col, &value);
+        while let Some((_, col, value)) = cells.next_if(|(r, _, _)| *r == row) {
+            put(col, &value);
+        }
         while texts.last().is_some_and(|t| t.trim().is_empty()) {
             texts.pop();
         }
-        if texts.is_empty() {
-            out.blank_rows += 1;
-            continue;
-        }
-        match super::Cells::new(texts.iter().map(String::as_str)) {
-            Some(cells) => out.rows.push(Row { line: row, cells }),
-            None => out.problems.push(super::RowProblem {
-                row,
-                reason: "holds more than 4 GiB of text".to_string(),
-            }),
+        if let Some(col) = beyond {
+            blank_rows = blank_rows.saturating_sub(1);
+            out.problems.push(RowProblem {
+                row: line,
+                reason: format!(
+                    "has a value in column {col}, beyond the limit of {max_columns} columns (a damaged file?); if the file is genuine, raise the limit with --max-columns"
+                ),
+            });
+        } else if !texts.is_empty() {
+            blank_rows = blank_rows.saturating_sub(1);
+            match super::Cells::new(texts.iter().map(String::as_str)) {
+                Some(cells) => out.rows.push(Row { line, cells }),
+                None => out.problems.push(RowProblem {
+                    row: line,
+                    reason: "holds more than 4 GiB of text".to_string(),
+                }),
+            }
         }
     }
+    out.blank_rows = blank_rows;
     out
 }
 
@@ -253,6 +350,30 @@ mod tests {
         assert_eq!(cell_text(&Data::String("00123".into())), "00123");
         assert_eq!(cell_text(&Data::Bool(true)), "TRUE");
         assert_eq!(cell_text(&Data::Error(calamine::CellErrorType::NA)), "#N/A");
+    }
+
+    #[test]
+    fn far_apart_cells_cost_their_rows_not_the_rectangle() {
+        let text = |s: &str| Data::String(s.to_string());
+        let cells = vec![
+            (1_048_575, 16_383, text("far")),
+            (0, 0, text("login")),
+            (0, 2, text("email")),
+            (4_000_000_000, 3_000_000_000, text("damaged")),
+            (1, 1, text(" ")),
+        ];
+        let r = records(cells, 16_384);
+        let rows: Vec<(u32, usize)> = r.rows.iter().map(|r| (r.line, r.cells.len())).collect();
+        assert_eq!(rows, vec![(1, 3), (1_048_576, 16_384)]);
+        assert_eq!(r.rows[0].cells.get(1), Some(""));
+        assert_eq!(r.problems.len(), 1);
+        assert_eq!(r.problems[0].row, 4_000_000_001);
+        assert!(
+            r.problems[0].reason.contains("--max-columns"),
+            "{}",
+            r.problems[0].reason
+        );
+        assert_eq!(r.blank_rows, 4_000_000_001 - 3);
     }
 
     #[test]
