@@ -265,7 +265,13 @@ pub fn fixes<W: Write>(r: &Report, system: crate::model::Source, out: W) -> Resu
         }
     }
     // By subject (normalised), then every column; repeats dropped.
-    rows.par_sort_unstable_by(|a, b| crate::model::cmp_key(a[1], b[1]).then_with(|| a.cmp(b)));
+    // The key prefix first (computed as compared: no second vector).
+    rows.par_sort_unstable_by(|a, b| {
+        crate::model::key_prefix(a[1])
+            .cmp(&crate::model::key_prefix(b[1]))
+            .then_with(|| crate::model::cmp_key(a[1], b[1]))
+            .then_with(|| a.cmp(b))
+    });
     rows.dedup();
     let mut w = CsvOut::new(out, &FIXES_HEADER)?;
     for row in rows {
