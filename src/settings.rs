@@ -115,7 +115,7 @@ pub struct ConfigFile {
     pub plan: PlanSection,
     /// `[[waiver]]` entries (see `--waivers`).
     #[serde(default)]
-    pub waiver: Vec<crate::waivers::Waiver>,
+    pub waiver: Vec<Waiver>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -265,6 +265,18 @@ upn = "login"
 # ...and inSync accessing Microsoft 365 by the AD attribute.
 access_using = "ad-attribute"
 "#;
+
+/// One waiver as written, in a waivers file or a config file's
+/// `[[waiver]]` (checked by [`crate::waivers::check`]).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Waiver {
+    pub rule: String,
+    pub subject: String,
+    pub reason: String,
+    /// `YYYY-MM-DD` (a TOML date or a string).
+    pub expires: Option<toml::Value>,
+}
 
 #[cfg(test)]
 mod tests {

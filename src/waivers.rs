@@ -11,16 +11,9 @@ use crate::rules::{Finding, Rule, Scenario};
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
-/// One waiver as written.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Waiver {
-    pub rule: String,
-    pub subject: String,
-    pub reason: String,
-    /// `YYYY-MM-DD` (a TOML date or a string).
-    pub expires: Option<toml::Value>,
-}
+/// One waiver as written (defined with the config file, which holds them
+/// too, so that settings do not depend on the rules).
+pub use crate::settings::Waiver;
 
 /// A waivers file: `[[waiver]]` entries.
 #[derive(Debug, Default, Deserialize)]

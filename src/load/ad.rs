@@ -3,7 +3,7 @@
 //! `;`-joined multi-values) and the ADUC "Export List".
 
 use super::Table;
-use super::classify::{FieldSpec, Schema};
+use super::schema::{FieldSpec, Schema};
 use crate::model::{AdUser, At, Field, Source, parse_bool, parse_proxies};
 
 pub static SCHEMA: Schema = Schema {

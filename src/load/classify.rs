@@ -8,27 +8,10 @@
 //! share (`Username`, `Email`, `UserPrincipalName`) weighs 1. The best score
 //! wins; a tie or no score at all is an error that lists the headers.
 
+pub use super::schema::{FieldSpec, Schema, norm_header};
 use crate::model::{Field, Source};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
-
-/// A canonical field and the normalised headers that mean it, best first.
-pub struct FieldSpec {
-    pub field: Field,
-    pub aliases: &'static [&'static str],
-}
-
-/// What a source's exports look like.
-pub struct Schema {
-    pub source: Source,
-    pub fields: &'static [FieldSpec],
-    /// Fields without which a file of this source cannot be used.
-    pub required: &'static [Field],
-    /// Headers (normalised) only this source's exports carry, besides its fields.
-    pub markers: &'static [&'static str],
-    /// A line naming the export(s) a consultant can produce, for messages.
-    pub exports: &'static str,
-}
 
 impl Schema {
     /// The schema of a source.
@@ -40,32 +23,6 @@ impl Schema {
             Source::M365 => &super::m365::SCHEMA,
         }
     }
-
-    /// The headers a person would write for a field (the first alias).
-    pub fn expected_header(&self, field: Field) -> &'static str {
-        self.fields
-            .iter()
-            .find(|f| f.field == field)
-            .map_or("?", |f| f.aliases[0])
-    }
-
-    fn headers(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.fields
-            .iter()
-            .flat_map(|f| f.aliases.iter().copied())
-            .chain(self.markers.iter().copied())
-    }
-}
-
-/// Normalises a header for comparison: trimmed, lower-cased, an Okta
-/// `profile.` prefix removed, and spaces, `_`, `-` and `.` ignored.
-pub fn norm_header(header: &str) -> String {
-    let h = header.trim().trim_start_matches('\u{feff}').trim();
-    let h = h.to_lowercase();
-    let h = h.strip_prefix("profile.").unwrap_or(&h);
-    h.chars()
-        .filter(|c| !matches!(c, ' ' | '_' | '-' | '.') && !c.is_whitespace())
-        .collect()
 }
 
 /// How many sources know each normalised header.

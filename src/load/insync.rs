@@ -5,7 +5,7 @@
 //! address; `Custom Attribute Value` is not the AD attribute.
 
 use super::Table;
-use super::classify::{FieldSpec, Schema};
+use super::schema::{FieldSpec, Schema};
 use crate::model::{At, Field, InsyncStatus, InsyncUser, Source};
 
 pub static SCHEMA: Schema = Schema {

@@ -5,7 +5,7 @@
 //! file and Graph flattenings (`mail`, `proxyAddresses`, `accountEnabled`).
 
 use super::Table;
-use super::classify::{FieldSpec, Schema};
+use super::schema::{FieldSpec, Schema};
 use crate::model::{At, Field, M365User, Source, key, parse_bool, parse_proxies};
 
 pub static SCHEMA: Schema = Schema {

@@ -20,6 +20,7 @@ pub mod insync;
 pub mod m365;
 pub mod okta;
 mod ole;
+pub mod schema;
 pub mod sheet;
 mod text;
 

@@ -4,7 +4,7 @@
 //! (`profile.login`).
 
 use super::Table;
-use super::classify::{FieldSpec, Schema};
+use super::schema::{FieldSpec, Schema};
 use crate::model::{At, Field, OktaStatus, OktaUser, Source};
 
 pub static SCHEMA: Schema = Schema {
@@ -80,7 +80,7 @@ pub static SCHEMA: Schema = Schema {
 /// Aliases under which an Okta attribute's API name appears as a console
 /// title (`login` = `Username`, `email` = `Primary email`).
 pub fn attribute_field(attribute: &str) -> Option<Field> {
-    let n = super::classify::norm_header(attribute);
+    let n = super::schema::norm_header(attribute);
     SCHEMA
         .fields
         .iter()
