@@ -548,7 +548,8 @@ fn user_rows(l: &Linked<'_>, findings: &[Finding]) -> Vec<UserRow> {
         // person anyone can act on; they stay counted in the inputs.
         .filter(|(_, row)| row.cells()[..8].iter().any(|c| !c.is_empty()))
         .collect();
-    rows.par_sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cells().cmp(&b.1.cells())));
+    // Unstable is enough: rows that compare equal are equal in every cell.
+    rows.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cells().cmp(&b.1.cells())));
     rows.into_iter().map(|(_, r)| r).collect()
 }
 
