@@ -557,3 +557,70 @@ fn progress_shows_on_a_terminal_only_and_never_with_quiet() {
     let quiet = contoso_on_a_terminal("--quiet").unwrap();
     assert!(!quiet.contains("loading the exports"), "{quiet}");
 }
+
+/// findings.csv is formatted in parallel parts of 16k rows: with enough
+/// findings for several parts, the file is the same whatever the thread
+/// count, and the same as writing the rows one by one.
+#[test]
+fn findings_csv_in_parallel_parts_is_the_same_as_row_by_row() {
+    use preflight::report::Output;
+    use preflight::report::csv::{CsvOut, FINDINGS_HEADER};
+    let mut report = demo_audit().unwrap().report;
+    let base = report.findings.clone();
+    report.findings = (0..40_000)
+        .map(|i| {
+            let mut f = base[i % base.len()].clone();
+            f.subject = format!("{i}-{}", f.subject);
+            f
+        })
+        .collect();
+    let render = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let mut bytes = Vec::new();
+        pool.install(|| Output::Findings.write(&report, "2026-01-01", &mut bytes))
+            .unwrap();
+        bytes
+    };
+    let one = render(1);
+    assert!(
+        one == render(2),
+        "findings.csv differs between 1 and 2 threads"
+    );
+    let mut expected = Vec::new();
+    let mut w = CsvOut::new(&mut expected, &FINDINGS_HEADER).unwrap();
+    for f in &report.findings {
+        let row = if f.row == 0 {
+            String::new()
+        } else {
+            f.row.to_string()
+        };
+        w.row([
+            f.severity().id(),
+            f.rule.id(),
+            f.scenario.id(),
+            f.source.id(),
+            &f.subject,
+            &f.file,
+            &row,
+            &f.field,
+            &f.value,
+            &f.message,
+            &f.remediation,
+        ])
+        .unwrap();
+    }
+    w.finish().unwrap();
+    assert!(one == expected, "the parts differ from row-by-row writing");
+    assert_eq!(
+        String::from_utf8(one).unwrap().matches("\r\n").count(),
+        40_001
+            + report
+                .findings
+                .iter()
+                .map(|f| f.message.matches("\r\n").count())
+                .sum::<usize>()
+    );
+}
