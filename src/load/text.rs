@@ -70,7 +70,7 @@ pub(crate) fn read_records(
                 let row = (lines.line_of(start) - embedded_newlines) as u32 + preamble_rows;
                 embedded_newlines += record
                     .iter()
-                    .map(|f| memchr::memchr_iter(b'\n', f.as_bytes()).count() as u64)
+                    .map(|f| line_breaks(f.as_bytes()))
                     .sum::<u64>();
                 if record.iter().all(|f| f.trim().is_empty()) {
                     out.blank_rows += 1;
@@ -101,6 +101,16 @@ pub(crate) fn read_records(
     out
 }
 
+/// Line breaks in `bytes`: `\n`, `\r\n` and a lone `\r` (the classic
+/// Mac line end of Excel's "CSV (Macintosh)") each count once.
+fn line_breaks(bytes: &[u8]) -> u64 {
+    let lf = memchr::memchr_iter(b'\n', bytes).count();
+    let lone_cr = memchr::memchr_iter(b'\r', bytes)
+        .filter(|&i| bytes.get(i + 1) != Some(&b'\n'))
+        .count();
+    (lf + lone_cr) as u64
+}
+
 /// Physical line numbers of byte offsets, counted forward once.
 struct LineCounter<'a> {
     text: &'a [u8],
@@ -126,7 +136,7 @@ impl<'a> LineCounter<'a> {
             at += 1;
         }
         if at >= self.cursor {
-            self.line += memchr::memchr_iter(b'\n', &self.text[self.cursor..at]).count() as u64;
+            self.line += line_breaks(&self.text[self.cursor..at]);
             self.cursor = at;
         }
         self.line
@@ -162,6 +172,25 @@ mod tests {
         assert_eq!(raw.header_row, 2);
         let lines: Vec<u32> = raw.rows.iter().map(|r| r.line).collect();
         assert_eq!(lines, vec![3, 4]);
+    }
+
+    #[test]
+    fn rows_are_numbered_with_any_line_end() {
+        for (end, name) in [("\n", "LF"), ("\r\n", "CRLF"), ("\r", "CR")] {
+            let text = [
+                "login,email",
+                "a@c.com,a@c.com",
+                "b@c.com,b@c.com,x",
+                "\"c\r\nd\",c@c.com",
+                "e@c.com,e@c.com",
+                "",
+            ]
+            .join(end);
+            let raw = table(text.as_bytes());
+            let lines: Vec<u32> = raw.rows.iter().map(|r| r.line).collect();
+            assert_eq!(lines, vec![2, 4, 5], "{name}");
+            assert_eq!(raw.problems[0].row, 3, "{name}");
+        }
     }
 
     #[test]
