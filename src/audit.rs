@@ -2,6 +2,7 @@
 //! outputs, load → model → link → check → report → write.
 
 use crate::cli::{AuditArgs, DemoArgs, FailOn, InitArgs, InputArgs};
+use crate::exit::Exit;
 use crate::link::Linked;
 use crate::load::{self, Input, LoadOptions, Table};
 use crate::model::Source;
@@ -11,7 +12,7 @@ use crate::rules::{self, Rule, Severity};
 use crate::settings::{ConfigFile, Settings, SettingsArgs};
 use crate::tenant::Tenant;
 use crate::timing::Laps;
-use crate::{Exit, waivers};
+use crate::waivers;
 use anyhow::{Context, Result};
 use std::fmt::Write as _;
 use std::path::Path;

@@ -3,12 +3,13 @@
 //! link into, each link and the key that made it, the inSync identifier in
 //! both scenarios with each check's outcome, and the person's findings.
 
+use crate::audit;
 use crate::cli::ExplainArgs;
+use crate::exit::Exit;
 use crate::link::{Linked, MatchKind, Person, Resolution, View, primary_of};
 use crate::model::{Source, key};
 use crate::rules::{self, Finding};
 use crate::tenant::Tenant;
-use crate::{Exit, audit};
 use anyhow::Result;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;

@@ -1,8 +1,8 @@
 //! `preflight inspect`: what the loaders understood of each file, as text
 //! for a person or JSON for a script.
 
-use crate::Exit;
 use crate::cli::{Format, InspectArgs};
+use crate::exit::Exit;
 use crate::load::{self, Input, RowProblem, Table, detect};
 use crate::model::Source;
 use anyhow::Result;

@@ -12,6 +12,7 @@
 
 pub mod audit;
 pub mod cli;
+mod exit;
 pub mod explain;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -29,23 +30,7 @@ pub mod waivers;
 
 use anyhow::Result;
 use cli::{Cli, Command};
-
-/// How a run ends, as the process exit status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Exit {
-    /// No error-level finding (or `--fail-on never`).
-    Clean = 0,
-    /// Findings at or above the `--fail-on` level.
-    Findings = 1,
-    /// The run could not be done: bad arguments or unreadable input.
-    Failure = 2,
-}
-
-impl From<Exit> for std::process::ExitCode {
-    fn from(exit: Exit) -> Self {
-        std::process::ExitCode::from(exit as u8)
-    }
-}
+pub use exit::Exit;
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<Exit> {
