@@ -113,7 +113,7 @@ pub fn load_inputs_with(
         );
     }
     let (settings, config_waivers) = settings(args.config.as_deref(), &args.settings)?;
-    let tables = load::load_files_with(&inputs, progress)?;
+    let tables = load::load_files(&inputs, progress)?;
     Ok((tables, settings, config_waivers))
 }
 

@@ -106,12 +106,7 @@ impl<'t> Index<'t> {
 
     /// Where the ids of `value`'s key lie, for [`Index::ids`].
     pub fn span(&self, value: &str) -> (u32, u32) {
-        let ids = self.get(value);
-        if ids.is_empty() {
-            return (0, 0);
-        }
-        let start = (ids.as_ptr() as usize - self.ids.as_ptr() as usize) / 4;
-        (start as u32, ids.len() as u32)
+        self.slot(value).map_or((0, 0), |s| (s.start, s.len))
     }
 
     /// The ids of a span from [`Index::span`].
@@ -121,18 +116,20 @@ impl<'t> Index<'t> {
 
     /// Ids of the records carrying the key of `value` (a value or a key).
     pub fn get(&self, value: &str) -> &[u32] {
-        let Some(&first) = self.map.get(&key_hash(value)) else {
-            return &[];
-        };
-        let mut slot = first;
+        self.ids(self.span(value))
+    }
+
+    /// The slot of `value`'s key: the hash's chain, confirmed by key.
+    fn slot(&self, value: &str) -> Option<&Slot<'t>> {
+        let mut slot = *self.map.get(&key_hash(value))?;
         while slot != u32::MAX {
             let s = &self.slots[slot as usize];
             if same_key(&s.value, value) {
-                return &self.ids[s.start as usize..(s.start + s.len) as usize];
+                return Some(s);
             }
             slot = s.next;
         }
-        &[]
+        None
     }
 }
 
@@ -241,51 +238,41 @@ impl<'t> M365Index<'t> {
             }
             v
         };
-        let ((upn, primary), ((alias, folded), local)) = rayon::join(
-            || {
-                rayon::join(
-                    || Index::build(ids().map(|(m, i)| (m.upn.as_str(), i))),
-                    || match mailbox {
-                        true => Index::build(ids().map(|(m, i)| (primary_of(m), i))),
-                        false => Index::default(),
-                    },
-                )
-            },
-            || {
-                rayon::join(
-                    || {
-                        rayon::join(
-                            || match mailbox {
-                                true => Index::build(
-                                    ids().flat_map(|(m, i)| aliases_of(m).map(move |a| (a, i))),
-                                ),
-                                false => Index::default(),
-                            },
-                            || {
-                                Index::build(ids().flat_map(|(m, i)| {
-                                    addresses(m).into_iter().filter_map(move |a| {
-                                        let a = a.trim();
-                                        if a.is_ascii() {
-                                            return None;
-                                        }
-                                        let k = key(a);
-                                        let f = fold(&k);
-                                        (f != k).then_some((f, i))
-                                    })
-                                }))
-                            },
-                        )
-                    },
-                    || {
-                        Index::build(ids().flat_map(|(m, i)| {
-                            addresses(m).into_iter().filter_map(move |a| {
-                                a.trim().split_once('@').map(|(local, _)| (local, i))
-                            })
-                        }))
-                    },
-                )
-            },
-        );
+        // The five indexes are independent: built in parallel.
+        let indexes: Vec<Index<'t>> = (0..5)
+            .into_par_iter()
+            .map(|which| match which {
+                0 => Index::build(ids().map(|(m, i)| (m.upn.as_str(), i))),
+                1 if mailbox => Index::build(ids().map(|(m, i)| (primary_of(m), i))),
+                2 if mailbox => {
+                    Index::build(ids().flat_map(|(m, i)| aliases_of(m).map(move |a| (a, i))))
+                }
+                // Folded address → users, for addresses that folding changes.
+                3 => Index::build(ids().flat_map(|(m, i)| {
+                    addresses(m).into_iter().filter_map(move |a| {
+                        let a = a.trim();
+                        if a.is_ascii() {
+                            return None;
+                        }
+                        let k = key(a);
+                        let f = fold(&k);
+                        (f != k).then_some((Cow::Owned(f), i))
+                    })
+                })),
+                4 => Index::build(ids().flat_map(|(m, i)| {
+                    addresses(m).into_iter().filter_map(move |a| {
+                        a.trim()
+                            .split_once('@')
+                            .map(|(local, _)| (Cow::Borrowed(local), i))
+                    })
+                })),
+                _ => Index::default(),
+            })
+            .collect();
+        let Ok::<[Index<'t>; 5], _>([upn, primary, alias, folded, local]) = indexes.try_into()
+        else {
+            unreachable!("five indexes are built")
+        };
         M365Index {
             upn,
             primary,

@@ -596,17 +596,10 @@ pub fn load_each_with(
         .collect()
 }
 
-/// Loads files in parallel; the first file that cannot be loaded (in the
-/// order given) stops everything with its error.
-pub fn load_files(inputs: &[Input]) -> Result<Vec<Table>> {
-    load_files_with(inputs, &crate::progress::Progress::hidden())
-}
-
-/// [`load_files`], showing the bytes loaded on `progress`.
-pub fn load_files_with(
-    inputs: &[Input],
-    progress: &crate::progress::Progress,
-) -> Result<Vec<Table>> {
+/// Loads files in parallel, showing the bytes loaded on `progress`; the
+/// first file that cannot be loaded (in the order given) stops everything
+/// with its error.
+pub fn load_files(inputs: &[Input], progress: &crate::progress::Progress) -> Result<Vec<Table>> {
     load_each_with(inputs, progress).into_iter().collect()
 }
 
