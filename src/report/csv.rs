@@ -82,6 +82,11 @@ impl<W: Write> CsvOut<W> {
         Ok(())
     }
 
+    /// The writer back, everything written to it.
+    pub fn into_inner(self) -> Result<W> {
+        self.w.into_inner().map_err(|e| e.into_error().into())
+    }
+
     pub fn finish(mut self) -> Result<()> {
         self.w.flush()?;
         Ok(())
@@ -97,6 +102,33 @@ pub fn table<'a>(header: &[&str], rows: impl Iterator<Item = Vec<&'a str>>) -> R
     }
     w.finish()?;
     Ok(out)
+}
+
+/// Writes one row per item after a header already written: rows formatted
+/// in parallel, a batch of parts at a time, and written in order.
+fn in_parts<T: Sync, W: Write>(
+    mut out: W,
+    items: &[T],
+    row: impl Fn(&mut CsvOut<Vec<u8>>, &T) -> Result<()> + Sync,
+) -> Result<()> {
+    const PART: usize = 1 << 14;
+    for batch in items.chunks(PART * 8) {
+        let parts: Vec<Result<Vec<u8>>> = batch
+            .par_chunks(PART)
+            .map(|part| {
+                let mut p = CsvOut::rows_only(Vec::with_capacity(part.len() * 256));
+                for item in part {
+                    row(&mut p, item)?;
+                    p.end()?;
+                }
+                p.into_inner()
+            })
+            .collect();
+        for part in parts {
+            out.write_all(&part?)?;
+        }
+    }
+    Ok(())
 }
 
 pub const FINDINGS_HEADER: [&str; 11] = [
@@ -141,30 +173,7 @@ pub fn findings<W: Write>(r: &Report, mut out: W) -> Result<()> {
     }
     CsvOut::new(&mut out, &header)?.finish()?;
     match &r.delta {
-        None => {
-            // Formatted in parallel, a batch of parts at a time, and
-            // written in order.
-            const PART: usize = 1 << 14;
-            for batch in r.findings.chunks(PART * 8) {
-                let parts: Vec<Result<Vec<u8>>> = batch
-                    .par_chunks(PART)
-                    .map(|part| {
-                        let mut bytes = Vec::with_capacity(part.len() * 640);
-                        let mut p = CsvOut::rows_only(&mut bytes);
-                        for f in part {
-                            finding_row(&mut p, f)?;
-                            p.end()?;
-                        }
-                        p.finish()?;
-                        Ok(bytes)
-                    })
-                    .collect();
-                for part in parts {
-                    out.write_all(&part?)?;
-                }
-            }
-            Ok(())
-        }
+        None => in_parts(out, &r.findings, finding_row),
         Some(d) => {
             let mut w = CsvOut::rows_only(out);
             for (f, status) in r.findings.iter().zip(&d.status) {
@@ -195,12 +204,14 @@ pub fn waived<W: Write>(r: &Report, out: W) -> Result<()> {
 }
 
 /// `users.csv`.
-pub fn users<W: Write>(r: &Report, out: W) -> Result<()> {
-    let mut w = CsvOut::new(out, &super::UserRow::HEADER)?;
-    for u in &r.users {
-        w.row(u.cells())?;
-    }
-    w.finish()
+pub fn users<W: Write>(r: &Report, mut out: W) -> Result<()> {
+    CsvOut::new(&mut out, &super::UserRow::HEADER)?.finish()?;
+    in_parts(out, &r.users, |p, u| {
+        for c in u.cells() {
+            p.cell(c)?;
+        }
+        Ok(())
+    })
 }
 
 /// The columns of `remediation.csv`.
@@ -212,12 +223,14 @@ pub const REMEDIATION_HEADER: [&str; 4] = [
 ];
 
 /// `remediation.csv`.
-pub fn remediation<W: Write>(r: &Report, out: W) -> Result<()> {
-    let mut w = CsvOut::new(out, &REMEDIATION_HEADER)?;
-    for x in &r.remediation {
-        w.row(x.cells())?;
-    }
-    w.finish()
+pub fn remediation<W: Write>(r: &Report, mut out: W) -> Result<()> {
+    CsvOut::new(&mut out, &REMEDIATION_HEADER)?.finish()?;
+    in_parts(out, &r.remediation, |p, x| {
+        for c in x.cells() {
+            p.cell(c)?;
+        }
+        Ok(())
+    })
 }
 
 /// The columns of the per-system fix lists.
@@ -234,8 +247,9 @@ pub const FIXES_HEADER: [&str; 7] = [
 /// `fixes/<system>.csv`: the records that system's admin team changes, from
 /// every error and warning (info findings ask for no change). A finding
 /// with a known fix goes to the system that holds the value to change.
-pub fn fixes<W: Write>(r: &Report, system: crate::model::Source, out: W) -> Result<()> {
-    let mut rows: Vec<[&str; 7]> = Vec::new();
+pub fn fixes<W: Write>(r: &Report, system: crate::model::Source, mut out: W) -> Result<()> {
+    // Each row with its subject's key prefix, computed once per row.
+    let mut rows: Vec<(u64, [&str; 7])> = Vec::new();
     for f in &r.findings {
         if f.severity() == crate::rules::Severity::Info {
             continue;
@@ -261,23 +275,23 @@ pub fn fixes<W: Write>(r: &Report, system: crate::model::Source, out: W) -> Resu
             ],
         };
         if row[0] == system.id() {
-            rows.push(row);
+            rows.push((crate::model::key_prefix(row[1]), row));
         }
     }
     // By subject (normalised), then every column; repeats dropped.
-    // The key prefix first (computed as compared: no second vector).
-    rows.par_sort_unstable_by(|a, b| {
-        crate::model::key_prefix(a[1])
-            .cmp(&crate::model::key_prefix(b[1]))
+    rows.par_sort_unstable_by(|(pa, a), (pb, b)| {
+        pa.cmp(pb)
             .then_with(|| crate::model::cmp_key(a[1], b[1]))
             .then_with(|| a.cmp(b))
     });
-    rows.dedup();
-    let mut w = CsvOut::new(out, &FIXES_HEADER)?;
-    for row in rows {
-        w.row(row)?;
-    }
-    w.finish()
+    rows.dedup_by(|a, b| a.1 == b.1);
+    CsvOut::new(&mut out, &FIXES_HEADER)?.finish()?;
+    in_parts(out, &rows, |p, (_, row)| {
+        for c in row {
+            p.cell(c)?;
+        }
+        Ok(())
+    })
 }
 
 #[cfg(test)]

@@ -1115,7 +1115,7 @@ impl Persons {
     fn build(r: &Report) -> Persons {
         let limit = r.report_limit.saturating_mul(5);
         let mut order: Vec<&UserRow> = r.users.iter().collect();
-        order.sort_by_key(|u| person_rank(u));
+        order.sort_by_cached_key(|u| person_rank(u));
         let mut spent = 0;
         let rows: Vec<PersonRow> = order
             .into_iter()

@@ -205,13 +205,18 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Finding>, Vec<Remediation>) {
             ));
         }
     }
-    fixes.par_sort_unstable_by(|a, b| {
-        crate::model::key_prefix(&a.insync_email_current)
-            .cmp(&crate::model::key_prefix(&b.insync_email_current))
+    // Each with its key prefix, computed once rather than per comparison.
+    let mut keyed: Vec<(u64, Remediation)> = fixes
+        .into_par_iter()
+        .map(|r| (crate::model::key_prefix(&r.insync_email_current), r))
+        .collect();
+    keyed.par_sort_unstable_by(|(pa, a), (pb, b)| {
+        pa.cmp(pb)
             .then_with(|| cmp_key(&a.insync_email_current, &b.insync_email_current))
             .then_with(|| cmp_key(&a.insync_email_new, &b.insync_email_new))
             .then_with(|| a.cmp(b))
     });
-    fixes.dedup();
+    keyed.dedup_by(|a, b| a.1 == b.1);
+    let fixes = keyed.into_iter().map(|(_, r)| r).collect();
     (out, fixes)
 }
