@@ -262,9 +262,9 @@ fn person_text(l: &Linked<'_>, p: Person<'_>, findings: &[&Finding]) -> String {
                 f.scenario.id(),
                 f.source.id(),
                 f.subject,
-                f.message
+                f.message()
             );
-            let _ = writeln!(out, "            fix: {}", f.remediation);
+            let _ = writeln!(out, "            fix: {}", f.remediation());
         }
     }
     out

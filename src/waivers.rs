@@ -107,8 +107,9 @@ impl Checked {
             row: 0,
             field: format!("waiver {}", self.index),
             value: self.rule.id().to_string(),
-            message,
+            message: message.into(),
             remediation: remediation.to_string().into(),
+            args: Default::default(),
             person: None,
             fix: None,
         }
@@ -211,8 +212,9 @@ mod tests {
             row: 2,
             field: "email".into(),
             value: String::new(),
-            message: String::new(),
+            message: "".into(),
             remediation: "".into(),
+            args: Default::default(),
             person: None,
             fix: None,
         }

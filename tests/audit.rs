@@ -607,8 +607,8 @@ fn findings_csv_in_parallel_parts_is_the_same_as_row_by_row() {
             &row,
             &f.field,
             &f.value,
-            &f.message,
-            &f.remediation,
+            &f.message(),
+            &f.remediation(),
         ])
         .unwrap();
     }
@@ -620,7 +620,7 @@ fn findings_csv_in_parallel_parts_is_the_same_as_row_by_row() {
             + report
                 .findings
                 .iter()
-                .map(|f| f.message.matches("\r\n").count())
+                .map(|f| f.message().matches("\r\n").count())
                 .sum::<usize>()
     );
 }

@@ -198,7 +198,7 @@ fn report_stays_under_20_mb_whatever_the_tenant() {
                 scenario: [Scenario::Current, Scenario::Planned, Scenario::Any][i % 3],
                 subject: format!("user{i}{nasty}@contoso.com"),
                 value: nasty.clone(),
-                message: format!("`{nasty}` and `{nasty}`"),
+                message: format!("`{nasty}` and `{nasty}`").into(),
                 remediation: format!("fix {i} {nasty}").into(),
                 ..template.clone()
             })

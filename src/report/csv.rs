@@ -158,7 +158,7 @@ fn finding_row<W: Write>(w: &mut CsvOut<W>, f: &crate::rules::Finding) -> Result
         w.cell(c)?;
     }
     w.row_number(f.row)?;
-    for c in [&*f.field, &f.value, &f.message, &f.remediation] {
+    for c in [&*f.field, &f.value, &f.message(), &f.remediation()] {
         w.cell(c)?;
     }
     Ok(())
@@ -248,8 +248,10 @@ pub const FIXES_HEADER: [&str; 7] = [
 /// every error and warning (info findings ask for no change). A finding
 /// with a known fix goes to the system that holds the value to change.
 pub fn fixes<W: Write>(r: &Report, system: crate::model::Source, mut out: W) -> Result<()> {
-    // Each row with its subject's key prefix, computed once per row.
-    let mut rows: Vec<(u64, [&str; 7])> = Vec::new();
+    // Each row with its subject's key prefix, computed once per row; the
+    // remediation (the last column) is written from its finding.
+    type Row<'r> = (u64, [&'r str; 6], &'r crate::rules::Finding);
+    let mut rows: Vec<Row<'_>> = Vec::new();
     for f in &r.findings {
         if f.severity() == crate::rules::Severity::Info {
             continue;
@@ -262,7 +264,6 @@ pub fn fixes<W: Write>(r: &Report, system: crate::model::Source, mut out: W) -> 
                 x.current(),
                 &x.to,
                 f.rule.id(),
-                &f.remediation,
             ],
             None => [
                 f.source.id(),
@@ -271,26 +272,26 @@ pub fn fixes<W: Write>(r: &Report, system: crate::model::Source, mut out: W) -> 
                 &f.value,
                 "",
                 f.rule.id(),
-                &f.remediation,
             ],
         };
         if row[0] == system.id() {
-            rows.push((crate::model::key_prefix(row[1]), row));
+            rows.push((crate::model::key_prefix(row[1]), row, f));
         }
     }
     // By subject (normalised), then every column; repeats dropped.
-    rows.par_sort_unstable_by(|(pa, a), (pb, b)| {
+    rows.par_sort_unstable_by(|(pa, a, fa), (pb, b, fb)| {
         pa.cmp(pb)
             .then_with(|| crate::model::cmp_key(a[1], b[1]))
             .then_with(|| a.cmp(b))
+            .then_with(|| fa.remediation().cmp(&fb.remediation()))
     });
-    rows.dedup_by(|a, b| a.1 == b.1);
+    rows.dedup_by(|(_, a, fa), (_, b, fb)| a == b && fa.remediation() == fb.remediation());
     CsvOut::new(&mut out, &FIXES_HEADER)?.finish()?;
-    in_parts(out, &rows, |p, (_, row)| {
+    in_parts(out, &rows, |p, (_, row, f)| {
         for c in row {
             p.cell(c)?;
         }
-        Ok(())
+        p.cell(&f.remediation())
     })
 }
 

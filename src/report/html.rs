@@ -870,8 +870,8 @@ fn finding_cost(f: &Finding) -> usize {
             &*f.file,
             &f.field,
             &f.value,
-            &f.message,
-            &f.remediation,
+            &f.message(),
+            &f.remediation(),
         ]
         .iter()
         .map(|s| escaped_len(s).min(CELL_CHARS * 6) + 13 * s.matches('`').count() / 2)
@@ -904,10 +904,10 @@ fn rule_views(r: &Report, fired: &[Fired]) -> Vec<RuleView> {
             let common = listed
                 .first()
                 .filter(|first| {
-                    !first.remediation.is_empty()
-                        && listed.iter().all(|f| f.remediation == first.remediation)
+                    let common = first.remediation();
+                    !common.is_empty() && listed.iter().all(|f| f.remediation() == common)
                 })
-                .map(|f| text(&clip(&f.remediation)));
+                .map(|f| text(&clip(&f.remediation())));
             let rows = listed
                 .iter()
                 .map(|f| FindingRow {
@@ -922,12 +922,12 @@ fn rule_views(r: &Report, fired: &[Fired]) -> Vec<RuleView> {
                     scenario_id: f.scenario.id(),
                     field: clip(&f.field),
                     value: clip(&f.value),
-                    message: text(&clip(&f.message)),
+                    message: text(&clip(&f.message())),
                     show_fix: common.is_none(),
                     fix: if common.is_some() {
                         Vec::new()
                     } else {
-                        text(&clip(&f.remediation))
+                        text(&clip(&f.remediation()))
                     },
                 })
                 .collect();
@@ -978,15 +978,7 @@ impl RemediationView {
             .iter()
             .take(limit)
             .take_while(|x| {
-                spent += 8 + [
-                    &x.insync_email_current,
-                    &x.insync_email_new,
-                    &x.okta_login,
-                    &x.reason,
-                ]
-                .iter()
-                .map(|s| escaped_len(s) + 1)
-                .sum::<usize>();
+                spent += 8 + x.cells().iter().map(|s| escaped_len(s) + 1).sum::<usize>();
                 spent <= REMEDIATION_BUDGET
             })
             .collect();

@@ -58,7 +58,7 @@ pub fn summary(r: &Report) -> String {
                 code(f.rule.id()),
                 f.scenario.id(),
                 code(&f.subject),
-                f.message.replace('\n', " ")
+                f.message().replace('\n', " ")
             );
         }
     }

@@ -80,6 +80,7 @@ impl Redactor {
 }
 
 fn redact_finding(red: &Redactor, f: &mut crate::rules::Finding) {
+    f.materialize();
     f.subject = red.apply(&f.subject);
     // A display name around an address (`Anna Berg <anna@...>`) is dropped.
     if let (Some(open), Some(close)) = (f.value.find('<'), f.value.rfind('>'))
@@ -88,12 +89,12 @@ fn redact_finding(red: &Redactor, f: &mut crate::rules::Finding) {
     {
         let name = f.value.trim().to_string();
         let bare = f.value[open..=close].to_string();
-        f.message = f.message.replace(&name, &bare);
+        f.message = f.message.as_str().replace(&name, &bare).into();
         f.value = bare;
     }
     f.value = red.apply(&f.value);
-    f.message = red.apply(&f.message);
-    f.remediation = red.apply(&f.remediation).into();
+    f.message = red.apply(f.message.as_str()).into();
+    f.remediation = red.apply(f.remediation.as_str()).into();
     if let Some(x) = &mut f.fix {
         x.map_values(|v| red.apply(v));
     }
@@ -101,13 +102,20 @@ fn redact_finding(red: &Redactor, f: &mut crate::rules::Finding) {
 
 /// Redacts a report in place.
 pub fn redact(r: &mut Report) {
+    // Templates written out, so their values are seen and rewritten.
+    for f in r.findings.iter_mut() {
+        f.materialize();
+    }
+    for w in r.waived.iter_mut().flatten() {
+        w.finding.materialize();
+    }
     let mut texts: Vec<&str> = Vec::new();
     for f in &r.findings {
         texts.extend([
             f.subject.as_str(),
             f.value.as_str(),
             f.message.as_str(),
-            &f.remediation,
+            f.remediation.as_str(),
         ]);
     }
     for u in &r.users {
@@ -119,7 +127,7 @@ pub fn redact(r: &mut Report) {
             f.subject.as_str(),
             f.value.as_str(),
             f.message.as_str(),
-            &f.remediation,
+            f.remediation.as_str(),
         ]);
     }
     for row in r.delta.iter().flat_map(|d| &d.fixed) {

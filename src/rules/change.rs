@@ -19,7 +19,7 @@ pub struct Remediation {
     pub insync_email_current: String,
     pub insync_email_new: String,
     pub okta_login: String,
-    pub reason: String,
+    pub reason: Cow<'static, str>,
 }
 
 impl Remediation {
@@ -114,36 +114,45 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Finding>, Vec<Remediation>) {
             // Whether the new value can be applied as it is: not onto another
             // person's inSync email, not an invalid address, not a value
             // Druva would rewrite (those need the Okta value fixed first).
+            // Templates over [login, current, new, userName attribute]: this
+            // rule fires for nearly every user of the classic change.
             let blocker = if holders.iter().any(|&h| l.insync_person[h as usize] != me) {
-                Some("it is another person's inSync email (see remap-collision)")
+                Some(
+                    "Do not rename `{1}` to `{2}`: it is another person's inSync email (see remap-collision). First correct `{3}` of `{0}` in the Okta Admin Console, then change the inSync email of `{1}` to the corrected value before changing the mapping",
+                )
             } else if address_problem(new).is_some() {
-                Some("it is not a valid address (see invalid-address)")
+                Some(
+                    "Do not rename `{1}` to `{2}`: it is not a valid address (see invalid-address). First correct `{3}` of `{0}` in the Okta Admin Console, then change the inSync email of `{1}` to the corrected value before changing the mapping",
+                )
             } else if new.contains(DRUVA_REWRITES) {
-                Some("Druva would store it with `_` (see druva-character-rewrite)")
+                Some(
+                    "Do not rename `{1}` to `{2}`: Druva would store it with `_` (see druva-character-rewrite). First correct `{3}` of `{0}` in the Okta Admin Console, then change the inSync email of `{1}` to the corrected value before changing the mapping",
+                )
             } else {
                 None
             };
             let message = if same_person_holder {
-                format!(
-                    "Okta user `{login}` is provisioned today as inSync user `{current}`; after the change Okta sends userName `{new}`, which is this person's other inSync user: Okta will provision that account, and `{current}` with its backups is left to itself"
-                )
+                "Okta user `{0}` is provisioned today as inSync user `{1}`; after the change Okta sends userName `{2}`, which is this person's other inSync user: Okta will provision that account, and `{1}` with its backups is left to itself"
             } else {
-                format!(
-                    "Okta user `{login}` is provisioned today as inSync user `{current}`; after the change Okta sends userName `{new}`, which matches no existing account of this user, so the next push creates a second inSync user"
-                )
+                "Okta user `{0}` is provisioned today as inSync user `{1}`; after the change Okta sends userName `{2}`, which matches no existing account of this user, so the next push creates a second inSync user"
             };
             let fix = match (blocker, same_person_holder) {
-                (Some(why), _) => format!(
-                    "Do not rename `{current}` to `{new}`: {why}. First correct `{un_attr}` of `{login}` in the Okta Admin Console, then change the inSync email of `{current}` to the corrected value before changing the mapping"
-                ),
-                (None, true) => format!(
-                    "inSync user `{new}` already exists and belongs to the same person: in the inSync Management Console preserve (or have Druva Support merge) that duplicate first, then change the email of `{current}` to `{new}`, before changing the Okta mapping"
-                ),
-                (None, false) => format!(
-                    "In the inSync Management Console change the email of `{current}` to `{new}` before changing the Okta mapping (the user must reset the inSync password afterwards)"
-                ),
+                (Some(template), _) => template,
+                (None, true) => {
+                    "inSync user `{2}` already exists and belongs to the same person: in the inSync Management Console preserve (or have Druva Support merge) that duplicate first, then change the email of `{1}` to `{2}`, before changing the Okta mapping"
+                }
+                (None, false) => {
+                    "In the inSync Management Console change the email of `{1}` to `{2}` before changing the Okta mapping (the user must reset the inSync password afterwards)"
+                }
             };
-            let finding = f(Rule::DuplicateOnRemap, un_attr, new, message, fix.into());
+            let finding = f(
+                Rule::DuplicateOnRemap,
+                un_attr,
+                new,
+                String::new(),
+                "".into(),
+            )
+            .templated(&[login, current, new, un_attr], message, fix);
             out.push(match blocker {
                 None => finding.with_fix(Source::Insync, current, "email", current, new),
                 Some(_) => finding,
@@ -154,9 +163,9 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Finding>, Vec<Remediation>) {
                     insync_email_new: new.to_string(),
                     okta_login: login.to_string(),
                     reason: if same_person_holder {
-                        format!("duplicate-on-remap: preserve or merge the existing inSync user {new} first")
+                        format!("duplicate-on-remap: preserve or merge the existing inSync user {new} first").into()
                     } else {
-                        "duplicate-on-remap: Okta will send the new userName".to_string()
+                        "duplicate-on-remap: Okta will send the new userName".into()
                     },
                 });
             }

@@ -426,8 +426,9 @@ fn unreadable(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
                 row: p.row,
                 field: String::new(),
                 value: String::new(),
-                message: format!("Row {} of {} {} and was skipped", p.row, t.file_name(), p.reason),
+                message: format!("Row {} of {} {} and was skipped", p.row, t.file_name(), p.reason).into(),
                 remediation: "Fix the row in the export (quote values that hold the delimiter) or export the file again".into(),
+                args: Default::default(),
                 person: None,
                 fix: None,
             });

@@ -200,13 +200,141 @@ pub struct Finding {
     pub row: u32,
     pub field: String,
     pub value: String,
-    pub message: String,
-    /// Most remediations are fixed sentences: those are not copied.
-    pub remediation: Cow<'static, str>,
+    /// Read it with [`Finding::message`].
+    pub message: Text,
+    /// Read it with [`Finding::remediation`].
+    pub remediation: Text,
+    /// The values a [`Text::Template`] message or remediation names.
+    pub args: Args,
     /// The person the finding belongs to, when known (index into persons).
     pub person: Option<u32>,
     /// The change that resolves the finding, when one value is known.
     pub fix: Option<Box<Fix>>,
+}
+
+/// A finding's message or remediation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Text {
+    /// A fixed sentence: not copied.
+    Fixed(&'static str),
+    Owned(Box<str>),
+    /// A sentence whose `{0}` to `{3}` are the finding's [`Args`], filled in
+    /// when it is written: the rules that fire for nearly every user of a
+    /// large tenant keep their values once instead of two sentences each.
+    Template(&'static str),
+}
+
+impl Text {
+    /// The text as stored: a template unfilled (see [`Finding::materialize`]).
+    pub fn as_str(&self) -> &str {
+        match self {
+            Text::Fixed(s) | Text::Template(s) => s,
+            Text::Owned(s) => s,
+        }
+    }
+
+    /// The text, its template filled from `args`.
+    pub fn render<'a>(&'a self, args: &Args) -> Cow<'a, str> {
+        match self {
+            Text::Fixed(s) => Cow::Borrowed(s),
+            Text::Owned(s) => Cow::Borrowed(s),
+            Text::Template(t) => Cow::Owned(args.fill(t)),
+        }
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        Text::Owned(s.into_boxed_str())
+    }
+}
+
+impl From<&'static str> for Text {
+    fn from(s: &'static str) -> Text {
+        Text::Fixed(s)
+    }
+}
+
+impl From<Cow<'static, str>> for Text {
+    fn from(s: Cow<'static, str>) -> Text {
+        match s {
+            Cow::Borrowed(s) => Text::Fixed(s),
+            Cow::Owned(s) => s.into(),
+        }
+    }
+}
+
+/// Up to four values in one allocation, for [`Text::Template`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Args {
+    text: Box<str>,
+    ends: [u32; Args::MAX as usize],
+}
+
+impl Args {
+    pub const MAX: u8 = 4;
+
+    /// The values, or `None` when there are more than four or they are too
+    /// long to index with 32 bits (the caller then writes the sentence).
+    pub fn new(values: &[&str]) -> Option<Args> {
+        if values.len() > Args::MAX as usize {
+            return None;
+        }
+        let mut text = String::with_capacity(values.iter().map(|v| v.len()).sum());
+        let mut ends = [0u32; Args::MAX as usize];
+        for (n, v) in values.iter().enumerate() {
+            text.push_str(v);
+            ends[n] = u32::try_from(text.len()).ok()?;
+        }
+        let last = ends[values.len().saturating_sub(1)];
+        for e in &mut ends[values.len()..] {
+            *e = last;
+        }
+        Some(Args {
+            text: text.into_boxed_str(),
+            ends,
+        })
+    }
+
+    /// Value `n` (empty when not given).
+    pub fn get(&self, n: usize) -> &str {
+        let start = if n == 0 { 0 } else { self.ends[n - 1] as usize };
+        &self.text[start..self.ends[n] as usize]
+    }
+
+    /// `template` with each `{0}` to `{3}` replaced by that value; any other
+    /// brace is kept as written.
+    pub fn fill(&self, template: &str) -> String {
+        fill(template, self.text.len(), |n| {
+            (n < Args::MAX as usize).then(|| self.get(n))
+        })
+    }
+}
+
+/// `template` with each `{n}` (one digit) for which `value(n)` has a value
+/// replaced by it; values are written as they are, never filled again.
+fn fill<'v>(template: &str, extra: usize, value: impl Fn(usize) -> Option<&'v str>) -> String {
+    let mut out = String::with_capacity(template.len() + extra);
+    let mut rest = template;
+    while let Some(i) = rest.find('{') {
+        out.push_str(&rest[..i]);
+        let hole = match rest.as_bytes()[i..] {
+            [b'{', d @ b'0'..=b'9', b'}', ..] => value((d - b'0') as usize),
+            _ => None,
+        };
+        match hole {
+            Some(v) => {
+                out.push_str(v);
+                rest = &rest[i + 3..];
+            }
+            None => {
+                out.push('{');
+                rest = &rest[i + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A concrete change for an admin team: in `system`, set `field` of record
@@ -265,6 +393,52 @@ impl Finding {
         self.rule.severity()
     }
 
+    /// The message as written in the outputs.
+    pub fn message(&self) -> Cow<'_, str> {
+        self.message.render(&self.args)
+    }
+
+    /// The remediation as written in the outputs.
+    pub fn remediation(&self) -> Cow<'_, str> {
+        self.remediation.render(&self.args)
+    }
+
+    /// The same finding with its message and remediation written from
+    /// templates over `args` (written out at once if `args` cannot be
+    /// stored).
+    pub fn templated(
+        mut self,
+        args: &[&str],
+        message: &'static str,
+        remediation: &'static str,
+    ) -> Finding {
+        match Args::new(args) {
+            Some(a) => {
+                self.message = Text::Template(message);
+                self.remediation = Text::Template(remediation);
+                self.args = a;
+            }
+            None => {
+                let written = |t: &str| fill(t, 0, |n| args.get(n).copied());
+                self.message = written(message).into();
+                self.remediation = written(remediation).into();
+            }
+        }
+        self
+    }
+
+    /// Message and remediation written out, the arguments dropped (before
+    /// rewriting them, as `--redact` does).
+    pub fn materialize(&mut self) {
+        if matches!(self.message, Text::Template(_)) {
+            self.message = self.message().into_owned().into();
+        }
+        if matches!(self.remediation, Text::Template(_)) {
+            self.remediation = self.remediation().into_owned().into();
+        }
+        self.args = Args::default();
+    }
+
     /// The deterministic order of findings in every output: severity,
     /// rule, scenario, source, the normalised subject, then every column.
     pub fn order(&self, other: &Finding) -> Ordering {
@@ -283,7 +457,6 @@ impl Finding {
                     self.row,
                     &self.field,
                     &self.value,
-                    &self.message,
                 )
                     .cmp(&(
                         &other.subject,
@@ -291,9 +464,9 @@ impl Finding {
                         other.row,
                         &other.field,
                         &other.value,
-                        &other.message,
                     ))
             })
+            .then_with(|| self.message().cmp(&other.message()))
     }
 }
 
@@ -373,8 +546,8 @@ impl<'a, 't> Ctx<'a, 't> {
         scenario: Scenario,
         field: &str,
         value: &str,
-        message: String,
-        remediation: impl Into<Cow<'static, str>>,
+        message: impl Into<Text>,
+        remediation: impl Into<Text>,
     ) -> Finding {
         let t = self.l.t;
         let at = t.at(source, i);
@@ -387,8 +560,9 @@ impl<'a, 't> Ctx<'a, 't> {
             row: at.row,
             field: field.to_string(),
             value: value.to_string(),
-            message,
+            message: message.into(),
             remediation: remediation.into(),
+            args: Args::default(),
             person: Some(self.l.person_of(source, i)),
             fix: None,
         }
@@ -440,6 +614,57 @@ mod tests {
 
     /// The rule ids and severities of SPEC section 5, read from the spec's
     /// tables when the spec is beside the checkout.
+    #[test]
+    fn templates_fill_their_holes_and_nothing_else() {
+        let a = Args::new(&["anna@x", "{1}", "", "é`<b>"]).unwrap();
+        assert_eq!(a.get(0), "anna@x");
+        assert_eq!(a.get(1), "{1}");
+        assert_eq!(a.get(2), "");
+        assert_eq!(a.get(3), "é`<b>");
+        // Values are written as they are, even when they look like holes.
+        assert_eq!(
+            a.fill("`{0}` to `{1}`, {2}{3} {4} {x} {"),
+            "`anna@x` to `{1}`, é`<b> {4} {x} {"
+        );
+        let short = Args::new(&["a"]).unwrap();
+        assert_eq!(short.fill("{0}{1}{3}"), "a");
+        assert!(Args::new(&["1", "2", "3", "4", "5"]).is_none());
+    }
+
+    #[test]
+    fn templated_findings_read_like_written_ones() {
+        let base = Finding {
+            rule: Rule::DuplicateOnRemap,
+            scenario: Scenario::Planned,
+            source: Source::Okta,
+            subject: "anna".into(),
+            file: "okta.csv".into(),
+            row: 2,
+            field: "email".into(),
+            value: String::new(),
+            message: "".into(),
+            remediation: "".into(),
+            args: Args::default(),
+            person: None,
+            fix: None,
+        };
+        let t = base
+            .clone()
+            .templated(&["anna", "b@x"], "`{0}` is `{1}`", "set `{1}`");
+        assert!(matches!(t.message, Text::Template(_)));
+        assert_eq!(t.message(), "`anna` is `b@x`");
+        assert_eq!(t.remediation(), "set `b@x`");
+        // Too many values: written out at once, the same sentences.
+        let many = base.templated(&["a", "{4}", "c", "d", "e"], "{0}{1}{4}", "{3}");
+        assert!(matches!(many.message, Text::Owned(_)));
+        assert_eq!(many.message(), "a{4}e");
+        assert_eq!(many.remediation(), "d");
+        let mut m = t.clone();
+        m.materialize();
+        assert_eq!(m.message, Text::Owned("`anna` is `b@x`".into()));
+        assert_eq!(m.remediation(), t.remediation());
+    }
+
     #[test]
     fn rule_ids_are_unique_and_kebab_case() {
         let mut ids: Vec<&str> = Rule::ALL.iter().map(|r| r.id()).collect();

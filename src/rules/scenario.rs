@@ -197,16 +197,19 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
             if mx.mailbox_data && !primary.is_empty() {
                 let email = v.email.trim();
                 if key(email) != key(primary) {
+                    // Fires for nearly every user of a tenant whose UPNs are not
+                    // their SMTP addresses: the sentences are templates.
                     let finding = f(
                         Rule::ExchangeRestoreMismatch,
                         "email",
                         email,
-                        format!(
-                            "{when} the inSync email `{email}` is not the primary SMTP address `{primary}` of Microsoft 365 user `{upn}`: Exchange Online restore fails (\"The primary SMTP address must be specified\")"
-                        ),
-                        format!(
-                            "Make the inSync email `{primary}`: map Okta's SMTP address to Druva userName (after changing the inSync email in the inSync Management Console to `{primary}` first, so no duplicate is created)"
-                        ).into(),
+                        String::new(),
+                        Cow::Borrowed(""),
+                    )
+                    .templated(
+                        &[when, email, primary, upn],
+                        "{0} the inSync email `{1}` is not the primary SMTP address `{2}` of Microsoft 365 user `{3}`: Exchange Online restore fails (\"The primary SMTP address must be specified\")",
+                        "Make the inSync email `{2}`: map Okta's SMTP address to Druva userName (after changing the inSync email in the inSync Management Console to `{2}` first, so no duplicate is created)",
                     );
                     // Where the value comes from: Okta after the change, inSync today.
                     let planned_okta = (scenario == Scenario::Planned)

@@ -29,8 +29,9 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
         row: 0,
         field: "identification_attribute".into(),
         value: attr.to_string(),
-        message: format!("With `{attr}` as inSync's User Identification Attribute (UUPIC), SSO is not available to inSync administrators"),
+        message: format!("With `{attr}` as inSync's User Identification Attribute (UUPIC), SSO is not available to inSync administrators").into(),
         remediation: "Make sure every inSync administrator knows their inSync password before UUPIC is turned on".into(),
+        args: Default::default(),
         person: None,
         fix: None,
     });
