@@ -212,9 +212,10 @@ pub enum Resolution {
 
 /// The Microsoft 365 indexes.
 pub struct M365Index<'t> {
-    pub upn: Index<'t>,
-    pub primary: Index<'t>,
-    pub alias: Index<'t>,
+    /// Every address → users, each id tagged with how it matches
+    /// (`user << 2 | kind`, see [`MatchKind`]): UPNs first, then primary
+    /// addresses, then aliases, so one look-up resolves an identifier.
+    address: Index<'t>,
     /// Folded address → users, for addresses that folding changes.
     pub folded: Index<'t>,
     /// Local part → users (for `other-domain-match`).
@@ -222,6 +223,8 @@ pub struct M365Index<'t> {
     pub present: bool,
     pub mailbox_data: bool,
 }
+
+const KINDS: [MatchKind; 3] = [MatchKind::Upn, MatchKind::Primary, MatchKind::Alias];
 
 impl<'t> M365Index<'t> {
     pub fn build(t: &'t Tenant) -> M365Index<'t> {
@@ -238,17 +241,26 @@ impl<'t> M365Index<'t> {
             }
             v
         };
-        // The five indexes are independent: built in parallel.
-        let indexes: Vec<Index<'t>> = (0..5)
+        let tag = |i: u32, kind: u32| {
+            assert!(i < 1 << 30, "more than 2^30 Microsoft 365 users");
+            i << 2 | kind
+        };
+        // The three indexes are independent: built in parallel.
+        let indexes: Vec<Index<'t>> = (0..3)
             .into_par_iter()
             .map(|which| match which {
-                0 => Index::build(ids().map(|(m, i)| (m.upn.as_str(), i))),
-                1 if mailbox => Index::build(ids().map(|(m, i)| (primary_of(m), i))),
-                2 if mailbox => {
-                    Index::build(ids().flat_map(|(m, i)| aliases_of(m).map(move |a| (a, i))))
+                0 => {
+                    let upns = ids().map(|(m, i)| (m.upn.as_str(), tag(i, 0)));
+                    let primaries = ids()
+                        .filter(|_| mailbox)
+                        .map(|(m, i)| (primary_of(m), tag(i, 1)));
+                    let aliases = ids()
+                        .filter(|_| mailbox)
+                        .flat_map(|(m, i)| aliases_of(m).map(move |a| (a, tag(i, 2))));
+                    Index::build(upns.chain(primaries).chain(aliases))
                 }
                 // Folded address → users, for addresses that folding changes.
-                3 => Index::build(ids().flat_map(|(m, i)| {
+                1 => Index::build(ids().flat_map(|(m, i)| {
                     addresses(m).into_iter().filter_map(move |a| {
                         let a = a.trim();
                         if a.is_ascii() {
@@ -259,28 +271,48 @@ impl<'t> M365Index<'t> {
                         (f != k).then_some((Cow::Owned(f), i))
                     })
                 })),
-                4 => Index::build(ids().flat_map(|(m, i)| {
+                _ => Index::build(ids().flat_map(|(m, i)| {
                     addresses(m).into_iter().filter_map(move |a| {
                         a.trim()
                             .split_once('@')
                             .map(|(local, _)| (Cow::Borrowed(local), i))
                     })
                 })),
-                _ => Index::default(),
             })
             .collect();
-        let Ok::<[Index<'t>; 5], _>([upn, primary, alias, folded, local]) = indexes.try_into()
-        else {
-            unreachable!("five indexes are built")
+        let Ok::<[Index<'t>; 3], _>([address, folded, local]) = indexes.try_into() else {
+            unreachable!("three indexes are built")
         };
         M365Index {
-            upn,
-            primary,
-            alias,
+            address,
             folded,
             local,
             present: t.has(Source::M365),
             mailbox_data: t.mailbox_data,
+        }
+    }
+
+    /// The users with `value` as an address, and how it matches: UPN
+    /// matches first, then primary addresses, then aliases (a user may come
+    /// more than once).
+    pub fn matches(&self, value: &str) -> impl Iterator<Item = (u32, MatchKind)> + '_ {
+        self.address
+            .get(value)
+            .iter()
+            .map(|&t| (t >> 2, KINDS[(t & 3) as usize]))
+    }
+
+    /// The users whose UPN is `value`.
+    pub fn upn(&self, value: &str) -> impl Iterator<Item = u32> + '_ {
+        self.matches(value)
+            .take_while(|(_, kind)| *kind == MatchKind::Upn)
+            .map(|(i, _)| i)
+    }
+
+    /// Frees the indexes (see [`Linked::release_indexes`]).
+    fn release(&mut self) {
+        for index in [&mut self.address, &mut self.folded, &mut self.local] {
+            *index = Index::default();
         }
     }
 
@@ -289,17 +321,17 @@ impl<'t> M365Index<'t> {
         if !self.present || id.trim().is_empty() {
             return Resolution::NotJudged;
         }
-        let k = id;
+        let all = self.address.get(id);
+        if let [t] = all {
+            return Resolution::One {
+                user: t >> 2,
+                kind: KINDS[(t & 3) as usize],
+            };
+        }
         let mut found: Vec<(u32, MatchKind)> = Vec::new();
-        for (ids, kind) in [
-            (self.upn.get(k), MatchKind::Upn),
-            (self.primary.get(k), MatchKind::Primary),
-            (self.alias.get(k), MatchKind::Alias),
-        ] {
-            for &i in ids {
-                if !found.iter().any(|(j, _)| *j == i) {
-                    found.push((i, kind));
-                }
+        for (i, kind) in self.matches(id) {
+            if !found.iter().any(|(j, _)| *j == i) {
+                found.push((i, kind));
             }
         }
         match found.len() {
@@ -566,13 +598,8 @@ impl<'t> Linked<'t> {
     /// hundreds of megabytes. The look-ups (`okta_of`, `insync_okta`,
     /// `M365Index::resolve`...) must not be used afterwards.
     pub fn release_indexes(&mut self) {
-        let m365 = &mut self.m365;
+        self.m365.release();
         for index in [
-            &mut m365.upn,
-            &mut m365.primary,
-            &mut m365.alias,
-            &mut m365.folded,
-            &mut m365.local,
             &mut self.insync_by_email,
             &mut self.okta_by_user_name,
             &mut self.ad_by_upn,
@@ -772,8 +799,9 @@ impl<'t> Linked<'t> {
             }
         }
         for (a, ad) in t.ad.iter().enumerate() {
-            if let [m] = self.m365.upn.get(&ad.upn) {
-                uf.union(base_ad + a, base_m365 + *m as usize);
+            let mut upn = self.m365.upn(&ad.upn);
+            if let (Some(m), None) = (upn.next(), upn.next()) {
+                uf.union(base_ad + a, base_m365 + m as usize);
             }
         }
         // Persons numbered in order of first appearance: inSync users

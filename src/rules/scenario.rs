@@ -316,9 +316,8 @@ fn folded_match(ctx: &Ctx<'_, '_>, id: &str) -> Option<String> {
     let f = fold(&k);
     let mx = &ctx.l.m365;
     let mut users: Vec<u32> = Vec::new();
-    for idx in [&mx.upn, &mx.primary, &mx.alias, &mx.folded] {
-        users.extend_from_slice(idx.get(&f));
-    }
+    users.extend(mx.matches(&f).map(|(i, _)| i));
+    users.extend_from_slice(mx.folded.get(&f));
     users.sort_unstable();
     users.dedup();
     for m in users {
