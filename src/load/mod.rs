@@ -51,14 +51,31 @@ pub struct Cells {
 impl Cells {
     /// The cells of values; `None` when they hold 4 GiB or more.
     pub fn new<'a>(values: impl IntoIterator<Item = &'a str>) -> Option<Cells> {
+        let values = values.into_iter();
         let mut text = String::new();
-        let mut ends = Vec::new();
+        let mut ends = Vec::with_capacity(values.size_hint().0);
         for v in values {
             text.push_str(v);
             ends.push(u32::try_from(text.len()).ok()?);
         }
         Some(Cells {
             text: text.into_boxed_str(),
+            ends: ends.into_boxed_slice(),
+        })
+    }
+
+    /// The cells of a record read by the csv crate, in one allocation each
+    /// for text and ends; `None` when they hold 4 GiB or more.
+    pub fn of_record(record: &csv::StringRecord) -> Option<Cells> {
+        u32::try_from(record.as_slice().len()).ok()?;
+        let mut ends = Vec::with_capacity(record.len());
+        let mut end = 0;
+        for field in record {
+            end += field.len() as u32;
+            ends.push(end);
+        }
+        Some(Cells {
+            text: record.as_slice().into(),
             ends: ends.into_boxed_slice(),
         })
     }
@@ -348,16 +365,22 @@ pub fn load_bytes_with(
             "{name}: the file is empty. Export the users again; the file must hold a header row and the records."
         );
     }
-    let sha256 = hex(&Sha256::digest(bytes));
-    let (records, meta, header, score, text) = if detect::is_spreadsheet(bytes) {
-        let (records, meta, header, score) = sheet::read(name, bytes, opts)?;
-        (records, meta, header, score, false)
-    } else {
-        let (records, meta) = text::read(name, bytes, progress)?;
-        let (header, score) =
-            choose_header(name, &records.rows, opts.source, opts.limits.max_columns)?;
-        (records, meta, header, score, true)
-    };
+    // The digest beside the parsing (a core left idle by the other files).
+    let (sha256, read) = rayon::join(
+        || hex(&Sha256::digest(bytes)),
+        || -> Result<_> {
+            if detect::is_spreadsheet(bytes) {
+                let (records, meta, header, score) = sheet::read(name, bytes, opts)?;
+                Ok((records, meta, header, score, false))
+            } else {
+                let (records, meta) = text::read(name, bytes, progress)?;
+                let (header, score) =
+                    choose_header(name, &records.rows, opts.source, opts.limits.max_columns)?;
+                Ok((records, meta, header, score, true))
+            }
+        },
+    );
+    let (records, meta, header, score, text) = read?;
     let raw = split(records, header, &opts.limits, text);
     let source = score.source;
     let columns = classify::map_columns(&raw.headers, source);
@@ -510,25 +533,42 @@ fn check_duplicate_headers(
 /// A column that preflight uses must hold values, not the .NET type name
 /// `Export-Csv` writes for a multi-valued property.
 fn check_type_names(name: &str, raw: &RawTable, columns: &BTreeMap<Field, usize>) -> Result<()> {
-    for (field, col) in columns {
-        if matches!(
-            field,
-            Field::DisplayName | Field::FirstName | Field::LastName | Field::Id
-        ) {
-            continue;
-        }
-        for row in &raw.rows {
+    let checked: Vec<usize> = columns
+        .iter()
+        .filter(|(field, _)| {
+            !matches!(
+                field,
+                Field::DisplayName | Field::FirstName | Field::LastName | Field::Id
+            )
+        })
+        .map(|(_, col)| *col)
+        .collect();
+    // One pass over the rows (each row's text read once), in parallel; rows
+    // with a type name are rare, so they are collected and the first column
+    // (in field order) with one is reported at its first row.
+    let hits: Vec<(usize, Vec<usize>)> = raw
+        .rows
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, row)| {
+            let found: Vec<usize> = (0..checked.len())
+                .filter(|&k| is_dotnet_type_name(row.cells.get(checked[k]).unwrap_or("")))
+                .collect();
+            (!found.is_empty()).then_some((i, found))
+        })
+        .collect();
+    for (k, col) in checked.iter().enumerate() {
+        if let Some((i, _)) = hits.iter().find(|(_, found)| found.contains(&k)) {
+            let row = &raw.rows[*i];
             let value = row.cells.get(*col).unwrap_or("");
-            if is_dotnet_type_name(value) {
-                let header = raw.headers[*col].trim();
-                bail!(
-                    "{name}: row {}, column \"{header}\" holds the .NET type name \"{}\" instead of its values: \
-                     Export-Csv wrote the collection, not its contents. Export it again with the values joined, \
-                     for example: Select-Object ...,@{{n='{header}';e={{$_.{header} -join ';'}}}} | Export-Csv ...",
-                    row.line,
-                    value.trim()
-                );
-            }
+            let header = raw.headers[*col].trim();
+            bail!(
+                "{name}: row {}, column \"{header}\" holds the .NET type name \"{}\" instead of its values: \
+                 Export-Csv wrote the collection, not its contents. Export it again with the values joined, \
+                 for example: Select-Object ...,@{{n='{header}';e={{$_.{header} -join ';'}}}} | Export-Csv ...",
+                row.line,
+                value.trim()
+            );
         }
     }
     Ok(())
@@ -622,6 +662,20 @@ mod tests {
         assert_eq!(c.get(3), Some("é"));
         assert_eq!(c.get(4), None);
         assert!(Cells::new([]).unwrap().is_empty());
+        // From a record read by the csv crate (a reused record, longer first).
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(
+                "x,yyyyyyyy,zzz,w\na@contoso.com,,\"Anna \"\"A\"\", Berg\",é\n,\n".as_bytes(),
+            );
+        let mut record = csv::StringRecord::new();
+        let mut rows = Vec::new();
+        while reader.read_record(&mut record).unwrap() {
+            rows.push(Cells::of_record(&record).unwrap());
+        }
+        assert_eq!(rows[1], c);
+        assert_eq!(rows[2], Cells::new(["", ""]).unwrap());
     }
 
     #[test]

@@ -76,7 +76,7 @@ pub(crate) fn read_records(
                     out.blank_rows += 1;
                     continue;
                 }
-                match super::Cells::new(record.iter()) {
+                match super::Cells::of_record(&record) {
                     Some(cells) => out.rows.push(Row { line: row, cells }),
                     None => out.problems.push(RowProblem {
                         row,
