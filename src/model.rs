@@ -347,7 +347,12 @@ pub fn address_problem(value: &str) -> Option<&'static str> {
     if value.is_empty() {
         return None;
     }
-    if value.chars().any(char::is_whitespace) {
+    let white = if value.is_ascii() {
+        value.bytes().any(|b| b.is_ascii_whitespace() || b == 0x0b)
+    } else {
+        value.chars().any(char::is_whitespace)
+    };
+    if white {
         return Some("contains white space");
     }
     let mut parts = value.split('@');
@@ -362,8 +367,32 @@ pub fn address_problem(value: &str) -> Option<&'static str> {
     if domain.is_empty() {
         return Some("has an empty domain");
     }
-    let atext =
-        |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c) || !c.is_ascii();
+    let atext = |c: char| {
+        c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                '!' | '#'
+                    | '$'
+                    | '%'
+                    | '&'
+                    | '\''
+                    | '*'
+                    | '+'
+                    | '-'
+                    | '/'
+                    | '='
+                    | '?'
+                    | '^'
+                    | '_'
+                    | '`'
+                    | '{'
+                    | '|'
+                    | '}'
+                    | '~'
+                    | '.'
+            )
+            || !c.is_ascii()
+    };
     if !local.chars().all(atext) {
         return Some("has a local part with characters an address cannot hold");
     }
@@ -727,6 +756,23 @@ mod tests {
         ] {
             assert!(address_problem(bad).is_some(), "{bad}");
         }
+        for white in [
+            "an\tna@contoso.com",
+            "an\u{b}na@contoso.com",
+            "an\u{c}na@contoso.com",
+            "an\u{a0}na@contoso.com",
+            "an\u{85}na@contoso.com",
+        ] {
+            assert_eq!(
+                address_problem(white),
+                Some("contains white space"),
+                "{white:?}"
+            );
+        }
+        assert_eq!(
+            address_problem("an\u{1f}na@contoso.com"),
+            Some("has a local part with characters an address cannot hold")
+        );
     }
 
     #[test]

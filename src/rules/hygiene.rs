@@ -19,57 +19,42 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
     out
 }
 
-/// The identity fields of every record: (source, record, field, value, single-valued).
-fn identity_fields<'t>(ctx: &Ctx<'_, 't>) -> Vec<(Source, u32, &'static str, &'t str, bool)> {
-    let t = ctx.l.t;
-    let mut v = Vec::new();
-    for (i, o) in t.okta.iter().enumerate() {
-        v.push((Source::Okta, i as u32, "login", o.login.as_str(), true));
-        v.push((Source::Okta, i as u32, "email", o.email.as_str(), true));
-    }
-    for (i, a) in t.ad.iter().enumerate() {
-        v.push((Source::Ad, i as u32, "upn", a.upn.as_str(), true));
-        v.push((Source::Ad, i as u32, "mail", a.mail.as_str(), true));
-        for p in &a.proxies {
-            v.push((
-                Source::Ad,
-                i as u32,
-                "proxy_addresses",
-                p.address.as_str(),
-                false,
-            ));
+/// The identity fields of record `i` of a source: `each(field, value,
+/// single-valued)` for each.
+fn identity_fields(
+    t: &crate::tenant::Tenant,
+    source: Source,
+    i: usize,
+    mut each: impl FnMut(&'static str, &str, bool),
+) {
+    match source {
+        Source::Okta => {
+            let o = &t.okta[i];
+            each("login", &o.login, true);
+            each("email", &o.email, true);
+        }
+        Source::Ad => {
+            let a = &t.ad[i];
+            each("upn", &a.upn, true);
+            each("mail", &a.mail, true);
+            for p in &a.proxies {
+                each("proxy_addresses", &p.address, false);
+            }
+        }
+        Source::Insync => {
+            let u = &t.insync[i];
+            each("email", &u.email, true);
+            each("ad_attribute", &u.ad_attribute, true);
+        }
+        Source::M365 => {
+            let m = &t.m365[i];
+            each("upn", &m.upn, true);
+            each("primary_smtp", &m.primary_smtp, true);
+            for p in &m.proxies {
+                each("proxy_addresses", &p.address, false);
+            }
         }
     }
-    for (i, u) in t.insync.iter().enumerate() {
-        v.push((Source::Insync, i as u32, "email", u.email.as_str(), true));
-        v.push((
-            Source::Insync,
-            i as u32,
-            "ad_attribute",
-            u.ad_attribute.as_str(),
-            true,
-        ));
-    }
-    for (i, m) in t.m365.iter().enumerate() {
-        v.push((Source::M365, i as u32, "upn", m.upn.as_str(), true));
-        v.push((
-            Source::M365,
-            i as u32,
-            "primary_smtp",
-            m.primary_smtp.as_str(),
-            true,
-        ));
-        for p in &m.proxies {
-            v.push((
-                Source::M365,
-                i as u32,
-                "proxy_addresses",
-                p.address.as_str(),
-                false,
-            ));
-        }
-    }
-    v
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -215,63 +200,93 @@ fn duplicate_group(
     }
 }
 
-/// `invalid-address`, `non-ascii-address`, `untrimmed-value`.
+/// `invalid-address`, `non-ascii-address`, `untrimmed-value`: the records
+/// of each source checked in parallel, field by field.
 fn fields(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
-    for (source, i, field, value, single) in identity_fields(ctx) {
-        if value.trim().is_empty() {
-            continue;
-        }
-        let con = console(source);
-        if let Some(problem) = address_problem(value) {
-            out.push(finding(
+    let t = ctx.l.t;
+    for source in Source::ALL {
+        let n = match source {
+            Source::Okta => t.okta.len(),
+            Source::Ad => t.ad.len(),
+            Source::Insync => t.insync.len(),
+            Source::M365 => t.m365.len(),
+        };
+        let found: Vec<Finding> = (0..n)
+            .into_par_iter()
+            .flat_map_iter(|i| {
+                let mut v = Vec::new();
+                identity_fields(t, source, i, |field, value, single| {
+                    field_findings(ctx, source, i as u32, field, value, single, &mut v)
+                });
+                v
+            })
+            .collect();
+        out.extend(found);
+    }
+}
+
+/// The findings of one identity field of one record.
+fn field_findings(
+    ctx: &Ctx<'_, '_>,
+    source: Source,
+    i: u32,
+    field: &'static str,
+    value: &str,
+    single: bool,
+    out: &mut Vec<Finding>,
+) {
+    if value.trim().is_empty() {
+        return;
+    }
+    let con = console(source);
+    if let Some(problem) = address_problem(value) {
+        out.push(finding(
+            ctx,
+            source,
+            i,
+            Rule::InvalidAddress,
+            field,
+            value,
+            format!(
+                "{} `{}` of {} is not a valid address: it {problem}",
+                field,
+                value.trim(),
+                record_subject(ctx, source, i)
+            ),
+            format!("In {con}, correct the {field} of this record to a valid email address").into(),
+        ));
+    }
+    // White space around the value is untrimmed-value's business.
+    if !value.trim().is_ascii() {
+        out.push(finding(
+            ctx,
+            source,
+            i,
+            Rule::NonAsciiAddress,
+            field,
+            value,
+            format!("{} `{}` holds non-ASCII characters: systems that fold or reject them will not match it", field, value.trim()),
+            format!("In {con}, prefer an ASCII spelling of the address (keep the accented one as an alias if needed)").into(),
+        ));
+    }
+    if single && value.trim() != value {
+        let subject = record_subject(ctx, source, i);
+        out.push(
+            finding(
                 ctx,
                 source,
                 i,
-                Rule::InvalidAddress,
+                Rule::UntrimmedValue,
                 field,
                 value,
                 format!(
-                    "{} `{}` of {} is not a valid address: it {problem}",
-                    field,
-                    value.trim(),
-                    record_subject(ctx, source, i)
+                    "{field} `{}` has leading or trailing white space in the export",
+                    value.trim()
                 ),
-                format!("In {con}, correct the {field} of this record to a valid email address")
-                    .into(),
-            ));
-        }
-        // White space around the value is untrimmed-value's business.
-        if !value.trim().is_ascii() {
-            out.push(finding(
-                ctx,
-                source,
-                i,
-                Rule::NonAsciiAddress,
-                field,
-                value,
-                format!("{} `{}` holds non-ASCII characters: systems that fold or reject them will not match it", field, value.trim()),
-                format!("In {con}, prefer an ASCII spelling of the address (keep the accented one as an alias if needed)").into(),
-            ));
-        }
-        if single && value.trim() != value {
-            let subject = record_subject(ctx, source, i);
-            out.push(
-                finding(
-                    ctx,
-                    source,
-                    i,
-                    Rule::UntrimmedValue,
-                    field,
-                    value,
-                    format!(
-                        "{field} `{}` has leading or trailing white space in the export",
-                        value.trim()
-                    ),
-                    format!("In {con}, remove the spaces around the {field} of this record").into(),
-                )
-                .with_fix(source, &subject, field, value, value.trim()),
-            );
-        }
+                format!("In {con}, remove the spaces around the {field} of this record").into(),
+            )
+            .with_fix(source, &subject, field, value, value.trim()),
+        );
     }
 }
 
