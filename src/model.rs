@@ -229,6 +229,25 @@ pub fn key_prefix(value: &str) -> u64 {
     u64::from_be_bytes(buf)
 }
 
+/// A value in a hash set or map by its [`key`]: hashed with [`key_hash`],
+/// equal by [`same_key`], so no normalised copy is made.
+#[derive(Clone, Copy, Debug)]
+pub struct Keyed<'a>(pub &'a str);
+
+impl std::hash::Hash for Keyed<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(key_hash(self.0));
+    }
+}
+
+impl PartialEq for Keyed<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        same_key(self.0, other.0)
+    }
+}
+
+impl Eq for Keyed<'_> {}
+
 /// Whether two values have the same [`key`], without allocating for ASCII.
 pub fn same_key(a: &str, b: &str) -> bool {
     let (a, b) = (trim(a), trim(b));
@@ -608,6 +627,7 @@ mod tests {
             for b in values {
                 let same = key(a) == key(b);
                 assert_eq!(same_key(a, b), same, "{a:?} {b:?}");
+                assert_eq!(Keyed(a) == Keyed(b), same, "{a:?} {b:?}");
                 assert_eq!(cmp_key(a, b), key(a).cmp(&key(b)), "{a:?} {b:?}");
                 if key_prefix(a) != key_prefix(b) {
                     assert_eq!(

@@ -8,7 +8,7 @@
 //! misses only skips the checks that depend on it, listed with the reason.
 
 use crate::load::{self, Table, okta::attribute_field};
-use crate::model::{AdUser, At, InsyncStatus, InsyncUser, M365User, OktaUser, Source, key};
+use crate::model::{AdUser, At, InsyncStatus, InsyncUser, Keyed, M365User, OktaUser, Source, key};
 use crate::settings::Settings;
 use anyhow::{Result, bail};
 use rayon::prelude::*;
@@ -321,14 +321,14 @@ pub fn okta_column(table: &Table, attribute: &str) -> Option<usize> {
 /// Infers `okta.current.user_name`: the attribute of `login`, `email` whose
 /// values match more distinct inSync emails (a tie goes to `login`).
 fn infer_user_name(okta: &[OktaUser], insync: &[InsyncUser]) -> Inference {
-    let emails: HashSet<String> = insync
+    let emails: HashSet<Keyed> = insync
         .iter()
-        .map(|u| key(&u.email))
-        .filter(|k| !k.is_empty())
+        .map(|u| Keyed(&u.email))
+        .filter(|k| !k.0.trim().is_empty())
         .collect();
     let count = |values: &mut dyn Iterator<Item = &String>| {
         values
-            .map(|v| key(v))
+            .map(|v| Keyed(v))
             .filter(|k| emails.contains(k))
             .collect::<HashSet<_>>()
             .len()
@@ -355,7 +355,11 @@ fn infer_user_name(okta: &[OktaUser], insync: &[InsyncUser]) -> Inference {
 /// Merges inSync files by email: the first file's record wins and later
 /// files fill what it lacks; a Preserved Users report marks its users
 /// preserved. Rows of one file are never merged.
-fn merge_insync(parts: Vec<(&Table, Vec<InsyncUser>)>) -> Vec<InsyncUser> {
+fn merge_insync(mut parts: Vec<(&Table, Vec<InsyncUser>)>) -> Vec<InsyncUser> {
+    if parts.len() == 1 {
+        // One file: nothing to merge (rows of one file are never merged).
+        return parts.pop().map(|(_, users)| users).unwrap_or_default();
+    }
     let mut out: Vec<InsyncUser> = Vec::new();
     let mut by_email: HashMap<String, usize> = HashMap::default();
     for (_, users) in parts {
@@ -392,7 +396,11 @@ fn merge_insync(parts: Vec<(&Table, Vec<InsyncUser>)>) -> Vec<InsyncUser> {
 
 /// Merges Microsoft 365 files by UPN: a value from one fills what the other
 /// lacks, a non-empty value from an earlier file wins.
-fn merge_m365(parts: Vec<(&Table, Vec<M365User>)>) -> Vec<M365User> {
+fn merge_m365(mut parts: Vec<(&Table, Vec<M365User>)>) -> Vec<M365User> {
+    if parts.len() == 1 {
+        // One file: nothing to merge (rows of one file are never merged).
+        return parts.pop().map(|(_, users)| users).unwrap_or_default();
+    }
     let mut out: Vec<M365User> = Vec::new();
     let mut by_upn: HashMap<String, usize> = HashMap::default();
     for (_, users) in parts {
