@@ -5,9 +5,8 @@
 //! account.
 
 use super::{Ctx, Finding, Rule, Scenario, list};
-use crate::model::{OktaStatus, Source, address_problem, cmp_key, key};
+use crate::model::{OktaStatus, Source, address_problem, cmp_key, key, key_hash};
 use rayon::prelude::*;
-use rustc_hash::FxHashMap as HashMap;
 use std::borrow::Cow;
 
 /// Characters Druva's SCIM provisioning stores as `_`.
@@ -38,18 +37,23 @@ impl Remediation {
 pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Finding>, Vec<Remediation>) {
     let l = ctx.l;
     let t = l.t;
-    let mut out = Vec::new();
-    let mut fixes = Vec::new();
     if l.planned.is_none() {
-        return (out, fixes);
+        return (Vec::new(), Vec::new());
     }
     let s = &t.settings;
     let un_attr = s.plan_user_name.value.as_str();
     let scenario = Scenario::Planned;
-    let mut by_new: HashMap<String, Vec<u32>> = HashMap::default();
-    for (o, okta) in t.okta.iter().enumerate() {
+    // (hash of the planned userName's key, Okta user), for remap-shared-value.
+    type Part = (Vec<Finding>, Vec<Remediation>, Vec<(u64, u32)>);
+    // Each Okta user is checked on its own: in parallel, a chunk of users
+    // at a time, the parts joined once (the order is set by the sort).
+    let each = |o: usize,
+                out: &mut Vec<Finding>,
+                fixes: &mut Vec<Remediation>,
+                by_new: &mut Vec<(u64, u32)>| {
+        let okta = &t.okta[o];
         if okta.status != OktaStatus::Active {
-            continue;
+            return;
         }
         let o = o as u32;
         let v = &t.okta_values[o as usize];
@@ -79,9 +83,9 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Finding>, Vec<Remediation>) {
             ));
         }
         if new.is_empty() {
-            continue;
+            return;
         }
-        by_new.entry(key(new)).or_default().push(o);
+        by_new.push((key_hash(new), o));
         if new.contains(DRUVA_REWRITES) {
             let stored: String = new
                 .chars()
@@ -190,11 +194,47 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Finding>, Vec<Remediation>) {
                 format!("Correct `{un_attr}` of `{login}` in Okta, or the email of inSync user `{other}`, so that each person keeps a distinct address").into(),
             ));
         }
+    };
+    let parts: Vec<Part> = (0..t.okta.len())
+        .collect::<Vec<usize>>()
+        .par_chunks(1 << 14)
+        .map(|chunk| {
+            let mut part = Part::default();
+            for &o in chunk {
+                each(o, &mut part.0, &mut part.1, &mut part.2);
+            }
+            part
+        })
+        .collect();
+    let mut out = Vec::with_capacity(parts.iter().map(|p| p.0.len()).sum());
+    let mut fixes = Vec::with_capacity(parts.iter().map(|p| p.1.len()).sum());
+    let mut by_new = Vec::with_capacity(parts.iter().map(|p| p.2.len()).sum());
+    for (o, f, b) in parts {
+        out.extend(o);
+        fixes.extend(f);
+        by_new.extend(b);
     }
-    let mut groups: Vec<(&String, &Vec<u32>)> =
-        by_new.iter().filter(|(_, os)| os.len() > 1).collect();
-    groups.sort();
-    for (_, members) in groups {
+    // Okta users sharing a planned value: same hash, then the same key (a
+    // hash collision must not join two values); by key, members in order.
+    by_new.par_sort_unstable();
+    let mut groups: Vec<(String, Vec<u32>)> = Vec::new();
+    for run in by_new.chunk_by(|a, b| a.0 == b.0) {
+        if run.len() < 2 {
+            continue;
+        }
+        let mut keyed: Vec<(String, u32)> = run
+            .iter()
+            .map(|&(_, o)| (key(&t.okta_values[o as usize].plan_user_name), o))
+            .collect();
+        keyed.sort_unstable();
+        for group in keyed.chunk_by(|a, b| a.0 == b.0) {
+            if group.len() > 1 {
+                groups.push((group[0].0.clone(), group.iter().map(|e| e.1).collect()));
+            }
+        }
+    }
+    groups.sort_unstable();
+    for (_, members) in &groups {
         for &o in members {
             let okta = &t.okta[o as usize];
             let others: Vec<String> = members
