@@ -215,8 +215,14 @@ fn cmp_ascii_lowercase(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
 /// smaller prefix means a smaller key, so sorts compare it first and look at
 /// the whole key only when prefixes are equal.
 pub fn key_prefix(value: &str) -> u64 {
+    u64::from_be_bytes(key_prefix_bytes(value))
+}
+
+/// The first `N` bytes of [`key`]`(value)`, zero-padded: like
+/// [`key_prefix`], longer (addresses often share their first 8 bytes).
+pub fn key_prefix_bytes<const N: usize>(value: &str) -> [u8; N] {
     let trimmed = trim(value);
-    let mut buf = [0u8; 8];
+    let mut buf = [0u8; N];
     if trimmed.is_ascii() {
         for (d, s) in buf.iter_mut().zip(trimmed.bytes()) {
             *d = s.to_ascii_lowercase();
@@ -226,7 +232,7 @@ pub fn key_prefix(value: &str) -> u64 {
             *d = s;
         }
     }
-    u64::from_be_bytes(buf)
+    buf
 }
 
 /// A value in a hash set or map by its [`key`]: hashed with [`key_hash`],
@@ -629,6 +635,10 @@ mod tests {
                 assert_eq!(same_key(a, b), same, "{a:?} {b:?}");
                 assert_eq!(Keyed(a) == Keyed(b), same, "{a:?} {b:?}");
                 assert_eq!(cmp_key(a, b), key(a).cmp(&key(b)), "{a:?} {b:?}");
+                let (pa, pb) = (key_prefix_bytes::<24>(a), key_prefix_bytes::<24>(b));
+                if pa != pb {
+                    assert_eq!(pa.cmp(&pb), key(a).cmp(&key(b)), "{a:?} {b:?}");
+                }
                 if key_prefix(a) != key_prefix(b) {
                     assert_eq!(
                         key_prefix(a).cmp(&key_prefix(b)),

@@ -28,19 +28,21 @@ impl Laps {
         }
         let now = Instant::now();
         eprintln!(
-            "timing {name:<16} {:>8.3} s  (total {:>8.3} s, peak {} MiB)",
+            "timing {name:<16} {:>8.3} s  (total {:>8.3} s, peak {} MiB, now {} MiB)",
             (now - self.last).as_secs_f64(),
             (now - self.start).as_secs_f64(),
-            peak_mib().map_or_else(|| "?".to_string(), |m| m.to_string())
+            status_mib("VmHWM:").map_or_else(|| "?".to_string(), |m| m.to_string()),
+            status_mib("VmRSS:").map_or_else(|| "?".to_string(), |m| m.to_string())
         );
         self.last = now;
     }
 }
 
-/// Peak resident memory of this process (Linux), in MiB.
-fn peak_mib() -> Option<u64> {
+/// A memory figure of this process (Linux), in MiB: `VmHWM:` the peak
+/// resident memory, `VmRSS:` the resident memory now.
+fn status_mib(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024)
 }

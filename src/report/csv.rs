@@ -250,7 +250,7 @@ pub const FIXES_HEADER: [&str; 7] = [
 pub fn fixes<W: Write>(r: &Report, system: crate::model::Source, mut out: W) -> Result<()> {
     // Each row with its subject's key prefix, computed once per row; the
     // remediation (the last column) is written from its finding.
-    type Row<'r> = (u64, [&'r str; 6], &'r crate::rules::Finding);
+    type Row<'r> = ([u8; 32], [&'r str; 6], &'r crate::rules::Finding);
     let mut rows: Vec<Row<'_>> = Vec::new();
     for f in &r.findings {
         if f.severity() == crate::rules::Severity::Info {
@@ -275,7 +275,7 @@ pub fn fixes<W: Write>(r: &Report, system: crate::model::Source, mut out: W) -> 
             ],
         };
         if row[0] == system.id() {
-            rows.push((crate::model::key_prefix(row[1]), row, f));
+            rows.push((crate::model::key_prefix_bytes(row[1]), row, f));
         }
     }
     // By subject (normalised), then every column; repeats dropped.

@@ -472,24 +472,27 @@ impl Finding {
 
 /// Sorts findings into their output order and drops exact repeats.
 ///
-/// Each finding gets a 64-bit prefix of its order (severity, rule,
+/// Each finding gets a 24-byte prefix of its order (severity, rule,
 /// scenario, source, the first bytes of the normalised subject); findings
 /// are compared in full only when their prefixes tie.
 pub fn sort(findings: &mut Vec<Finding>) {
     let mut ids: Vec<Rule> = Rule::ALL.to_vec();
     ids.sort_by_key(|r| r.id());
-    let mut rank = [0u64; 64];
+    let mut rank = [0u8; 64];
     for (n, r) in ids.iter().enumerate() {
-        rank[*r as usize] = n as u64;
+        rank[*r as usize] = n as u8;
     }
-    let prefix = |f: &Finding| -> u64 {
-        (f.severity() as u64) << 62
-            | rank[f.rule as usize] << 56
-            | (f.scenario as u64) << 54
-            | (f.source as u64) << 52
-            | crate::model::key_prefix(&f.subject) >> 12
+    // Severity, rule rank, scenario and source in two bytes, then the first
+    // 22 bytes of the normalised subject: compared as bytes, in the order
+    // of `Finding::order` wherever two prefixes differ.
+    let prefix = |f: &Finding| -> [u8; 24] {
+        let mut p = [0u8; 24];
+        p[0] = (f.severity() as u8) << 6 | rank[f.rule as usize];
+        p[1] = (f.scenario as u8) << 2 | f.source as u8;
+        p[2..].copy_from_slice(&crate::model::key_prefix_bytes::<22>(&f.subject));
+        p
     };
-    let mut order: Vec<(u64, u32)> = findings
+    let mut order: Vec<([u8; 24], u32)> = findings
         .par_iter()
         .enumerate()
         .map(|(i, f)| (prefix(f), i as u32))
