@@ -133,6 +133,17 @@ impl<'t> Index<'t> {
     }
 }
 
+/// Whether two values have the same key once accents are folded
+/// (`fold(&key(a)) == fold(&key(b))`); ASCII values fold to themselves, so
+/// for them this is [`same_key`] and nothing is normalised.
+pub fn same_folded(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        same_key(a, b)
+    } else {
+        fold(&key(a)) == fold(&key(b))
+    }
+}
+
 /// Folds accents away: `josé` → `jose`, `ø` → `o`, `ß` → `ss`.
 pub fn fold(value: &str) -> String {
     value
@@ -722,7 +733,7 @@ impl<'t> Linked<'t> {
         let mailbox = self.m365.mailbox_data;
         let (onedrive, exchange_backup, exchange_restore) = if !active || !self.m365.present {
             (na, na, na)
-        } else if key(id).is_empty() {
+        } else if id.trim().is_empty() {
             (Outcome::Fail, if mailbox { Outcome::Fail } else { na }, na)
         } else {
             match &resolution {
@@ -738,9 +749,9 @@ impl<'t> Linked<'t> {
                         Outcome::Fail
                     };
                     let primary = primary_of(m);
-                    let restore = if !mailbox || key(primary).is_empty() {
+                    let restore = if !mailbox || primary.trim().is_empty() {
                         na
-                    } else if key(primary) == key(email) {
+                    } else if same_key(primary, email) {
                         Outcome::Ok
                     } else {
                         Outcome::Fail
@@ -891,6 +902,28 @@ mod tests {
         assert_eq!(fold("søren.østergaard"), "soren.ostergaard");
         assert_eq!(fold("jürgen.groß"), "jurgen.gross");
         assert_eq!(fold("plain@contoso.com"), "plain@contoso.com");
+    }
+
+    #[test]
+    fn same_folded_follows_fold_of_key() {
+        let values = [
+            "José@contoso.com",
+            "jose@contoso.com",
+            " JOSE@contoso.com",
+            "joseph@contoso.com",
+            "groß@x.de",
+            "gross@x.de",
+            "",
+        ];
+        for a in values {
+            for b in values {
+                assert_eq!(
+                    same_folded(a, b),
+                    fold(&key(a)) == fold(&key(b)),
+                    "{a:?} {b:?}"
+                );
+            }
+        }
     }
 
     #[test]

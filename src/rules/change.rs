@@ -5,7 +5,7 @@
 //! account.
 
 use super::{Ctx, Finding, Rule, Scenario, list};
-use crate::model::{OktaStatus, Source, address_problem, cmp_key, key, key_hash};
+use crate::model::{OktaStatus, Source, address_problem, cmp_key, key, key_hash, same_key};
 use rayon::prelude::*;
 use std::borrow::Cow;
 
@@ -111,7 +111,7 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Finding>, Vec<Remediation>) {
             .collect();
         for &u in linked {
             let current = t.insync[u as usize].email.trim();
-            if key(current) == key(new) {
+            if same_key(current, new) {
                 continue;
             }
             let same_person_holder = holders.iter().any(|&h| l.insync_person[h as usize] == me);

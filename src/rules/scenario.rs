@@ -5,8 +5,8 @@
 //! domain).
 
 use super::{Ctx, Finding, Rule, Scenario, list};
-use crate::link::{MatchKind, Resolution, View, Which, aliases_of, fold, primary_of};
-use crate::model::{InsyncStatus, Source, key};
+use crate::link::{MatchKind, Resolution, View, Which, aliases_of, fold, primary_of, same_folded};
+use crate::model::{InsyncStatus, Source, key, same_key};
 use crate::settings::Access;
 use rayon::prelude::*;
 use std::borrow::Cow;
@@ -28,6 +28,22 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
         out.extend(found);
     }
     out
+}
+
+/// Whether an address is on a tenant's initial `*.onmicrosoft.com` domain
+/// (its key's domain ends so; no key is built for an ASCII address).
+fn on_onmicrosoft(id: &str) -> bool {
+    const SUFFIX: &str = ".onmicrosoft.com";
+    let id = id.trim();
+    if id.is_ascii() {
+        id.rsplit_once('@').is_some_and(|(_, d)| {
+            d.len() >= SUFFIX.len() && d[d.len() - SUFFIX.len()..].eq_ignore_ascii_case(SUFFIX)
+        })
+    } else {
+        key(id)
+            .rsplit_once('@')
+            .is_some_and(|(_, d)| d.ends_with(SUFFIX))
+    }
 }
 
 fn access_words(access: Access) -> &'static str {
@@ -89,10 +105,7 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
     if id.is_empty() {
         return out;
     }
-    if key(id)
-        .rsplit_once('@')
-        .is_some_and(|(_, d)| d.ends_with(".onmicrosoft.com"))
-    {
+    if on_onmicrosoft(id) {
         out.push(f(
             Rule::OnmicrosoftIdentifier,
             v.id_field,
@@ -189,14 +202,14 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
             let matched: Option<&str> = match kind {
                 MatchKind::Upn => Some(upn),
                 MatchKind::Primary => Some(primary),
-                MatchKind::Alias => aliases_of(m).map(str::trim).find(|a| key(a) == key(id)),
+                MatchKind::Alias => aliases_of(m).map(str::trim).find(|a| same_key(a, id)),
             };
             let mut case_only = matched
                 .filter(|a| *a != id)
                 .map(|a| (a.to_string(), v.id_field, id.to_string()));
             if mx.mailbox_data && !primary.is_empty() {
                 let email = v.email.trim();
-                if key(email) != key(primary) {
+                if !same_key(email, primary) {
                     // Fires for nearly every user of a tenant whose UPNs are not
                     // their SMTP addresses: the sentences are templates.
                     let finding = f(
@@ -225,7 +238,7 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
                         ),
                         None => finding.with_fix(Source::Insync, &u.email, "email", email, primary),
                     });
-                    if fold(&key(email)) == fold(&key(primary)) {
+                    if same_folded(email, primary) {
                         out.push(f(
                             Rule::DiacriticsOnlyMatch,
                             "email",
@@ -363,4 +376,25 @@ fn other_domain(ctx: &Ctx<'_, '_>, id: &str) -> Vec<String> {
     found.sort();
     found.truncate(5);
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn onmicrosoft_addresses_are_recognised_in_any_case() {
+        for (id, yes) in [
+            ("anna@contoso.onmicrosoft.com", true),
+            (" Anna@Contoso.ONMICROSOFT.COM ", true),
+            ("josé@contoso.onmicrosoft.com", true),
+            ("JOSÉ@CONTOSO.ONMICROSOFT.COM", true),
+            ("anna@onmicrosoft.com", false),
+            ("anna@contoso.com", false),
+            ("contoso.onmicrosoft.com", false),
+            ("", false),
+        ] {
+            assert_eq!(on_onmicrosoft(id), yes, "{id:?}");
+        }
+    }
 }
