@@ -34,7 +34,9 @@ impl Remediation {
 }
 
 /// The change findings and the inSync email changes they ask for.
-pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Finding>, Vec<Remediation>) {
+///
+/// Findings come in chunks (see [`super::check`]).
+pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Vec<Finding>>, Vec<Remediation>) {
     let l = ctx.l;
     let t = l.t;
     if l.planned.is_none() {
@@ -206,14 +208,15 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Finding>, Vec<Remediation>) {
             part
         })
         .collect();
-    let mut out = Vec::with_capacity(parts.iter().map(|p| p.0.len()).sum());
+    let mut chunks = Vec::with_capacity(parts.len() + 1);
     let mut fixes = Vec::with_capacity(parts.iter().map(|p| p.1.len()).sum());
     let mut by_new = Vec::with_capacity(parts.iter().map(|p| p.2.len()).sum());
     for (o, f, b) in parts {
-        out.extend(o);
+        chunks.push(o);
         fixes.extend(f);
         by_new.extend(b);
     }
+    let mut out = Vec::new();
     // Okta users sharing a planned value: same hash, then the same key (a
     // hash collision must not join two values); by key, members in order.
     by_new.par_sort_unstable();
@@ -267,5 +270,6 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Finding>, Vec<Remediation>) {
     });
     keyed.dedup_by(|a, b| a.1 == b.1);
     let fixes = keyed.into_iter().map(|(_, r)| r).collect();
-    (out, fixes)
+    chunks.push(out);
+    (chunks, fixes)
 }

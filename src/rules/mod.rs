@@ -602,10 +602,16 @@ pub fn check(l: &crate::link::Linked<'_>) -> (Vec<Finding>, Vec<change::Remediat
         || rayon::join(|| change::check(&ctx), || scenario::check(&ctx)),
         || rayon::join(|| hygiene::check(&ctx), || uupic::check(&ctx)),
     );
-    let parts = [scenario, change, hygiene, uupic];
-    let mut findings = Vec::with_capacity(parts.iter().map(Vec::len).sum());
-    for part in parts {
-        findings.extend(part);
+    // The large families return their findings in chunks, each freed once
+    // moved: joining them holds the findings once, not twice.
+    let chunks: Vec<Vec<Finding>> = scenario
+        .into_iter()
+        .chain(change)
+        .chain([hygiene, uupic])
+        .collect();
+    let mut findings = Vec::with_capacity(chunks.iter().map(Vec::len).sum());
+    for chunk in chunks {
+        findings.extend(chunk);
     }
     sort(&mut findings);
     (findings, remediation)

@@ -11,7 +11,9 @@ use crate::settings::Access;
 use rayon::prelude::*;
 use std::borrow::Cow;
 
-pub(crate) fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
+/// The scenario findings, in chunks (see [`super::check`]).
+pub(crate) fn check(ctx: &Ctx<'_, '_>) -> Vec<Vec<Finding>> {
+    const CHUNK: usize = 1 << 14;
     let mut out = Vec::new();
     for (which, scenario) in [
         (Which::Current, Scenario::Current),
@@ -20,10 +22,17 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
         let Some(views) = ctx.l.views(which) else {
             continue;
         };
-        let found: Vec<Finding> = views
-            .par_iter()
+        let found: Vec<Vec<Finding>> = views
+            .par_chunks(CHUNK)
             .enumerate()
-            .flat_map_iter(|(i, v)| user(ctx, i as u32, v, scenario))
+            .map(|(c, chunk)| {
+                let first = c * CHUNK;
+                chunk
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(k, v)| user(ctx, (first + k) as u32, v, scenario))
+                    .collect()
+            })
             .collect();
         out.extend(found);
     }
