@@ -51,7 +51,7 @@ pub fn find(l: &Linked<'_>, address: &str) -> Vec<Hit> {
         if is(&a.mail) {
             f.push("mail");
         }
-        if a.proxies.iter().any(|p| is(&p.address)) {
+        if a.proxies.iter().any(|p| is(p.address)) {
             f.push("proxy_addresses");
         }
         push(Source::Ad, i, f);
@@ -76,7 +76,7 @@ pub fn find(l: &Linked<'_>, address: &str) -> Vec<Hit> {
         }
         if m.proxies
             .iter()
-            .any(|p| is(&p.address) && !is(primary_of(m)))
+            .any(|p| is(p.address) && !is(primary_of(m)))
         {
             f.push("alias");
         }

@@ -183,7 +183,7 @@ pub fn primary_of(m: &M365User) -> &str {
         m.proxies
             .iter()
             .find(|p| p.primary)
-            .map_or("", |p| p.address.as_str())
+            .map_or("", |p| p.address)
     }
 }
 
@@ -193,7 +193,7 @@ pub fn aliases_of(m: &M365User) -> impl Iterator<Item = &str> {
     let primary = primary_of(m);
     m.proxies
         .iter()
-        .map(|p| p.address.as_str())
+        .map(|p| p.address)
         .filter(move |a| !same_key(a, primary))
 }
 

@@ -72,7 +72,7 @@ fn utf8_bom_with_plus_joined_proxies() {
     let addrs: Vec<(bool, &str)> = anna
         .proxies
         .iter()
-        .map(|p| (p.primary, p.address.as_str()))
+        .map(|p| (p.primary, p.address))
         .collect();
     assert_eq!(
         addrs,
@@ -169,7 +169,10 @@ fn pipe_separated() {
     assert_eq!((t.source, t.delimiter), (Source::Ad, Some(b'|')));
     let users = load::ad::records(&t, 0);
     assert_eq!(users[0].proxies.iter().filter(|p| p.primary).count(), 1);
-    assert_eq!(users[0].proxies[0].address, "anna.berg@contoso.com");
+    assert_eq!(
+        users[0].proxies.iter().next().unwrap().address,
+        "anna.berg@contoso.com"
+    );
     assert_eq!(users[2].upn, "priya.patel@contoso.com");
     assert!(!users[2].enabled);
     assert_eq!(users[3].mail, "");
@@ -250,11 +253,7 @@ fn multi_line_cells_count_as_one_row() {
         vec![6]
     );
     let users = load::ad::records(&t, 0);
-    let addrs: Vec<&str> = users[0]
-        .proxies
-        .iter()
-        .map(|p| p.address.as_str())
-        .collect();
+    let addrs: Vec<&str> = users[0].proxies.iter().map(|p| p.address).collect();
     assert_eq!(
         addrs,
         vec![
@@ -331,7 +330,7 @@ fn csvde_escaped_semicolons_and_dns() {
     let addrs: Vec<(bool, &str)> = users[0]
         .proxies
         .iter()
-        .map(|p| (p.primary, p.address.as_str()))
+        .map(|p| (p.primary, p.address))
         .collect();
     assert_eq!(
         addrs,

@@ -138,7 +138,7 @@ pub fn record(table: &Table, i: usize, file: u32) -> AdUser {
         },
         upn: cell(Field::Upn),
         mail: cell(Field::Mail),
-        proxies: parse_proxies(table.cell(row, Field::ProxyAddresses)),
+        proxies: parse_proxies(table.cell(row, Field::ProxyAddresses)).into(),
         sam_account_name: cell(Field::SamAccountName),
         enabled,
         disabled_by,

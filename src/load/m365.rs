@@ -118,7 +118,7 @@ pub fn record(table: &Table, i: usize, file: u32) -> M365User {
         },
         upn: cell(Field::Upn),
         primary_smtp: cell(Field::PrimarySmtp),
-        proxies: parse_proxies(table.cell(row, Field::ProxyAddresses)),
+        proxies: parse_proxies(table.cell(row, Field::ProxyAddresses)).into(),
         sign_in_blocked: blocked,
         licensed: has_licences.then(|| !unlicensed(table.cell(row, Field::Licenses))),
         shared_mailbox: key(table.cell(row, Field::RecipientTypeDetails)) == "sharedmailbox",

@@ -38,7 +38,7 @@ fn identity_fields(
             each("upn", &a.upn, true);
             each("mail", &a.mail, true);
             for p in &a.proxies {
-                each("proxy_addresses", &p.address, false);
+                each("proxy_addresses", p.address, false);
             }
         }
         Source::Insync => {
@@ -51,7 +51,7 @@ fn identity_fields(
             each("upn", &m.upn, true);
             each("primary_smtp", &m.primary_smtp, true);
             for p in &m.proxies {
-                each("proxy_addresses", &p.address, false);
+                each("proxy_addresses", p.address, false);
             }
         }
     }
@@ -123,7 +123,7 @@ fn duplicates<'t>(ctx: &Ctx<'_, 't>, out: &mut Vec<Finding>) {
                     add(i, "upn", &a.upn);
                     add(i, "mail", &a.mail);
                     for p in &a.proxies {
-                        add(i, "proxy_addresses", &p.address);
+                        add(i, "proxy_addresses", p.address);
                     }
                 }
             }
