@@ -245,7 +245,7 @@ impl<'t> M365Index<'t> {
         // Every address of a user: the UPN, and with mailbox data the
         // primary address and the aliases.
         let addresses = move |m: &'t M365User| -> Vec<&'t str> {
-            let mut v = vec![m.upn.as_str()];
+            let mut v = vec![m.upn.as_ref()];
             if mailbox {
                 v.push(primary_of(m));
                 v.extend(aliases_of(m));
@@ -261,7 +261,7 @@ impl<'t> M365Index<'t> {
             .into_par_iter()
             .map(|which| match which {
                 0 => {
-                    let upns = ids().map(|(m, i)| (m.upn.as_str(), tag(i, 0)));
+                    let upns = ids().map(|(m, i)| (m.upn.as_ref(), tag(i, 0)));
                     let primaries = ids()
                         .filter(|_| mailbox)
                         .map(|(m, i)| (primary_of(m), tag(i, 1)));
@@ -491,25 +491,25 @@ impl<'t> Linked<'t> {
                                 t.insync
                                     .iter()
                                     .enumerate()
-                                    .map(|(i, u)| (u.email.as_str(), n32(i))),
+                                    .map(|(i, u)| (u.email.as_ref(), n32(i))),
                             ),
                             1 => Index::build(
-                                okta().map(|(i, (_, v))| (v.current_user_name.as_str(), n32(i))),
+                                okta().map(|(i, (_, v))| (v.current_user_name.as_ref(), n32(i))),
                             ),
                             2 => Index::build(
                                 okta()
                                     .filter(|(_, (o, _))| o.status == OktaStatus::Active)
-                                    .map(|(i, (_, v))| (v.plan_user_name.as_str(), n32(i))),
+                                    .map(|(i, (_, v))| (v.plan_user_name.as_ref(), n32(i))),
                             ),
                             3 => Index::build(
                                 t.ad.iter()
                                     .enumerate()
-                                    .map(|(i, a)| (a.upn.as_str(), n32(i))),
+                                    .map(|(i, a)| (a.upn.as_ref(), n32(i))),
                             ),
                             _ => Index::build(
                                 t.ad.iter()
                                     .enumerate()
-                                    .map(|(i, a)| (a.mail.as_str(), n32(i))),
+                                    .map(|(i, a)| (a.mail.as_ref(), n32(i))),
                             ),
                         }
                     })
@@ -693,30 +693,30 @@ impl<'t> Linked<'t> {
             &u.ad_attribute
         } else if s.current_upn.value.is_some() {
             self.okta_of(i)
-                .map_or("", |o| t.okta_values[o as usize].current_upn.as_str())
+                .map_or("", |o| t.okta_values[o as usize].current_upn.as_ref())
         } else {
             ""
         };
         let (email, ad_attribute, access) = match which {
-            Which::Current => (u.email.as_str(), current_ad, s.access_using.value),
+            Which::Current => (u.email.as_ref(), current_ad, s.access_using.value),
             Which::Planned => match self.planned_okta_of(i) {
                 Some(o) => {
                     let v = &t.okta_values[o as usize];
                     let ad = if s.plan_upn.value.is_some() {
-                        v.plan_upn.as_str()
+                        v.plan_upn.as_ref()
                     } else {
                         current_ad
                     };
                     // Okta cannot send an empty userName: the email stays
                     // (remap-value-missing reports the gap).
                     let email = if v.plan_user_name.trim().is_empty() {
-                        u.email.as_str()
+                        u.email.as_ref()
                     } else {
-                        v.plan_user_name.as_str()
+                        v.plan_user_name.as_ref()
                     };
                     (email, ad, s.plan_access_using.value)
                 }
-                None => (u.email.as_str(), current_ad, s.plan_access_using.value),
+                None => (u.email.as_ref(), current_ad, s.plan_access_using.value),
             },
         };
         let (id, id_field) = match access {

@@ -580,32 +580,32 @@ impl OktaStatus {
 pub struct OktaUser {
     #[serde(skip)]
     pub at: At,
-    pub login: String,
-    pub email: String,
-    pub second_email: String,
+    pub login: Box<str>,
+    pub email: Box<str>,
+    pub second_email: Box<str>,
     pub status: OktaStatus,
     /// The status as the export writes it (`SUSPENDED`, `Deactivated`...).
-    pub status_text: String,
-    pub employee_number: String,
-    pub display_name: String,
+    pub status_text: Box<str>,
+    pub employee_number: Box<str>,
+    pub display_name: Box<str>,
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct AdUser {
     #[serde(skip)]
     pub at: At,
-    pub upn: String,
-    pub mail: String,
+    pub upn: Box<str>,
+    pub mail: Box<str>,
     pub proxies: Proxies,
-    pub sam_account_name: String,
+    pub sam_account_name: Box<str>,
     pub enabled: bool,
     /// The column and value that say the account is disabled (`Enabled`
     /// `False`, or `userAccountControl` `514`); empty when enabled.
     #[serde(skip)]
-    pub disabled_by: (String, String),
-    pub employee_number: String,
-    pub employee_id: String,
-    pub display_name: String,
+    pub disabled_by: (Box<str>, Box<str>),
+    pub employee_number: Box<str>,
+    pub employee_id: Box<str>,
+    pub display_name: Box<str>,
 }
 
 /// inSync user status.
@@ -633,25 +633,25 @@ impl InsyncStatus {
 pub struct InsyncUser {
     #[serde(skip)]
     pub at: At,
-    pub email: String,
-    pub ad_attribute: String,
+    pub email: Box<str>,
+    pub ad_attribute: Box<str>,
     pub status: InsyncStatus,
-    pub profile: String,
-    pub display_name: String,
+    pub profile: Box<str>,
+    pub display_name: Box<str>,
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct M365User {
     #[serde(skip)]
     pub at: At,
-    pub upn: String,
-    pub primary_smtp: String,
+    pub upn: Box<str>,
+    pub primary_smtp: Box<str>,
     pub proxies: Proxies,
     pub sign_in_blocked: bool,
     /// `None` when the export shows no licence column.
     pub licensed: Option<bool>,
     pub shared_mailbox: bool,
-    pub display_name: String,
+    pub display_name: Box<str>,
 }
 
 /// Parses a boolean the way the exports write them (`True`, `FALSE`, `1`,

@@ -36,10 +36,10 @@ pub struct Inference {
 /// The Okta attribute values the settings name, per Okta user.
 #[derive(Clone, Debug, Default)]
 pub struct OktaValues {
-    pub current_user_name: String,
-    pub current_upn: String,
-    pub plan_user_name: String,
-    pub plan_upn: String,
+    pub current_user_name: Box<str>,
+    pub current_upn: Box<str>,
+    pub plan_user_name: Box<str>,
+    pub plan_upn: Box<str>,
 }
 
 /// Everything the audit knows, before linking.
@@ -51,7 +51,7 @@ pub struct Tenant {
     pub okta_values: Vec<OktaValues>,
     pub ad: Vec<AdUser>,
     /// The identification attribute's value per AD user (when set).
-    pub ad_uupic: Vec<String>,
+    pub ad_uupic: Vec<Box<str>>,
     pub insync: Vec<InsyncUser>,
     pub m365: Vec<M365User>,
     /// Whether some Microsoft 365 input shows mailbox addresses.
@@ -224,7 +224,7 @@ impl Tenant {
                 let t = &tables[o.at.file as usize];
                 let row = &t.rows[o.at.record as usize];
                 let [a, b, c, d] = okta_cols[o.at.file as usize]
-                    .map(|col| col.and_then(|c| row.cells.get(c)).unwrap_or("").to_string());
+                    .map(|col| Box::from(col.and_then(|c| row.cells.get(c)).unwrap_or("")));
                 OktaValues {
                     current_user_name: a,
                     current_upn: b,
@@ -263,7 +263,7 @@ impl Tenant {
                     cols[a.at.file as usize]
                         .and_then(|c| row.cells.get(c))
                         .unwrap_or("")
-                        .to_string()
+                        .into()
                 })
                 .collect();
         }
@@ -326,7 +326,7 @@ fn infer_user_name(okta: &[OktaUser], insync: &[InsyncUser]) -> Inference {
         .map(|u| Keyed(&u.email))
         .filter(|k| !k.0.trim().is_empty())
         .collect();
-    let count = |values: &mut dyn Iterator<Item = &String>| {
+    let count = |values: &mut dyn Iterator<Item = &Box<str>>| {
         values
             .map(|v| Keyed(v))
             .filter(|k| emails.contains(k))

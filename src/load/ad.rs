@@ -101,13 +101,13 @@ pub fn records(table: &Table, file: u32) -> Vec<AdUser> {
 /// The record of row `i` of a table.
 pub fn record(table: &Table, i: usize, file: u32) -> AdUser {
     let row = &table.rows[i];
-    let cell = |f| table.cell(row, f).to_string();
+    let cell = |f| Box::<str>::from(table.cell(row, f));
     // `Enabled` when it says True/False, else the ACCOUNTDISABLE bit.
     let header = |f: Field| {
         table
             .columns
             .get(&f)
-            .map_or(String::new(), |&c| table.headers[c].trim().to_string())
+            .map_or(Box::default(), |&c| table.headers[c].trim().into())
     };
     let (enabled, disabled_by) = match parse_bool(table.cell(row, Field::Enabled)) {
         Some(true) => (true, Default::default()),
@@ -115,7 +115,7 @@ pub fn record(table: &Table, i: usize, file: u32) -> AdUser {
             false,
             (
                 header(Field::Enabled),
-                table.cell(row, Field::Enabled).trim().to_string(),
+                table.cell(row, Field::Enabled).trim().into(),
             ),
         ),
         None => {
@@ -123,7 +123,7 @@ pub fn record(table: &Table, i: usize, file: u32) -> AdUser {
             if uac_disabled(uac) {
                 (
                     false,
-                    (header(Field::UserAccountControl), uac.trim().to_string()),
+                    (header(Field::UserAccountControl), uac.trim().into()),
                 )
             } else {
                 (true, Default::default())

@@ -75,7 +75,7 @@ pub fn records(table: &Table, file: u32) -> Vec<InsyncUser> {
 pub fn record(table: &Table, i: usize, file: u32) -> InsyncUser {
     let row = &table.rows[i];
     let preserved_report = table.columns.contains_key(&Field::PreservedOn);
-    let cell = |f| table.cell(row, f).to_string();
+    let cell = |f| Box::<str>::from(table.cell(row, f));
     let status = if preserved_report {
         InsyncStatus::Preserved
     } else {

@@ -107,7 +107,7 @@ pub fn records(table: &Table, file: u32) -> Vec<M365User> {
 pub fn record(table: &Table, i: usize, file: u32) -> M365User {
     let row = &table.rows[i];
     let has_licences = table.columns.contains_key(&Field::Licenses);
-    let cell = |f| table.cell(row, f).to_string();
+    let cell = |f| Box::<str>::from(table.cell(row, f));
     let blocked = parse_bool(table.cell(row, Field::BlockCredential)) == Some(true)
         || parse_bool(table.cell(row, Field::AccountEnabled)) == Some(false);
     M365User {

@@ -103,7 +103,7 @@ pub fn records(table: &Table, file: u32) -> Vec<OktaUser> {
 /// The record of row `i` of a table.
 pub fn record(table: &Table, i: usize, file: u32) -> OktaUser {
     let row = &table.rows[i];
-    let cell = |f| table.cell(row, f).to_string();
+    let cell = |f| Box::<str>::from(table.cell(row, f));
     let display = {
         let d = table.cell(row, Field::DisplayName);
         if d.trim().is_empty() {
@@ -113,9 +113,9 @@ pub fn record(table: &Table, i: usize, file: u32) -> OktaUser {
                 table.cell(row, Field::LastName)
             )
             .trim()
-            .to_string()
+            .into()
         } else {
-            d.to_string()
+            d.into()
         }
     };
     OktaUser {

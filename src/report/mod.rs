@@ -470,7 +470,7 @@ fn user_rows(l: &Linked<'_>, findings: &[Finding]) -> Vec<UserRow> {
                     person
                         .insync
                         .iter()
-                        .map(|&u| t.insync[u as usize].email.as_str())
+                        .map(|&u| t.insync[u as usize].email.as_ref())
                         .collect(),
                 ),
                 insync_ad_attribute: cur
@@ -480,35 +480,35 @@ fn user_rows(l: &Linked<'_>, findings: &[Finding]) -> Vec<UserRow> {
                     person
                         .okta
                         .iter()
-                        .map(|&o| t.okta[o as usize].login.as_str())
+                        .map(|&o| t.okta[o as usize].login.as_ref())
                         .collect(),
                 ),
                 okta_email: join(
                     person
                         .okta
                         .iter()
-                        .map(|&o| t.okta[o as usize].email.as_str())
+                        .map(|&o| t.okta[o as usize].email.as_ref())
                         .collect(),
                 ),
                 ad_upn: join(
                     person
                         .ad
                         .iter()
-                        .map(|&a| t.ad[a as usize].upn.as_str())
+                        .map(|&a| t.ad[a as usize].upn.as_ref())
                         .collect(),
                 ),
                 ad_mail: join(
                     person
                         .ad
                         .iter()
-                        .map(|&a| t.ad[a as usize].mail.as_str())
+                        .map(|&a| t.ad[a as usize].mail.as_ref())
                         .collect(),
                 ),
                 m365_upn: join(
                     person
                         .m365
                         .iter()
-                        .map(|&m| t.m365[m as usize].upn.as_str())
+                        .map(|&m| t.m365[m as usize].upn.as_ref())
                         .collect(),
                 ),
                 m365_primary_smtp: join(

@@ -344,7 +344,7 @@ fn folded_match(ctx: &Ctx<'_, '_>, id: &str) -> Option<String> {
     users.dedup();
     for m in users {
         let m = &ctx.l.t.m365[m as usize];
-        let mut addrs = vec![m.upn.as_str(), primary_of(m)];
+        let mut addrs = vec![m.upn.as_ref(), primary_of(m)];
         addrs.extend(aliases_of(m));
         if let Some(a) = addrs
             .into_iter()
@@ -365,7 +365,7 @@ fn other_domain(ctx: &Ctx<'_, '_>, id: &str) -> Vec<String> {
     let mut found = Vec::new();
     for &m in ctx.l.m365.local.get(local) {
         let m = &ctx.l.t.m365[m as usize];
-        let mut addrs = vec![m.upn.as_str()];
+        let mut addrs = vec![m.upn.as_ref()];
         if ctx.l.m365.mailbox_data {
             addrs.push(primary_of(m));
             addrs.extend(aliases_of(m));

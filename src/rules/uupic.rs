@@ -143,10 +143,10 @@ fn in_scope(ctx: &Ctx<'_, '_>) -> Vec<bool> {
 
 /// The most common length of the zero-padded numeric values (a tie goes to
 /// the longer length).
-fn common_padded_length(values: &[String]) -> Option<usize> {
+fn common_padded_length<S: AsRef<str>>(values: &[S]) -> Option<usize> {
     let mut counts: HashMap<usize, usize> = HashMap::default();
     for v in values {
-        let v = v.trim();
+        let v = v.as_ref().trim();
         if v.len() > 1 && v.starts_with('0') && v.bytes().all(|b| b.is_ascii_digit()) {
             *counts.entry(v.len()).or_default() += 1;
         }
