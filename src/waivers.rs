@@ -102,11 +102,11 @@ impl Checked {
             rule,
             scenario: Scenario::Any,
             source,
-            subject: self.subject.clone(),
+            subject: self.subject.clone().into(),
             file: self.file.as_str().into(),
             row: 0,
-            field: format!("waiver {}", self.index),
-            value: self.rule.id().to_string(),
+            field: format!("waiver {}", self.index).into(),
+            value: self.rule.id().into(),
             message: message.into(),
             remediation: remediation.to_string().into(),
             args: Default::default(),
@@ -211,7 +211,7 @@ mod tests {
             file: "okta.csv".into(),
             row: 2,
             field: "email".into(),
-            value: String::new(),
+            value: "".into(),
             message: "".into(),
             remediation: "".into(),
             args: Default::default(),
@@ -252,7 +252,7 @@ expires = "2099-12-31"
             "2026-11-21",
         );
         assert_eq!(waived.len(), 1);
-        assert_eq!(waived[0].finding.subject, "anna.berg@contoso.com");
+        assert_eq!(&*waived[0].finding.subject, "anna.berg@contoso.com");
         let rules: Vec<Rule> = kept.iter().map(|f| f.rule).collect();
         assert_eq!(
             rules,

@@ -570,7 +570,7 @@ fn findings_csv_in_parallel_parts_is_the_same_as_row_by_row() {
     report.findings = (0..40_000)
         .map(|i| {
             let mut f = base[i % base.len()].clone();
-            f.subject = format!("{i}-{}", f.subject);
+            f.subject = format!("{i}-{}", f.subject).into();
             f
         })
         .collect();

@@ -196,8 +196,8 @@ fn report_stays_under_20_mb_whatever_the_tenant() {
             (0..600).map(move |i| Finding {
                 rule,
                 scenario: [Scenario::Current, Scenario::Planned, Scenario::Any][i % 3],
-                subject: format!("user{i}{nasty}@contoso.com"),
-                value: nasty.clone(),
+                subject: format!("user{i}{nasty}@contoso.com").into(),
+                value: nasty.as_str().into(),
                 message: format!("`{nasty}` and `{nasty}`").into(),
                 remediation: format!("fix {i} {nasty}").into(),
                 ..template.clone()

@@ -81,7 +81,7 @@ impl Redactor {
 
 fn redact_finding(red: &Redactor, f: &mut crate::rules::Finding) {
     f.materialize();
-    f.subject = red.apply(&f.subject);
+    f.subject = red.apply(&f.subject).into();
     // A display name around an address (`Anna Berg <anna@...>`) is dropped.
     if let (Some(open), Some(close)) = (f.value.find('<'), f.value.rfind('>'))
         && open < close
@@ -90,9 +90,9 @@ fn redact_finding(red: &Redactor, f: &mut crate::rules::Finding) {
         let name = f.value.trim().to_string();
         let bare = f.value[open..=close].to_string();
         f.message = f.message.as_str().replace(&name, &bare).into();
-        f.value = bare;
+        f.value = bare.into();
     }
-    f.value = red.apply(&f.value);
+    f.value = red.apply(&f.value).into();
     f.message = red.apply(f.message.as_str()).into();
     f.remediation = red.apply(f.remediation.as_str()).into();
     if let Some(x) = &mut f.fix {
@@ -112,8 +112,8 @@ pub fn redact(r: &mut Report) {
     let mut texts: Vec<&str> = Vec::new();
     for f in &r.findings {
         texts.extend([
-            f.subject.as_str(),
-            f.value.as_str(),
+            &*f.subject,
+            &*f.value,
             f.message.as_str(),
             f.remediation.as_str(),
         ]);
@@ -124,8 +124,8 @@ pub fn redact(r: &mut Report) {
     for w in r.waived.iter().flatten() {
         let f = &w.finding;
         texts.extend([
-            f.subject.as_str(),
-            f.value.as_str(),
+            &*f.subject,
+            &*f.value,
             f.message.as_str(),
             f.remediation.as_str(),
         ]);

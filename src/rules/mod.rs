@@ -193,13 +193,13 @@ pub struct Finding {
     pub scenario: Scenario,
     pub source: Source,
     /// The record's own identifier as written in its file.
-    pub subject: String,
+    pub subject: Box<str>,
     /// The input file as given (shared by the findings of one file).
     pub file: Arc<str>,
     /// Row as a spreadsheet shows it; 0 when the finding is about no row.
     pub row: u32,
-    pub field: String,
-    pub value: String,
+    pub field: Box<str>,
+    pub value: Box<str>,
     /// Read it with [`Finding::message`].
     pub message: Text,
     /// Read it with [`Finding::remediation`].
@@ -342,12 +342,12 @@ fn fill<'v>(template: &str, extra: usize, value: impl Fn(usize) -> Option<&'v st
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fix {
     pub system: Source,
-    pub subject: String,
+    pub subject: Box<str>,
     pub field: Cow<'static, str>,
     /// The value today; `None` when it is the subject itself (the usual
     /// case: an inSync email to change), so it is not stored twice.
-    current: Option<String>,
-    pub to: String,
+    current: Option<Box<str>>,
+    pub to: Box<str>,
 }
 
 impl Fix {
@@ -358,11 +358,11 @@ impl Fix {
 
     /// Rewrites every value (for `--redact`).
     pub fn map_values(&mut self, f: impl Fn(&str) -> String) {
-        self.subject = f(&self.subject);
+        self.subject = f(&self.subject).into();
         if let Some(c) = &mut self.current {
-            *c = f(c);
+            *c = f(c).into();
         }
-        self.to = f(&self.to);
+        self.to = f(&self.to).into();
     }
 }
 
@@ -379,10 +379,10 @@ impl Finding {
         let subject = subject.trim();
         self.fix = Some(Box::new(Fix {
             system,
-            subject: subject.to_string(),
+            subject: subject.into(),
             field: field.into(),
-            current: (current != subject).then(|| current.to_string()),
-            to: to.trim().to_string(),
+            current: (current != subject).then(|| current.into()),
+            to: to.trim().into(),
         }));
         self
     }
@@ -558,11 +558,11 @@ impl<'a, 't> Ctx<'a, 't> {
             rule,
             scenario,
             source,
-            subject: subject(t.identifier(source, i), at.row),
+            subject: subject(t.identifier(source, i), at.row).into(),
             file: self.files[at.file as usize].clone(),
             row: at.row,
-            field: field.to_string(),
-            value: value.to_string(),
+            field: field.into(),
+            value: value.into(),
             message: message.into(),
             remediation: remediation.into(),
             args: Args::default(),
@@ -650,7 +650,7 @@ mod tests {
             file: "okta.csv".into(),
             row: 2,
             field: "email".into(),
-            value: String::new(),
+            value: "".into(),
             message: "".into(),
             remediation: "".into(),
             args: Args::default(),

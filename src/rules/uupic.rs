@@ -28,7 +28,7 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
         file: "".into(),
         row: 0,
         field: "identification_attribute".into(),
-        value: attr.to_string(),
+        value: attr.into(),
         message: format!("With `{attr}` as inSync's User Identification Attribute (UUPIC), SSO is not available to inSync administrators").into(),
         remediation: "Make sure every inSync administrator knows their inSync password before UUPIC is turned on".into(),
         args: Default::default(),
