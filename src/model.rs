@@ -297,17 +297,12 @@ pub struct ProxyRef<'a> {
 const PRIMARY_BIT: u64 = 1 << 63;
 
 impl Proxies {
-    pub fn iter(&self) -> impl Iterator<Item = ProxyRef<'_>> + '_ {
-        let mut start = 0;
-        self.ends.iter().map(move |&e| {
-            let end = (e & !PRIMARY_BIT) as usize;
-            let address = &self.text[start..end];
-            start = end;
-            ProxyRef {
-                primary: e & PRIMARY_BIT != 0,
-                address,
-            }
-        })
+    pub fn iter(&self) -> ProxyIter<'_> {
+        ProxyIter {
+            proxies: self,
+            next: 0,
+            start: 0,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -335,11 +330,33 @@ impl From<Vec<Proxy>> for Proxies {
     }
 }
 
+/// The addresses of [`Proxies`], in order.
+pub struct ProxyIter<'a> {
+    proxies: &'a Proxies,
+    next: usize,
+    start: usize,
+}
+
+impl<'a> Iterator for ProxyIter<'a> {
+    type Item = ProxyRef<'a>;
+    fn next(&mut self) -> Option<ProxyRef<'a>> {
+        let e = *self.proxies.ends.get(self.next)?;
+        let end = (e & !PRIMARY_BIT) as usize;
+        let address = &self.proxies.text[self.start..end];
+        self.next += 1;
+        self.start = end;
+        Some(ProxyRef {
+            primary: e & PRIMARY_BIT != 0,
+            address,
+        })
+    }
+}
+
 impl<'a> IntoIterator for &'a Proxies {
     type Item = ProxyRef<'a>;
-    type IntoIter = Box<dyn Iterator<Item = ProxyRef<'a>> + 'a>;
-    fn into_iter(self) -> Self::IntoIter {
-        Box::new(self.iter())
+    type IntoIter = ProxyIter<'a>;
+    fn into_iter(self) -> ProxyIter<'a> {
+        self.iter()
     }
 }
 

@@ -203,21 +203,7 @@ mod tests {
     use super::*;
 
     fn finding(rule: Rule, subject: &str) -> Finding {
-        Finding {
-            rule,
-            scenario: Scenario::Planned,
-            source: Source::Okta,
-            subject: subject.into(),
-            file: "okta.csv".into(),
-            row: 2,
-            field: "email".into(),
-            value: "".into(),
-            message: "".into(),
-            remediation: "".into(),
-            args: Default::default(),
-            person: None,
-            fix: None,
-        }
+        Finding::example(rule, subject)
     }
 
     #[test]

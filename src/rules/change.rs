@@ -197,12 +197,14 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Vec<Finding>>, Vec<Remediation>) 
             ));
         }
     };
-    let parts: Vec<Part> = (0..t.okta.len())
-        .collect::<Vec<usize>>()
-        .par_chunks(1 << 14)
-        .map(|chunk| {
+    const CHUNK: usize = 1 << 14;
+    let parts: Vec<Part> = t
+        .okta
+        .par_chunks(CHUNK)
+        .enumerate()
+        .map(|(c, chunk)| {
             let mut part = Part::default();
-            for &o in chunk {
+            for o in c * CHUNK..c * CHUNK + chunk.len() {
                 each(o, &mut part.0, &mut part.1, &mut part.2);
             }
             part

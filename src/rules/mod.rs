@@ -389,6 +389,27 @@ impl Finding {
 }
 
 impl Finding {
+    /// A planned Okta finding about `subject` (row 2 of okta.csv, field
+    /// email), for tests.
+    #[cfg(test)]
+    pub(crate) fn example(rule: Rule, subject: &str) -> Finding {
+        Finding {
+            rule,
+            scenario: Scenario::Planned,
+            source: Source::Okta,
+            subject: subject.into(),
+            file: "okta.csv".into(),
+            row: 2,
+            field: "email".into(),
+            value: "".into(),
+            message: "".into(),
+            remediation: "".into(),
+            args: Args::default(),
+            person: None,
+            fix: None,
+        }
+    }
+
     pub fn severity(&self) -> Severity {
         self.rule.severity()
     }
@@ -642,21 +663,7 @@ mod tests {
 
     #[test]
     fn templated_findings_read_like_written_ones() {
-        let base = Finding {
-            rule: Rule::DuplicateOnRemap,
-            scenario: Scenario::Planned,
-            source: Source::Okta,
-            subject: "anna".into(),
-            file: "okta.csv".into(),
-            row: 2,
-            field: "email".into(),
-            value: "".into(),
-            message: "".into(),
-            remediation: "".into(),
-            args: Args::default(),
-            person: None,
-            fix: None,
-        };
+        let base = Finding::example(Rule::DuplicateOnRemap, "anna");
         let t = base
             .clone()
             .templated(&["anna", "b@x"], "`{0}` is `{1}`", "set `{1}`");
