@@ -25,26 +25,45 @@ pub fn restore(value: &str) -> &str {
 }
 
 /// A formula-safe CSV being written: UTF-8 BOM, CRLF, one header row.
+///
+/// Written as the csv crate writes with its defaults (a field is quoted
+/// when it holds `,`, `"`, CR or LF, and a `"` inside is doubled; the
+/// `csv_out_writes_as_the_csv_crate` property test holds the two equal),
+/// straight into one buffer: the outputs of a large tenant are gigabytes,
+/// and the crate's writer copied each field through a buffer of its own.
 pub struct CsvOut<W: Write> {
-    w: csv::Writer<W>,
-    number: String,
+    buf: Vec<u8>,
+    out: W,
+    /// Fields written in the current row.
+    fields: usize,
+    /// Where the current row starts in `buf`.
+    row_start: usize,
+    /// A message or remediation filled from its template, reused.
+    scratch: String,
 }
+
+/// The buffer is handed to the writer beyond this size.
+const FLUSH_AT: usize = 1 << 20;
 
 impl<W: Write> CsvOut<W> {
     pub fn new(mut out: W, header: &[&str]) -> Result<CsvOut<W>> {
         out.write_all(b"\xEF\xBB\xBF")?;
         let mut w = Self::rows_only(out);
-        w.w.write_record(header)?;
+        for h in header {
+            w.field(None, h.as_bytes());
+        }
+        w.end()?;
         Ok(w)
     }
 
     /// Rows without BOM or header: a part of a file formatted apart.
     pub fn rows_only(out: W) -> CsvOut<W> {
         CsvOut {
-            w: csv::WriterBuilder::new()
-                .terminator(csv::Terminator::CRLF)
-                .from_writer(out),
-            number: String::new(),
+            buf: Vec::new(),
+            out,
+            fields: 0,
+            row_start: 0,
+            scratch: String::new(),
         }
     }
 
@@ -56,40 +75,126 @@ impl<W: Write> CsvOut<W> {
         self.end()
     }
 
-    /// Writes one cell of the current row.
+    /// Writes one cell of the current row, neutralised.
     pub fn cell(&mut self, value: &str) -> Result<()> {
-        match neutralise(value) {
-            std::borrow::Cow::Borrowed(v) => self.w.write_field(v)?,
-            std::borrow::Cow::Owned(v) => self.w.write_field(v)?,
-        }
+        let formula = matches!(
+            value.as_bytes().first(),
+            Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+        );
+        self.field(formula.then_some(b'\''), value.as_bytes());
         Ok(())
+    }
+
+    /// Writes a message or remediation cell: a template is filled into a
+    /// reused buffer, not a new string.
+    pub fn text(&mut self, text: &crate::rules::Text, args: &crate::rules::Args) -> Result<()> {
+        match text {
+            crate::rules::Text::Template(t) => {
+                let mut s = std::mem::take(&mut self.scratch);
+                s.clear();
+                args.fill_into(t, &mut s);
+                let r = self.cell(&s);
+                self.scratch = s;
+                r
+            }
+            other => self.cell(other.as_str()),
+        }
     }
 
     /// Writes a row number cell: empty for 0.
     pub fn row_number(&mut self, row: u32) -> Result<()> {
-        self.number.clear();
+        self.delimit();
         if row != 0 {
-            use std::fmt::Write as _;
-            let _ = write!(self.number, "{row}");
+            let mut digits = [0u8; 10];
+            let mut n = row;
+            let mut i = digits.len();
+            while n > 0 {
+                i -= 1;
+                digits[i] = b'0' + (n % 10) as u8;
+                n /= 10;
+            }
+            self.buf.extend_from_slice(&digits[i..]);
         }
-        self.w.write_field(&self.number)?;
         Ok(())
     }
 
     /// Ends the current row.
     pub fn end(&mut self) -> Result<()> {
-        self.w.write_record(None::<&[u8]>)?;
+        if self.buf.len() == self.row_start {
+            // A row of nothing (one empty field), as the csv crate writes it.
+            self.buf.extend_from_slice(b"\"\"");
+        }
+        self.buf.extend_from_slice(b"\r\n");
+        self.fields = 0;
+        if self.buf.len() >= FLUSH_AT {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        self.row_start = self.buf.len();
         Ok(())
     }
 
     /// The writer back, everything written to it.
-    pub fn into_inner(self) -> Result<W> {
-        self.w.into_inner().map_err(|e| e.into_error().into())
+    pub fn into_inner(mut self) -> Result<W> {
+        self.out.write_all(&self.buf)?;
+        Ok(self.out)
     }
 
     pub fn finish(mut self) -> Result<()> {
-        self.w.flush()?;
+        self.out.write_all(&self.buf)?;
+        self.out.flush()?;
         Ok(())
+    }
+
+    fn delimit(&mut self) {
+        if self.fields > 0 {
+            self.buf.push(b',');
+        }
+        self.fields += 1;
+    }
+
+    /// One field: `prefix` (the formula guard) and `value`, quoted when
+    /// the value holds a delimiter, a quote or a line end.
+    fn field(&mut self, prefix: Option<u8>, value: &[u8]) {
+        self.delimit();
+        let quote = memchr::memchr3(b',', b'"', b'\n', value).is_some()
+            || memchr::memchr(b'\r', value).is_some();
+        if !quote {
+            self.buf.extend(prefix);
+            self.buf.extend_from_slice(value);
+            return;
+        }
+        self.buf.push(b'"');
+        self.buf.extend(prefix);
+        let mut rest = value;
+        while let Some(i) = memchr::memchr(b'"', rest) {
+            self.buf.extend_from_slice(&rest[..=i]);
+            self.buf.push(b'"');
+            rest = &rest[i + 1..];
+        }
+        self.buf.extend_from_slice(rest);
+        self.buf.push(b'"');
+    }
+}
+
+impl CsvOut<Vec<u8>> {
+    /// Rows formatted into memory, for a part of a file.
+    pub fn part(capacity: usize) -> CsvOut<Vec<u8>> {
+        CsvOut {
+            buf: Vec::with_capacity(capacity),
+            ..Self::rows_only(Vec::new())
+        }
+    }
+
+    /// The bytes formatted (no copy when nothing was handed on yet).
+    pub fn into_bytes(self) -> Vec<u8> {
+        if self.out.is_empty() {
+            self.buf
+        } else {
+            let mut out = self.out;
+            out.extend_from_slice(&self.buf);
+            out
+        }
     }
 }
 
@@ -116,12 +221,12 @@ fn in_parts<T: Sync, W: Write>(
         let parts: Vec<Result<Vec<u8>>> = batch
             .par_chunks(PART)
             .map(|part| {
-                let mut p = CsvOut::rows_only(Vec::with_capacity(part.len() * 256));
+                let mut p = CsvOut::part(part.len() * 256);
                 for item in part {
                     row(&mut p, item)?;
                     p.end()?;
                 }
-                p.into_inner()
+                Ok(p.into_bytes())
             })
             .collect();
         for part in parts {
@@ -158,10 +263,10 @@ fn finding_row<W: Write>(w: &mut CsvOut<W>, f: &crate::rules::Finding) -> Result
         w.cell(c)?;
     }
     w.row_number(f.row)?;
-    for c in [&*f.field, &f.value, &f.message(), &f.remediation()] {
-        w.cell(c)?;
-    }
-    Ok(())
+    w.cell(&f.field)?;
+    w.cell(&f.value)?;
+    w.text(&f.message, &f.args)?;
+    w.text(&f.remediation, &f.args)
 }
 
 /// `findings.csv`; with a baseline, a last column `status` (`new`, `open`)
@@ -291,7 +396,7 @@ pub fn fixes<W: Write>(r: &Report, system: crate::model::Source, mut out: W) -> 
         for c in row {
             p.cell(c)?;
         }
-        p.cell(&f.remediation())
+        p.text(&f.remediation, &f.args)
     })
 }
 
@@ -309,6 +414,72 @@ mod tests {
         for v in ["=1", "'quoted", "anna@contoso.com", "-"] {
             assert_eq!(restore(&neutralise(v)), v);
         }
+    }
+
+    proptest::proptest! {
+        /// [`CsvOut`] writes byte for byte what the csv crate's writer
+        /// writes with the settings preflight used it with (CRLF, quoting
+        /// where necessary), the cells neutralised alike.
+        #[test]
+        fn csv_out_writes_as_the_csv_crate(
+            rows in proptest::collection::vec(
+                proptest::collection::vec("[a-c,\"\r\n=+@\t' -]{0,6}|\\PC{0,6}", 4),
+                0..6,
+            ),
+            numbers in proptest::collection::vec(0u32..3_000_000, 6),
+        ) {
+            let header = ["a", "b,c", "d\"e", "row", "f"];
+            let mut ours = Vec::new();
+            let mut w = CsvOut::new(&mut ours, &header).unwrap();
+            for (row, n) in rows.iter().zip(&numbers) {
+                for c in &row[..3] {
+                    w.cell(c).unwrap();
+                }
+                w.row_number(*n).unwrap();
+                w.cell(&row[3]).unwrap();
+                w.end().unwrap();
+            }
+            w.finish().unwrap();
+
+            let mut theirs = b"\xEF\xBB\xBF".to_vec();
+            let mut c = csv::WriterBuilder::new()
+                .terminator(csv::Terminator::CRLF)
+                .from_writer(&mut theirs);
+            c.write_record(header).unwrap();
+            for (row, n) in rows.iter().zip(&numbers) {
+                let number = if *n == 0 { String::new() } else { n.to_string() };
+                let mut cells: Vec<String> =
+                    row[..3].iter().map(|v| neutralise(v).into_owned()).collect();
+                cells.push(number);
+                cells.push(neutralise(&row[3]).into_owned());
+                c.write_record(&cells).unwrap();
+            }
+            c.flush().unwrap();
+            drop(c);
+            proptest::prop_assert_eq!(String::from_utf8(ours).unwrap(), String::from_utf8(theirs).unwrap());
+        }
+    }
+
+    #[test]
+    fn parts_hand_back_their_bytes_and_one_empty_field_is_quoted() {
+        let mut p = CsvOut::part(16);
+        p.row(["x", "=1"]).unwrap();
+        p.row([""]).unwrap();
+        assert_eq!(p.into_bytes(), b"x,'=1\r\n\"\"\r\n");
+    }
+
+    #[test]
+    fn templates_are_written_filled() {
+        let args = crate::rules::Args::new(&["a@c.com", "b,\"c\""]).unwrap();
+        let mut p = CsvOut::part(16);
+        p.text(&crate::rules::Text::Template("move {0} to {1}"), &args)
+            .unwrap();
+        p.text(&crate::rules::Text::Fixed("-fixed"), &args).unwrap();
+        p.end().unwrap();
+        assert_eq!(
+            String::from_utf8(p.into_bytes()).unwrap(),
+            "\"move a@c.com to b,\"\"c\"\"\",'-fixed\r\n"
+        );
     }
 
     #[test]

@@ -305,7 +305,14 @@ impl Args {
     /// `template` with each `{0}` to `{3}` replaced by that value; any other
     /// brace is kept as written.
     pub fn fill(&self, template: &str) -> String {
-        fill(template, self.text.len(), |n| {
+        let mut out = String::with_capacity(template.len() + self.text.len());
+        self.fill_into(template, &mut out);
+        out
+    }
+
+    /// [`Args::fill`], appended to `out`.
+    pub fn fill_into(&self, template: &str, out: &mut String) {
+        fill_into(template, out, |n| {
             (n < Args::MAX as usize).then(|| self.get(n))
         })
     }
@@ -315,6 +322,12 @@ impl Args {
 /// replaced by it; values are written as they are, never filled again.
 fn fill<'v>(template: &str, extra: usize, value: impl Fn(usize) -> Option<&'v str>) -> String {
     let mut out = String::with_capacity(template.len() + extra);
+    fill_into(template, &mut out, value);
+    out
+}
+
+/// [`fill`], appended to `out`.
+fn fill_into<'v>(template: &str, out: &mut String, value: impl Fn(usize) -> Option<&'v str>) {
     let mut rest = template;
     while let Some(i) = rest.find('{') {
         out.push_str(&rest[..i]);
@@ -334,7 +347,6 @@ fn fill<'v>(template: &str, extra: usize, value: impl Fn(usize) -> Option<&'v st
         }
     }
     out.push_str(rest);
-    out
 }
 
 /// A concrete change for an admin team: in `system`, set `field` of record
