@@ -4,7 +4,7 @@
 
 use super::Table;
 use super::schema::{FieldSpec, Schema};
-use crate::model::{AdUser, At, Field, Source, parse_bool, parse_proxies};
+use crate::model::{AdUser, At, Field, Proxies, Source, parse_bool};
 
 pub static SCHEMA: Schema = Schema {
     source: Source::Ad,
@@ -138,7 +138,7 @@ pub fn record(table: &Table, i: usize, file: u32) -> AdUser {
         },
         upn: cell(Field::Upn),
         mail: cell(Field::Mail),
-        proxies: parse_proxies(table.cell(row, Field::ProxyAddresses)).into(),
+        proxies: Proxies::parse(table.cell(row, Field::ProxyAddresses)),
         sam_account_name: cell(Field::SamAccountName),
         enabled,
         disabled_by,

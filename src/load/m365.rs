@@ -6,7 +6,7 @@
 
 use super::Table;
 use super::schema::{FieldSpec, Schema};
-use crate::model::{At, Field, M365User, Source, key, parse_bool, parse_proxies};
+use crate::model::{At, Field, M365User, Proxies, Source, key, parse_bool};
 
 pub static SCHEMA: Schema = Schema {
     source: Source::M365,
@@ -118,7 +118,7 @@ pub fn record(table: &Table, i: usize, file: u32) -> M365User {
         },
         upn: cell(Field::Upn),
         primary_smtp: cell(Field::PrimarySmtp),
-        proxies: parse_proxies(table.cell(row, Field::ProxyAddresses)).into(),
+        proxies: Proxies::parse(table.cell(row, Field::ProxyAddresses)),
         sign_in_blocked: blocked,
         licensed: has_licences.then(|| !unlicensed(table.cell(row, Field::Licenses))),
         shared_mailbox: key(table.cell(row, Field::RecipientTypeDetails)) == "sharedmailbox",
