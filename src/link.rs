@@ -794,25 +794,49 @@ impl<'t> Linked<'t> {
                 uf.union(base_insync + u, base_ad + *a as usize);
             }
         }
-        for (u, v) in self.current.iter().enumerate() {
-            let res = if matches!(v.resolution, Resolution::One { .. }) {
-                v.resolution.clone()
-            } else {
-                self.m365.resolve(v.email)
-            };
-            if let Resolution::One { user, .. } = res {
+        // The Microsoft 365 user of each inSync, Okta and AD record, looked
+        // up in parallel (millions of hash probes), joined in order below.
+        let one = |r: Resolution| match r {
+            Resolution::One { user, .. } => Some(user),
+            _ => None,
+        };
+        let m365 = &self.m365;
+        let insync_m365: Vec<Option<u32>> = self
+            .current
+            .par_iter()
+            .map(|v| match v.resolution {
+                Resolution::One { user, .. } => Some(user),
+                _ => one(m365.resolve(v.email)),
+            })
+            .collect();
+        let okta_m365: Vec<Option<u32>> = t
+            .okta
+            .par_iter()
+            .map(|okta| one(m365.resolve(&okta.login)))
+            .collect();
+        let ad_m365: Vec<Option<u32>> =
+            t.ad.par_iter()
+                .map(|ad| {
+                    let mut upn = m365.upn(&ad.upn);
+                    match (upn.next(), upn.next()) {
+                        (Some(m), None) => Some(m),
+                        _ => None,
+                    }
+                })
+                .collect();
+        for (u, m) in insync_m365.into_iter().enumerate() {
+            if let Some(user) = m {
                 uf.union(base_insync + u, base_m365 + user as usize);
             }
         }
-        for (o, okta) in t.okta.iter().enumerate() {
-            if let Resolution::One { user, .. } = self.m365.resolve(&okta.login) {
+        for (o, m) in okta_m365.into_iter().enumerate() {
+            if let Some(user) = m {
                 uf.union(o, base_m365 + user as usize);
             }
         }
-        for (a, ad) in t.ad.iter().enumerate() {
-            let mut upn = self.m365.upn(&ad.upn);
-            if let (Some(m), None) = (upn.next(), upn.next()) {
-                uf.union(base_ad + a, base_m365 + m as usize);
+        for (a, m) in ad_m365.into_iter().enumerate() {
+            if let Some(user) = m {
+                uf.union(base_ad + a, base_m365 + user as usize);
             }
         }
         // Persons numbered in order of first appearance: inSync users

@@ -68,10 +68,14 @@ pub(crate) fn read_records(
             Ok(true) => {
                 let start = record.position().map_or(start, |p| p.byte());
                 let row = (lines.line_of(start) - embedded_newlines) as u32 + preamble_rows;
-                embedded_newlines += record
-                    .iter()
-                    .map(|f| line_breaks(f.as_bytes()))
-                    .sum::<u64>();
+                // Nearly every record has no line break in a cell: one scan
+                // of its text says so, instead of two per cell.
+                if memchr::memchr2(b'\n', b'\r', record.as_slice().as_bytes()).is_some() {
+                    embedded_newlines += record
+                        .iter()
+                        .map(|f| line_breaks(f.as_bytes()))
+                        .sum::<u64>();
+                }
                 if record.iter().all(|f| f.trim().is_empty()) {
                     out.blank_rows += 1;
                     continue;

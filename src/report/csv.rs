@@ -87,12 +87,17 @@ impl<W: Write> CsvOut<W> {
 
     /// Writes a message or remediation cell: a template is filled into a
     /// reused buffer, not a new string.
-    pub fn text(&mut self, text: &crate::rules::Text, args: &crate::rules::Args) -> Result<()> {
+    pub fn text(
+        &mut self,
+        text: &crate::rules::Text,
+        args: &crate::rules::Args,
+        shared: [&str; 3],
+    ) -> Result<()> {
         match text {
             crate::rules::Text::Template(t) => {
                 let mut s = std::mem::take(&mut self.scratch);
                 s.clear();
-                args.fill_into(t, &mut s);
+                args.fill_shared(t, shared, &mut s);
                 let r = self.cell(&s);
                 self.scratch = s;
                 r
@@ -265,8 +270,8 @@ fn finding_row<W: Write>(w: &mut CsvOut<W>, f: &crate::rules::Finding) -> Result
     w.row_number(f.row)?;
     w.cell(&f.field)?;
     w.cell(&f.value)?;
-    w.text(&f.message, &f.args)?;
-    w.text(&f.remediation, &f.args)
+    w.text(&f.message, &f.args, f.shared())?;
+    w.text(&f.remediation, &f.args, f.shared())
 }
 
 /// `findings.csv`; with a baseline, a last column `status` (`new`, `open`)
@@ -361,13 +366,13 @@ pub fn fixes<W: Write>(r: &Report, system: crate::model::Source, mut out: W) -> 
         if f.severity() == crate::rules::Severity::Info {
             continue;
         }
-        let row = match &f.fix {
+        let row = match f.fix() {
             Some(x) => [
                 x.system.id(),
-                &x.subject,
-                &x.field,
-                x.current(),
-                &x.to,
+                x.subject,
+                x.field,
+                x.current,
+                x.to,
                 f.rule.id(),
             ],
             None => [
@@ -396,7 +401,7 @@ pub fn fixes<W: Write>(r: &Report, system: crate::model::Source, mut out: W) -> 
         for c in row {
             p.cell(c)?;
         }
-        p.text(&f.remediation, &f.args)
+        p.text(&f.remediation, &f.args, f.shared())
     })
 }
 
@@ -472,9 +477,15 @@ mod tests {
     fn templates_are_written_filled() {
         let args = crate::rules::Args::new(&["a@c.com", "b,\"c\""]).unwrap();
         let mut p = CsvOut::part(16);
-        p.text(&crate::rules::Text::Template("move {0} to {1}"), &args)
+        let shared = ["", "", ""];
+        p.text(
+            &crate::rules::Text::Template("move {0} to {1}"),
+            &args,
+            shared,
+        )
+        .unwrap();
+        p.text(&crate::rules::Text::Fixed("-fixed"), &args, shared)
             .unwrap();
-        p.text(&crate::rules::Text::Fixed("-fixed"), &args).unwrap();
         p.end().unwrap();
         assert_eq!(
             String::from_utf8(p.into_bytes()).unwrap(),

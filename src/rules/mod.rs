@@ -233,12 +233,17 @@ impl Text {
         }
     }
 
-    /// The text, its template filled from `args`.
-    pub fn render<'a>(&'a self, args: &Args) -> Cow<'a, str> {
+    /// The text, its template filled from `args` (whose shared values are
+    /// `shared`: see [`Args::sharing`]).
+    pub fn render<'a>(&'a self, args: &Args, shared: [&str; 3]) -> Cow<'a, str> {
         match self {
             Text::Fixed(s) => Cow::Borrowed(s),
             Text::Owned(s) => Cow::Borrowed(s),
-            Text::Template(t) => Cow::Owned(args.fill(t)),
+            Text::Template(t) => {
+                let mut out = String::with_capacity(t.len() + args.text.len() + 64);
+                args.fill_shared(t, shared, &mut out);
+                Cow::Owned(out)
+            }
         }
     }
 }
@@ -264,29 +269,54 @@ impl From<Cow<'static, str>> for Text {
     }
 }
 
-/// Up to four values in one allocation, for [`Text::Template`].
+/// Up to four values in one allocation, for [`Text::Template`]. A value
+/// equal to the finding's own subject, value or field is not copied: its
+/// slot names that field instead ([`Args::sharing`]), so the rules that fire
+/// for nearly every user keep each address once.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Args {
     text: Box<str>,
+    /// Per slot: the end of its text in `text` (low 30 bits), and in the top
+    /// two bits 0 for that text, or 1 + k for the finding's shared value k.
     ends: [u32; Args::MAX as usize],
 }
+
+const SLOT_END: u32 = (1 << 30) - 1;
 
 impl Args {
     pub const MAX: u8 = 4;
 
     /// The values, or `None` when there are more than four or they are too
-    /// long to index with 32 bits (the caller then writes the sentence).
+    /// long to index with 30 bits (the caller then writes the sentence).
     pub fn new(values: &[&str]) -> Option<Args> {
+        Args::sharing(values, [None; 3])
+    }
+
+    /// The values; one byte-equal to `shared[k]` (the finding's subject,
+    /// value and field, see [`Finding::shared`]) is stored as a reference to
+    /// it, not copied.
+    pub fn sharing(values: &[&str], shared: [Option<&str>; 3]) -> Option<Args> {
         if values.len() > Args::MAX as usize {
             return None;
         }
-        let mut text = String::with_capacity(values.iter().map(|v| v.len()).sum());
+        let tag = |v: &str| shared.iter().position(|s| *s == Some(v));
+        let own: usize = values
+            .iter()
+            .filter(|v| tag(v).is_none())
+            .map(|v| v.len())
+            .sum();
+        let mut text = String::with_capacity(own);
         let mut ends = [0u32; Args::MAX as usize];
         for (n, v) in values.iter().enumerate() {
-            text.push_str(v);
-            ends[n] = u32::try_from(text.len()).ok()?;
+            match tag(v) {
+                Some(k) => ends[n] = text.len() as u32 | (k as u32 + 1) << 30,
+                None => {
+                    text.push_str(v);
+                    ends[n] = u32::try_from(text.len()).ok().filter(|&e| e <= SLOT_END)?;
+                }
+            }
         }
-        let last = ends[values.len().saturating_sub(1)];
+        let last = text.len() as u32;
         for e in &mut ends[values.len()..] {
             *e = last;
         }
@@ -296,24 +326,34 @@ impl Args {
         })
     }
 
-    /// Value `n` (empty when not given).
-    pub fn get(&self, n: usize) -> &str {
-        let start = if n == 0 { 0 } else { self.ends[n - 1] as usize };
-        &self.text[start..self.ends[n] as usize]
+    /// Value `n` (empty when not given), its shared values being `shared`.
+    pub fn get<'a>(&'a self, n: usize, shared: [&'a str; 3]) -> &'a str {
+        let end = self.ends[n];
+        match end >> 30 {
+            0 => {
+                let start = if n == 0 {
+                    0
+                } else {
+                    (self.ends[n - 1] & SLOT_END) as usize
+                };
+                &self.text[start..(end & SLOT_END) as usize]
+            }
+            k => shared[k as usize - 1],
+        }
     }
 
     /// `template` with each `{0}` to `{3}` replaced by that value; any other
-    /// brace is kept as written.
+    /// brace is kept as written. (For values made by [`Args::new`].)
     pub fn fill(&self, template: &str) -> String {
         let mut out = String::with_capacity(template.len() + self.text.len());
-        self.fill_into(template, &mut out);
+        self.fill_shared(template, ["", "", ""], &mut out);
         out
     }
 
-    /// [`Args::fill`], appended to `out`.
-    pub fn fill_into(&self, template: &str, out: &mut String) {
+    /// [`Args::fill`] appended to `out`, the shared values being `shared`.
+    pub fn fill_shared(&self, template: &str, shared: [&str; 3], out: &mut String) {
         fill_into(template, out, |n| {
-            (n < Args::MAX as usize).then(|| self.get(n))
+            (n < Args::MAX as usize).then(|| self.get(n, shared))
         })
     }
 }
@@ -351,30 +391,42 @@ fn fill_into<'v>(template: &str, out: &mut String, value: impl Fn(usize) -> Opti
 
 /// A concrete change for an admin team: in `system`, set `field` of record
 /// `subject` from `current` to `to`.
+///
+/// Read through [`Finding::fix`]: a value equal to the finding's own is
+/// not stored twice.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fix {
     pub system: Source,
-    pub subject: Box<str>,
+    /// `None` when it is the finding's subject.
+    subject: Option<Box<str>>,
     pub field: Cow<'static, str>,
-    /// The value today; `None` when it is the subject itself (the usual
-    /// case: an inSync email to change), so it is not stored twice.
+    /// The value today; `None` when it is the fix's subject itself (the
+    /// usual case: an inSync email to change).
     current: Option<Box<str>>,
-    pub to: Box<str>,
+    /// `None` when it is the finding's value.
+    to: Option<Box<str>>,
+}
+
+/// A finding's fix as written: see [`Finding::fix`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FixRef<'a> {
+    pub system: Source,
+    pub subject: &'a str,
+    pub field: &'a str,
+    pub current: &'a str,
+    pub to: &'a str,
 }
 
 impl Fix {
-    /// The value today.
-    pub fn current(&self) -> &str {
-        self.current.as_deref().unwrap_or(&self.subject)
-    }
-
-    /// Rewrites every value (for `--redact`).
+    /// Rewrites every value (for `--redact`); the values shared with the
+    /// finding must have been written out first ([`Finding::materialize`]).
     pub fn map_values(&mut self, f: impl Fn(&str) -> String) {
-        self.subject = f(&self.subject).into();
-        if let Some(c) = &mut self.current {
-            *c = f(c).into();
+        for v in [&mut self.subject, &mut self.current, &mut self.to]
+            .into_iter()
+            .flatten()
+        {
+            *v = f(v).into();
         }
-        self.to = f(&self.to).into();
     }
 }
 
@@ -389,12 +441,13 @@ impl Finding {
         to: &str,
     ) -> Finding {
         let subject = subject.trim();
+        let to = to.trim();
         self.fix = Some(Box::new(Fix {
             system,
-            subject: subject.into(),
+            subject: (subject != &*self.subject).then(|| subject.into()),
             field: field.into(),
             current: (current != subject).then(|| current.into()),
-            to: to.trim().into(),
+            to: (to != &*self.value).then(|| to.into()),
         }));
         self
     }
@@ -428,12 +481,31 @@ impl Finding {
 
     /// The message as written in the outputs.
     pub fn message(&self) -> Cow<'_, str> {
-        self.message.render(&self.args)
+        self.message.render(&self.args, self.shared())
     }
 
     /// The remediation as written in the outputs.
     pub fn remediation(&self) -> Cow<'_, str> {
-        self.remediation.render(&self.args)
+        self.remediation.render(&self.args, self.shared())
+    }
+
+    /// The values [`Args`] and [`Fix`] may name instead of copying:
+    /// subject, value, field.
+    pub fn shared(&self) -> [&str; 3] {
+        [&self.subject, &self.value, &self.field]
+    }
+
+    /// The fix, its shared values read from the finding.
+    pub fn fix(&self) -> Option<FixRef<'_>> {
+        let x = self.fix.as_deref()?;
+        let subject = x.subject.as_deref().unwrap_or(&self.subject);
+        Some(FixRef {
+            system: x.system,
+            subject,
+            field: &x.field,
+            current: x.current.as_deref().unwrap_or(subject),
+            to: x.to.as_deref().unwrap_or(&self.value),
+        })
     }
 
     /// The same finding with its message and remediation written from
@@ -445,7 +517,8 @@ impl Finding {
         message: &'static str,
         remediation: &'static str,
     ) -> Finding {
-        match Args::new(args) {
+        let shared = [Some(&*self.subject), Some(&*self.value), Some(&*self.field)];
+        match Args::sharing(args, shared) {
             Some(a) => {
                 self.message = Text::Template(message);
                 self.remediation = Text::Template(remediation);
@@ -470,6 +543,13 @@ impl Finding {
             self.remediation = self.remediation().into_owned().into();
         }
         self.args = Args::default();
+        let own = self
+            .fix()
+            .map(|x| (x.subject.to_string(), x.to.to_string()));
+        if let (Some(x), Some((subject, to))) = (&mut self.fix, own) {
+            x.subject = Some(subject.into());
+            x.to = Some(to.into());
+        }
     }
 
     /// The deterministic order of findings in every output: severity,
@@ -659,10 +739,11 @@ mod tests {
     #[test]
     fn templates_fill_their_holes_and_nothing_else() {
         let a = Args::new(&["anna@x", "{1}", "", "é`<b>"]).unwrap();
-        assert_eq!(a.get(0), "anna@x");
-        assert_eq!(a.get(1), "{1}");
-        assert_eq!(a.get(2), "");
-        assert_eq!(a.get(3), "é`<b>");
+        let none = ["", "", ""];
+        assert_eq!(a.get(0, none), "anna@x");
+        assert_eq!(a.get(1, none), "{1}");
+        assert_eq!(a.get(2, none), "");
+        assert_eq!(a.get(3, none), "é`<b>");
         // Values are written as they are, even when they look like holes.
         assert_eq!(
             a.fill("`{0}` to `{1}`, {2}{3} {4} {x} {"),
@@ -691,6 +772,65 @@ mod tests {
         m.materialize();
         assert_eq!(m.message, Text::Owned("`anna` is `b@x`".into()));
         assert_eq!(m.remediation(), t.remediation());
+    }
+
+    #[test]
+    fn values_equal_to_the_findings_own_are_shared_not_copied() {
+        let mut f = Finding::example(Rule::DuplicateOnRemap, "anna@contoso.com");
+        f.value = "anna.berg@contoso.co.uk".into();
+        let f = f
+            .templated(
+                &[
+                    "anna@contoso.com",
+                    "old@x",
+                    "anna.berg@contoso.co.uk",
+                    "email",
+                ],
+                "`{0}` was `{1}`, becomes `{2}` ({3})",
+                "set {3} to `{2}`",
+            )
+            .with_fix(
+                Source::Insync,
+                "anna@contoso.com",
+                "email",
+                "anna@contoso.com",
+                " anna.berg@contoso.co.uk ",
+            );
+        // Only the value no field holds is stored in the arguments.
+        assert_eq!(&*f.args.text, "old@x");
+        assert_eq!(
+            f.message(),
+            "`anna@contoso.com` was `old@x`, becomes `anna.berg@contoso.co.uk` (email)"
+        );
+        assert_eq!(f.remediation(), "set email to `anna.berg@contoso.co.uk`");
+        let x = f.fix.as_deref().unwrap();
+        assert!(x.subject.is_none() && x.current.is_none() && x.to.is_none());
+        let expected = FixRef {
+            system: Source::Insync,
+            subject: "anna@contoso.com",
+            field: "email",
+            current: "anna@contoso.com",
+            to: "anna.berg@contoso.co.uk",
+        };
+        assert_eq!(f.fix(), Some(expected));
+        // Written out, the fix no longer follows the finding's values (as
+        // --redact rewrites them one by one).
+        let mut m = f.clone();
+        m.materialize();
+        m.subject = "someone@else".into();
+        m.value = "other".into();
+        assert_eq!(m.fix(), Some(expected));
+        assert_eq!(m.message(), f.message());
+        // A different fix subject or target is stored as given.
+        let g = Finding::example(Rule::ExchangeRestoreMismatch, "a@x").with_fix(
+            Source::Okta,
+            "login@x",
+            "email",
+            "a@x",
+            "b@x",
+        );
+        let gx = g.fix().unwrap();
+        assert_eq!((gx.subject, gx.current, gx.to), ("login@x", "a@x", "b@x"));
     }
 
     #[test]
