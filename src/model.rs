@@ -652,6 +652,10 @@ pub fn is_dotnet_type_name(value: &str) -> bool {
     if v.is_empty() || v.contains('@') || v.contains(char::is_whitespace) {
         return false;
     }
+    // Every name below but the last two has a dot; most cells do not.
+    if !v.contains('.') {
+        return v.ends_with("ProxyAddressCollection") || v.ends_with("MultiValuedProperty");
+    }
     let known = [
         "Microsoft.ActiveDirectory.Management.ADPropertyValueCollection",
         "System.Object[]",
@@ -1058,6 +1062,11 @@ mod tests {
         assert!(!is_dotnet_type_name("004711"));
         assert!(!is_dotnet_type_name("contoso.com"));
         assert!(!is_dotnet_type_name("Microsoft.com"));
+        // Without a dot only the collection suffixes are type names.
+        assert!(is_dotnet_type_name("ProxyAddressCollection"));
+        assert!(is_dotnet_type_name("MultiValuedProperty"));
+        assert!(!is_dotnet_type_name("ACTIVE"));
+        assert!(!is_dotnet_type_name("ProxyAddressCollection@x"));
     }
 
     #[test]

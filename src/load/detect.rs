@@ -21,8 +21,14 @@ pub struct Decoded<'a> {
 /// bytes are not valid UTF-8 (Excel's "CSV" on Windows).
 pub fn decode(bytes: &[u8]) -> Decoded<'_> {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        // `from_utf8` validates faster than the lossy decoder's chunks; the
+        // lossy one only for a file that is not valid UTF-8 after all.
+        let text = match std::str::from_utf8(rest) {
+            Ok(text) => Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(rest),
+        };
         return Decoded {
-            text: String::from_utf8_lossy(rest),
+            text,
             encoding: "UTF-8 (BOM)",
         };
     }
@@ -199,6 +205,12 @@ mod tests {
     fn decodes_boms_and_fallbacks() {
         assert_eq!(decode(b"\xEF\xBB\xBFa,b").encoding, "UTF-8 (BOM)");
         assert_eq!(decode(b"\xEF\xBB\xBFa,b").text, "a,b");
+        // A BOM before bytes that are not UTF-8: decoded with replacements.
+        let bad = decode(b"\xEF\xBB\xBFa\xFFb");
+        assert_eq!(
+            (bad.encoding, bad.text.as_ref()),
+            ("UTF-8 (BOM)", "a\u{FFFD}b")
+        );
         let le: Vec<u8> = [0xFF, 0xFE]
             .into_iter()
             .chain("é,b".encode_utf16().flat_map(u16::to_le_bytes))
