@@ -139,12 +139,6 @@ impl<W: Write> CsvOut<W> {
         Ok(())
     }
 
-    /// The writer back, everything written to it.
-    pub fn into_inner(mut self) -> Result<W> {
-        self.out.write_all(&self.buf)?;
-        Ok(self.out)
-    }
-
     pub fn finish(mut self) -> Result<()> {
         self.out.write_all(&self.buf)?;
         self.out.flush()?;

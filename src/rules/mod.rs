@@ -344,6 +344,7 @@ impl Args {
 
     /// `template` with each `{0}` to `{3}` replaced by that value; any other
     /// brace is kept as written. (For values made by [`Args::new`].)
+    #[cfg(test)]
     pub fn fill(&self, template: &str) -> String {
         let mut out = String::with_capacity(template.len() + self.text.len());
         self.fill_shared(template, ["", "", ""], &mut out);
