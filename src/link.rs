@@ -361,6 +361,16 @@ impl<'t> M365Index<'t> {
     }
 }
 
+impl Resolution {
+    /// The one Microsoft 365 user resolved to, if it is one.
+    pub fn user(&self) -> Option<u32> {
+        match self {
+            Resolution::One { user, .. } => Some(*user),
+            _ => None,
+        }
+    }
+}
+
 /// The outcome of one backup check for one user and scenario.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -796,23 +806,16 @@ impl<'t> Linked<'t> {
         }
         // The Microsoft 365 user of each inSync, Okta and AD record, looked
         // up in parallel (millions of hash probes), joined in order below.
-        let one = |r: Resolution| match r {
-            Resolution::One { user, .. } => Some(user),
-            _ => None,
-        };
         let m365 = &self.m365;
         let insync_m365: Vec<Option<u32>> = self
             .current
             .par_iter()
-            .map(|v| match v.resolution {
-                Resolution::One { user, .. } => Some(user),
-                _ => one(m365.resolve(v.email)),
-            })
+            .map(|v| v.resolution.user().or_else(|| m365.resolve(v.email).user()))
             .collect();
         let okta_m365: Vec<Option<u32>> = t
             .okta
             .par_iter()
-            .map(|okta| one(m365.resolve(&okta.login)))
+            .map(|okta| m365.resolve(&okta.login).user())
             .collect();
         let ad_m365: Vec<Option<u32>> =
             t.ad.par_iter()

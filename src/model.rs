@@ -316,16 +316,32 @@ impl Proxies {
 
 impl From<Vec<Proxy>> for Proxies {
     fn from(proxies: Vec<Proxy>) -> Proxies {
-        let mut text = String::with_capacity(proxies.iter().map(|p| p.address.len()).sum());
-        let mut ends = Vec::with_capacity(proxies.len());
+        let mut b = ProxiesBuilder::default();
         for p in &proxies {
-            text.push_str(&p.address);
-            let flag = if p.primary { PRIMARY_BIT } else { 0 };
-            ends.push(text.len() as u64 | flag);
+            b.push(p.primary, &p.address);
         }
+        b.finish()
+    }
+}
+
+/// [`Proxies`] being built, address by address.
+#[derive(Default)]
+struct ProxiesBuilder {
+    text: String,
+    ends: Vec<u64>,
+}
+
+impl ProxiesBuilder {
+    fn push(&mut self, primary: bool, address: &str) {
+        self.text.push_str(address);
+        let flag = if primary { PRIMARY_BIT } else { 0 };
+        self.ends.push(self.text.len() as u64 | flag);
+    }
+
+    fn finish(self) -> Proxies {
         Proxies {
-            text: text.into_boxed_str(),
-            ends: ends.into_boxed_slice(),
+            text: self.text.into_boxed_str(),
+            ends: self.ends.into_boxed_slice(),
         }
     }
 }
@@ -388,17 +404,9 @@ impl Proxies {
     /// [`parse_proxies`] straight into the compact form: the addresses are
     /// copied once, from the cell (no string per segment or address).
     pub fn parse(cell: &str) -> Proxies {
-        let mut text = String::new();
-        let mut ends = Vec::new();
-        each_proxy(cell, |primary, address| {
-            text.push_str(address);
-            let flag = if primary { PRIMARY_BIT } else { 0 };
-            ends.push(text.len() as u64 | flag);
-        });
-        Proxies {
-            text: text.into_boxed_str(),
-            ends: ends.into_boxed_slice(),
-        }
+        let mut b = ProxiesBuilder::default();
+        each_proxy(cell, |primary, address| b.push(primary, address));
+        b.finish()
     }
 }
 
@@ -577,14 +585,10 @@ fn ascii_address_problem(v: &[u8]) -> Option<&'static str> {
     None
 }
 
-/// [`address_problem`] char by char, for any trimmed, non-empty value.
+/// [`address_problem`] char by char, for any trimmed, non-empty value
+/// (ASCII values take [`ascii_address_problem`]; this one is its reference).
 fn address_problem_chars(value: &str) -> Option<&'static str> {
-    let white = if value.is_ascii() {
-        value.bytes().any(|b| b.is_ascii_whitespace() || b == 0x0b)
-    } else {
-        value.chars().any(char::is_whitespace)
-    };
-    if white {
+    if value.chars().any(char::is_whitespace) {
         return Some("contains white space");
     }
     let mut parts = value.split('@');

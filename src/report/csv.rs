@@ -7,19 +7,29 @@ use anyhow::Result;
 use rayon::prelude::*;
 use std::io::Write;
 
+/// Whether a spreadsheet would run `value` as a formula: it starts with
+/// `=`, `+`, `-`, `@`, tab or carriage return.
+fn formula_start(value: &str) -> bool {
+    matches!(
+        value.as_bytes().first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    )
+}
+
 /// A value that starts with `=`, `+`, `-`, `@`, tab or carriage return is
 /// written with a leading `'`.
 pub fn neutralise(value: &str) -> std::borrow::Cow<'_, str> {
-    match value.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}").into(),
-        _ => value.into(),
+    if formula_start(value) {
+        format!("'{value}").into()
+    } else {
+        value.into()
     }
 }
 
 /// Undoes [`neutralise`], for reading preflight's own CSV files back.
 pub fn restore(value: &str) -> &str {
     match value.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        Some(rest) if formula_start(rest) => rest,
         _ => value,
     }
 }
@@ -77,11 +87,7 @@ impl<W: Write> CsvOut<W> {
 
     /// Writes one cell of the current row, neutralised.
     pub fn cell(&mut self, value: &str) -> Result<()> {
-        let formula = matches!(
-            value.as_bytes().first(),
-            Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
-        );
-        self.field(formula.then_some(b'\''), value.as_bytes());
+        self.field(formula_start(value).then_some(b'\''), value.as_bytes());
         Ok(())
     }
 

@@ -299,16 +299,20 @@ impl Args {
         if values.len() > Args::MAX as usize {
             return None;
         }
-        let tag = |v: &str| shared.iter().position(|s| *s == Some(v));
+        let mut tags = [None; Args::MAX as usize];
+        for (t, v) in tags.iter_mut().zip(values) {
+            *t = shared.iter().position(|s| *s == Some(*v));
+        }
         let own: usize = values
             .iter()
-            .filter(|v| tag(v).is_none())
-            .map(|v| v.len())
+            .zip(&tags)
+            .filter(|(_, t)| t.is_none())
+            .map(|(v, _)| v.len())
             .sum();
         let mut text = String::with_capacity(own);
         let mut ends = [0u32; Args::MAX as usize];
-        for (n, v) in values.iter().enumerate() {
-            match tag(v) {
+        for (n, (v, tag)) in values.iter().zip(tags).enumerate() {
+            match tag {
                 Some(k) => ends[n] = text.len() as u32 | (k as u32 + 1) << 30,
                 None => {
                     text.push_str(v);
@@ -544,12 +548,9 @@ impl Finding {
             self.remediation = self.remediation().into_owned().into();
         }
         self.args = Args::default();
-        let own = self
-            .fix()
-            .map(|x| (x.subject.to_string(), x.to.to_string()));
-        if let (Some(x), Some((subject, to))) = (&mut self.fix, own) {
-            x.subject = Some(subject.into());
-            x.to = Some(to.into());
+        if let Some(x) = self.fix.as_deref_mut() {
+            x.subject.get_or_insert_with(|| self.subject.clone());
+            x.to.get_or_insert_with(|| self.value.clone());
         }
     }
 
