@@ -261,7 +261,7 @@ fn person_text(l: &Linked<'_>, p: Person<'_>, findings: &[&Finding]) -> String {
                 f.rule.id(),
                 f.scenario.id(),
                 f.source.id(),
-                f.subject,
+                f.subject(),
                 f.message()
             );
             let _ = writeln!(out, "            fix: {}", f.remediation());

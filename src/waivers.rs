@@ -90,7 +90,7 @@ pub fn check(name: &str, waivers: Vec<Waiver>) -> Result<Vec<Checked>> {
 
 impl Checked {
     fn matches(&self, f: &Finding) -> bool {
-        self.rule == f.rule && (self.subject == "*" || key(&self.subject) == key(&f.subject))
+        self.rule == f.rule && (self.subject == "*" || key(&self.subject) == key(f.subject()))
     }
 
     fn expired(&self, today: &str) -> bool {
@@ -98,21 +98,19 @@ impl Checked {
     }
 
     fn finding(&self, rule: Rule, source: Source, message: String, remediation: &str) -> Finding {
-        Finding {
+        Finding::new(
             rule,
-            scenario: Scenario::Any,
+            Scenario::Any,
             source,
-            subject: self.subject.clone().into(),
-            file: self.file.as_str().into(),
-            row: 0,
-            field: format!("waiver {}", self.index).into(),
-            value: self.rule.id().into(),
-            message: message.into(),
-            remediation: remediation.to_string().into(),
-            args: Default::default(),
-            person: None,
-            fix: None,
-        }
+            &self.subject,
+            self.file.as_str().into(),
+            0,
+            &format!("waiver {}", self.index),
+            self.rule.id(),
+            message,
+            remediation.to_string(),
+            None,
+        )
     }
 }
 
@@ -238,7 +236,7 @@ expires = "2099-12-31"
             "2026-11-21",
         );
         assert_eq!(waived.len(), 1);
-        assert_eq!(&*waived[0].finding.subject, "anna.berg@contoso.com");
+        assert_eq!(waived[0].finding.subject(), "anna.berg@contoso.com");
         let rules: Vec<Rule> = kept.iter().map(|f| f.rule).collect();
         assert_eq!(
             rules,

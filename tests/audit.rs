@@ -570,7 +570,7 @@ fn findings_csv_in_parallel_parts_is_the_same_as_row_by_row() {
     report.findings = (0..40_000)
         .map(|i| {
             let mut f = base[i % base.len()].clone();
-            f.subject = format!("{i}-{}", f.subject).into();
+            f.rewrite(|v| format!("{i}-{v}"), str::to_string);
             f
         })
         .collect();
@@ -602,11 +602,11 @@ fn findings_csv_in_parallel_parts_is_the_same_as_row_by_row() {
             f.rule.id(),
             f.scenario.id(),
             f.source.id(),
-            &f.subject,
+            f.subject(),
             &f.file,
             &row,
-            &f.field,
-            &f.value,
+            f.field(),
+            f.value(),
             &f.message(),
             &f.remediation(),
         ])

@@ -193,14 +193,20 @@ fn report_stays_under_20_mb_whatever_the_tenant() {
         .flat_map(|&rule| {
             let template = &template;
             let nasty = &nasty;
-            (0..600).map(move |i| Finding {
-                rule,
-                scenario: [Scenario::Current, Scenario::Planned, Scenario::Any][i % 3],
-                subject: format!("user{i}{nasty}@contoso.com").into(),
-                value: nasty.as_str().into(),
-                message: format!("`{nasty}` and `{nasty}`").into(),
-                remediation: format!("fix {i} {nasty}").into(),
-                ..template.clone()
+            (0..600).map(move |i| {
+                Finding::new(
+                    rule,
+                    [Scenario::Current, Scenario::Planned, Scenario::Any][i % 3],
+                    template.source,
+                    &format!("user{i}{nasty}@contoso.com"),
+                    template.file.clone(),
+                    template.row,
+                    template.field(),
+                    nasty,
+                    format!("`{nasty}` and `{nasty}`"),
+                    format!("fix {i} {nasty}"),
+                    template.person,
+                )
             })
         })
         .collect();

@@ -91,19 +91,18 @@ impl<W: Write> CsvOut<W> {
         Ok(())
     }
 
-    /// Writes a message or remediation cell: a template is filled into a
-    /// reused buffer, not a new string.
+    /// Writes a message or remediation cell of `finding`: a template is
+    /// filled into a reused buffer, not a new string.
     pub fn text(
         &mut self,
+        finding: &crate::rules::Finding,
         text: &crate::rules::Text,
-        args: &crate::rules::Args,
-        shared: [&str; 3],
     ) -> Result<()> {
         match text {
             crate::rules::Text::Template(t) => {
                 let mut s = std::mem::take(&mut self.scratch);
                 s.clear();
-                args.fill_shared(t, shared, &mut s);
+                finding.fill(t, &mut s);
                 let r = self.cell(&s);
                 self.scratch = s;
                 r
@@ -262,16 +261,16 @@ fn finding_row<W: Write>(w: &mut CsvOut<W>, f: &crate::rules::Finding) -> Result
         f.rule.id(),
         f.scenario.id(),
         f.source.id(),
-        &f.subject,
+        f.subject(),
         &f.file,
     ] {
         w.cell(c)?;
     }
     w.row_number(f.row)?;
-    w.cell(&f.field)?;
-    w.cell(&f.value)?;
-    w.text(&f.message, &f.args, f.shared())?;
-    w.text(&f.remediation, &f.args, f.shared())
+    w.cell(f.field())?;
+    w.cell(f.value())?;
+    w.text(f, &f.message)?;
+    w.text(f, &f.remediation)
 }
 
 /// `findings.csv`; with a baseline, a last column `status` (`new`, `open`)
@@ -363,7 +362,9 @@ pub fn fixes<W: Write>(r: &Report, system: crate::model::Source, mut out: W) -> 
     type Row<'r> = ([u8; 32], [&'r str; 6], &'r crate::rules::Finding);
     let mut rows: Vec<Row<'_>> = Vec::new();
     for f in &r.findings {
-        if f.severity() == crate::rules::Severity::Info {
+        if f.severity() == crate::rules::Severity::Info
+            || f.fix_system().unwrap_or(f.source) != system
+        {
             continue;
         }
         let row = match f.fix() {
@@ -377,16 +378,14 @@ pub fn fixes<W: Write>(r: &Report, system: crate::model::Source, mut out: W) -> 
             ],
             None => [
                 f.source.id(),
-                &f.subject,
-                &f.field,
-                &f.value,
+                f.subject(),
+                f.field(),
+                f.value(),
                 "",
                 f.rule.id(),
             ],
         };
-        if row[0] == system.id() {
-            rows.push((crate::model::key_prefix_bytes(row[1]), row, f));
-        }
+        rows.push((crate::model::key_prefix_bytes(row[1]), row, f));
     }
     // By subject (normalised), then every column; repeats dropped.
     rows.par_sort_unstable_by(|(pa, a, fa), (pb, b, fb)| {
@@ -401,7 +400,7 @@ pub fn fixes<W: Write>(r: &Report, system: crate::model::Source, mut out: W) -> 
         for c in row {
             p.cell(c)?;
         }
-        p.text(&f.remediation, &f.args, f.shared())
+        p.text(f, &f.remediation)
     })
 }
 
@@ -475,17 +474,11 @@ mod tests {
 
     #[test]
     fn templates_are_written_filled() {
-        let args = crate::rules::Args::new(&["a@c.com", "b,\"c\""]).unwrap();
+        let f = crate::rules::Finding::example(crate::rules::Rule::DuplicateOnRemap, "a@c.com")
+            .templated(&["a@c.com", "b,\"c\""], "move {0} to {1}", "");
         let mut p = CsvOut::part(16);
-        let shared = ["", "", ""];
-        p.text(
-            &crate::rules::Text::Template("move {0} to {1}"),
-            &args,
-            shared,
-        )
-        .unwrap();
-        p.text(&crate::rules::Text::Fixed("-fixed"), &args, shared)
-            .unwrap();
+        p.text(&f, &f.message).unwrap();
+        p.text(&f, &crate::rules::Text::Fixed("-fixed")).unwrap();
         p.end().unwrap();
         assert_eq!(
             String::from_utf8(p.into_bytes()).unwrap(),

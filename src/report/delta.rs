@@ -27,8 +27,8 @@ fn finding_key(f: &Finding) -> FindingKey {
         f.rule.id(),
         f.scenario.id(),
         f.source.id(),
-        &f.subject,
-        &f.field,
+        f.subject(),
+        f.field(),
     )
 }
 

@@ -866,10 +866,10 @@ fn scenario_label(s: Scenario) -> &'static str {
 fn finding_cost(f: &Finding) -> usize {
     FINDING_ROW_MARKUP
         + [
-            &f.subject,
+            f.subject(),
             &*f.file,
-            &f.field,
-            &f.value,
+            f.field(),
+            f.value(),
             &f.message(),
             &f.remediation(),
         ]
@@ -911,7 +911,7 @@ fn rule_views(r: &Report, fired: &[Fired]) -> Vec<RuleView> {
             let rows = listed
                 .iter()
                 .map(|f| FindingRow {
-                    subject: clip(&f.subject),
+                    subject: clip(f.subject()),
                     source: f.source.title(),
                     location: if f.row == 0 {
                         clip(&f.file)
@@ -920,8 +920,8 @@ fn rule_views(r: &Report, fired: &[Fired]) -> Vec<RuleView> {
                     },
                     scenario: scenario_label(f.scenario),
                     scenario_id: f.scenario.id(),
-                    field: clip(&f.field),
-                    value: clip(&f.value),
+                    field: clip(f.field()),
+                    value: clip(f.value()),
                     message: text(&clip(&f.message())),
                     show_fix: common.is_none(),
                     fix: if common.is_some() {
@@ -1264,7 +1264,7 @@ impl Tracking {
                 .map(|x| TrackRow {
                     rule: x.finding.rule.id().to_string(),
                     scenario: x.finding.scenario.id().to_string(),
-                    subject: cut(&x.finding.subject),
+                    subject: cut(x.finding.subject()),
                     note: cut(&match &x.expires {
                         Some(e) => format!("{} (until {e})", x.reason),
                         None => x.reason.clone(),

@@ -57,7 +57,7 @@ pub fn summary(r: &Report) -> String {
                 "- {} ({}, {}): {}",
                 code(f.rule.id()),
                 f.scenario.id(),
-                code(&f.subject),
+                code(f.subject()),
                 f.message().replace('\n', " ")
             );
         }

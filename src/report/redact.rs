@@ -81,23 +81,22 @@ impl Redactor {
 
 fn redact_finding(red: &Redactor, f: &mut crate::rules::Finding) {
     f.materialize();
-    f.subject = red.apply(&f.subject).into();
     // A display name around an address (`Anna Berg <anna@...>`) is dropped.
-    if let (Some(open), Some(close)) = (f.value.find('<'), f.value.rfind('>'))
-        && open < close
-        && f.value[open..close].contains('@')
-    {
-        let name = f.value.trim().to_string();
-        let bare = f.value[open..=close].to_string();
-        f.message = f.message.as_str().replace(&name, &bare).into();
-        f.value = bare.into();
-    }
-    f.value = red.apply(&f.value).into();
+    let value = f.value();
+    let bare = match (value.find('<'), value.rfind('>')) {
+        (Some(open), Some(close)) if open < close && value[open..close].contains('@') => {
+            let (name, bare) = (value.trim().to_string(), value[open..=close].to_string());
+            f.message = f.message.as_str().replace(&name, &bare).into();
+            Some(bare)
+        }
+        _ => None,
+    };
+    f.rewrite(
+        |v| red.apply(v),
+        |v| red.apply(bare.as_deref().unwrap_or(v)),
+    );
     f.message = red.apply(f.message.as_str()).into();
     f.remediation = red.apply(f.remediation.as_str()).into();
-    if let Some(x) = &mut f.fix {
-        x.map_values(|v| red.apply(v));
-    }
 }
 
 /// Redacts a report in place.
@@ -112,8 +111,8 @@ pub fn redact(r: &mut Report) {
     let mut texts: Vec<&str> = Vec::new();
     for f in &r.findings {
         texts.extend([
-            &*f.subject,
-            &*f.value,
+            f.subject(),
+            f.value(),
             f.message.as_str(),
             f.remediation.as_str(),
         ]);
@@ -124,8 +123,8 @@ pub fn redact(r: &mut Report) {
     for w in r.waived.iter().flatten() {
         let f = &w.finding;
         texts.extend([
-            &*f.subject,
-            &*f.value,
+            f.subject(),
+            f.value(),
             f.message.as_str(),
             f.remediation.as_str(),
         ]);

@@ -432,21 +432,19 @@ fn idp(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
 fn unreadable(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
     for t in &ctx.l.t.tables {
         for p in &t.problems {
-            out.push(Finding {
-                rule: Rule::UnreadableRow,
-                scenario: Scenario::Any,
-                source: t.source,
-                subject: t.file_name().into(),
-                file: t.file.as_str().into(),
-                row: p.row,
-                field: "".into(),
-                value: "".into(),
-                message: format!("Row {} of {} {} and was skipped", p.row, t.file_name(), p.reason).into(),
-                remediation: "Fix the row in the export (quote values that hold the delimiter) or export the file again".into(),
-                args: Default::default(),
-                person: None,
-                fix: None,
-            });
+            out.push(Finding::new(
+                Rule::UnreadableRow,
+                Scenario::Any,
+                t.source,
+                t.file_name(),
+                t.file.as_str().into(),
+                p.row,
+                "",
+                "",
+                format!("Row {} of {} {} and was skipped", p.row, t.file_name(), p.reason),
+                "Fix the row in the export (quote values that hold the delimiter) or export the file again",
+                None,
+            ));
         }
     }
 }

@@ -187,29 +187,32 @@ impl fmt::Display for Rule {
 }
 
 /// One fault of one record.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Its own strings (subject, field, value, the values a template names, and
+/// the fix's subject, field, current value and new value) are kept in one
+/// allocation, a value equal to an earlier one stored once: a large tenant
+/// has millions of findings, and one allocation each instead of up to six
+/// is a third of their memory.
+#[derive(Clone)]
 pub struct Finding {
     pub rule: Rule,
     pub scenario: Scenario,
     pub source: Source,
-    /// The record's own identifier as written in its file.
-    pub subject: Box<str>,
     /// The input file as given (shared by the findings of one file).
     pub file: Arc<str>,
     /// Row as a spreadsheet shows it; 0 when the finding is about no row.
     pub row: u32,
-    pub field: Box<str>,
-    pub value: Box<str>,
     /// Read it with [`Finding::message`].
     pub message: Text,
     /// Read it with [`Finding::remediation`].
     pub remediation: Text,
-    /// The values a [`Text::Template`] message or remediation names.
-    pub args: Args,
     /// The person the finding belongs to, when known (index into persons).
     pub person: Option<u32>,
-    /// The change that resolves the finding, when one value is known.
-    pub fix: Option<Box<Fix>>,
+    /// The system of the fix, when the finding has one ([`Finding::fix`]).
+    fix_system: Option<Source>,
+    /// How many values a [`Text::Template`] names (`{0}` to `{3}`).
+    args: u8,
+    strings: Strings,
 }
 
 /// A finding's message or remediation.
@@ -218,9 +221,10 @@ pub enum Text {
     /// A fixed sentence: not copied.
     Fixed(&'static str),
     Owned(Box<str>),
-    /// A sentence whose `{0}` to `{3}` are the finding's [`Args`], filled in
-    /// when it is written: the rules that fire for nearly every user of a
-    /// large tenant keep their values once instead of two sentences each.
+    /// A sentence whose `{0}` to `{3}` are the finding's template values,
+    /// filled in when it is written: the rules that fire for nearly every
+    /// user of a large tenant keep their values once instead of two
+    /// sentences each.
     Template(&'static str),
 }
 
@@ -230,20 +234,6 @@ impl Text {
         match self {
             Text::Fixed(s) | Text::Template(s) => s,
             Text::Owned(s) => s,
-        }
-    }
-
-    /// The text, its template filled from `args` (whose shared values are
-    /// `shared`: see [`Args::sharing`]).
-    pub fn render<'a>(&'a self, args: &Args, shared: [&str; 3]) -> Cow<'a, str> {
-        match self {
-            Text::Fixed(s) => Cow::Borrowed(s),
-            Text::Owned(s) => Cow::Borrowed(s),
-            Text::Template(t) => {
-                let mut out = String::with_capacity(t.len() + args.text.len() + 64);
-                args.fill_shared(t, shared, &mut out);
-                Cow::Owned(out)
-            }
         }
     }
 }
@@ -269,97 +259,432 @@ impl From<Cow<'static, str>> for Text {
     }
 }
 
-/// Up to four values in one allocation, for [`Text::Template`]. A value
-/// equal to the finding's own subject, value or field is not copied: its
-/// slot names that field instead ([`Args::sharing`]), so the rules that fire
-/// for nearly every user keep each address once.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Args {
+/// The slots of [`Strings`]: subject, field, value; four template values;
+/// the fix's subject, field, current value and new value.
+const SUBJECT: usize = 0;
+const FIELD: usize = 1;
+const VALUE: usize = 2;
+const ARGS: usize = 3;
+const MAX_ARGS: usize = 4;
+const FIX: usize = ARGS + MAX_ARGS;
+const SLOTS: usize = FIX + 4;
+
+/// Eleven strings in one allocation. An owned slot's text starts where the
+/// previous slot's ends; a slot equal to an earlier owned one names it
+/// instead of holding a copy.
+#[derive(Clone, Default)]
+struct Strings {
     text: Box<str>,
-    /// Per slot: the end of its text in `text` (low 30 bits), and in the top
-    /// two bits 0 for that text, or 1 + k for the finding's shared value k.
-    ends: [u32; Args::MAX as usize],
+    /// Per slot, where its text ends in `text` (for a slot that names
+    /// another, the previous slot's end).
+    ends: [u32; SLOTS],
+    /// Per slot, four bits: 0 when it holds its own text, else 1 + the
+    /// earlier slot it repeats.
+    links: u64,
 }
 
-const SLOT_END: u32 = (1 << 30) - 1;
+const _: () = assert!(SLOTS <= 16, "links take four bits per slot");
 
-impl Args {
-    pub const MAX: u8 = 4;
-
-    /// The values, or `None` when there are more than four or they are too
-    /// long to index with 30 bits (the caller then writes the sentence).
-    pub fn new(values: &[&str]) -> Option<Args> {
-        Args::sharing(values, [None; 3])
-    }
-
-    /// The values; one byte-equal to `shared[k]` (the finding's subject,
-    /// value and field, see [`Finding::shared`]) is stored as a reference to
-    /// it, not copied.
-    pub fn sharing(values: &[&str], shared: [Option<&str>; 3]) -> Option<Args> {
-        if values.len() > Args::MAX as usize {
-            return None;
+impl Strings {
+    fn of(values: [&str; SLOTS]) -> Strings {
+        let mut owner = [None::<usize>; SLOTS];
+        let mut len = 0usize;
+        for k in 0..SLOTS {
+            let v = values[k];
+            owner[k] = if v.is_empty() {
+                None
+            } else {
+                (0..k).find(|&j| owner[j].is_none() && values[j] == v)
+            };
+            if owner[k].is_none() {
+                len += v.len();
+            }
         }
-        let mut tags = [None; Args::MAX as usize];
-        for (t, v) in tags.iter_mut().zip(values) {
-            *t = shared.iter().position(|s| *s == Some(*v));
-        }
-        let own: usize = values
-            .iter()
-            .zip(&tags)
-            .filter(|(_, t)| t.is_none())
-            .map(|(v, _)| v.len())
-            .sum();
-        let mut text = String::with_capacity(own);
-        let mut ends = [0u32; Args::MAX as usize];
-        for (n, (v, tag)) in values.iter().zip(tags).enumerate() {
-            match tag {
-                Some(k) => ends[n] = text.len() as u32 | (k as u32 + 1) << 30,
-                None => {
-                    text.push_str(v);
-                    ends[n] = u32::try_from(text.len()).ok().filter(|&e| e <= SLOT_END)?;
+        // Ends are 32 bits: a finding's strings come from a few cells, each
+        // shorter than --max-cell-bytes, so only an absurd limit overflows
+        // them; then a value says so instead of being cut unseen.
+        let too_long = |v: &str| format!("(a value of {} bytes, too long to keep)", v.len());
+        let mut kept: [Cow<'_, str>; SLOTS] = values.map(Cow::Borrowed);
+        if u32::try_from(len).is_err() {
+            len = 0;
+            for k in 0..SLOTS {
+                if owner[k].is_none() {
+                    if kept[k].len() > 1 << 20 {
+                        kept[k] = too_long(&kept[k]).into();
+                    }
+                    len += kept[k].len();
                 }
             }
         }
-        let last = text.len() as u32;
-        for e in &mut ends[values.len()..] {
-            *e = last;
+        let mut text = String::with_capacity(len);
+        let mut ends = [0u32; SLOTS];
+        let mut links = 0u64;
+        for k in 0..SLOTS {
+            match owner[k] {
+                Some(j) => links |= (j as u64 + 1) << (4 * k),
+                None => text.push_str(&kept[k]),
+            }
+            ends[k] = text.len() as u32;
         }
-        Some(Args {
+        Strings {
             text: text.into_boxed_str(),
             ends,
-        })
-    }
-
-    /// Value `n` (empty when not given), its shared values being `shared`.
-    pub fn get<'a>(&'a self, n: usize, shared: [&'a str; 3]) -> &'a str {
-        let end = self.ends[n];
-        match end >> 30 {
-            0 => {
-                let start = if n == 0 {
-                    0
-                } else {
-                    (self.ends[n - 1] & SLOT_END) as usize
-                };
-                &self.text[start..(end & SLOT_END) as usize]
-            }
-            k => shared[k as usize - 1],
+            links,
         }
     }
 
-    /// `template` with each `{0}` to `{3}` replaced by that value; any other
-    /// brace is kept as written. (For values made by [`Args::new`].)
-    #[cfg(test)]
-    pub fn fill(&self, template: &str) -> String {
-        let mut out = String::with_capacity(template.len() + self.text.len());
-        self.fill_shared(template, ["", "", ""], &mut out);
-        out
+    fn get(&self, k: usize) -> &str {
+        // A link names an owned slot: one step.
+        let k = match (self.links >> (4 * k)) & 15 {
+            0 => k,
+            j => j as usize - 1,
+        };
+        let start = if k == 0 { 0 } else { self.ends[k - 1] as usize };
+        &self.text[start..self.ends[k] as usize]
     }
 
-    /// [`Args::fill`] appended to `out`, the shared values being `shared`.
-    pub fn fill_shared(&self, template: &str, shared: [&str; 3], out: &mut String) {
+    /// Fills slots `from..from + values.len()`, all empty so far and
+    /// followed by empty ones only, in place (the usual order of building
+    /// a finding: its own values, then the template's, then the fix's).
+    fn fill(&mut self, from: usize, values: &[&str]) {
+        let end = self.ends[SLOTS - 1];
+        let tail_empty = (from..SLOTS).all(|k| (self.links >> (4 * k)) & 15 == 0)
+            && self.ends[from.saturating_sub(1)] == end;
+        let rebuild = |s: &mut Strings| {
+            let mut all = s.all();
+            all[from..from + values.len()].copy_from_slice(values);
+            *s = Strings::of(all);
+        };
+        if !tail_empty || from == 0 {
+            return rebuild(self);
+        }
+        let mut owner = [None::<usize>; SLOTS];
+        let mut extra = 0usize;
+        for (n, v) in values.iter().enumerate() {
+            let k = from + n;
+            owner[k] = if v.is_empty() {
+                None
+            } else {
+                (0..k)
+                    .filter(|&j| (self.links >> (4 * j)) & 15 == 0 && owner[j].is_none())
+                    .find(|&j| {
+                        if j < from {
+                            let start = if j == 0 { 0 } else { self.ends[j - 1] };
+                            (self.ends[j] - start) as usize == v.len() && self.get(j) == *v
+                        } else {
+                            values[j - from] == *v
+                        }
+                    })
+            };
+            if owner[k].is_none() {
+                extra += v.len();
+            }
+        }
+        if u32::try_from(end as usize + extra).is_err() {
+            return rebuild(self);
+        }
+        let mut text = String::from(std::mem::take(&mut self.text));
+        text.reserve_exact(extra);
+        for (n, v) in values.iter().enumerate() {
+            let k = from + n;
+            match owner[k] {
+                Some(j) => self.links |= (j as u64 + 1) << (4 * k),
+                None => text.push_str(v),
+            }
+            self.ends[k] = text.len() as u32;
+        }
+        for e in &mut self.ends[from + values.len()..] {
+            *e = text.len() as u32;
+        }
+        self.text = text.into_boxed_str();
+    }
+
+    fn all(&self) -> [&str; SLOTS] {
+        std::array::from_fn(|k| self.get(k))
+    }
+}
+
+/// A finding's fix as written: see [`Finding::fix`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FixRef<'a> {
+    pub system: Source,
+    pub subject: &'a str,
+    pub field: &'a str,
+    pub current: &'a str,
+    pub to: &'a str,
+}
+
+impl Finding {
+    /// A finding without template values or fix.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        rule: Rule,
+        scenario: Scenario,
+        source: Source,
+        subject: &str,
+        file: Arc<str>,
+        row: u32,
+        field: &str,
+        value: &str,
+        message: impl Into<Text>,
+        remediation: impl Into<Text>,
+        person: Option<u32>,
+    ) -> Finding {
+        let mut values = [""; SLOTS];
+        values[SUBJECT] = subject;
+        values[FIELD] = field;
+        values[VALUE] = value;
+        Finding {
+            rule,
+            scenario,
+            source,
+            file,
+            row,
+            message: message.into(),
+            remediation: remediation.into(),
+            person,
+            fix_system: None,
+            args: 0,
+            strings: Strings::of(values),
+        }
+    }
+
+    /// The same finding with a concrete fix: in `system`, set `field` of
+    /// `subject` from `current` to `to`.
+    pub fn with_fix(
+        mut self,
+        system: Source,
+        subject: &str,
+        field: &str,
+        current: &str,
+        to: &str,
+    ) -> Finding {
+        self.strings
+            .fill(FIX, &[subject.trim(), field, current, to.trim()]);
+        self.fix_system = Some(system);
+        self
+    }
+
+    /// A planned Okta finding about `subject` (row 2 of okta.csv, field
+    /// email), for tests.
+    #[cfg(test)]
+    pub(crate) fn example(rule: Rule, subject: &str) -> Finding {
+        Finding::new(
+            rule,
+            Scenario::Planned,
+            Source::Okta,
+            subject,
+            "okta.csv".into(),
+            2,
+            "email",
+            "",
+            "",
+            "",
+            None,
+        )
+    }
+
+    pub fn severity(&self) -> Severity {
+        self.rule.severity()
+    }
+
+    /// The record's identifier (or what the finding is about).
+    pub fn subject(&self) -> &str {
+        self.strings.get(SUBJECT)
+    }
+
+    pub fn field(&self) -> &str {
+        self.strings.get(FIELD)
+    }
+
+    pub fn value(&self) -> &str {
+        self.strings.get(VALUE)
+    }
+
+    /// The message as written in the outputs.
+    pub fn message(&self) -> Cow<'_, str> {
+        self.render(&self.message)
+    }
+
+    /// The remediation as written in the outputs.
+    pub fn remediation(&self) -> Cow<'_, str> {
+        self.render(&self.remediation)
+    }
+
+    /// A message or remediation of this finding, its template filled.
+    pub fn render<'a>(&'a self, text: &'a Text) -> Cow<'a, str> {
+        match text {
+            Text::Template(t) => {
+                let mut out = String::with_capacity(t.len() + self.strings.text.len());
+                self.fill(t, &mut out);
+                Cow::Owned(out)
+            }
+            other => Cow::Borrowed(other.as_str()),
+        }
+    }
+
+    /// `template` with this finding's values, appended to `out`.
+    pub fn fill(&self, template: &str, out: &mut String) {
+        // `{0}` to `{3}` past the values given are empty.
         fill_into(template, out, |n| {
-            (n < Args::MAX as usize).then(|| self.get(n, shared))
+            (n < MAX_ARGS).then(|| self.strings.get(ARGS + n))
         })
+    }
+
+    /// The system the finding's fix changes, when it has one.
+    pub fn fix_system(&self) -> Option<Source> {
+        self.fix_system
+    }
+
+    /// The fix, when the finding has one.
+    pub fn fix(&self) -> Option<FixRef<'_>> {
+        let system = self.fix_system?;
+        let [subject, field, current, to] = std::array::from_fn(|k| self.strings.get(FIX + k));
+        Some(FixRef {
+            system,
+            subject,
+            field,
+            current,
+            to,
+        })
+    }
+
+    /// The same finding with its message and remediation written from
+    /// templates over `args` (written out at once beyond four values).
+    pub fn templated(
+        mut self,
+        args: &[&str],
+        message: &'static str,
+        remediation: &'static str,
+    ) -> Finding {
+        if args.len() > MAX_ARGS {
+            let written = |t: &str| fill(t, 0, |n| args.get(n).copied());
+            self.message = written(message).into();
+            self.remediation = written(remediation).into();
+            return self;
+        }
+        if self.args > 0 {
+            self.materialize();
+        }
+        self.strings.fill(ARGS, args);
+        self.args = args.len() as u8;
+        self.message = Text::Template(message);
+        self.remediation = Text::Template(remediation);
+        self
+    }
+
+    /// Message and remediation written out, the template values dropped
+    /// (before rewriting them, as `--redact` does).
+    pub fn materialize(&mut self) {
+        if matches!(self.message, Text::Template(_)) {
+            self.message = self.message().into_owned().into();
+        }
+        if matches!(self.remediation, Text::Template(_)) {
+            self.remediation = self.remediation().into_owned().into();
+        }
+        if self.args > 0 {
+            let mut values = self.strings.all();
+            values[ARGS..FIX].fill("");
+            self.args = 0;
+            self.strings = Strings::of(values);
+        }
+    }
+
+    /// Rewrites the subject, the value and the fix's values but its field
+    /// (for `--redact`; call [`Finding::materialize`] first, so no
+    /// template names the old values). `value` rewrites the value itself.
+    pub fn rewrite(&mut self, f: impl Fn(&str) -> String, value: impl FnOnce(&str) -> String) {
+        let mut owned: [String; SLOTS] = self.strings.all().map(str::to_string);
+        owned[SUBJECT] = f(&owned[SUBJECT]);
+        owned[VALUE] = value(&owned[VALUE]);
+        if self.fix_system.is_some() {
+            for k in [FIX, FIX + 2, FIX + 3] {
+                owned[k] = f(&owned[k]);
+            }
+        }
+        self.strings = Strings::of(std::array::from_fn(|k| owned[k].as_str()));
+    }
+
+    /// What two findings are compared by: everything written about them.
+    #[allow(clippy::type_complexity)]
+    fn seen(
+        &self,
+    ) -> (
+        (Rule, Scenario, Source, &str, u32, Option<u32>),
+        [&str; 3],
+        (Cow<'_, str>, Cow<'_, str>),
+        Option<FixRef<'_>>,
+    ) {
+        (
+            (
+                self.rule,
+                self.scenario,
+                self.source,
+                &self.file,
+                self.row,
+                self.person,
+            ),
+            [self.subject(), self.field(), self.value()],
+            (self.message(), self.remediation()),
+            self.fix(),
+        )
+    }
+
+    /// The deterministic order of findings in every output: severity,
+    /// rule, scenario, source, the normalised subject, then every column.
+    pub fn order(&self, other: &Finding) -> Ordering {
+        (self.severity(), self.rule.id(), self.scenario, self.source)
+            .cmp(&(
+                other.severity(),
+                other.rule.id(),
+                other.scenario,
+                other.source,
+            ))
+            .then_with(|| crate::model::cmp_key(self.subject(), other.subject()))
+            .then_with(|| {
+                (
+                    self.subject(),
+                    &self.file,
+                    self.row,
+                    self.field(),
+                    self.value(),
+                )
+                    .cmp(&(
+                        other.subject(),
+                        &other.file,
+                        other.row,
+                        other.field(),
+                        other.value(),
+                    ))
+            })
+            .then_with(|| self.message().cmp(&other.message()))
+    }
+}
+
+impl PartialEq for Finding {
+    fn eq(&self, other: &Finding) -> bool {
+        self.seen() == other.seen()
+    }
+}
+
+impl Eq for Finding {}
+
+impl fmt::Debug for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Finding")
+            .field("rule", &self.rule)
+            .field("scenario", &self.scenario)
+            .field("source", &self.source)
+            .field("subject", &self.subject())
+            .field("file", &self.file)
+            .field("row", &self.row)
+            .field("field", &self.field())
+            .field("value", &self.value())
+            .field("message", &self.message())
+            .field("remediation", &self.remediation())
+            .field("person", &self.person)
+            .field("fix", &self.fix())
+            .finish()
     }
 }
 
@@ -394,197 +719,6 @@ fn fill_into<'v>(template: &str, out: &mut String, value: impl Fn(usize) -> Opti
     out.push_str(rest);
 }
 
-/// A concrete change for an admin team: in `system`, set `field` of record
-/// `subject` from `current` to `to`.
-///
-/// Read through [`Finding::fix`]: a value equal to the finding's own is
-/// not stored twice.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Fix {
-    pub system: Source,
-    /// `None` when it is the finding's subject.
-    subject: Option<Box<str>>,
-    pub field: Cow<'static, str>,
-    /// The value today; `None` when it is the fix's subject itself (the
-    /// usual case: an inSync email to change).
-    current: Option<Box<str>>,
-    /// `None` when it is the finding's value.
-    to: Option<Box<str>>,
-}
-
-/// A finding's fix as written: see [`Finding::fix`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FixRef<'a> {
-    pub system: Source,
-    pub subject: &'a str,
-    pub field: &'a str,
-    pub current: &'a str,
-    pub to: &'a str,
-}
-
-impl Fix {
-    /// Rewrites every value (for `--redact`); the values shared with the
-    /// finding must have been written out first ([`Finding::materialize`]).
-    pub fn map_values(&mut self, f: impl Fn(&str) -> String) {
-        for v in [&mut self.subject, &mut self.current, &mut self.to]
-            .into_iter()
-            .flatten()
-        {
-            *v = f(v).into();
-        }
-    }
-}
-
-impl Finding {
-    /// The same finding with a concrete fix.
-    pub fn with_fix(
-        mut self,
-        system: Source,
-        subject: &str,
-        field: impl Into<Cow<'static, str>>,
-        current: &str,
-        to: &str,
-    ) -> Finding {
-        let subject = subject.trim();
-        let to = to.trim();
-        self.fix = Some(Box::new(Fix {
-            system,
-            subject: (subject != &*self.subject).then(|| subject.into()),
-            field: field.into(),
-            current: (current != subject).then(|| current.into()),
-            to: (to != &*self.value).then(|| to.into()),
-        }));
-        self
-    }
-}
-
-impl Finding {
-    /// A planned Okta finding about `subject` (row 2 of okta.csv, field
-    /// email), for tests.
-    #[cfg(test)]
-    pub(crate) fn example(rule: Rule, subject: &str) -> Finding {
-        Finding {
-            rule,
-            scenario: Scenario::Planned,
-            source: Source::Okta,
-            subject: subject.into(),
-            file: "okta.csv".into(),
-            row: 2,
-            field: "email".into(),
-            value: "".into(),
-            message: "".into(),
-            remediation: "".into(),
-            args: Args::default(),
-            person: None,
-            fix: None,
-        }
-    }
-
-    pub fn severity(&self) -> Severity {
-        self.rule.severity()
-    }
-
-    /// The message as written in the outputs.
-    pub fn message(&self) -> Cow<'_, str> {
-        self.message.render(&self.args, self.shared())
-    }
-
-    /// The remediation as written in the outputs.
-    pub fn remediation(&self) -> Cow<'_, str> {
-        self.remediation.render(&self.args, self.shared())
-    }
-
-    /// The values [`Args`] and [`Fix`] may name instead of copying:
-    /// subject, value, field.
-    pub fn shared(&self) -> [&str; 3] {
-        [&self.subject, &self.value, &self.field]
-    }
-
-    /// The fix, its shared values read from the finding.
-    pub fn fix(&self) -> Option<FixRef<'_>> {
-        let x = self.fix.as_deref()?;
-        let subject = x.subject.as_deref().unwrap_or(&self.subject);
-        Some(FixRef {
-            system: x.system,
-            subject,
-            field: &x.field,
-            current: x.current.as_deref().unwrap_or(subject),
-            to: x.to.as_deref().unwrap_or(&self.value),
-        })
-    }
-
-    /// The same finding with its message and remediation written from
-    /// templates over `args` (written out at once if `args` cannot be
-    /// stored).
-    pub fn templated(
-        mut self,
-        args: &[&str],
-        message: &'static str,
-        remediation: &'static str,
-    ) -> Finding {
-        let shared = [Some(&*self.subject), Some(&*self.value), Some(&*self.field)];
-        match Args::sharing(args, shared) {
-            Some(a) => {
-                self.message = Text::Template(message);
-                self.remediation = Text::Template(remediation);
-                self.args = a;
-            }
-            None => {
-                let written = |t: &str| fill(t, 0, |n| args.get(n).copied());
-                self.message = written(message).into();
-                self.remediation = written(remediation).into();
-            }
-        }
-        self
-    }
-
-    /// Message and remediation written out, the arguments dropped (before
-    /// rewriting them, as `--redact` does).
-    pub fn materialize(&mut self) {
-        if matches!(self.message, Text::Template(_)) {
-            self.message = self.message().into_owned().into();
-        }
-        if matches!(self.remediation, Text::Template(_)) {
-            self.remediation = self.remediation().into_owned().into();
-        }
-        self.args = Args::default();
-        if let Some(x) = self.fix.as_deref_mut() {
-            x.subject.get_or_insert_with(|| self.subject.clone());
-            x.to.get_or_insert_with(|| self.value.clone());
-        }
-    }
-
-    /// The deterministic order of findings in every output: severity,
-    /// rule, scenario, source, the normalised subject, then every column.
-    pub fn order(&self, other: &Finding) -> Ordering {
-        (self.severity(), self.rule.id(), self.scenario, self.source)
-            .cmp(&(
-                other.severity(),
-                other.rule.id(),
-                other.scenario,
-                other.source,
-            ))
-            .then_with(|| crate::model::cmp_key(&self.subject, &other.subject))
-            .then_with(|| {
-                (
-                    &self.subject,
-                    &self.file,
-                    self.row,
-                    &self.field,
-                    &self.value,
-                )
-                    .cmp(&(
-                        &other.subject,
-                        &other.file,
-                        other.row,
-                        &other.field,
-                        &other.value,
-                    ))
-            })
-            .then_with(|| self.message().cmp(&other.message()))
-    }
-}
-
 /// Sorts findings into their output order and drops exact repeats.
 ///
 /// Each finding gets a 24-byte prefix of its order (severity, rule,
@@ -604,7 +738,7 @@ pub fn sort(findings: &mut Vec<Finding>) {
         let mut p = [0u8; 24];
         p[0] = (f.severity() as u8) << 6 | rank[f.rule as usize];
         p[1] = (f.scenario as u8) << 2 | f.source as u8;
-        p[2..].copy_from_slice(&crate::model::key_prefix_bytes::<22>(&f.subject));
+        p[2..].copy_from_slice(&crate::model::key_prefix_bytes::<22>(f.subject()));
         p
     };
     let mut order: Vec<([u8; 24], u32)> = findings
@@ -669,21 +803,27 @@ impl<'a, 't> Ctx<'a, 't> {
     ) -> Finding {
         let t = self.l.t;
         let at = t.at(source, i);
-        Finding {
+        let id = t.identifier(source, i).trim();
+        let numbered;
+        let subject = if id.is_empty() {
+            numbered = subject(id, at.row);
+            &numbered
+        } else {
+            id
+        };
+        Finding::new(
             rule,
             scenario,
             source,
-            subject: subject(t.identifier(source, i), at.row).into(),
-            file: self.files[at.file as usize].clone(),
-            row: at.row,
-            field: field.into(),
-            value: value.into(),
-            message: message.into(),
-            remediation: remediation.into(),
-            args: Args::default(),
-            person: Some(self.l.person_of(source, i)),
-            fix: None,
-        }
+            subject,
+            self.files[at.file as usize].clone(),
+            at.row,
+            field,
+            value,
+            message,
+            remediation,
+            Some(self.l.person_of(source, i)),
+        )
     }
 }
 
@@ -740,20 +880,17 @@ mod tests {
     /// tables when the spec is beside the checkout.
     #[test]
     fn templates_fill_their_holes_and_nothing_else() {
-        let a = Args::new(&["anna@x", "{1}", "", "é`<b>"]).unwrap();
-        let none = ["", "", ""];
-        assert_eq!(a.get(0, none), "anna@x");
-        assert_eq!(a.get(1, none), "{1}");
-        assert_eq!(a.get(2, none), "");
-        assert_eq!(a.get(3, none), "é`<b>");
-        // Values are written as they are, even when they look like holes.
-        assert_eq!(
-            a.fill("`{0}` to `{1}`, {2}{3} {4} {x} {"),
-            "`anna@x` to `{1}`, é`<b> {4} {x} {"
+        let f = Finding::example(Rule::DuplicateOnRemap, "anna@x").templated(
+            &["anna@x", "{1}", "", "é`<b>"],
+            "`{0}` to `{1}`, {2}{3} {4} {x} {",
+            "{0}{1}{3}",
         );
-        let short = Args::new(&["a"]).unwrap();
-        assert_eq!(short.fill("{0}{1}{3}"), "a");
-        assert!(Args::new(&["1", "2", "3", "4", "5"]).is_none());
+        // Values are written as they are, even when they look like holes.
+        assert_eq!(f.message(), "`anna@x` to `{1}`, é`<b> {4} {x} {");
+        assert_eq!(f.remediation(), "anna@x{1}é`<b>");
+        let short =
+            Finding::example(Rule::DuplicateOnRemap, "a").templated(&["a"], "{0}{1}{3}", "");
+        assert_eq!(short.message(), "a");
     }
 
     #[test]
@@ -774,65 +911,112 @@ mod tests {
         m.materialize();
         assert_eq!(m.message, Text::Owned("`anna` is `b@x`".into()));
         assert_eq!(m.remediation(), t.remediation());
+        assert_eq!(m, t, "a finding written out reads the same");
     }
 
     #[test]
-    fn values_equal_to_the_findings_own_are_shared_not_copied() {
-        let mut f = Finding::example(Rule::DuplicateOnRemap, "anna@contoso.com");
-        f.value = "anna.berg@contoso.co.uk".into();
-        let f = f
-            .templated(
-                &[
-                    "anna@contoso.com",
-                    "old@x",
-                    "anna.berg@contoso.co.uk",
-                    "email",
-                ],
-                "`{0}` was `{1}`, becomes `{2}` ({3})",
-                "set {3} to `{2}`",
-            )
-            .with_fix(
-                Source::Insync,
+    fn values_equal_to_earlier_ones_are_stored_once() {
+        let f = Finding::new(
+            Rule::DuplicateOnRemap,
+            Scenario::Planned,
+            Source::Okta,
+            "anna@contoso.com",
+            "okta.csv".into(),
+            2,
+            "email",
+            "anna.berg@contoso.co.uk",
+            "",
+            "",
+            None,
+        )
+        .templated(
+            &[
                 "anna@contoso.com",
+                "old@x",
+                "anna.berg@contoso.co.uk",
                 "email",
-                "anna@contoso.com",
-                " anna.berg@contoso.co.uk ",
-            );
-        // Only the value no field holds is stored in the arguments.
-        assert_eq!(&*f.args.text, "old@x");
+            ],
+            "`{0}` was `{1}`, becomes `{2}` ({3})",
+            "set {3} to `{2}`",
+        )
+        .with_fix(
+            Source::Insync,
+            "old@x",
+            "email",
+            "old@x",
+            " anna.berg@contoso.co.uk ",
+        );
+        // Subject, field and value, and the one template value none of
+        // them holds: the fix repeats them all.
+        assert_eq!(
+            &*f.strings.text,
+            "anna@contoso.comemailanna.berg@contoso.co.ukold@x"
+        );
         assert_eq!(
             f.message(),
             "`anna@contoso.com` was `old@x`, becomes `anna.berg@contoso.co.uk` (email)"
         );
         assert_eq!(f.remediation(), "set email to `anna.berg@contoso.co.uk`");
-        let x = f.fix.as_deref().unwrap();
-        assert!(x.subject.is_none() && x.current.is_none() && x.to.is_none());
         let expected = FixRef {
             system: Source::Insync,
-            subject: "anna@contoso.com",
+            subject: "old@x",
             field: "email",
-            current: "anna@contoso.com",
+            current: "old@x",
             to: "anna.berg@contoso.co.uk",
         };
         assert_eq!(f.fix(), Some(expected));
-        // Written out, the fix no longer follows the finding's values (as
-        // --redact rewrites them one by one).
+        // Written out, the fix and the message no longer follow the values
+        // rewritten (as --redact rewrites them).
         let mut m = f.clone();
         m.materialize();
-        m.subject = "someone@else".into();
-        m.value = "other".into();
-        assert_eq!(m.fix(), Some(expected));
-        assert_eq!(m.message(), f.message());
-        // A different fix subject or target is stored as given.
-        let g = Finding::example(Rule::ExchangeRestoreMismatch, "a@x").with_fix(
-            Source::Okta,
-            "login@x",
-            "email",
-            "a@x",
-            "b@x",
+        m.rewrite(|v| v.replace("old", "new"), |_| "other".into());
+        assert_eq!(m.subject(), "anna@contoso.com");
+        assert_eq!(m.value(), "other");
+        assert_eq!(m.field(), "email");
+        assert_eq!(
+            m.fix(),
+            Some(FixRef {
+                subject: "new@x",
+                current: "new@x",
+                ..expected
+            })
         );
-        let gx = g.fix().unwrap();
-        assert_eq!((gx.subject, gx.current, gx.to), ("login@x", "a@x", "b@x"));
+        assert_eq!(m.message(), f.message());
+        // A finding without a fix has none; empty values are empty.
+        let g = Finding::example(Rule::ExchangeRestoreMismatch, "a@x");
+        assert_eq!((g.fix(), g.value(), g.field()), (None, "", "email"));
+    }
+
+    proptest::proptest! {
+        /// A finding built step by step (its own values, then the
+        /// template's, then the fix's, or the fix first) reads back every
+        /// value as given, however they repeat one another.
+        #[test]
+        fn packed_values_read_back_as_given(
+            values in proptest::collection::vec("|a|b|ab|é", 11),
+            args in 0usize..=4,
+            fix_first in proptest::bool::ANY,
+        ) {
+            let v: Vec<&str> = values.iter().map(String::as_str).collect();
+            let mut f = Finding::new(
+                Rule::DuplicateOnRemap, Scenario::Planned, Source::Okta,
+                v[0], "x.csv".into(), 2, v[1], v[2], "", "", None,
+            );
+            let fix = |f: Finding| f.with_fix(Source::Insync, v[7], v[8], v[9], v[10]);
+            if fix_first {
+                f = fix(f).templated(&v[3..3 + args], "{0}|{1}|{2}|{3}", "");
+            } else {
+                f = fix(f.templated(&v[3..3 + args], "{0}|{1}|{2}|{3}", ""));
+            }
+            proptest::prop_assert_eq!([f.subject(), f.field(), f.value()], [v[0], v[1], v[2]]);
+            let mut given = [""; 4];
+            given[..args].copy_from_slice(&v[3..3 + args]);
+            proptest::prop_assert_eq!(f.message(), given.join("|"));
+            let x = f.fix().unwrap();
+            proptest::prop_assert_eq!([x.subject, x.field, x.current, x.to], [v[7], v[8], v[9], v[10]]);
+            let repacked = Strings::of(f.strings.all());
+            proptest::prop_assert_eq!(repacked.all(), f.strings.all());
+        }
     }
 
     #[test]

@@ -241,7 +241,7 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
                         Some(o) => finding.with_fix(
                             Source::Okta,
                             &t.okta[o as usize].login,
-                            t.settings.plan_user_name.value.clone(),
+                            &t.settings.plan_user_name.value,
                             email,
                             primary,
                         ),

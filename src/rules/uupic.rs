@@ -20,21 +20,19 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
         return out;
     };
     let any = Scenario::Any;
-    out.push(Finding {
-        rule: Rule::AdminSsoUnavailable,
-        scenario: any,
-        source: Source::Ad,
-        subject: "*".into(),
-        file: "".into(),
-        row: 0,
-        field: "identification_attribute".into(),
-        value: attr.into(),
-        message: format!("With `{attr}` as inSync's User Identification Attribute (UUPIC), SSO is not available to inSync administrators").into(),
-        remediation: "Make sure every inSync administrator knows their inSync password before UUPIC is turned on".into(),
-        args: Default::default(),
-        person: None,
-        fix: None,
-    });
+    out.push(Finding::new(
+        Rule::AdminSsoUnavailable,
+        any,
+        Source::Ad,
+        "*",
+        "".into(),
+        0,
+        "identification_attribute",
+        attr,
+        format!("With `{attr}` as inSync's User Identification Attribute (UUPIC), SSO is not available to inSync administrators"),
+        "Make sure every inSync administrator knows their inSync password before UUPIC is turned on",
+        None,
+    ));
     if !t.has(Source::Ad) {
         return out;
     }
