@@ -28,14 +28,15 @@ pub fn find(l: &Linked<'_>, address: &str) -> Vec<Hit> {
         }
     };
     let is = |v: &str| key(v) == k;
-    for (i, (o, v)) in t.okta.iter().zip(&t.okta_values).enumerate() {
+    for (i, o) in t.okta.iter().enumerate() {
+        let v = t.okta_values(i as u32);
         let mut f = Vec::new();
         for (name, value) in [
-            ("login", &o.login),
+            ("login", &*o.login),
             ("email", &o.email),
             ("second_email", &o.second_email),
-            ("planned userName", &v.plan_user_name),
-            ("planned userPrincipalName", &v.plan_upn),
+            ("planned userName", v.plan_user_name),
+            ("planned userPrincipalName", v.plan_upn),
         ] {
             if is(value) {
                 f.push(name);
@@ -206,7 +207,7 @@ fn person_text(l: &Linked<'_>, p: Person<'_>, findings: &[&Finding]) -> String {
                 "    Okta `{}` → inSync `{}`: okta.current.user_name ({user_name}) = `{}`",
                 x.login.trim(),
                 t.insync[u as usize].email.trim(),
-                t.okta_values[o as usize].current_user_name.trim()
+                t.okta_values(o).current_user_name.trim()
             );
         }
         if let Some(a) = l.okta_ad[o as usize] {

@@ -495,7 +495,7 @@ impl<'t> Linked<'t> {
                 (0..5)
                     .into_par_iter()
                     .map(|which| {
-                        let okta = || t.okta.iter().zip(&t.okta_values).enumerate();
+                        let okta = || (0..n32(t.okta.len())).map(|o| (o, t.okta_values(o)));
                         match which {
                             0 => Index::build(
                                 t.insync
@@ -503,13 +503,13 @@ impl<'t> Linked<'t> {
                                     .enumerate()
                                     .map(|(i, u)| (u.email.as_ref(), n32(i))),
                             ),
-                            1 => Index::build(
-                                okta().map(|(i, (_, v))| (v.current_user_name.as_ref(), n32(i))),
-                            ),
+                            1 => Index::build(okta().map(|(o, v)| (v.current_user_name, o))),
                             2 => Index::build(
                                 okta()
-                                    .filter(|(_, (o, _))| o.status == OktaStatus::Active)
-                                    .map(|(i, (_, v))| (v.plan_user_name.as_ref(), n32(i))),
+                                    .filter(|&(o, _)| {
+                                        t.okta[o as usize].status == OktaStatus::Active
+                                    })
+                                    .map(|(o, v)| (v.plan_user_name, o)),
                             ),
                             3 => Index::build(
                                 t.ad.iter()
@@ -544,10 +544,9 @@ impl<'t> Linked<'t> {
             .par_iter()
             .map(|u| okta_by_user_name.span(&u.email))
             .collect();
-        let okta_insync: Vec<(u32, u32)> = t
-            .okta_values
-            .par_iter()
-            .map(|v| insync_by_email.span(&v.current_user_name))
+        let okta_insync: Vec<(u32, u32)> = (0..n32(t.okta.len()))
+            .into_par_iter()
+            .map(|o| insync_by_email.span(t.okta_values(o).current_user_name))
             .collect();
         let okta_ad: Vec<Option<u32>> = t
             .okta
@@ -702,8 +701,7 @@ impl<'t> Linked<'t> {
         let current_ad: &'t str = if !u.ad_attribute.trim().is_empty() {
             &u.ad_attribute
         } else if s.current_upn.value.is_some() {
-            self.okta_of(i)
-                .map_or("", |o| t.okta_values[o as usize].current_upn.as_ref())
+            self.okta_of(i).map_or("", |o| t.okta_values(o).current_upn)
         } else {
             ""
         };
@@ -711,9 +709,9 @@ impl<'t> Linked<'t> {
             Which::Current => (u.email.as_ref(), current_ad, s.access_using.value),
             Which::Planned => match self.planned_okta_of(i) {
                 Some(o) => {
-                    let v = &t.okta_values[o as usize];
+                    let v = t.okta_values(o);
                     let ad = if s.plan_upn.value.is_some() {
-                        v.plan_upn.as_ref()
+                        v.plan_upn
                     } else {
                         current_ad
                     };
@@ -722,7 +720,7 @@ impl<'t> Linked<'t> {
                     let email = if v.plan_user_name.trim().is_empty() {
                         u.email.as_ref()
                     } else {
-                        v.plan_user_name.as_ref()
+                        v.plan_user_name
                     };
                     (email, ad, s.plan_access_using.value)
                 }

@@ -8,7 +8,9 @@
 //! misses only skips the checks that depend on it, listed with the reason.
 
 use crate::load::{self, Table, okta::attribute_field};
-use crate::model::{AdUser, At, InsyncStatus, InsyncUser, Keyed, M365User, OktaUser, Source, key};
+use crate::model::{
+    AdUser, At, Field, InsyncStatus, InsyncUser, Keyed, M365User, OktaUser, Source, key,
+};
 use crate::settings::Settings;
 use anyhow::{Result, bail};
 use rayon::prelude::*;
@@ -33,13 +35,31 @@ pub struct Inference {
     pub other_matches: usize,
 }
 
-/// The Okta attribute values the settings name, per Okta user.
+/// The Okta attribute values the settings name, per Okta user: read them
+/// with [`Tenant::okta_values`].
 #[derive(Clone, Debug, Default)]
-pub struct OktaValues {
-    pub current_user_name: Box<str>,
-    pub current_upn: Box<str>,
-    pub plan_user_name: Box<str>,
-    pub plan_upn: Box<str>,
+pub struct OktaValues([OktaValue; 4]);
+
+/// One attribute value of an Okta user: one of the user's own fields when
+/// the attribute is that field's column (the usual case: `login`, `email`),
+/// not copied; else its own copy.
+#[derive(Clone, Debug, Default)]
+enum OktaValue {
+    #[default]
+    Empty,
+    Login,
+    Email,
+    SecondEmail,
+    Own(Box<str>),
+}
+
+/// The Okta attribute values the settings name, of one Okta user.
+#[derive(Clone, Copy, Debug)]
+pub struct OktaAttrs<'t> {
+    pub current_user_name: &'t str,
+    pub current_upn: &'t str,
+    pub plan_user_name: &'t str,
+    pub plan_upn: &'t str,
 }
 
 /// Everything the audit knows, before linking.
@@ -48,7 +68,7 @@ pub struct Tenant {
     pub settings: Settings,
     pub inferred: Option<Inference>,
     pub okta: Vec<OktaUser>,
-    pub okta_values: Vec<OktaValues>,
+    okta_values: Vec<OktaValues>,
     pub ad: Vec<AdUser>,
     /// The identification attribute's value per AD user (when set).
     pub ad_uupic: Vec<Box<str>>,
@@ -91,6 +111,24 @@ impl Tenant {
             Source::Ad => &self.ad[i].upn,
             Source::Insync => &self.insync[i].email,
             Source::M365 => &self.m365[i].upn,
+        }
+    }
+
+    /// The attribute values the settings name of Okta user `o`.
+    pub fn okta_values(&self, o: u32) -> OktaAttrs<'_> {
+        let user = &self.okta[o as usize];
+        let [a, b, c, d] = self.okta_values[o as usize].0.each_ref().map(|v| match v {
+            OktaValue::Empty => "",
+            OktaValue::Login => &user.login,
+            OktaValue::Email => &user.email,
+            OktaValue::SecondEmail => &user.second_email,
+            OktaValue::Own(s) => s,
+        });
+        OktaAttrs {
+            current_user_name: a,
+            current_upn: b,
+            plan_user_name: c,
+            plan_upn: d,
         }
     }
 
@@ -218,19 +256,33 @@ impl Tenant {
             .iter()
             .map(|t| attrs.clone().map(|a| a.and_then(|a| okta_column(t, &a))))
             .collect();
+        // An attribute in the column of the user's login, email or second
+        // email reads that field.
+        let own_fields: Vec<[Option<usize>; 3]> = tables
+            .iter()
+            .map(|t| {
+                [Field::Login, Field::Email, Field::SecondEmail].map(|f| t.columns.get(&f).copied())
+            })
+            .collect();
         let okta_values = okta
             .par_iter()
             .map(|o| {
-                let t = &tables[o.at.file as usize];
-                let row = &t.rows[o.at.record as usize];
-                let [a, b, c, d] = okta_cols[o.at.file as usize]
-                    .map(|col| Box::from(col.and_then(|c| row.cells.get(c)).unwrap_or("")));
-                OktaValues {
-                    current_user_name: a,
-                    current_upn: b,
-                    plan_user_name: c,
-                    plan_upn: d,
-                }
+                let file = o.at.file as usize;
+                let row = &tables[file].rows[o.at.record as usize];
+                OktaValues(okta_cols[file].map(|col| {
+                    let Some(col) = col else {
+                        return OktaValue::Empty;
+                    };
+                    match own_fields[file].iter().position(|&c| c == Some(col)) {
+                        Some(0) => OktaValue::Login,
+                        Some(1) => OktaValue::Email,
+                        Some(_) => OktaValue::SecondEmail,
+                        None => match row.cells.get(col).unwrap_or("") {
+                            "" => OktaValue::Empty,
+                            v => OktaValue::Own(v.into()),
+                        },
+                    }
+                }))
             })
             .collect();
 

@@ -461,7 +461,7 @@ fn user_rows(l: &Linked<'_>, findings: &[Finding]) -> Vec<UserRow> {
                     .okta
                     .iter()
                     .find(|&&o| t.okta[o as usize].status == OktaStatus::Active)
-                    .map(|&o| t.okta_values[o as usize].plan_user_name.trim().to_string())
+                    .map(|&o| t.okta_values(o).plan_user_name.trim().to_string())
                     .unwrap_or_default(),
                 (None, false) => String::new(),
             };

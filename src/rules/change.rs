@@ -58,7 +58,7 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Vec<Finding>>, Vec<Remediation>) 
             return;
         }
         let o = o as u32;
-        let v = &t.okta_values[o as usize];
+        let v = t.okta_values(o);
         let new = v.plan_user_name.trim();
         let login = okta.login.trim();
         let f = |rule, field: &str, value: &str, message: String, fix: Cow<'static, str>| {
@@ -229,7 +229,7 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Vec<Finding>>, Vec<Remediation>) 
         }
         let mut keyed: Vec<(String, u32)> = run
             .iter()
-            .map(|&(_, o)| (key(&t.okta_values[o as usize].plan_user_name), o))
+            .map(|&(_, o)| (key(t.okta_values(o).plan_user_name), o))
             .collect();
         keyed.sort_unstable();
         for group in keyed.chunk_by(|a, b| a.0 == b.0) {
@@ -247,7 +247,7 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Vec<Finding>>, Vec<Remediation>) 
                 .filter(|&&x| x != o)
                 .map(|&x| t.okta[x as usize].login.trim().to_string())
                 .collect();
-            let new = t.okta_values[o as usize].plan_user_name.trim();
+            let new = t.okta_values(o).plan_user_name.trim();
             out.push(ctx.record(Source::Okta,
                 o,
                 Rule::RemapSharedValue,

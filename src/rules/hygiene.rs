@@ -414,7 +414,7 @@ fn idp(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
             if okta.status != OktaStatus::Active || !l.okta_insync(o as u32).is_empty() {
                 continue;
             }
-            let value = t.okta_values[o].current_user_name.trim();
+            let value = t.okta_values(o as u32).current_user_name.trim();
             out.push(ctx.record(Source::Okta,
                 o as u32,
                 Rule::IdpUserWithoutInsync,
