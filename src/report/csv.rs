@@ -357,9 +357,8 @@ pub const FIXES_HEADER: [&str; 7] = [
 /// every error and warning (info findings ask for no change). A finding
 /// with a known fix goes to the system that holds the value to change.
 pub fn fixes<W: Write>(r: &Report, system: crate::model::Source, mut out: W) -> Result<()> {
-    // Each row with its subject's key prefix, computed once per row; the
-    // remediation (the last column) is written from its finding.
-    type Row<'r> = ([u8; 32], [&'r str; 6], &'r crate::rules::Finding);
+    // The remediation (the last column) is written from its finding.
+    type Row<'r> = ([&'r str; 6], &'r crate::rules::Finding);
     let mut rows: Vec<Row<'_>> = Vec::new();
     for f in &r.findings {
         if f.severity() == crate::rules::Severity::Info
@@ -385,18 +384,31 @@ pub fn fixes<W: Write>(r: &Report, system: crate::model::Source, mut out: W) -> 
                 f.rule.id(),
             ],
         };
-        rows.push((crate::model::key_prefix_bytes(row[1]), row, f));
+        rows.push((row, f));
     }
-    // By subject (normalised), then every column; repeats dropped.
-    rows.par_sort_unstable_by(|(pa, a, fa), (pb, b, fb)| {
+    // By subject (normalised), then every column; repeats dropped. Sorted
+    // as the subject's key prefix and the row's index, the rows compared in
+    // full only when the prefixes tie.
+    let same = |a: &Row<'_>, b: &Row<'_>| a.0 == b.0 && a.1.remediation() == b.1.remediation();
+    let mut order: Vec<([u64; 4], u32)> = rows
+        .par_iter()
+        .enumerate()
+        .map(|(i, (row, _))| {
+            let prefix = crate::model::key_prefix_bytes::<32>(row[1]);
+            (crate::model::be_words(prefix), i as u32)
+        })
+        .collect();
+    order.par_sort_unstable_by(|(pa, a), (pb, b)| {
+        let ((a, fa), (b, fb)) = (&rows[*a as usize], &rows[*b as usize]);
         pa.cmp(pb)
             .then_with(|| crate::model::cmp_key(a[1], b[1]))
             .then_with(|| a.cmp(b))
             .then_with(|| fa.remediation().cmp(&fb.remediation()))
     });
-    rows.dedup_by(|(_, a, fa), (_, b, fb)| a == b && fa.remediation() == fb.remediation());
+    order.dedup_by(|(_, a), (_, b)| same(&rows[*a as usize], &rows[*b as usize]));
     CsvOut::new(&mut out, &FIXES_HEADER)?.finish()?;
-    in_parts(out, &rows, |p, (_, row, f)| {
+    in_parts(out, &order, |p, (_, i)| {
+        let (row, f) = &rows[*i as usize];
         for c in row {
             p.cell(c)?;
         }

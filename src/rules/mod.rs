@@ -741,10 +741,10 @@ pub fn sort(findings: &mut Vec<Finding>) {
         p[2..].copy_from_slice(&crate::model::key_prefix_bytes::<22>(f.subject()));
         p
     };
-    let mut order: Vec<([u8; 24], u32)> = findings
+    let mut order: Vec<([u64; 3], u32)> = findings
         .par_iter()
         .enumerate()
-        .map(|(i, f)| (prefix(f), i as u32))
+        .map(|(i, f)| (crate::model::be_words(prefix(f)), i as u32))
         .collect();
     order.par_sort_unstable_by(|(pa, a), (pb, b)| {
         pa.cmp(pb)
