@@ -14,7 +14,6 @@ use crate::model::{InsyncStatus, M365User, OktaStatus, Source, key, key_hash, sa
 use crate::settings::Access;
 use crate::tenant::Tenant;
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use unicode_normalization::UnicodeNormalization;
 
@@ -25,20 +24,22 @@ use unicode_normalization::UnicodeNormalization;
 /// normalised key is stored), and the ids of all keys share one vector.
 #[derive(Debug, Default)]
 pub struct Index<'t> {
-    /// Hash of a key → its first slot (others with the same hash chain on).
-    map: FxHashMap<u64, u32>,
+    /// Slots sorted by hash; `dir[b]..dir[b + 1]` are the slots whose hash
+    /// has `b` in its top bits (`hash >> shift`): one array read finds them,
+    /// where a hash map took two.
+    dir: Vec<u32>,
+    shift: u32,
     slots: Vec<Slot<'t>>,
     ids: Vec<u32>,
 }
 
 #[derive(Debug)]
 struct Slot<'t> {
+    hash: u64,
     /// A value whose key this slot holds.
     value: Cow<'t, str>,
     start: u32,
     len: u32,
-    /// The next slot with the same hash, or `u32::MAX`.
-    next: u32,
 }
 
 impl<'t> Index<'t> {
@@ -52,11 +53,8 @@ impl<'t> Index<'t> {
             .map(|(seq, (v, id))| (key_hash(&v), seq as u32, v, id))
             .collect();
         all.par_sort_unstable_by_key(|e| (e.0, e.1));
-        let mut index = Index {
-            map: FxHashMap::with_capacity_and_hasher(all.len(), Default::default()),
-            slots: Vec::with_capacity(all.len()),
-            ids: Vec::with_capacity(all.len()),
-        };
+        let mut slots = Vec::with_capacity(all.len());
+        let mut ids = Vec::with_capacity(all.len());
         let mut run_start = 0;
         while run_start < all.len() {
             let hash = all[run_start].0;
@@ -64,6 +62,19 @@ impl<'t> Index<'t> {
                 .iter()
                 .position(|e| e.0 != hash)
                 .map_or(all.len(), |n| run_start + n);
+            if run_end == run_start + 1 {
+                // The usual case: a hash that one value has.
+                let e = &mut all[run_start];
+                slots.push(Slot {
+                    hash,
+                    value: std::mem::take(&mut e.2),
+                    start: ids.len() as u32,
+                    len: 1,
+                });
+                ids.push(e.3);
+                run_start = run_end;
+                continue;
+            }
             // The distinct keys of this hash, in order of first appearance.
             let mut groups: Vec<(usize, Vec<u32>)> = Vec::new();
             for (n, e) in all[run_start..run_end].iter().enumerate() {
@@ -75,33 +86,38 @@ impl<'t> Index<'t> {
                     None => groups.push((n, vec![e.3])),
                 }
             }
-            for (_, ids) in &mut groups {
-                if ids.len() > 1 {
+            for (first, mut group) in groups {
+                if group.len() > 1 {
                     let mut seen = rustc_hash::FxHashSet::default();
-                    ids.retain(|id| seen.insert(*id));
+                    group.retain(|id| seen.insert(*id));
                 }
-            }
-            let mut prev: Option<usize> = None;
-            for (first, ids) in groups {
-                let slot = index.slots.len();
-                index.slots.push(Slot {
+                slots.push(Slot {
+                    hash,
                     value: std::mem::take(&mut all[run_start + first].2),
-                    start: index.ids.len() as u32,
-                    len: ids.len() as u32,
-                    next: u32::MAX,
+                    start: ids.len() as u32,
+                    len: group.len() as u32,
                 });
-                index.ids.extend(ids);
-                match prev {
-                    Some(p) => index.slots[p].next = slot as u32,
-                    None => {
-                        index.map.insert(hash, slot as u32);
-                    }
-                }
-                prev = Some(slot);
+                ids.extend(group);
             }
             run_start = run_end;
         }
-        index
+        // About one slot per bucket: 2^bits >= the slots.
+        let bits = (usize::BITS - slots.len().leading_zeros()).clamp(1, 32);
+        let shift = 64 - bits;
+        let mut dir = Vec::with_capacity((1 << bits) + 1);
+        let mut next = 0usize;
+        for bucket in 0..=(1u64 << bits) {
+            while next < slots.len() && slots[next].hash >> shift < bucket {
+                next += 1;
+            }
+            dir.push(next as u32);
+        }
+        Index {
+            dir,
+            shift,
+            slots,
+            ids,
+        }
     }
 
     /// Where the ids of `value`'s key lie, for [`Index::ids`].
@@ -119,17 +135,18 @@ impl<'t> Index<'t> {
         self.ids(self.span(value))
     }
 
-    /// The slot of `value`'s key: the hash's chain, confirmed by key.
+    /// The slot of `value`'s key: among the slots of its hash's bucket,
+    /// the one of the same hash and key.
     fn slot(&self, value: &str) -> Option<&Slot<'t>> {
-        let mut slot = *self.map.get(&key_hash(value))?;
-        while slot != u32::MAX {
-            let s = &self.slots[slot as usize];
-            if same_key(&s.value, value) {
-                return Some(s);
-            }
-            slot = s.next;
+        if self.slots.is_empty() {
+            return None;
         }
-        None
+        let hash = key_hash(value);
+        let bucket = (hash >> self.shift) as usize;
+        let (lo, hi) = (self.dir[bucket] as usize, self.dir[bucket + 1] as usize);
+        self.slots[lo..hi]
+            .iter()
+            .find(|s| s.hash == hash && same_key(&s.value, value))
     }
 }
 
