@@ -821,6 +821,17 @@ mod tests {
     use super::*;
 
     proptest::proptest! {
+        /// Words compare as the bytes they are made of (the sorts of
+        /// findings and fixes rely on it).
+        #[test]
+        fn be_words_order_as_bytes(a: [u8; 24], b: [u8; 24], cut in 0usize..24) {
+            // Often equal up to a point, so later bytes decide.
+            let mut b = b;
+            b[..cut].copy_from_slice(&a[..cut]);
+            let (wa, wb): ([u64; 3], [u64; 3]) = (be_words(a), be_words(b));
+            proptest::prop_assert_eq!(wa.cmp(&wb), a.cmp(&b));
+        }
+
         /// The byte-by-byte check answers as the char-by-char one for any
         /// ASCII value (address-like or not).
         #[test]
