@@ -62,16 +62,19 @@ impl<'t> Index<'t> {
                 .iter()
                 .position(|e| e.0 != hash)
                 .map_or(all.len(), |n| run_start + n);
+            let mut push = |value: Cow<'t, str>, group: &[u32]| {
+                slots.push(Slot {
+                    hash,
+                    value,
+                    start: ids.len() as u32,
+                    len: group.len() as u32,
+                });
+                ids.extend_from_slice(group);
+            };
             if run_end == run_start + 1 {
                 // The usual case: a hash that one value has.
                 let e = &mut all[run_start];
-                slots.push(Slot {
-                    hash,
-                    value: std::mem::take(&mut e.2),
-                    start: ids.len() as u32,
-                    len: 1,
-                });
-                ids.push(e.3);
+                push(std::mem::take(&mut e.2), &[e.3]);
                 run_start = run_end;
                 continue;
             }
@@ -91,13 +94,7 @@ impl<'t> Index<'t> {
                     let mut seen = rustc_hash::FxHashSet::default();
                     group.retain(|id| seen.insert(*id));
                 }
-                slots.push(Slot {
-                    hash,
-                    value: std::mem::take(&mut all[run_start + first].2),
-                    start: ids.len() as u32,
-                    len: group.len() as u32,
-                });
-                ids.extend(group);
+                push(std::mem::take(&mut all[run_start + first].2), &group);
             }
             run_start = run_end;
         }

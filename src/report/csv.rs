@@ -389,7 +389,6 @@ pub fn fixes<W: Write>(r: &Report, system: crate::model::Source, mut out: W) -> 
     // By subject (normalised), then every column; repeats dropped. Sorted
     // as the subject's key prefix and the row's index, the rows compared in
     // full only when the prefixes tie.
-    let same = |a: &Row<'_>, b: &Row<'_>| a.0 == b.0 && a.1.remediation() == b.1.remediation();
     let mut order: Vec<([u64; 4], u32)> = rows
         .par_iter()
         .enumerate()
@@ -405,7 +404,10 @@ pub fn fixes<W: Write>(r: &Report, system: crate::model::Source, mut out: W) -> 
             .then_with(|| a.cmp(b))
             .then_with(|| fa.remediation().cmp(&fb.remediation()))
     });
-    order.dedup_by(|(_, a), (_, b)| same(&rows[*a as usize], &rows[*b as usize]));
+    order.dedup_by(|(_, a), (_, b)| {
+        let ((a, fa), (b, fb)) = (&rows[*a as usize], &rows[*b as usize]);
+        a == b && fa.remediation() == fb.remediation()
+    });
     CsvOut::new(&mut out, &FIXES_HEADER)?.finish()?;
     in_parts(out, &order, |p, (_, i)| {
         let (row, f) = &rows[*i as usize];

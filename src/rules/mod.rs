@@ -287,50 +287,14 @@ const _: () = assert!(SLOTS <= 16, "links take four bits per slot");
 
 impl Strings {
     fn of(values: [&str; SLOTS]) -> Strings {
-        let mut owner = [None::<usize>; SLOTS];
-        let mut len = 0usize;
-        for k in 0..SLOTS {
-            let v = values[k];
-            owner[k] = if v.is_empty() {
-                None
-            } else {
-                (0..k).find(|&j| owner[j].is_none() && values[j] == v)
-            };
-            if owner[k].is_none() {
-                len += v.len();
-            }
-        }
-        // Ends are 32 bits: a finding's strings come from a few cells, each
-        // shorter than --max-cell-bytes, so only an absurd limit overflows
-        // them; then a value says so instead of being cut unseen.
-        let too_long = |v: &str| format!("(a value of {} bytes, too long to keep)", v.len());
-        let mut kept: [Cow<'_, str>; SLOTS] = values.map(Cow::Borrowed);
-        if u32::try_from(len).is_err() {
-            len = 0;
-            for k in 0..SLOTS {
-                if owner[k].is_none() {
-                    if kept[k].len() > 1 << 20 {
-                        kept[k] = too_long(&kept[k]).into();
-                    }
-                    len += kept[k].len();
-                }
-            }
-        }
-        let mut text = String::with_capacity(len);
-        let mut ends = [0u32; SLOTS];
-        let mut links = 0u64;
-        for k in 0..SLOTS {
-            match owner[k] {
-                Some(j) => links |= (j as u64 + 1) << (4 * k),
-                None => text.push_str(&kept[k]),
-            }
-            ends[k] = text.len() as u32;
-        }
-        Strings {
-            text: text.into_boxed_str(),
-            ends,
-            links,
-        }
+        let mut s = Strings::default();
+        s.append(0, &values);
+        s
+    }
+
+    /// Whether slot `k` holds its own text (rather than naming another).
+    fn owns(&self, k: usize) -> bool {
+        (self.links >> (4 * k)) & 15 == 0
     }
 
     fn get(&self, k: usize) -> &str {
@@ -343,30 +307,34 @@ impl Strings {
         &self.text[start..self.ends[k] as usize]
     }
 
-    /// Fills slots `from..from + values.len()`, all empty so far and
-    /// followed by empty ones only, in place (the usual order of building
-    /// a finding: its own values, then the template's, then the fix's).
+    /// Sets slots `from..from + values.len()`: in place when they and the
+    /// slots after them are empty (the usual order of building a finding:
+    /// its own values, then the template's, then the fix's), else by
+    /// packing every slot again.
     fn fill(&mut self, from: usize, values: &[&str]) {
         let end = self.ends[SLOTS - 1];
-        let tail_empty = (from..SLOTS).all(|k| (self.links >> (4 * k)) & 15 == 0)
-            && self.ends[from.saturating_sub(1)] == end;
-        let rebuild = |s: &mut Strings| {
-            let mut all = s.all();
+        let tail_empty =
+            (from..SLOTS).all(|k| self.owns(k)) && self.ends[from.saturating_sub(1)] == end;
+        if tail_empty {
+            self.append(from, values);
+        } else {
+            let mut all = self.all();
             all[from..from + values.len()].copy_from_slice(values);
-            *s = Strings::of(all);
-        };
-        if !tail_empty || from == 0 {
-            return rebuild(self);
+            *self = Strings::of(all);
         }
+    }
+
+    /// [`Strings::fill`] for slots that are empty and followed by empty
+    /// ones only: the new text goes at the end.
+    fn append(&mut self, from: usize, values: &[&str]) {
+        let end = self.ends[SLOTS - 1] as usize;
         let mut owner = [None::<usize>; SLOTS];
         let mut extra = 0usize;
         for (n, v) in values.iter().enumerate() {
             let k = from + n;
-            owner[k] = if v.is_empty() {
-                None
-            } else {
-                (0..k)
-                    .filter(|&j| (self.links >> (4 * j)) & 15 == 0 && owner[j].is_none())
+            if !v.is_empty() {
+                owner[k] = (0..k)
+                    .filter(|&j| self.owns(j) && owner[j].is_none())
                     .find(|&j| {
                         if j < from {
                             let start = if j == 0 { 0 } else { self.ends[j - 1] };
@@ -374,14 +342,28 @@ impl Strings {
                         } else {
                             values[j - from] == *v
                         }
-                    })
-            };
+                    });
+            }
             if owner[k].is_none() {
                 extra += v.len();
             }
         }
-        if u32::try_from(end as usize + extra).is_err() {
-            return rebuild(self);
+        // Ends are 32 bits: a finding's strings come from a few cells, each
+        // shorter than --max-cell-bytes, so only an absurd limit overflows
+        // them; then a long value says so instead of being cut unseen.
+        let too_long = u32::try_from(end + extra).is_err();
+        fn kept(v: &str, too_long: bool) -> Cow<'_, str> {
+            if too_long && v.len() > 1 << 20 {
+                format!("(a value of {} bytes, too long to keep)", v.len()).into()
+            } else {
+                v.into()
+            }
+        }
+        if too_long {
+            extra = (0..values.len())
+                .filter(|&n| owner[from + n].is_none())
+                .map(|n| kept(values[n], too_long).len())
+                .sum();
         }
         let mut text = String::from(std::mem::take(&mut self.text));
         text.reserve_exact(extra);
@@ -389,7 +371,7 @@ impl Strings {
             let k = from + n;
             match owner[k] {
                 Some(j) => self.links |= (j as u64 + 1) << (4 * k),
-                None => text.push_str(v),
+                None => text.push_str(&kept(v, too_long)),
             }
             self.ends[k] = text.len() as u32;
         }
@@ -563,10 +545,9 @@ impl Finding {
             self.remediation = written(remediation).into();
             return self;
         }
-        if self.args > 0 {
-            self.materialize();
-        }
-        self.strings.fill(ARGS, args);
+        let mut values = [""; MAX_ARGS];
+        values[..args.len()].copy_from_slice(args);
+        self.strings.fill(ARGS, &values);
         self.args = args.len() as u8;
         self.message = Text::Template(message);
         self.remediation = Text::Template(remediation);
@@ -583,10 +564,8 @@ impl Finding {
             self.remediation = self.remediation().into_owned().into();
         }
         if self.args > 0 {
-            let mut values = self.strings.all();
-            values[ARGS..FIX].fill("");
+            self.strings.fill(ARGS, &[""; MAX_ARGS]);
             self.args = 0;
-            self.strings = Strings::of(values);
         }
     }
 
@@ -603,31 +582,6 @@ impl Finding {
             }
         }
         self.strings = Strings::of(std::array::from_fn(|k| owned[k].as_str()));
-    }
-
-    /// What two findings are compared by: everything written about them.
-    #[allow(clippy::type_complexity)]
-    fn seen(
-        &self,
-    ) -> (
-        (Rule, Scenario, Source, &str, u32, Option<u32>),
-        [&str; 3],
-        (Cow<'_, str>, Cow<'_, str>),
-        Option<FixRef<'_>>,
-    ) {
-        (
-            (
-                self.rule,
-                self.scenario,
-                self.source,
-                &self.file,
-                self.row,
-                self.person,
-            ),
-            [self.subject(), self.field(), self.value()],
-            (self.message(), self.remediation()),
-            self.fix(),
-        )
     }
 
     /// The deterministic order of findings in every output: severity,
@@ -662,8 +616,13 @@ impl Finding {
 }
 
 impl PartialEq for Finding {
+    /// Equal when everything written about them is: the columns
+    /// [`Finding::order`] compares, the remediation, the fix and the person.
     fn eq(&self, other: &Finding) -> bool {
-        self.seen() == other.seen()
+        self.order(other) == Ordering::Equal
+            && self.remediation() == other.remediation()
+            && self.fix() == other.fix()
+            && self.person == other.person
     }
 }
 
