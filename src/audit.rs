@@ -113,6 +113,15 @@ pub fn load_inputs_with(
         );
     }
     let (settings, config_waivers) = settings(args.config.as_deref(), &args.settings)?;
+    // Only the columns the audit reads are kept of each row.
+    let keep = load::Keep::Used(settings.attributes());
+    let inputs: Vec<Input> = inputs
+        .into_iter()
+        .map(|mut i| {
+            i.opts.keep = keep.clone();
+            i
+        })
+        .collect();
     let tables = load::load_files(&inputs, progress)?;
     Ok((tables, settings, config_waivers))
 }

@@ -98,6 +98,7 @@ fn load_with(data: &[u8], source: Option<Source>) -> Option<Table> {
         source,
         sheet: None,
         limits: LIMITS,
+        keep: load::Keep::All,
     };
     let table = load::load_bytes("fuzz.csv", data, &opts).ok()?;
     if let Some(source) = source {

@@ -163,6 +163,22 @@ fn attribute(value: &str) -> Option<String> {
 }
 
 impl Settings {
+    /// The attributes the settings name (the columns, besides those mapped
+    /// to fields, that an audit reads).
+    pub fn attributes(&self) -> Vec<String> {
+        [
+            &self.identification_attribute.value,
+            &self.current_user_name.value,
+            &self.current_upn.value,
+            &Some(self.plan_user_name.value.clone()),
+            &self.plan_upn.value,
+        ]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect()
+    }
+
     /// Defaults, then the config file, then the flags.
     pub fn resolve(config: Option<&ConfigFile>, flags: &SettingsArgs) -> Result<Settings> {
         let mut s = Settings::default();

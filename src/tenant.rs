@@ -277,7 +277,7 @@ impl Tenant {
                         Some(0) => OktaValue::Login,
                         Some(1) => OktaValue::Email,
                         Some(_) => OktaValue::SecondEmail,
-                        None => match row.cells.get(col).unwrap_or("") {
+                        None => match tables[file].value(row, col) {
                             "" => OktaValue::Empty,
                             v => OktaValue::Own(v.into()),
                         },
@@ -313,8 +313,7 @@ impl Tenant {
                     let t = &tables[a.at.file as usize];
                     let row = &t.rows[a.at.record as usize];
                     cols[a.at.file as usize]
-                        .and_then(|c| row.cells.get(c))
-                        .unwrap_or("")
+                        .map_or("", |c| t.value(row, c))
                         .into()
                 })
                 .collect();

@@ -63,6 +63,17 @@ pub static SCHEMA: Schema = Schema {
         },
     ],
     required: &[Field::Upn],
+    reads: &[
+        Field::Upn,
+        Field::Mail,
+        Field::ProxyAddresses,
+        Field::SamAccountName,
+        Field::Enabled,
+        Field::UserAccountControl,
+        Field::EmployeeNumber,
+        Field::EmployeeId,
+        Field::DisplayName,
+    ],
     markers: &[
         "sid",
         "objectsid",

@@ -37,6 +37,13 @@ pub static SCHEMA: Schema = Schema {
         },
     ],
     required: &[Field::Email],
+    reads: &[
+        Field::Email,
+        Field::AdAttribute,
+        Field::Status,
+        Field::Profile,
+        Field::DisplayName,
+    ],
     markers: &[
         "microsoft365license",
         "smblicense",

@@ -53,6 +53,16 @@ pub static SCHEMA: Schema = Schema {
         },
     ],
     required: &[Field::Upn],
+    reads: &[
+        Field::Upn,
+        Field::PrimarySmtp,
+        Field::ProxyAddresses,
+        Field::BlockCredential,
+        Field::AccountEnabled,
+        Field::Licenses,
+        Field::RecipientTypeDetails,
+        Field::DisplayName,
+    ],
     markers: &[
         "objectid",
         "dirsyncenabled",

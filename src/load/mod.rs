@@ -68,16 +68,21 @@ impl Cells {
     /// for text and ends; `None` when they hold 4 GiB or more.
     pub fn of_record(record: &csv::StringRecord) -> Option<Cells> {
         u32::try_from(record.as_slice().len()).ok()?;
+        Some(Cells::of_fitting(record))
+    }
+
+    /// [`Cells::of_record`] of a record known to hold less than 4 GiB.
+    fn of_fitting(record: &csv::StringRecord) -> Cells {
         let mut ends = Vec::with_capacity(record.len());
         let mut end = 0;
         for field in record {
             end += field.len() as u32;
             ends.push(end);
         }
-        Some(Cells {
+        Cells {
             text: record.as_slice().into(),
             ends: ends.into_boxed_slice(),
-        })
+        }
     }
 
     /// Cell `i`, when the row has it.
@@ -116,6 +121,11 @@ pub struct RawTable {
     pub problems: Vec<RowProblem>,
     /// Blank rows seen (not records, not problems).
     pub blank_rows: u32,
+    /// The columns the rows hold, ascending (see [`Keep`]).
+    pub kept: Vec<usize>,
+    /// The columns checked for a .NET type name, in field order, each with
+    /// the first row (and value) that holds one.
+    pub type_names: Vec<(usize, Option<(u32, String)>)>,
 }
 
 /// A loaded export: which source it is, how it was read, and its rows.
@@ -144,6 +154,9 @@ pub struct Table {
     pub rows: Vec<Row>,
     /// Records read (rows used), kept when `rows` is released.
     pub row_count: usize,
+    /// Where each column is in a row's cells: `None` for a column not kept
+    /// (see [`Keep`]).
+    pub stored: Vec<Option<u32>>,
     pub problems: Vec<RowProblem>,
     pub blank_rows: u32,
     pub sha256: String,
@@ -154,8 +167,16 @@ impl Table {
     pub fn cell<'a>(&self, row: &'a Row, field: Field) -> &'a str {
         self.columns
             .get(&field)
-            .and_then(|i| row.cells.get(*i))
-            .unwrap_or("")
+            .map_or("", |&col| self.value(row, col))
+    }
+
+    /// The value of column `col` in a row (empty when the column is not
+    /// kept or the file lacks it).
+    pub fn value<'a>(&self, row: &'a Row, col: usize) -> &'a str {
+        match self.stored.get(col) {
+            Some(Some(at)) => row.cells.get(*at as usize).unwrap_or(""),
+            _ => "",
+        }
     }
 
     /// The column whose header is `name` (compared as headers are: case,
@@ -184,6 +205,46 @@ pub struct LoadOptions {
     /// The sheet of a spreadsheet to read (`--sheet`).
     pub sheet: Option<String>,
     pub limits: Limits,
+    /// The columns of a text file that are kept.
+    pub keep: Keep,
+}
+
+/// Which columns of a text export a table keeps of each row.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Keep {
+    /// Every column (`inspect`, the demo, tests).
+    #[default]
+    All,
+    /// The columns mapped to fields, and those whose header is one of these
+    /// attribute names as [`Table::column`] finds them: all an audit reads
+    /// (the settings name the attributes). The text of the others, most of
+    /// a large export, is never copied. A spreadsheet keeps every column
+    /// (its cells are all in memory anyway).
+    Used(Vec<String>),
+}
+
+impl Keep {
+    /// The columns of `headers` kept, ascending, when `mapped` are the
+    /// columns mapped to fields and the records read the fields `reads`.
+    pub fn columns(
+        &self,
+        headers: &[String],
+        mapped: &BTreeMap<Field, usize>,
+        reads: &[Field],
+    ) -> Vec<usize> {
+        match self {
+            Keep::All => (0..headers.len()).collect(),
+            Keep::Used(names) => {
+                let names: Vec<String> = names.iter().map(|n| classify::norm_header(n)).collect();
+                (0..headers.len())
+                    .filter(|i| {
+                        mapped.iter().any(|(f, c)| c == i && reads.contains(f))
+                            || names.contains(&classify::norm_header(&headers[*i]))
+                    })
+                    .collect()
+            }
+        }
+    }
 }
 
 /// Limits that protect the machine from broken or hostile files.
@@ -263,64 +324,148 @@ pub(crate) fn choose_header(
 
 /// Splits records at the header: rows above it are titles, rows below are
 /// checked (field count, cell size, a repeated header) and kept or reported.
+#[cfg(test)]
 pub(crate) fn split(records: Records, header: usize, limits: &Limits, text: bool) -> RawTable {
     let mut rows = records.rows.into_iter();
-    let head = rows.nth(header);
-    let headers: Vec<String> = head
-        .as_ref()
-        .map(|r| {
-            r.cells
-                .iter()
-                .map(|h| h.trim_start_matches('\u{feff}').to_string())
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut raw = RawTable {
-        header_row: head.as_ref().map_or(1, |r| r.line),
-        headers,
-        problems: records.problems,
-        blank_rows: records.blank_rows,
-        ..RawTable::default()
-    };
-    let width = raw.headers.len();
-    let normalised: Vec<String> = raw
-        .headers
-        .iter()
-        .map(|h| h.trim().to_lowercase())
-        .collect();
-    let rest: Vec<Row> = rows.collect();
-    let last = rest.len().saturating_sub(1);
-    for (i, mut row) in rest.into_iter().enumerate() {
-        let problem = if row.cells.iter().any(|c| c.len() > limits.max_cell_bytes) {
+    let mut splitter = Splitter::new(rows.nth(header).as_ref(), *limits, text);
+    for row in rows {
+        splitter.push_row(row);
+    }
+    splitter.finish(records.problems, records.blank_rows)
+}
+
+/// The fields of a record as read: a row's cells, or a record of the csv
+/// crate still in its reader.
+pub(crate) trait Fields {
+    fn count(&self) -> usize;
+    fn field(&self, i: usize) -> &str;
+}
+
+impl Fields for Cells {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn field(&self, i: usize) -> &str {
+        self.get(i).unwrap_or("")
+    }
+}
+
+impl Fields for csv::StringRecord {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn field(&self, i: usize) -> &str {
+        self.get(i).unwrap_or("")
+    }
+}
+
+/// The records below a header row, one at a time: each is checked (field
+/// count, cell size, a repeated header) and kept, padded to the header's
+/// width and with the kept columns only, or reported.
+pub(crate) struct Splitter {
+    limits: Limits,
+    /// A text file (a spreadsheet has no field count to check).
+    text: bool,
+    headers: Vec<String>,
+    header_row: u32,
+    /// The headers trimmed and lower-cased, to spot a repeated header row.
+    normalised: Vec<String>,
+    /// The columns kept, ascending: every one unless [`Splitter::plan`]
+    /// narrows them.
+    kept: Vec<usize>,
+    /// The columns checked for a .NET type name, with the first row (and
+    /// value) that holds one.
+    type_names: Vec<(usize, Option<(u32, String)>)>,
+    rows: Vec<Row>,
+    problems: Vec<RowProblem>,
+    /// The problem of the latest record when it has too few fields and line
+    /// breaks inside (how many): if no record follows, a quote that is never
+    /// closed swallowed the rest of the file.
+    unclosed: Option<(usize, usize)>,
+}
+
+impl Splitter {
+    /// A splitter below `head`, the header row (none: an empty file).
+    pub(crate) fn new(head: Option<&Row>, limits: Limits, text: bool) -> Splitter {
+        let headers: Vec<String> = head
+            .map(|r| {
+                r.cells
+                    .iter()
+                    .map(|h| h.trim_start_matches('\u{feff}').to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let normalised = headers.iter().map(|h| h.trim().to_lowercase()).collect();
+        Splitter {
+            limits,
+            text,
+            header_row: head.map_or(1, |r| r.line),
+            kept: (0..headers.len()).collect(),
+            type_names: Vec::new(),
+            headers,
+            normalised,
+            rows: Vec::new(),
+            problems: Vec::new(),
+            unclosed: None,
+        }
+    }
+
+    /// Maps the headers to the fields of `source`: the rows pushed from now
+    /// on keep the columns `keep` says, and the columns that preflight uses
+    /// are checked for a .NET type name.
+    pub(crate) fn plan(&mut self, source: Source, keep: &Keep) {
+        let columns = classify::map_columns(&self.headers, source);
+        self.kept = keep.columns(&self.headers, &columns, Schema::of(source).reads);
+        self.type_names = columns
+            .iter()
+            .filter(|(field, _)| {
+                !matches!(
+                    field,
+                    Field::DisplayName | Field::FirstName | Field::LastName | Field::Id
+                )
+            })
+            .map(|(_, &col)| (col, None))
+            .collect();
+    }
+
+    /// Notes the first .NET type name of each checked column in a kept row.
+    fn note_type_names(&mut self, line: u32, f: &(impl Fields + ?Sized)) {
+        for (col, hit) in &mut self.type_names {
+            if hit.is_none() && is_dotnet_type_name(f.field(*col)) {
+                *hit = Some((line, f.field(*col).to_string()));
+            }
+        }
+    }
+
+    /// Checks a record; `true` when it is kept, else its problem is noted.
+    fn check(&mut self, line: u32, f: &(impl Fields + ?Sized)) -> bool {
+        let width = self.headers.len();
+        let n = f.count();
+        self.unclosed = None;
+        let problem = if (0..n).any(|i| f.field(i).len() > self.limits.max_cell_bytes) {
             Some(format!(
                 "has a cell of more than {} bytes (the limit for one value; raise it with --max-cell-bytes if the file is genuine)",
-                limits.max_cell_bytes
+                self.limits.max_cell_bytes
             ))
-        } else if row.cells.len() == width
-            && row
-                .cells
-                .iter()
-                .zip(&normalised)
-                .all(|(c, h)| c.trim_start_matches('\u{feff}').trim().to_lowercase() == *h)
+        } else if n == width
+            && self.normalised.iter().enumerate().all(|(i, h)| {
+                f.field(i)
+                    .trim_start_matches('\u{feff}')
+                    .trim()
+                    .to_lowercase()
+                    == *h
+            })
         {
             Some("repeats the header row (two exports pasted together?)".to_string())
-        } else if text && row.cells.len() != width {
-            let swallowed = row
-                .cells
-                .iter()
-                .map(|c| c.matches('\n').count())
-                .sum::<usize>();
-            if i == last && swallowed > 0 && row.cells.len() < width + 1 {
-                Some(format!(
-                    "starts a quoted value that is never closed: the rest of the file ({swallowed} more lines) was read into it; fix the quote and export again"
-                ))
-            } else {
-                Some(format!(
-                    "has {} fields where the header has {width} (an unquoted delimiter inside a value, or a cut-off line)",
-                    row.cells.len()
-                ))
+        } else if self.text && n != width {
+            let swallowed = (0..n).map(|i| f.field(i).matches('\n').count()).sum();
+            if swallowed > 0 && n < width {
+                self.unclosed = Some((self.problems.len(), swallowed));
             }
-        } else if !text && row.cells.len() > width {
+            Some(format!(
+                "has {n} fields where the header has {width} (an unquoted delimiter inside a value, or a cut-off line)"
+            ))
+        } else if !self.text && n > width {
             Some(format!(
                 "has values beyond the {width} columns of the header"
             ))
@@ -328,24 +473,91 @@ pub(crate) fn split(records: Records, header: usize, limits: &Limits, text: bool
             None
         };
         match problem {
-            Some(reason) => raw.problems.push(RowProblem {
-                row: row.line,
-                reason,
-            }),
-            None => {
-                if row.cells.len() < width {
-                    let missing = width - row.cells.len();
-                    let padded =
-                        Cells::new(row.cells.iter().chain(std::iter::repeat_n("", missing)));
-                    // Padding adds no text: the row fits as it did before.
-                    row.cells = padded.unwrap_or_default();
-                }
-                raw.rows.push(row);
+            Some(reason) => {
+                self.problems.push(RowProblem { row: line, reason });
+                false
             }
+            None => true,
         }
     }
-    raw.problems.sort_by_key(|p| p.row);
-    raw
+
+    /// Whether every column is kept.
+    fn keeps_all(&self) -> bool {
+        self.kept.len() == self.headers.len()
+    }
+
+    /// The kept cells of a record that passed [`Splitter::check`] (so it
+    /// has at most the header's fields): one allocation each for the text
+    /// and the ends, a missing field empty.
+    fn pick(&self, f: &(impl Fields + ?Sized)) -> Cells {
+        let len = self.kept.iter().map(|&c| f.field(c).len()).sum();
+        let mut text = String::with_capacity(len);
+        let mut ends = Vec::with_capacity(self.kept.len());
+        for &c in &self.kept {
+            text.push_str(f.field(c));
+            // No more than the record's text, which is under 4 GiB.
+            ends.push(text.len() as u32);
+        }
+        Cells {
+            text: text.into_boxed_str(),
+            ends: ends.into_boxed_slice(),
+        }
+    }
+
+    /// Checks and keeps (or reports) a row read whole.
+    pub(crate) fn push_row(&mut self, row: Row) {
+        if !self.check(row.line, &row.cells) {
+            return;
+        }
+        self.note_type_names(row.line, &row.cells);
+        let cells = if self.keeps_all() && row.cells.len() == self.headers.len() {
+            row.cells
+        } else {
+            self.pick(&row.cells)
+        };
+        self.rows.push(Row {
+            line: row.line,
+            cells,
+        });
+    }
+
+    /// Checks and keeps (or reports) a record of the csv crate, copying
+    /// only what is kept. Its text is under 4 GiB (the text reader passes no
+    /// larger record).
+    pub(crate) fn push_record(&mut self, line: u32, record: &csv::StringRecord) {
+        if !self.check(line, record) {
+            return;
+        }
+        self.note_type_names(line, record);
+        let cells = if self.keeps_all() && record.len() == self.headers.len() {
+            Cells::of_fitting(record)
+        } else {
+            self.pick(record)
+        };
+        self.rows.push(Row { line, cells });
+    }
+
+    /// The table: these rows and their problems after the problems met
+    /// while reading (in row order, those first on a tie).
+    pub(crate) fn finish(mut self, read: Vec<RowProblem>, blank_rows: u32) -> RawTable {
+        if let Some((i, swallowed)) = self.unclosed {
+            self.problems[i].reason = format!(
+                "starts a quoted value that is never closed: the rest of the file ({swallowed} more lines) was read into it; fix the quote and export again"
+            );
+        }
+        let mut problems = read;
+        problems.append(&mut self.problems);
+        problems.sort_by_key(|p| p.row);
+        RawTable {
+            headers: self.headers,
+            header_row: self.header_row,
+            rows: self.rows,
+            problems,
+            blank_rows,
+            kept: self.kept,
+            type_names: self.type_names,
+        }
+    }
 }
 
 /// Loads one export from its bytes. `name` is used in messages.
@@ -371,17 +583,24 @@ pub fn load_bytes_with(
         || -> Result<_> {
             if detect::is_spreadsheet(bytes) {
                 let (records, meta, header, score) = sheet::read(name, bytes, opts)?;
-                Ok((records, meta, header, score, false))
+                let mut rows = records.rows.into_iter();
+                let mut split = Splitter::new(rows.nth(header).as_ref(), opts.limits, false);
+                // A spreadsheet's cells are all in memory anyway.
+                split.plan(score.source, &Keep::All);
+                for row in rows {
+                    split.push_row(row);
+                }
+                Ok((
+                    split.finish(records.problems, records.blank_rows),
+                    meta,
+                    score,
+                ))
             } else {
-                let (records, meta) = text::read(name, bytes, progress)?;
-                let (header, score) =
-                    choose_header(name, &records.rows, opts.source, opts.limits.max_columns)?;
-                Ok((records, meta, header, score, true))
+                text::read(name, bytes, opts, progress)
             }
         },
     );
-    let (records, meta, header, score, text) = read?;
-    let raw = split(records, header, &opts.limits, text);
+    let (raw, meta, score) = read?;
     let source = score.source;
     let columns = classify::map_columns(&raw.headers, source);
     let schema = Schema::of(source);
@@ -399,7 +618,11 @@ pub fn load_bytes_with(
         }
     }
     check_duplicate_headers(name, &raw.headers, &columns)?;
-    check_type_names(name, &raw, &columns)?;
+    let mut stored = vec![None; raw.headers.len()];
+    for (at, &col) in raw.kept.iter().enumerate() {
+        stored[col] = Some(at as u32);
+    }
+    check_type_names(name, &raw)?;
     Ok(Table {
         file: name.to_string(),
         source,
@@ -414,6 +637,7 @@ pub fn load_bytes_with(
         decided_by: score.decided_by,
         row_count: raw.rows.len(),
         rows: raw.rows,
+        stored,
         problems: raw.problems,
         blank_rows: raw.blank_rows,
         sha256,
@@ -531,42 +755,16 @@ fn check_duplicate_headers(
 }
 
 /// A column that preflight uses must hold values, not the .NET type name
-/// `Export-Csv` writes for a multi-valued property.
-fn check_type_names(name: &str, raw: &RawTable, columns: &BTreeMap<Field, usize>) -> Result<()> {
-    let checked: Vec<usize> = columns
-        .iter()
-        .filter(|(field, _)| {
-            !matches!(
-                field,
-                Field::DisplayName | Field::FirstName | Field::LastName | Field::Id
-            )
-        })
-        .map(|(_, col)| *col)
-        .collect();
-    // One pass over the rows (each row's text read once), in parallel; rows
-    // with a type name are rare, so they are collected and the first column
-    // (in field order) with one is reported at its first row.
-    let hits: Vec<(usize, Vec<usize>)> = raw
-        .rows
-        .par_iter()
-        .enumerate()
-        .filter_map(|(i, row)| {
-            let found: Vec<usize> = (0..checked.len())
-                .filter(|&k| is_dotnet_type_name(row.cells.get(checked[k]).unwrap_or("")))
-                .collect();
-            (!found.is_empty()).then_some((i, found))
-        })
-        .collect();
-    for (k, col) in checked.iter().enumerate() {
-        if let Some((i, _)) = hits.iter().find(|(_, found)| found.contains(&k)) {
-            let row = &raw.rows[*i];
-            let value = row.cells.get(*col).unwrap_or("");
+/// `Export-Csv` writes for a multi-valued property: the first column (in
+/// field order) with one is reported at its first row.
+fn check_type_names(name: &str, raw: &RawTable) -> Result<()> {
+    for (col, hit) in &raw.type_names {
+        if let Some((row, value)) = hit {
             let header = raw.headers[*col].trim();
             bail!(
-                "{name}: row {}, column \"{header}\" holds the .NET type name \"{}\" instead of its values: \
+                "{name}: row {row}, column \"{header}\" holds the .NET type name \"{}\" instead of its values: \
                  Export-Csv wrote the collection, not its contents. Export it again with the values joined, \
                  for example: Select-Object ...,@{{n='{header}';e={{$_.{header} -join ';'}}}} | Export-Csv ...",
-                row.line,
                 value.trim()
             );
         }
@@ -595,6 +793,7 @@ impl Input {
                 source,
                 sheet: sheet.clone(),
                 limits,
+                keep: Keep::All,
             },
         }
     }
@@ -733,5 +932,139 @@ mod tests {
         assert_eq!(t.source, Source::Insync);
         assert_eq!(t.cell(&t.rows[0], Field::Email), "john.doe@contoso.com");
         assert!(load(b"Username, Email\n\"Doe, John\",john.doe@contoso.com\n").is_err());
+    }
+}
+
+#[cfg(test)]
+mod keep_tests {
+    use super::*;
+
+    /// Every export among the fixtures, by path.
+    fn fixture_files() -> Vec<std::path::PathBuf> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut dirs = vec![root.join("contoso"), root.join("formats")];
+        for case in std::fs::read_dir(root.join("cases")).unwrap() {
+            dirs.push(case.unwrap().path());
+        }
+        let mut files = Vec::new();
+        for dir in dirs {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+                if matches!(ext, "csv" | "txt" | "xlsx") {
+                    files.push(path);
+                }
+            }
+        }
+        files.sort();
+        files
+    }
+
+    fn records_json(t: &Table) -> String {
+        let json = match t.source {
+            Source::Okta => serde_json::to_string(&okta::records(t, 0)),
+            Source::Ad => serde_json::to_string(&ad::records(t, 0)),
+            Source::Insync => serde_json::to_string(&insync::records(t, 0)),
+            Source::M365 => serde_json::to_string(&m365::records(t, 0)),
+        };
+        json.unwrap()
+    }
+
+    /// An audit's tables keep fewer columns, and nothing it reads differs:
+    /// the same rows, problems and records, the named attributes' values.
+    #[test]
+    fn kept_columns_hold_all_the_audit_reads() {
+        let named = [
+            "employeeNumber",
+            "EmployeeID",
+            "Employee number",
+            "secondEmail",
+        ];
+        let used = LoadOptions {
+            keep: Keep::Used(named.map(String::from).to_vec()),
+            ..Default::default()
+        };
+        let (mut loaded, mut narrowed) = (0, 0);
+        for path in fixture_files() {
+            let name = path.display().to_string();
+            let bytes = std::fs::read(&path).unwrap();
+            let Ok(all) = load_bytes(&name, &bytes, &LoadOptions::default()) else {
+                assert!(load_bytes(&name, &bytes, &used).is_err(), "{name}");
+                continue;
+            };
+            let kept = load_bytes(&name, &bytes, &used).unwrap();
+            loaded += 1;
+            assert_eq!(kept.rows.len(), all.rows.len(), "{name}");
+            assert_eq!(kept.problems, all.problems, "{name}");
+            assert_eq!(kept.headers, all.headers, "{name}");
+            assert_eq!(records_json(&kept), records_json(&all), "{name}");
+            let lines = |t: &Table| t.rows.iter().map(|r| r.line).collect::<Vec<_>>();
+            assert_eq!(lines(&kept), lines(&all), "{name}");
+            for attr in named {
+                if let Some(col) = all.column(attr) {
+                    for (k, a) in kept.rows.iter().zip(&all.rows) {
+                        assert_eq!(kept.value(k, col), all.value(a, col), "{name} {attr}");
+                    }
+                }
+            }
+            if all.format == "csv" && kept.stored.iter().any(Option::is_none) {
+                narrowed += 1;
+                let text = |t: &Table| t.rows.iter().map(|r| r.cells.text.len()).sum::<usize>();
+                assert!(text(&kept) <= text(&all), "{name}");
+            }
+        }
+        assert!(
+            loaded > 30 && narrowed > 10,
+            "{loaded} loaded, {narrowed} narrowed"
+        );
+    }
+
+    #[test]
+    fn a_column_not_kept_reads_empty_and_holds_no_text() {
+        let csv = b"User principal name,Title,Display name,Block credential\r\na@contoso.com,Engineer,Anna Berg,False\r\n";
+        let opts = LoadOptions {
+            keep: Keep::Used(vec!["title".into()]),
+            ..Default::default()
+        };
+        let titled = load_bytes("m365.csv", csv, &opts).unwrap();
+        assert_eq!(titled.value(&titled.rows[0], 1), "Engineer");
+        let t = load_bytes(
+            "m365.csv",
+            csv,
+            &LoadOptions {
+                keep: Keep::Used(Vec::new()),
+                ..opts
+            },
+        )
+        .unwrap();
+        let row = &t.rows[0];
+        assert_eq!(t.value(row, 1), "");
+        assert_eq!(t.value(row, 2), "Anna Berg");
+        assert_eq!(t.cell(row, Field::Upn), "a@contoso.com");
+        assert_eq!(row.cells.len(), 3);
+        assert!(!row.cells.iter().any(|c| c == "Engineer"));
+    }
+
+    /// A .NET type name in a mapped column the records do not read still
+    /// stops the run when that column's text is not kept.
+    #[test]
+    fn type_names_are_checked_before_columns_are_dropped() {
+        let opts = LoadOptions {
+            keep: Keep::Used(Vec::new()),
+            ..Default::default()
+        };
+        // Among the first rows (read before the header is chosen) and below.
+        for good in [0, 12] {
+            let mut csv = String::from("UserPrincipalName,DistinguishedName\n");
+            for i in 0..good {
+                csv += &format!("u{i}@contoso.com,\"CN=U {i},DC=contoso,DC=com\"\n");
+            }
+            csv += "a@contoso.com,Microsoft.ActiveDirectory.Management.ADPropertyValueCollection\n";
+            let e = load_bytes("ad.csv", csv.as_bytes(), &opts)
+                .unwrap_err()
+                .to_string();
+            let row = format!("row {}", good + 2);
+            assert!(e.contains(&row) && e.contains("DistinguishedName"), "{e}");
+        }
     }
 }

@@ -48,6 +48,16 @@ pub static SCHEMA: Schema = Schema {
         },
     ],
     required: &[Field::Login],
+    reads: &[
+        Field::Login,
+        Field::Email,
+        Field::SecondEmail,
+        Field::Status,
+        Field::EmployeeNumber,
+        Field::DisplayName,
+        Field::FirstName,
+        Field::LastName,
+    ],
     markers: &[
         "createddate",
         "activateddate",

@@ -17,6 +17,9 @@ pub struct Schema {
     pub fields: &'static [FieldSpec],
     /// Fields without which a file of this source cannot be used.
     pub required: &'static [Field],
+    /// The fields its records are built from (the module's `record`): of
+    /// the mapped columns, those an audit keeps (see [`super::Keep`]).
+    pub reads: &'static [Field],
     /// Headers (normalised) only this source's exports carry, besides its fields.
     pub markers: &'static [&'static str],
     /// A line naming the export(s) a consultant can produce, for messages.

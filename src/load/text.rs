@@ -1,14 +1,80 @@
 //! Text exports: decode, skip the preamble, find the delimiter, read the
 //! records with the csv crate, numbering rows as a spreadsheet shows them.
 
+#[cfg(test)]
+use super::Records;
+use super::classify::Score;
 use super::detect::{self, Preamble};
-use super::{Meta, Records, Row, RowProblem};
+use super::{
+    Cells, HEADER_SEARCH, LoadOptions, Meta, RawTable, Row, RowProblem, Splitter, choose_header,
+};
 use anyhow::{Result, bail};
 use indicatif::ProgressBar;
 
-/// Reads a text export into its records (the header among them: see
-/// [`super::choose_header`]).
-pub fn read(name: &str, bytes: &[u8], progress: &ProgressBar) -> Result<(Records, Meta)> {
+/// Reads a text export: finds its header row among the first records
+/// (see [`super::choose_header`]), then checks each record below it as it
+/// is read, copying only the columns `opts` keeps.
+pub fn read(
+    name: &str,
+    bytes: &[u8],
+    opts: &LoadOptions,
+    progress: &ProgressBar,
+) -> Result<(RawTable, Meta, Score)> {
+    let ((raw, score), meta) = body(name, bytes, |body, delimiter, preamble_rows| {
+        let mut stream = Stream::new(body, delimiter, preamble_rows, progress);
+        let mut head = Vec::new();
+        while head.len() < HEADER_SEARCH {
+            let Some(line) = stream.next() else { break };
+            head.push(Row {
+                line,
+                cells: Cells::of_fitting(stream.record()),
+            });
+        }
+        let (header, score) = choose_header(name, &head, opts.source, opts.limits.max_columns)?;
+        let mut head = head.into_iter().skip(header);
+        let mut split = Splitter::new(head.next().as_ref(), opts.limits, true);
+        split.plan(score.source, &opts.keep);
+        for row in head {
+            split.push_row(row);
+        }
+        while let Some(line) = stream.next() {
+            split.push_record(line, stream.record());
+        }
+        let (problems, blank_rows) = stream.finish();
+        Ok((split.finish(problems, blank_rows), score))
+    })?;
+    Ok((raw, meta, score))
+}
+
+/// Reads a text export into all its records (the header among them).
+#[cfg(test)]
+pub(crate) fn read_all(name: &str, bytes: &[u8]) -> Result<(Records, Meta)> {
+    body(name, bytes, |body, delimiter, preamble_rows| {
+        let progress = ProgressBar::hidden();
+        let mut stream = Stream::new(body, delimiter, preamble_rows, &progress);
+        let mut rows = Vec::new();
+        while let Some(line) = stream.next() {
+            rows.push(Row {
+                line,
+                cells: Cells::of_fitting(stream.record()),
+            });
+        }
+        let (problems, blank_rows) = stream.finish();
+        Ok(Records {
+            rows,
+            problems,
+            blank_rows,
+        })
+    })
+}
+
+/// Decodes a text export, skips its preamble, finds the delimiter and
+/// reads the body with `read(body, delimiter, preamble rows)`.
+fn body<T>(
+    name: &str,
+    bytes: &[u8],
+    read: impl FnOnce(&str, u8, u32) -> Result<T>,
+) -> Result<(T, Meta)> {
     let decoded = detect::decode(bytes);
     let text: &str = &decoded.text;
     let Preamble {
@@ -24,9 +90,9 @@ pub fn read(name: &str, bytes: &[u8], progress: &ProgressBar) -> Result<(Records
         );
     }
     let delimiter = sep.unwrap_or_else(|| detect::delimiter(body));
-    let records = read_records(body, delimiter, preamble_rows, progress);
+    let out = read(body, delimiter, preamble_rows)?;
     Ok((
-        records,
+        out,
         Meta {
             format: "csv",
             encoding: decoded.encoding,
@@ -37,72 +103,111 @@ pub fn read(name: &str, bytes: &[u8], progress: &ProgressBar) -> Result<(Records
     ))
 }
 
-/// Reads every non-blank record of the body (the text after the preamble),
-/// numbered as a spreadsheet shows them; `preamble_rows` rows precede it.
-pub(crate) fn read_records(
-    body: &str,
-    delimiter: u8,
+/// The non-blank records of a body (the text after the preamble), one at a
+/// time, numbered as a spreadsheet shows them; a record that cannot be read
+/// (or holds 4 GiB or more) is noted as a problem, a blank one counted.
+struct Stream<'a> {
+    reader: csv::Reader<&'a [u8]>,
+    record: csv::StringRecord,
+    /// Physical lines inside quoted cells so far: a spreadsheet shows a
+    /// record with multi-line cells as one row.
+    embedded_newlines: u64,
+    lines: LineCounter<'a>,
     preamble_rows: u32,
-    progress: &ProgressBar,
-) -> Records {
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(body.as_bytes());
-    let mut out = Records::default();
-    // Physical lines inside quoted cells so far: a spreadsheet shows a
-    // record with multi-line cells as one row.
-    let mut embedded_newlines: u64 = 0;
-    let mut lines = LineCounter::new(body.as_bytes());
-    let mut record = csv::StringRecord::new();
-    let mut reported = 0;
-    loop {
-        let start = reader.position().byte();
-        if start - reported >= 1 << 22 && !progress.is_hidden() {
-            progress.inc(start - reported);
-            reported = start;
+    body_len: u64,
+    progress: &'a ProgressBar,
+    reported: u64,
+    problems: Vec<RowProblem>,
+    blank_rows: u32,
+}
+
+impl<'a> Stream<'a> {
+    fn new(body: &'a str, delimiter: u8, preamble_rows: u32, progress: &'a ProgressBar) -> Self {
+        Stream {
+            reader: csv::ReaderBuilder::new()
+                .delimiter(delimiter)
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(body.as_bytes()),
+            record: csv::StringRecord::new(),
+            embedded_newlines: 0,
+            lines: LineCounter::new(body.as_bytes()),
+            preamble_rows,
+            body_len: body.len() as u64,
+            progress,
+            reported: 0,
+            problems: Vec::new(),
+            blank_rows: 0,
         }
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {
-                let start = record.position().map_or(start, |p| p.byte());
-                let row = (lines.line_of(start) - embedded_newlines) as u32 + preamble_rows;
-                // Nearly every record has no line break in a cell: one scan
-                // of its text says so, instead of two per cell.
-                if memchr::memchr2(b'\n', b'\r', record.as_slice().as_bytes()).is_some() {
-                    embedded_newlines += record
-                        .iter()
-                        .map(|f| line_breaks(f.as_bytes()))
-                        .sum::<u64>();
+    }
+
+    /// The row of the next record (then in [`Stream::record`]), or `None`
+    /// at the end.
+    fn next(&mut self) -> Option<u32> {
+        loop {
+            let start = self.reader.position().byte();
+            if start - self.reported >= 1 << 22 && !self.progress.is_hidden() {
+                self.progress.inc(start - self.reported);
+                self.reported = start;
+            }
+            match self.reader.read_record(&mut self.record) {
+                Ok(false) => return None,
+                Ok(true) => {
+                    let record = &self.record;
+                    let start = record.position().map_or(start, |p| p.byte());
+                    let row = (self.lines.line_of(start) - self.embedded_newlines) as u32
+                        + self.preamble_rows;
+                    // Nearly every record has no line break in a cell: one
+                    // scan of its text says so, instead of two per cell.
+                    if memchr::memchr2(b'\n', b'\r', record.as_slice().as_bytes()).is_some() {
+                        self.embedded_newlines += record
+                            .iter()
+                            .map(|f| line_breaks(f.as_bytes()))
+                            .sum::<u64>();
+                    }
+                    if record.iter().all(|f| f.trim().is_empty()) {
+                        self.blank_rows += 1;
+                        continue;
+                    }
+                    if u32::try_from(record.as_slice().len()).is_err() {
+                        self.problems.push(RowProblem {
+                            row,
+                            reason: "holds more than 4 GiB of text".to_string(),
+                        });
+                        continue;
+                    }
+                    return Some(row);
                 }
-                if record.iter().all(|f| f.trim().is_empty()) {
-                    out.blank_rows += 1;
-                    continue;
-                }
-                match super::Cells::of_record(&record) {
-                    Some(cells) => out.rows.push(Row { line: row, cells }),
-                    None => out.problems.push(RowProblem {
+                Err(e) => {
+                    let at = e.position().map_or(start, |p| p.byte());
+                    let row = (self
+                        .lines
+                        .line_of(at)
+                        .saturating_sub(self.embedded_newlines))
+                        as u32
+                        + self.preamble_rows;
+                    self.problems.push(RowProblem {
                         row,
-                        reason: "holds more than 4 GiB of text".to_string(),
-                    }),
+                        reason: format!("cannot be read: {e}"),
+                    });
                 }
-            }
-            Err(e) => {
-                let at = e.position().map_or(start, |p| p.byte());
-                let row =
-                    (lines.line_of(at).saturating_sub(embedded_newlines)) as u32 + preamble_rows;
-                out.problems.push(RowProblem {
-                    row,
-                    reason: format!("cannot be read: {e}"),
-                });
             }
         }
     }
-    if !progress.is_hidden() {
-        progress.inc((body.len() as u64).saturating_sub(reported));
+
+    /// The record [`Stream::next`] read.
+    fn record(&self) -> &csv::StringRecord {
+        &self.record
     }
-    out
+
+    /// The problems met and the blank rows counted.
+    fn finish(self) -> (Vec<RowProblem>, u32) {
+        if !self.progress.is_hidden() {
+            self.progress
+                .inc(self.body_len.saturating_sub(self.reported));
+        }
+        (self.problems, self.blank_rows)
+    }
 }
 
 /// Line breaks in `bytes`: `\n`, `\r\n` and a lone `\r` (the classic
@@ -153,11 +258,11 @@ mod tests {
     use crate::load::{Limits, split};
 
     fn read_plain(name: &str, bytes: &[u8]) -> Result<(Records, Meta)> {
-        read(name, bytes, &ProgressBar::hidden())
+        read_all(name, bytes)
     }
 
     fn table(bytes: &[u8]) -> crate::load::RawTable {
-        let (records, _) = read("t.csv", bytes, &ProgressBar::hidden()).unwrap();
+        let (records, _) = read_all("t.csv", bytes).unwrap();
         split(records, 0, &Limits::default(), true)
     }
 
