@@ -4,8 +4,8 @@
 
 use crate::preflight;
 use preflight::audit::demo_audit;
-use preflight::report::Report;
 use preflight::report::html;
+use preflight::report::{Report, UserRow};
 use preflight::rules::{Finding, Rule, Scenario};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -213,11 +213,11 @@ fn report_stays_under_20_mb_whatever_the_tenant() {
     let row = r.users[0].clone();
     r.users = (0..3000)
         .map(|i| {
-            let mut u = row.clone();
-            u.insync_email = format!("{i}{nasty}@contoso.com");
-            u.okta_login = nasty.clone();
-            u.m365_upn = nasty.clone();
-            u
+            row.rewrite(|slot, v| match slot {
+                UserRow::INSYNC_EMAIL => format!("{i}{nasty}@contoso.com"),
+                UserRow::OKTA_LOGIN | UserRow::M365_UPN => nasty.clone(),
+                _ => v.to_string(),
+            })
         })
         .collect();
     let fix = r.remediation[0].clone();

@@ -318,14 +318,14 @@ struct Number {
 /// The outcome pairs (today, after) of a person's three checks.
 fn check_pairs(u: &UserRow) -> [(&'static str, &'static str); 3] {
     [
-        (u.current_onedrive, u.planned_onedrive),
-        (u.current_exchange_backup, u.planned_exchange_backup),
-        (u.current_exchange_restore, u.planned_exchange_restore),
+        (u.current_onedrive(), u.planned_onedrive()),
+        (u.current_exchange_backup(), u.planned_exchange_backup()),
+        (u.current_exchange_restore(), u.planned_exchange_restore()),
     ]
 }
 
 fn has_rule(u: &UserRow, rules: &[Rule]) -> bool {
-    u.rules
+    u.rules()
         .split(';')
         .any(|id| rules.iter().any(|r| r.id() == id))
 }
@@ -1085,7 +1085,7 @@ fn status(outcome: &'static str) -> Status {
 /// 0: a person with an error finding; 1: with another finding; 2: none.
 fn person_rank(u: &UserRow) -> u8 {
     let mut rank = 2;
-    for id in u.rules.split(';').filter(|s| !s.is_empty()) {
+    for id in u.rules().split(';').filter(|s| !s.is_empty()) {
         match Rule::from_id(id).map(Rule::severity) {
             Some(Severity::Error) => return 0,
             _ => rank = 1,
@@ -1100,7 +1100,7 @@ fn person_cost(u: &UserRow) -> usize {
             .iter()
             .map(|c| escaped_len(c).min(CELL_CHARS * 6))
             .sum::<usize>()
-        + 60 * u.rules.matches(';').count()
+        + 60 * u.rules().matches(';').count()
 }
 
 impl Persons {
@@ -1117,35 +1117,42 @@ impl Persons {
                 spent <= PERSONS_BUDGET
             })
             .map(|u| PersonRow {
-                insync: lines(&u.insync_email, &[("after", &u.planned_insync_email)]),
+                insync: lines(u.insync_email(), &[("after", u.planned_insync_email())]),
                 idp: lines(
-                    &u.okta_login,
+                    u.okta_login(),
                     &[
                         (
                             "Okta email",
-                            if u.okta_login.is_empty() {
-                                &u.okta_email
+                            if u.okta_login().is_empty() {
+                                u.okta_email()
                             } else {
                                 ""
                             },
                         ),
-                        ("AD", &u.ad_upn),
-                        ("AD mail", if u.ad_upn.is_empty() { &u.ad_mail } else { "" }),
+                        ("AD", u.ad_upn()),
+                        (
+                            "AD mail",
+                            if u.ad_upn().is_empty() {
+                                u.ad_mail()
+                            } else {
+                                ""
+                            },
+                        ),
                     ],
                 ),
-                m365: lines(&u.m365_upn, &[("SMTP", &u.m365_primary_smtp)]),
+                m365: lines(u.m365_upn(), &[("SMTP", u.m365_primary_smtp())]),
                 today: [
-                    status(u.current_onedrive),
-                    status(u.current_exchange_backup),
-                    status(u.current_exchange_restore),
+                    status(u.current_onedrive()),
+                    status(u.current_exchange_backup()),
+                    status(u.current_exchange_restore()),
                 ],
                 after: [
-                    status(u.planned_onedrive),
-                    status(u.planned_exchange_backup),
-                    status(u.planned_exchange_restore),
+                    status(u.planned_onedrive()),
+                    status(u.planned_exchange_backup()),
+                    status(u.planned_exchange_restore()),
                 ],
                 rules: u
-                    .rules
+                    .rules()
                     .split(';')
                     .filter(|s| !s.is_empty())
                     .map(|id| Chip {

@@ -150,19 +150,14 @@ pub fn redact(r: &mut Report) {
         }
     }
     for u in &mut r.users {
-        for v in [
-            &mut u.insync_email,
-            &mut u.insync_ad_attribute,
-            &mut u.okta_login,
-            &mut u.okta_email,
-            &mut u.ad_upn,
-            &mut u.ad_mail,
-            &mut u.m365_upn,
-            &mut u.m365_primary_smtp,
-            &mut u.planned_insync_email,
-        ] {
-            *v = red.apply(v);
-        }
+        // Every identifier; the rules are ids.
+        *u = u.rewrite(|i, v| {
+            if i == super::UserRow::RULES {
+                v.to_string()
+            } else {
+                red.apply(v)
+            }
+        });
     }
     for x in &mut r.remediation {
         x.insync_email_current = red.apply(&x.insync_email_current);
