@@ -122,7 +122,7 @@ fn view_text(out: &mut String, t: &Tenant, name: &str, v: &View) {
         v.email.trim(),
         v.ad_attribute.trim(),
         v.access.id(),
-        v.id.trim()
+        v.id().trim()
     );
     let _ = writeln!(
         out,

@@ -230,7 +230,7 @@ pub enum Resolution {
         kind: MatchKind,
     },
     Ambiguous {
-        users: Vec<u32>,
+        users: Box<[u32]>,
         any_upn: bool,
     },
 }
@@ -369,7 +369,10 @@ impl<'t> M365Index<'t> {
                 let any_upn = found.iter().any(|(_, k)| *k == MatchKind::Upn);
                 let mut users: Vec<u32> = found.into_iter().map(|(i, _)| i).collect();
                 users.sort_unstable();
-                Resolution::Ambiguous { users, any_upn }
+                Resolution::Ambiguous {
+                    users: users.into_boxed_slice(),
+                    any_upn,
+                }
             }
         }
     }
@@ -409,15 +412,30 @@ impl Outcome {
 pub struct View<'t> {
     pub email: &'t str,
     pub ad_attribute: &'t str,
-    /// The identifier inSync sends to Microsoft 365.
-    pub id: &'t str,
-    /// `email` or `ad_attribute`: which field `id` is.
-    pub id_field: &'static str,
+    /// Which of the two inSync sends to Microsoft 365 ([`View::id`]).
     pub access: Access,
     pub resolution: Resolution,
     pub onedrive: Outcome,
     pub exchange_backup: Outcome,
     pub exchange_restore: Outcome,
+}
+
+impl<'t> View<'t> {
+    /// The identifier inSync sends to Microsoft 365.
+    pub fn id(&self) -> &'t str {
+        match self.access {
+            Access::AdAttribute => self.ad_attribute,
+            Access::InsyncEmail => self.email,
+        }
+    }
+
+    /// `email` or `ad_attribute`: which field [`View::id`] is.
+    pub fn id_field(&self) -> &'static str {
+        match self.access {
+            Access::AdAttribute => "ad_attribute",
+            Access::InsyncEmail => "email",
+        }
+    }
 }
 
 /// The scenarios.
@@ -741,9 +759,9 @@ impl<'t> Linked<'t> {
                 None => (u.email.as_ref(), current_ad, s.plan_access_using.value),
             },
         };
-        let (id, id_field) = match access {
-            Access::AdAttribute => (ad_attribute, "ad_attribute"),
-            Access::InsyncEmail => (email, "email"),
+        let id = match access {
+            Access::AdAttribute => ad_attribute,
+            Access::InsyncEmail => email,
         };
         let active = u.status == InsyncStatus::Active;
         let resolution = if active {
@@ -785,8 +803,6 @@ impl<'t> Linked<'t> {
         View {
             email,
             ad_attribute,
-            id,
-            id_field,
             access,
             resolution,
             onedrive,

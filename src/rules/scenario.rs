@@ -110,14 +110,14 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
         ));
         return out;
     }
-    let id = v.id.trim();
+    let id = v.id().trim();
     if id.is_empty() {
         return out;
     }
     if on_onmicrosoft(id) {
         out.push(f(
             Rule::OnmicrosoftIdentifier,
-            v.id_field,
+            v.id_field(),
             id,
             format!("{when} inSync sends `{id}` ({using}) to Microsoft 365: an address on the tenant's initial *.onmicrosoft.com domain"),
             "Prefer the user's address on the organisation's own domain, so the identifier survives a tenant rename or migration".into(),
@@ -129,7 +129,7 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
         Resolution::None => {
             out.push(f(
                 Rule::OnedriveUserNotFound,
-                v.id_field,
+                v.id_field(),
                 id,
                 format!("{when} inSync sends `{id}` ({using}) to Microsoft 365, and no Microsoft 365 user has that UPN: OneDrive backup fails with EUSERNOTFOUND"),
                 fix_identifier(v, "the user's Microsoft 365 UPN").into(),
@@ -137,7 +137,7 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
             if mx.mailbox_data {
                 out.push(f(
                     Rule::ExchangeMailboxNotFound,
-                    v.id_field,
+                    v.id_field(),
                     id,
                     format!("{when} inSync sends `{id}` ({using}), which is no UPN, primary SMTP address or alias in Microsoft 365: Exchange Online backup fails"),
                     fix_identifier(v, "the user's UPN or one of the mailbox's SMTP addresses").into(),
@@ -146,7 +146,7 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
             if let Some(addr) = folded_match(ctx, id) {
                 out.push(f(
                     Rule::DiacriticsOnlyMatch,
-                    v.id_field,
+                    v.id_field(),
                     id,
                     format!("`{id}` matches the Microsoft 365 address `{addr}` only when accents are ignored; Microsoft 365 compares them exactly"),
                     format!("Make the two spellings identical: use `{addr}` in inSync (or add it as an alias in Microsoft 365)").into(),
@@ -156,7 +156,7 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
             if !others.is_empty() {
                 out.push(f(
                     Rule::OtherDomainMatch,
-                    v.id_field,
+                    v.id_field(),
                     id,
                     format!(
                         "`{id}` matches no Microsoft 365 user, but {} {} the same local part on another domain (an old or alternate domain?)",
@@ -174,7 +174,7 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
                 .collect();
             out.push(f(
                 Rule::AmbiguousM365Match,
-                v.id_field,
+                v.id_field(),
                 id,
                 format!("{when} inSync sends `{id}` ({using}), which is an address of {} different Microsoft 365 users: {}; it resolves to none of them", users.len(), list(&names)),
                 format!("Remove `{id}` from all but one of {} in Microsoft 365 (Exchange admin center > Recipients > Mailboxes > Email addresses)", list(&names)).into(),
@@ -182,7 +182,7 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
             if !any_upn {
                 out.push(f(
                     Rule::OnedriveUserNotFound,
-                    v.id_field,
+                    v.id_field(),
                     id,
                     format!("{when} inSync sends `{id}` ({using}), which is no Microsoft 365 UPN (it is an address of {}): OneDrive backup fails with EUSERNOTFOUND", list(&names)),
                     fix_identifier(v, "the user's Microsoft 365 UPN").into(),
@@ -201,7 +201,7 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
                 };
                 out.push(f(
                     Rule::OnedriveUserNotFound,
-                    v.id_field,
+                    v.id_field(),
                     id,
                     format!("{when} inSync sends `{id}` ({using}), the {what} of Microsoft 365 user `{upn}` but not its UPN: OneDrive backup fails with EUSERNOTFOUND"),
                     fix_identifier(v, &format!("`{upn}` (the UPN)")).into(),
@@ -215,7 +215,7 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
             };
             let mut case_only = matched
                 .filter(|a| *a != id)
-                .map(|a| (a.to_string(), v.id_field, id.to_string()));
+                .map(|a| (a.to_string(), v.id_field(), id.to_string()));
             if mx.mailbox_data && !primary.is_empty() {
                 let email = v.email.trim();
                 if !same_key(email, primary) {
@@ -272,7 +272,7 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
             if v.access == Access::AdAttribute && m.shared_mailbox {
                 out.push(f(
                     Rule::SharedMailboxAdAttribute,
-                    v.id_field,
+                    v.id_field(),
                     id,
                     format!("{when} inSync accesses Microsoft 365 by AD attribute, and `{id}` is the shared mailbox `{upn}`: inSync backs up shared mailboxes only by inSync email"),
                     "Back up shared mailboxes while \"Access user accounts using\" is inSync Email ID (Druva: How to back up shared mailboxes when inSync is configured with UPN), or exclude this user from the change".into(),
@@ -282,7 +282,7 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
             if m.sign_in_blocked && !m.shared_mailbox {
                 out.push(f(
                     Rule::M365SignInBlocked,
-                    v.id_field,
+                    v.id_field(),
                     id,
                     format!("`{id}` resolves to Microsoft 365 user `{upn}`, whose sign-in is blocked"),
                     "If the person left, preserve the inSync user; otherwise unblock sign-in in the Microsoft 365 admin center".into(),
@@ -291,7 +291,7 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
             if m.licensed == Some(false) && !m.shared_mailbox {
                 out.push(f(
                     Rule::M365Unlicensed,
-                    v.id_field,
+                    v.id_field(),
                     id,
                     format!("`{id}` resolves to Microsoft 365 user `{upn}`, who has no licence: no OneDrive or mailbox to back up"),
                     "Assign a licence in the Microsoft 365 admin center, or preserve the inSync user".into(),
@@ -300,7 +300,7 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
             if mx.mailbox_data && primary.is_empty() && m.proxies.is_empty() {
                 out.push(f(
                     Rule::M365NoMailbox,
-                    v.id_field,
+                    v.id_field(),
                     id,
                     format!("`{id}` resolves to Microsoft 365 user `{upn}`, who has no mailbox address: Exchange backup and restore have nothing to work on"),
                     "Check whether the user should have a mailbox (licence with Exchange Online); otherwise exclude Exchange Online backup for this user".into(),
