@@ -106,7 +106,7 @@ pub fn load_inputs_with(
     args: &InputArgs,
     progress: &Progress,
 ) -> Result<(Vec<Table>, Settings, Vec<waivers::Checked>)> {
-    let inputs = inputs(args);
+    let mut inputs = inputs(args);
     if inputs.is_empty() {
         anyhow::bail!(
             "no input files: give the exports as arguments (classified by header) or with --okta, --ad, --insync, --m365"
@@ -115,13 +115,9 @@ pub fn load_inputs_with(
     let (settings, config_waivers) = settings(args.config.as_deref(), &args.settings)?;
     // Only the columns the audit reads are kept of each row.
     let keep = load::Keep::Used(settings.attributes());
-    let inputs: Vec<Input> = inputs
-        .into_iter()
-        .map(|mut i| {
-            i.opts.keep = keep.clone();
-            i
-        })
-        .collect();
+    for input in &mut inputs {
+        input.opts.keep = keep.clone();
+    }
     let tables = load::load_files(&inputs, progress)?;
     Ok((tables, settings, config_waivers))
 }

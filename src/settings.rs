@@ -167,11 +167,11 @@ impl Settings {
     /// to fields, that an audit reads).
     pub fn attributes(&self) -> Vec<String> {
         [
-            &self.identification_attribute.value,
-            &self.current_user_name.value,
-            &self.current_upn.value,
-            &Some(self.plan_user_name.value.clone()),
-            &self.plan_upn.value,
+            self.identification_attribute.value.as_ref(),
+            self.current_user_name.value.as_ref(),
+            self.current_upn.value.as_ref(),
+            Some(&self.plan_user_name.value),
+            self.plan_upn.value.as_ref(),
         ]
         .into_iter()
         .flatten()

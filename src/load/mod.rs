@@ -121,8 +121,10 @@ pub struct RawTable {
     pub problems: Vec<RowProblem>,
     /// Blank rows seen (not records, not problems).
     pub blank_rows: u32,
-    /// The columns the rows hold, ascending (see [`Keep`]).
-    pub kept: Vec<usize>,
+    /// Canonical field → column index (empty until [`Splitter::plan`]).
+    pub columns: BTreeMap<Field, usize>,
+    /// Where each column is in a row's cells (see [`Table::stored`]).
+    pub stored: Vec<Option<u32>>,
     /// The columns checked for a .NET type name, in field order, each with
     /// the first row (and value) that holds one.
     pub type_names: Vec<(usize, Option<(u32, String)>)>,
@@ -290,18 +292,12 @@ pub(crate) fn choose_header(
     forced: Option<Source>,
     max_columns: usize,
 ) -> Result<(usize, Score)> {
-    let headers = |row: &Row| -> Vec<String> {
-        row.cells
-            .iter()
-            .map(|h| h.trim_start_matches('\u{feff}').to_string())
-            .collect()
-    };
     for (i, row) in rows.iter().take(HEADER_SEARCH).enumerate() {
         // Scoring a million headers is work no genuine export needs.
         if row.cells.len() > max_columns {
             continue;
         }
-        let h = headers(row);
+        let h = header_names(row);
         let fits = match forced {
             Some(source) => classify::score(&h, source).points > 0,
             None => classify::classify(&h).is_ok(),
@@ -317,9 +313,17 @@ pub(crate) fn choose_header(
         ),
         first => Ok((
             0,
-            decide(name, &first.map(headers).unwrap_or_default(), forced)?,
+            decide(name, &first.map(header_names).unwrap_or_default(), forced)?,
         )),
     }
+}
+
+/// The headers of a header row, a byte-order mark dropped.
+fn header_names(row: &Row) -> Vec<String> {
+    row.cells
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_string())
+        .collect()
 }
 
 /// Splits records at the header: rows above it are titles, rows below are
@@ -373,6 +377,8 @@ pub(crate) struct Splitter {
     /// The columns kept, ascending: every one unless [`Splitter::plan`]
     /// narrows them.
     kept: Vec<usize>,
+    /// The columns mapped to fields, once planned.
+    columns: BTreeMap<Field, usize>,
     /// The columns checked for a .NET type name, with the first row (and
     /// value) that holds one.
     type_names: Vec<(usize, Option<(u32, String)>)>,
@@ -387,20 +393,14 @@ pub(crate) struct Splitter {
 impl Splitter {
     /// A splitter below `head`, the header row (none: an empty file).
     pub(crate) fn new(head: Option<&Row>, limits: Limits, text: bool) -> Splitter {
-        let headers: Vec<String> = head
-            .map(|r| {
-                r.cells
-                    .iter()
-                    .map(|h| h.trim_start_matches('\u{feff}').to_string())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let headers = head.map(header_names).unwrap_or_default();
         let normalised = headers.iter().map(|h| h.trim().to_lowercase()).collect();
         Splitter {
             limits,
             text,
             header_row: head.map_or(1, |r| r.line),
             kept: (0..headers.len()).collect(),
+            columns: BTreeMap::new(),
             type_names: Vec::new(),
             headers,
             normalised,
@@ -414,9 +414,10 @@ impl Splitter {
     /// on keep the columns `keep` says, and the columns that preflight uses
     /// are checked for a .NET type name.
     pub(crate) fn plan(&mut self, source: Source, keep: &Keep) {
-        let columns = classify::map_columns(&self.headers, source);
-        self.kept = keep.columns(&self.headers, &columns, Schema::of(source).reads);
-        self.type_names = columns
+        self.columns = classify::map_columns(&self.headers, source);
+        self.kept = keep.columns(&self.headers, &self.columns, Schema::of(source).reads);
+        self.type_names = self
+            .columns
             .iter()
             .filter(|(field, _)| {
                 !matches!(
@@ -428,17 +429,9 @@ impl Splitter {
             .collect();
     }
 
-    /// Notes the first .NET type name of each checked column in a kept row.
-    fn note_type_names(&mut self, line: u32, f: &(impl Fields + ?Sized)) {
-        for (col, hit) in &mut self.type_names {
-            if hit.is_none() && is_dotnet_type_name(f.field(*col)) {
-                *hit = Some((line, f.field(*col).to_string()));
-            }
-        }
-    }
-
-    /// Checks a record; `true` when it is kept, else its problem is noted.
-    fn check(&mut self, line: u32, f: &(impl Fields + ?Sized)) -> bool {
+    /// Checks a record; `true` when it is kept (its .NET type names noted),
+    /// else its problem is noted.
+    fn accept(&mut self, line: u32, f: &(impl Fields + ?Sized)) -> bool {
         let width = self.headers.len();
         let n = f.count();
         self.unclosed = None;
@@ -472,21 +465,26 @@ impl Splitter {
         } else {
             None
         };
-        match problem {
-            Some(reason) => {
-                self.problems.push(RowProblem { row: line, reason });
-                false
-            }
-            None => true,
+        if let Some(reason) = problem {
+            self.problems.push(RowProblem { row: line, reason });
+            return false;
         }
+        // The first type name of each checked column, among kept rows.
+        for (col, hit) in &mut self.type_names {
+            if hit.is_none() && is_dotnet_type_name(f.field(*col)) {
+                *hit = Some((line, f.field(*col).to_string()));
+            }
+        }
+        true
     }
 
-    /// Whether every column is kept.
-    fn keeps_all(&self) -> bool {
-        self.kept.len() == self.headers.len()
+    /// Whether a kept record of `n` fields is stored as it is: every column
+    /// kept, none missing.
+    fn whole(&self, n: usize) -> bool {
+        self.kept.len() == self.headers.len() && n == self.headers.len()
     }
 
-    /// The kept cells of a record that passed [`Splitter::check`] (so it
+    /// The kept cells of a record that passed [`Splitter::accept`] (so it
     /// has at most the header's fields): one allocation each for the text
     /// and the ends, a missing field empty.
     fn pick(&self, f: &(impl Fields + ?Sized)) -> Cells {
@@ -506,11 +504,10 @@ impl Splitter {
 
     /// Checks and keeps (or reports) a row read whole.
     pub(crate) fn push_row(&mut self, row: Row) {
-        if !self.check(row.line, &row.cells) {
+        if !self.accept(row.line, &row.cells) {
             return;
         }
-        self.note_type_names(row.line, &row.cells);
-        let cells = if self.keeps_all() && row.cells.len() == self.headers.len() {
+        let cells = if self.whole(row.cells.len()) {
             row.cells
         } else {
             self.pick(&row.cells)
@@ -525,11 +522,10 @@ impl Splitter {
     /// only what is kept. Its text is under 4 GiB (the text reader passes no
     /// larger record).
     pub(crate) fn push_record(&mut self, line: u32, record: &csv::StringRecord) {
-        if !self.check(line, record) {
+        if !self.accept(line, record) {
             return;
         }
-        self.note_type_names(line, record);
-        let cells = if self.keeps_all() && record.len() == self.headers.len() {
+        let cells = if self.whole(record.len()) {
             Cells::of_fitting(record)
         } else {
             self.pick(record)
@@ -548,13 +544,18 @@ impl Splitter {
         let mut problems = read;
         problems.append(&mut self.problems);
         problems.sort_by_key(|p| p.row);
+        let mut stored = vec![None; self.headers.len()];
+        for (at, &col) in self.kept.iter().enumerate() {
+            stored[col] = Some(at as u32);
+        }
         RawTable {
             headers: self.headers,
             header_row: self.header_row,
             rows: self.rows,
             problems,
             blank_rows,
-            kept: self.kept,
+            columns: self.columns,
+            stored,
             type_names: self.type_names,
         }
     }
@@ -600,9 +601,9 @@ pub fn load_bytes_with(
             }
         },
     );
-    let (raw, meta, score) = read?;
+    let (mut raw, meta, score) = read?;
     let source = score.source;
-    let columns = classify::map_columns(&raw.headers, source);
+    let columns = std::mem::take(&mut raw.columns);
     let schema = Schema::of(source);
     for field in schema.required {
         if !columns.contains_key(field) {
@@ -618,10 +619,6 @@ pub fn load_bytes_with(
         }
     }
     check_duplicate_headers(name, &raw.headers, &columns)?;
-    let mut stored = vec![None; raw.headers.len()];
-    for (at, &col) in raw.kept.iter().enumerate() {
-        stored[col] = Some(at as u32);
-    }
     check_type_names(name, &raw)?;
     Ok(Table {
         file: name.to_string(),
@@ -637,7 +634,7 @@ pub fn load_bytes_with(
         decided_by: score.decided_by,
         row_count: raw.rows.len(),
         rows: raw.rows,
-        stored,
+        stored: raw.stored,
         problems: raw.problems,
         blank_rows: raw.blank_rows,
         sha256,

@@ -93,17 +93,10 @@ impl UserRow {
         // then a long value says so instead of being cut unseen.
         let total: usize = texts.iter().map(|t| t.len()).sum();
         let too_long = u32::try_from(total).is_err();
-        fn kept(v: &str, too_long: bool) -> std::borrow::Cow<'_, str> {
-            if too_long && v.len() > 1 << 20 {
-                format!("(a value of {} bytes, too long to keep)", v.len()).into()
-            } else {
-                v.into()
-            }
-        }
         let mut text = String::with_capacity(if too_long { 0 } else { total });
         let mut ends = [0u32; 10];
         for (end, v) in ends.iter_mut().zip(texts) {
-            text.push_str(&kept(v, too_long));
+            text.push_str(&crate::rules::kept(v, too_long));
             *end = text.len() as u32;
         }
         UserRow {

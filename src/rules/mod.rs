@@ -186,6 +186,17 @@ impl fmt::Display for Rule {
     }
 }
 
+/// A value as a packed record keeps it: as given, or, when the record's
+/// values overflow 32-bit ends (`too_long`) and this one is over 1 MiB, a
+/// sentence saying so instead of the value cut unseen.
+pub(crate) fn kept(v: &str, too_long: bool) -> Cow<'_, str> {
+    if too_long && v.len() > 1 << 20 {
+        format!("(a value of {} bytes, too long to keep)", v.len()).into()
+    } else {
+        v.into()
+    }
+}
+
 /// One fault of one record.
 ///
 /// Its own strings (subject, field, value, the values a template names, and
@@ -352,13 +363,6 @@ impl Strings {
         // shorter than --max-cell-bytes, so only an absurd limit overflows
         // them; then a long value says so instead of being cut unseen.
         let too_long = u32::try_from(end + extra).is_err();
-        fn kept(v: &str, too_long: bool) -> Cow<'_, str> {
-            if too_long && v.len() > 1 << 20 {
-                format!("(a value of {} bytes, too long to keep)", v.len()).into()
-            } else {
-                v.into()
-            }
-        }
         if too_long {
             extra = (0..values.len())
                 .filter(|&n| owner[from + n].is_none())
