@@ -1,6 +1,7 @@
 //! Stage timings for profiling: with `PREFLIGHT_TIMINGS=1`, each stage of
-//! the pipeline prints its wall time and the process's peak memory so far
-//! to stderr. Silent otherwise; never part of an output.
+//! the pipeline prints its wall time, the CPU time the process spent in it
+//! (all threads, user and system) and the process's peak memory so far to
+//! stderr. Silent otherwise; never part of an output.
 
 use std::time::Instant;
 
@@ -9,6 +10,7 @@ pub struct Laps {
     on: bool,
     start: Instant,
     last: Instant,
+    last_cpu: f64,
 }
 
 impl Laps {
@@ -18,6 +20,7 @@ impl Laps {
             on: std::env::var_os("PREFLIGHT_TIMINGS").is_some(),
             start: now,
             last: now,
+            last_cpu: cpu_seconds().unwrap_or(0.0),
         }
     }
 
@@ -27,14 +30,17 @@ impl Laps {
             return;
         }
         let now = Instant::now();
+        let cpu = cpu_seconds().unwrap_or(0.0);
         eprintln!(
-            "timing {name:<16} {:>8.3} s  (total {:>8.3} s, peak {} MiB, now {} MiB)",
+            "timing {name:<16} {:>8.3} s  (cpu {:>7.2} s, total {:>8.3} s, peak {} MiB, now {} MiB)",
             (now - self.last).as_secs_f64(),
+            cpu - self.last_cpu,
             (now - self.start).as_secs_f64(),
             status_mib("VmHWM:").map_or_else(|| "?".to_string(), |m| m.to_string()),
             status_mib("VmRSS:").map_or_else(|| "?".to_string(), |m| m.to_string())
         );
         self.last = now;
+        self.last_cpu = cpu;
     }
 }
 
@@ -45,4 +51,17 @@ fn status_mib(field: &str) -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with(field))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024)
+}
+
+/// The CPU time of this process so far (Linux), user and system, in
+/// seconds: fields 14 and 15 of `/proc/self/stat`, in clock ticks of 1/100 s
+/// (the `USER_HZ` of every Linux that Rust targets).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let mut fields = rest.split_whitespace().skip(11);
+    let user: f64 = fields.next()?.parse().ok()?;
+    let system: f64 = fields.next()?.parse().ok()?;
+    Some((user + system) / 100.0)
 }
