@@ -838,7 +838,16 @@ impl<'t> Linked<'t> {
         let insync_m365: Vec<Option<u32>> = self
             .current
             .par_iter()
-            .map(|v| v.resolution.user().or_else(|| m365.resolve(v.email).user()))
+            .map(|v| match v.resolution {
+                Resolution::One { user, .. } => Some(user),
+                // The email resolved already, to none or several users.
+                Resolution::None | Resolution::Ambiguous { .. }
+                    if v.access == Access::InsyncEmail =>
+                {
+                    None
+                }
+                _ => m365.resolve(v.email).user(),
+            })
             .collect();
         let okta_m365: Vec<Option<u32>> = t
             .okta

@@ -6,6 +6,7 @@
 use super::{Ctx, Finding, Rule, Scenario, list, subject};
 use crate::link::{Resolution, aliases_of, primary_of};
 use crate::model::{InsyncStatus, OktaStatus, Source, address_problem, key, key_hash};
+use crate::settings::Access;
 use rayon::prelude::*;
 use std::borrow::Cow;
 
@@ -305,10 +306,15 @@ fn existing_duplicates(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
             if let Some(o) = l.okta_of(i) {
                 v.push((0, o, i));
             }
-            if let Resolution::One { user, .. } = l.current[i as usize].resolution {
+            let current = &l.current[i as usize];
+            if let Resolution::One { user, .. } = current.resolution {
                 v.push((1, user, i));
             }
-            if let Resolution::One { user, .. } = l.m365.resolve(&u.email) {
+            // The email's user: already resolved when the current scenario
+            // reaches Microsoft 365 by email (the user is active).
+            if current.access != Access::InsyncEmail
+                && let Resolution::One { user, .. } = l.m365.resolve(&u.email)
+            {
                 v.push((1, user, i));
             }
             v
