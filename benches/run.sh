@@ -2,7 +2,8 @@
 # Whole-process benchmark: `preflight audit` against the floor (the csv crate
 # parsing the same four files on one thread, examples/floor.rs) on synthetic
 # tenants of several sizes (examples/gen-tenant.rs). Prints a Markdown table
-# of median wall time and median peak RSS per size.
+# of median wall time (and the range of the runs), median CPU time, median
+# peak RSS and the size of report.html per size.
 #
 #   benches/run.sh
 #   SIZES="100000 1000000" RUNS=3 benches/run.sh
@@ -102,6 +103,7 @@ measure() {
         echo "  $name run $r: $(tail -1 "$WORK/$name.walls") s, $(human_kb "$(tail -1 "$WORK/$name.rss")"), cpu $(tail -1 "$WORK/$name.cpu") s" >&2
     done
     MED_WALL=$(median <"$WORK/$name.walls")
+    RANGE_WALL="$(sort -g "$WORK/$name.walls" | head -1)–$(sort -g "$WORK/$name.walls" | tail -1)"
     MED_RSS=$(median <"$WORK/$name.rss")
     MED_CPU=$(median <"$WORK/$name.cpu")
 }
@@ -129,7 +131,7 @@ for n in $SIZES; do
     # Okta file's last record (no newline after it).
     rows=$(($(cat "${paths[@]}" | wc -l) - 5 + 1))
 
-    audit="| — | — | —"
+    audit="| — | — | — | —"
     floor="| — | —"
     ratio="—"
     if [[ " $MEASURE " == *" audit "* ]]; then
@@ -137,7 +139,8 @@ for n in $SIZES; do
         # shellcheck disable=SC2086 # AUDIT_ARGS is split on purpose
         measure "audit-$n" "$BIN" audit "${paths[@]}" --out "$OUTS/report-$n" --quiet --fail-on never $AUDIT_ARGS
         audit_wall=$MED_WALL
-        audit="| ${MED_WALL} s | ${MED_CPU} s | $(human_kb "$MED_RSS")"
+        html=$(wc -c <"$OUTS/report-$n/report.html")
+        audit="| ${MED_WALL} s (${RANGE_WALL}) | ${MED_CPU} s | $(human_kb "$MED_RSS") | $(awk -v b="$html" 'BEGIN { printf "%.1f MB", b / 1e6 }')"
     fi
     if [[ " $MEASURE " == *" floor "* ]]; then
         echo "size $n: floor" >&2
@@ -154,6 +157,6 @@ done
 echo
 echo "preflight $("$BIN" --version 2>/dev/null | awk '{ print $NF }'), $(nproc) CPUs, median of $RUNS runs$([[ $WARMUP == 1 ]] && echo " after a warm-up"), seed $SEED"
 echo
-echo "| persons | rows | input | audit wall | audit cpu | audit peak RSS | floor wall | floor peak RSS | audit / floor |"
-echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| persons | rows | input | audit wall (min–max) | audit cpu | audit peak RSS | report.html | floor wall | floor peak RSS | audit / floor |"
+echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 printf '%s\n' "${ROWS[@]}"
