@@ -664,7 +664,23 @@ fn address_problem_chars(value: &str) -> Option<&'static str> {
 /// `Export-Csv` writes a multi-valued property it was not told to join.
 pub fn is_dotnet_type_name(value: &str) -> bool {
     let v = value.trim();
-    if v.is_empty() || v.contains('@') || v.contains(char::is_whitespace) {
+    // Every cell of every mapped column comes here: most are ruled out by
+    // their first or last bytes, before any scan. Each name below starts
+    // with `System.`, `Microsoft.` or `Deserialized.` (the known names in
+    // any case) or ends with a collection suffix.
+    let starts = |prefix: &str| {
+        v.len() >= prefix.len()
+            && v.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+    };
+    if !(starts("system.")
+        || starts("microsoft.")
+        || starts("deserialized.")
+        || v.ends_with("ProxyAddressCollection")
+        || v.ends_with("MultiValuedProperty"))
+    {
+        return false;
+    }
+    if v.contains('@') || v.contains(char::is_whitespace) {
         return false;
     }
     // Every name below but the last two has a dot; most cells do not.
@@ -1072,6 +1088,70 @@ mod tests {
             address_problem("an\u{1f}na@contoso.com"),
             Some("has a local part with characters an address cannot hold")
         );
+    }
+
+    /// [`is_dotnet_type_name`] before its first- and last-bytes filter.
+    fn is_dotnet_type_name_scanned(value: &str) -> bool {
+        let v = value.trim();
+        if v.is_empty() || v.contains('@') || v.contains(char::is_whitespace) {
+            return false;
+        }
+        if !v.contains('.') {
+            return v.ends_with("ProxyAddressCollection") || v.ends_with("MultiValuedProperty");
+        }
+        let known = [
+            "Microsoft.ActiveDirectory.Management.ADPropertyValueCollection",
+            "System.Object[]",
+            "System.String[]",
+            "System.Collections.ArrayList",
+        ];
+        if known.iter().any(|k| v.eq_ignore_ascii_case(k)) {
+            return true;
+        }
+        let dotted = v.split('.').count() >= 2
+            && v.split('.').all(|part| {
+                !part.is_empty()
+                    && part
+                        .trim_end_matches("[]")
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '`')
+            });
+        let framework = v.starts_with("System.")
+            || v.starts_with("Deserialized.")
+            || (v.starts_with("Microsoft.") && v.split('.').count() >= 3);
+        (dotted && framework)
+            || v.ends_with("ProxyAddressCollection")
+            || v.ends_with("MultiValuedProperty")
+    }
+
+    proptest::proptest! {
+        /// The filter on first and last bytes rules out only values the
+        /// full check rejects: cells made of type-name pieces, addresses,
+        /// spaces, case changes and non-ASCII letters.
+        #[test]
+        fn the_type_name_filter_changes_no_answer(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "System", "system", "SYSTEM", "Microsoft", "MICROSOFT", "Deserialized",
+                "Object[]", "String[]", "OBJECT[]", "Collections", "ArrayList",
+                "ActiveDirectory", "Management", "ADPropertyValueCollection", "Exchange",
+                "Data", "ProxyAddressCollection", "MultiValuedProperty", "contoso",
+                "com", "anna", "é", "`1", "_x", "",
+            ]), 0..6),
+            seps in proptest::collection::vec(proptest::sample::select(vec![
+                ".", ".", ".", "@", " ", "\u{a0}", "", "[]", ",",
+            ]), 6),
+            pad in proptest::sample::select(vec!["", " ", "\t", "\u{3000}"]),
+        ) {
+            let mut v = String::from(pad);
+            for (i, p) in parts.iter().enumerate() {
+                if i > 0 {
+                    v.push_str(seps[i]);
+                }
+                v.push_str(p);
+            }
+            v.push_str(pad);
+            proptest::prop_assert_eq!(is_dotnet_type_name(&v), is_dotnet_type_name_scanned(&v), "{:?}", v);
+        }
     }
 
     #[test]
