@@ -436,13 +436,27 @@ fn each_proxy(cell: &str, mut f: impl FnMut(bool, &str)) {
     }
 }
 
-/// The SMTP addresses of one segment's tokens.
+/// The SMTP addresses of one segment's tokens: the segment is split on
+/// `+`, `,` and white space that stand right before a `word:` prefix, and
+/// each token is handed on as it is found (no list of tokens per segment).
 fn each_token(segment: &str, f: &mut impl FnMut(bool, &str)) {
-    for token in split_before_prefixes(segment) {
-        if let Some((primary, address)) = proxy_of(token) {
+    let mut token = |t: &str| {
+        if let Some((primary, address)) = proxy_of(t) {
             f(primary, address);
         }
+    };
+    let mut start = 0;
+    for (i, c) in segment.char_indices() {
+        if (c == '+' || c == ',' || c.is_whitespace()) && i >= start {
+            let rest = segment[i + c.len_utf8()..]
+                .trim_start_matches(|ch: char| ch == '+' || ch == ',' || ch.is_whitespace());
+            if starts_with_prefix(rest) {
+                token(&segment[start..i]);
+                start = segment.len() - rest.len();
+            }
+        }
     }
+    token(&segment[start..]);
 }
 
 /// Splits on `;` (not `\;`), `\n` and `\r`; `\;` becomes `;`.
@@ -468,25 +482,6 @@ fn split_unescaped(cell: &str) -> Vec<String> {
 fn starts_with_prefix(s: &str) -> bool {
     let word = s.bytes().take_while(|b| b.is_ascii_alphanumeric()).count();
     word > 0 && s.as_bytes().get(word) == Some(&b':')
-}
-
-/// Splits a segment on `+`, `,` and white space that stand right before a
-/// `word:` prefix.
-fn split_before_prefixes(segment: &str) -> Vec<&str> {
-    let mut tokens = Vec::new();
-    let mut start = 0;
-    for (i, c) in segment.char_indices() {
-        if (c == '+' || c == ',' || c.is_whitespace()) && i >= start {
-            let rest = segment[i + c.len_utf8()..]
-                .trim_start_matches(|ch: char| ch == '+' || ch == ',' || ch.is_whitespace());
-            if starts_with_prefix(rest) {
-                tokens.push(&segment[start..i]);
-                start = segment.len() - rest.len();
-            }
-        }
-    }
-    tokens.push(&segment[start..]);
-    tokens
 }
 
 fn proxy_of(token: &str) -> Option<(bool, &str)> {
