@@ -5,8 +5,9 @@
 //! partial per section, the stylesheet and the script), embedded in the
 //! binary. The templates get one typed [`Context`] built here from the
 //! [`Report`]: every number, label and sentence is made in Rust, the
-//! templates only place them. Input values always go through `{{ }}`
-//! (escaped); `{{{ }}}` is used only for the SVG charts built below and the
+//! templates only place them. Input values always go through `{{ }}` or
+//! the `{{segments}}` helper (both escaped with the registry's escape
+//! function); `{{{ }}}` is used only for the SVG charts built below and the
 //! Content-Security-Policy.
 //!
 //! The policy allows the one inline stylesheet and the one inline script by
@@ -137,6 +138,7 @@ fn registry() -> Result<Handlebars<'static>> {
     hb.set_strict_mode(true);
     hb.set_prevent_indent(true);
     hb.register_template_string("report", LAYOUT)?;
+    hb.register_helper("segments", Box::new(segments));
     for (name, text) in PARTIALS {
         hb.register_template_string(name, text.trim_end())?;
     }
@@ -145,6 +147,47 @@ fn registry() -> Result<Handlebars<'static>> {
 
 /// Text with `backticked` parts, which the templates show as code.
 type Text = Vec<Segment>;
+
+/// `{{segments TEXT}}`: a [`Text`] as HTML, its code parts in `<code>`, every
+/// part escaped with the registry's escape function. Writes what
+/// `{{#each TEXT}}{{#if code}}<code>{{text}}</code>{{else}}{{text}}{{/if}}{{/each}}`
+/// wrote, without a block context per part: the finding rows of a large
+/// tenant each hold one or two such texts.
+fn segments(
+    h: &handlebars::Helper<'_>,
+    r: &Handlebars<'_>,
+    _: &handlebars::Context,
+    _: &mut handlebars::RenderContext<'_, '_>,
+    out: &mut dyn handlebars::Output,
+) -> handlebars::HelperResult {
+    use handlebars::RenderErrorReason;
+    let param = h
+        .param(0)
+        .ok_or(RenderErrorReason::ParamNotFoundForIndex("segments", 0))?;
+    let parts = param
+        .value()
+        .as_array()
+        .ok_or(RenderErrorReason::InvalidParamType(
+            "a list of text segments",
+        ))?;
+    let escape = r.get_escape_fn();
+    for part in parts {
+        let (Some(text), Some(code)) = (
+            part.get("text").and_then(|t| t.as_str()),
+            part.get("code").and_then(|c| c.as_bool()),
+        ) else {
+            return Err(RenderErrorReason::InvalidParamType("a text segment").into());
+        };
+        if code {
+            out.write("<code>")?;
+            out.write(&escape(text))?;
+            out.write("</code>")?;
+        } else {
+            out.write(&escape(text))?;
+        }
+    }
+    Ok(())
+}
 
 #[derive(Serialize)]
 struct Segment {
