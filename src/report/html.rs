@@ -178,13 +178,14 @@ fn segments(
         ) else {
             return Err(RenderErrorReason::InvalidParamType("a text segment").into());
         };
-        if code {
-            out.write("<code>")?;
-            out.write(&escape(text))?;
-            out.write("</code>")?;
+        let (open, close) = if code {
+            ("<code>", "</code>")
         } else {
-            out.write(&escape(text))?;
-        }
+            ("", "")
+        };
+        out.write(open)?;
+        out.write(&escape(text))?;
+        out.write(close)?;
     }
     Ok(())
 }
