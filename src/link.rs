@@ -78,6 +78,26 @@ impl<'t> Index<'t> {
                 run_start = run_end;
                 continue;
             }
+            // Several entries of one hash: usually of one key (a user's UPN
+            // and primary address, a local part on each of a user's
+            // addresses). Their ids go straight to `ids`, each once.
+            let run = &mut all[run_start..run_end];
+            if run.len() <= 32 && run[1..].iter().all(|e| same_key(&run[0].2, &e.2)) {
+                let start = ids.len();
+                for e in run.iter() {
+                    if !ids[start..].contains(&e.3) {
+                        ids.push(e.3);
+                    }
+                }
+                slots.push(Slot {
+                    hash,
+                    value: std::mem::take(&mut run[0].2),
+                    start: start as u32,
+                    len: (ids.len() - start) as u32,
+                });
+                run_start = run_end;
+                continue;
+            }
             // The distinct keys of this hash, in order of first appearance.
             let mut groups: Vec<(usize, Vec<u32>)> = Vec::new();
             for (n, e) in all[run_start..run_end].iter().enumerate() {
@@ -1004,5 +1024,29 @@ mod tests {
         );
         assert_eq!(idx.get("a@x.com"), &[1, 2]);
         assert_eq!(idx.get(""), &[] as &[u32]);
+    }
+
+    proptest::proptest! {
+        /// An index lists, per key, the ids of the entries with that key
+        /// once each, in the order they came: short runs of one key and
+        /// long ones (over 32 entries) alike.
+        #[test]
+        fn index_lists_the_ids_of_each_key_in_order(
+            varied in proptest::collection::vec(("[aAbB ]{0,3}", 0u32..6), 0..60),
+            alike in proptest::collection::vec(("[aA]{1,2}", 0u32..6), 0..90),
+        ) {
+            let entries: Vec<(String, u32)> = varied.into_iter().chain(alike).collect();
+            let idx = Index::build(entries.iter().map(|(v, id)| (v.as_str(), *id)));
+            let mut want: std::collections::BTreeMap<String, Vec<u32>> = Default::default();
+            for (v, id) in &entries {
+                let ids = want.entry(key(v)).or_default();
+                if !key(v).is_empty() && !ids.contains(id) {
+                    ids.push(*id);
+                }
+            }
+            for (v, _) in &entries {
+                proptest::prop_assert_eq!(idx.get(v), want[&key(v)].as_slice(), "{:?}", v);
+            }
+        }
     }
 }
