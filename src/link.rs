@@ -46,12 +46,24 @@ impl<'t> Index<'t> {
     /// Builds an index; empty keys are not indexed, an id is listed once
     /// per key, in the order the entries come.
     pub fn build<V: Into<Cow<'t, str>>>(entries: impl Iterator<Item = (V, u32)>) -> Index<'t> {
-        let mut all: Vec<(u64, u32, Cow<'t, str>, u32)> = entries
-            .map(|(v, id)| (v.into(), id))
-            .filter(|(v, _)| !v.trim().is_empty())
-            .enumerate()
-            .map(|(seq, (v, id))| (key_hash(&v), seq as u32, v, id))
-            .collect();
+        let (lower, upper) = entries.size_hint();
+        Index::build_sized(entries, upper.unwrap_or(lower))
+    }
+
+    /// [`Index::build`] for about `expected` entries: the entries of a
+    /// million-person tenant are gathered once, not grown by doubling.
+    pub fn build_sized<V: Into<Cow<'t, str>>>(
+        entries: impl Iterator<Item = (V, u32)>,
+        expected: usize,
+    ) -> Index<'t> {
+        let mut all: Vec<(u64, u32, Cow<'t, str>, u32)> = Vec::with_capacity(expected);
+        all.extend(
+            entries
+                .map(|(v, id)| (v.into(), id))
+                .filter(|(v, _)| !v.trim().is_empty())
+                .enumerate()
+                .map(|(seq, (v, id))| (key_hash(&v), seq as u32, v, id)),
+        );
         all.par_sort_unstable_by_key(|e| (e.0, e.1));
         let mut slots = Vec::with_capacity(all.len());
         let mut ids = Vec::with_capacity(all.len());
@@ -278,13 +290,15 @@ impl<'t> M365Index<'t> {
         let ids = || users.iter().enumerate().map(|(i, m)| (m, i as u32));
         // Every address of a user: the UPN, and with mailbox data the
         // primary address and the aliases.
-        let addresses = move |m: &'t M365User| -> Vec<&'t str> {
-            let mut v = vec![m.upn.as_ref()];
-            if mailbox {
-                v.push(primary_of(m));
-                v.extend(aliases_of(m));
-            }
-            v
+        let addresses = move |m: &'t M365User| {
+            let mail = mailbox.then(|| std::iter::once(primary_of(m)).chain(aliases_of(m)));
+            std::iter::once(m.upn.as_ref()).chain(mail.into_iter().flatten())
+        };
+        // At most a UPN, a primary address and the proxies of each user.
+        let expected = if mailbox {
+            users.len() * 2 + users.iter().map(|m| m.proxies.len()).sum::<usize>()
+        } else {
+            users.len()
         };
         let tag = |i: u32, kind: u32| {
             assert!(i < 1 << 30, "more than 2^30 Microsoft 365 users");
@@ -302,11 +316,11 @@ impl<'t> M365Index<'t> {
                     let aliases = ids()
                         .filter(|_| mailbox)
                         .flat_map(|(m, i)| aliases_of(m).map(move |a| (a, tag(i, 2))));
-                    Index::build(upns.chain(primaries).chain(aliases))
+                    Index::build_sized(upns.chain(primaries).chain(aliases), expected)
                 }
                 // Folded address → users, for addresses that folding changes.
                 1 => Index::build(ids().flat_map(|(m, i)| {
-                    addresses(m).into_iter().filter_map(move |a| {
+                    addresses(m).filter_map(move |a| {
                         let a = a.trim();
                         if a.is_ascii() {
                             return None;
@@ -316,13 +330,16 @@ impl<'t> M365Index<'t> {
                         (f != k).then_some((Cow::Owned(f), i))
                     })
                 })),
-                _ => Index::build(ids().flat_map(|(m, i)| {
-                    addresses(m).into_iter().filter_map(move |a| {
-                        a.trim()
-                            .split_once('@')
-                            .map(|(local, _)| (Cow::Borrowed(local), i))
-                    })
-                })),
+                _ => Index::build_sized(
+                    ids().flat_map(|(m, i)| {
+                        addresses(m).filter_map(move |a| {
+                            a.trim()
+                                .split_once('@')
+                                .map(|(local, _)| (Cow::Borrowed(local), i))
+                        })
+                    }),
+                    expected,
+                ),
             })
             .collect();
         let Ok::<[Index<'t>; 3], _>([address, folded, local]) = indexes.try_into() else {
