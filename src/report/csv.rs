@@ -366,12 +366,16 @@ fn fix_list<W: Write>(
     system: crate::model::Source,
     mut out: W,
 ) -> Result<()> {
-    use crate::rules::Finding;
-    // The first six columns of a finding's row (the remediation, the last,
-    // is written from the finding): read from the finding when needed, so
-    // the rows are indices into the findings, not a copy of their cells.
-    fn cells(f: &Finding) -> [&str; 6] {
-        match f.fix() {
+    // The remediation (the last column) is written from its finding.
+    type Row<'r> = ([&'r str; 6], &'r crate::rules::Finding);
+    let mut rows: Vec<Row<'_>> = Vec::new();
+    for f in findings {
+        if f.severity() == crate::rules::Severity::Info
+            || f.fix_system().unwrap_or(f.source) != system
+        {
+            continue;
+        }
+        let row = match f.fix() {
             Some(x) => [
                 x.system.id(),
                 x.subject,
@@ -388,41 +392,35 @@ fn fix_list<W: Write>(
                 "",
                 f.rule.id(),
             ],
-        }
+        };
+        rows.push((row, f));
     }
     // By subject (normalised), then every column; repeats dropped. Sorted
-    // as the subject's key prefix and the finding's index, the rows
-    // compared in full only when the prefixes tie.
-    let mut order: Vec<([u64; 4], u32)> = findings
+    // as the subject's key prefix and the row's index, the rows compared in
+    // full only when the prefixes tie.
+    let mut order: Vec<([u64; 4], u32)> = rows
         .par_iter()
         .enumerate()
-        .filter(|(_, f)| {
-            f.severity() != crate::rules::Severity::Info
-                && f.fix_system().unwrap_or(f.source) == system
-        })
-        .map(|(i, f)| {
-            let prefix = crate::model::key_prefix_bytes::<32>(cells(f)[1]);
+        .map(|(i, (row, _))| {
+            let prefix = crate::model::key_prefix_bytes::<32>(row[1]);
             (crate::model::be_words(prefix), i as u32)
         })
         .collect();
     order.par_sort_unstable_by(|(pa, a), (pb, b)| {
-        // The findings are read only when the prefixes tie.
-        pa.cmp(pb).then_with(|| {
-            let (fa, fb) = (&findings[*a as usize], &findings[*b as usize]);
-            let (a, b) = (cells(fa), cells(fb));
-            crate::model::cmp_key(a[1], b[1])
-                .then_with(|| a.cmp(&b))
-                .then_with(|| fa.remediation().cmp(&fb.remediation()))
-        })
+        let ((a, fa), (b, fb)) = (&rows[*a as usize], &rows[*b as usize]);
+        pa.cmp(pb)
+            .then_with(|| crate::model::cmp_key(a[1], b[1]))
+            .then_with(|| a.cmp(b))
+            .then_with(|| fa.remediation().cmp(&fb.remediation()))
     });
     order.dedup_by(|(_, a), (_, b)| {
-        let (fa, fb) = (&findings[*a as usize], &findings[*b as usize]);
-        cells(fa) == cells(fb) && fa.remediation() == fb.remediation()
+        let ((a, fa), (b, fb)) = (&rows[*a as usize], &rows[*b as usize]);
+        a == b && fa.remediation() == fb.remediation()
     });
     CsvOut::new(&mut out, &FIXES_HEADER)?.finish()?;
     in_parts(out, &order, |p, (_, i)| {
-        let f = &findings[*i as usize];
-        for c in cells(f) {
+        let (row, f) = &rows[*i as usize];
+        for c in row {
             p.cell(c)?;
         }
         p.text(f, &f.remediation)
