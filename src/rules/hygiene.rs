@@ -103,11 +103,39 @@ fn console(source: Source) -> &'static str {
 /// only values that share a hash are ever compared or normalised.
 fn duplicates<'t>(ctx: &Ctx<'_, 't>, out: &mut Vec<Finding>) {
     let t: &'t crate::tenant::Tenant = ctx.l.t;
+    // The fields an address is on, an entry naming one by its place here
+    // (a byte where the name took sixteen).
+    const FIELDS: [&str; 6] = [
+        "login",
+        "email",
+        "upn",
+        "mail",
+        "proxy_addresses",
+        "primary_smtp",
+    ];
+    let [login, email, upn, mail, proxy, primary] = [0u8, 1, 2, 3, 4, 5];
+    // One vector for every source, sized once for the largest: at a million
+    // persons it holds millions of entries, and grown by doubling for each
+    // source it took several times their memory, all of it fresh.
+    let capacity = Source::ALL
+        .iter()
+        .map(|source| match source {
+            Source::Okta => 2 * t.okta.len(),
+            Source::Ad => 2 * t.ad.len() + t.ad.iter().map(|a| a.proxies.len()).sum::<usize>(),
+            Source::Insync => t.insync.len(),
+            Source::M365 if t.mailbox_data => {
+                2 * t.m365.len() + t.m365.iter().map(|m| m.proxies.len()).sum::<usize>()
+            }
+            Source::M365 => t.m365.len(),
+        })
+        .max()
+        .unwrap_or(0);
+    let mut entries: Vec<(u64, u32, u8, &'t str)> = Vec::with_capacity(capacity);
     for source in Source::ALL {
         // (hash of the key, record, field, value); M365 fields as the
         // resolution sees them: UPN, primary, aliases.
-        let mut entries: Vec<(u64, u32, &'static str, &'t str)> = Vec::new();
-        let mut add = |i: usize, field: &'static str, value: &'t str| {
+        entries.clear();
+        let mut add = |i: usize, field: u8, value: &'t str| {
             if !value.trim().is_empty() {
                 entries.push((key_hash(value), i as u32, field, value));
             }
@@ -115,31 +143,31 @@ fn duplicates<'t>(ctx: &Ctx<'_, 't>, out: &mut Vec<Finding>) {
         match source {
             Source::Okta => {
                 for (i, o) in t.okta.iter().enumerate() {
-                    add(i, "login", &o.login);
-                    add(i, "email", &o.email);
+                    add(i, login, &o.login);
+                    add(i, email, &o.email);
                 }
             }
             Source::Ad => {
                 for (i, a) in t.ad.iter().enumerate() {
-                    add(i, "upn", &a.upn);
-                    add(i, "mail", &a.mail);
+                    add(i, upn, &a.upn);
+                    add(i, mail, &a.mail);
                     for p in &a.proxies {
-                        add(i, "proxy_addresses", p.address);
+                        add(i, proxy, p.address);
                     }
                 }
             }
             Source::Insync => {
                 for (i, u) in t.insync.iter().enumerate() {
-                    add(i, "email", &u.email);
+                    add(i, email, &u.email);
                 }
             }
             Source::M365 => {
                 for (i, m) in t.m365.iter().enumerate() {
-                    add(i, "upn", &m.upn);
+                    add(i, upn, &m.upn);
                     if t.mailbox_data {
-                        add(i, "primary_smtp", primary_of(m));
+                        add(i, primary, primary_of(m));
                         for a in aliases_of(m) {
-                            add(i, "proxy_addresses", a);
+                            add(i, proxy, a);
                         }
                     }
                 }
@@ -152,8 +180,10 @@ fn duplicates<'t>(ctx: &Ctx<'_, 't>, out: &mut Vec<Finding>) {
             }
             // The same hash: group by the key itself (a hash collision
             // must not join two addresses).
-            let mut keyed: Vec<(String, u32, &'static str)> =
-                run.iter().map(|e| (key(e.3), e.1, e.2)).collect();
+            let mut keyed: Vec<(String, u32, &'static str)> = run
+                .iter()
+                .map(|e| (key(e.3), e.1, FIELDS[e.2 as usize]))
+                .collect();
             keyed.sort_unstable();
             keyed.dedup();
             for group in keyed.chunk_by(|a, b| a.0 == b.0) {
