@@ -533,8 +533,6 @@ pub struct Linked<'t> {
     pub m365: M365Index<'t>,
     pub insync_by_email: Index<'t>,
     pub okta_by_user_name: Index<'t>,
-    pub ad_by_upn: Index<'t>,
-    pub ad_by_mail: Index<'t>,
     /// Active Okta users by the userName they will send after the change.
     pub okta_by_plan_user_name: Index<'t>,
     /// Okta users linked to each inSync user (by today's userName).
@@ -633,8 +631,6 @@ impl<'t> Linked<'t> {
             m365,
             insync_by_email,
             okta_by_user_name,
-            ad_by_upn,
-            ad_by_mail,
             okta_by_plan_user_name,
             insync_okta,
             okta_insync,
@@ -657,15 +653,18 @@ impl<'t> Linked<'t> {
                         .and_then(|o| linked.okta_ad[o as usize])
                 } else {
                     let u = &t.insync[i];
-                    linked
-                        .ad_by_upn
+                    ad_by_upn
                         .get(&u.email)
                         .first()
-                        .or_else(|| linked.ad_by_mail.get(&u.email).first())
+                        .or_else(|| ad_by_mail.get(&u.email).first())
                         .copied()
                 }
             })
             .collect();
+        // The AD indexes have served (the AD account of each Okta and inSync
+        // user is kept): freed before the views, they are not part of the
+        // run's peak, at the end of the rules.
+        drop((ad_by_upn, ad_by_mail));
         linked.current = (0..t.insync.len())
             .into_par_iter()
             .map(|i| linked.view(i as u32, Which::Current))
@@ -691,8 +690,6 @@ impl<'t> Linked<'t> {
         for index in [
             &mut self.insync_by_email,
             &mut self.okta_by_user_name,
-            &mut self.ad_by_upn,
-            &mut self.ad_by_mail,
             &mut self.okta_by_plan_user_name,
         ] {
             *index = Index::default();
