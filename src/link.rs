@@ -154,6 +154,12 @@ impl<'t> Index<'t> {
         self.slot(value).map_or((0, 0), |s| (s.start, s.len))
     }
 
+    /// The ids of every key, for spans taken before: the rest of the
+    /// index (its slots and directory) is freed.
+    pub fn into_ids(self) -> Vec<u32> {
+        self.ids
+    }
+
     /// The ids of a span from [`Index::span`].
     pub fn ids(&self, (start, len): (u32, u32)) -> &[u32] {
         &self.ids[start as usize..(start + len) as usize]
@@ -532,7 +538,10 @@ pub struct Linked<'t> {
     pub t: &'t Tenant,
     pub m365: M365Index<'t>,
     pub insync_by_email: Index<'t>,
-    pub okta_by_user_name: Index<'t>,
+    /// The ids of the Okta-by-userName index: all that [`Linked::insync_okta`]
+    /// needs once each inSync user has its span of them (its slots are
+    /// freed after linking).
+    okta_by_user_name: Vec<u32>,
     /// Active Okta users by the userName they will send after the change.
     pub okta_by_plan_user_name: Index<'t>,
     /// Okta users linked to each inSync user (by today's userName).
@@ -630,7 +639,7 @@ impl<'t> Linked<'t> {
             t,
             m365,
             insync_by_email,
-            okta_by_user_name,
+            okta_by_user_name: okta_by_user_name.into_ids(),
             okta_by_plan_user_name,
             insync_okta,
             okta_insync,
@@ -687,21 +696,18 @@ impl<'t> Linked<'t> {
     /// `M365Index::resolve`...) must not be used afterwards.
     pub fn release_indexes(&mut self) {
         self.m365.release();
-        for index in [
-            &mut self.insync_by_email,
-            &mut self.okta_by_user_name,
-            &mut self.okta_by_plan_user_name,
-        ] {
+        for index in [&mut self.insync_by_email, &mut self.okta_by_plan_user_name] {
             *index = Index::default();
         }
+        self.okta_by_user_name = Vec::new();
         self.insync_okta = Vec::new();
         self.okta_insync = Vec::new();
     }
 
     /// The Okta users linked to an inSync user (by today's userName).
     pub fn insync_okta(&self, insync: u32) -> &[u32] {
-        self.okta_by_user_name
-            .ids(self.insync_okta[insync as usize])
+        let (start, len) = self.insync_okta[insync as usize];
+        &self.okta_by_user_name[start as usize..(start + len) as usize]
     }
 
     /// The inSync users linked to an Okta user.
