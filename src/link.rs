@@ -14,7 +14,6 @@ use crate::model::{InsyncStatus, M365User, OktaStatus, Source, key, key_hash, sa
 use crate::settings::Access;
 use crate::tenant::Tenant;
 use rayon::prelude::*;
-use std::borrow::Cow;
 use unicode_normalization::UnicodeNormalization;
 
 /// Normalised key → ids of the records that carry it.
@@ -36,8 +35,9 @@ pub struct Index<'t> {
 #[derive(Debug)]
 struct Slot<'t> {
     hash: u64,
-    /// A value whose key this slot holds.
-    value: Cow<'t, str>,
+    /// A value whose key this slot holds (borrowed from the tenant: a slot
+    /// is 32 bytes, where an owned-or-borrowed value made it 40).
+    value: &'t str,
     start: u32,
     len: u32,
 }
@@ -45,24 +45,23 @@ struct Slot<'t> {
 impl<'t> Index<'t> {
     /// Builds an index; empty keys are not indexed, an id is listed once
     /// per key, in the order the entries come.
-    pub fn build<V: Into<Cow<'t, str>>>(entries: impl Iterator<Item = (V, u32)>) -> Index<'t> {
+    pub fn build(entries: impl Iterator<Item = (&'t str, u32)>) -> Index<'t> {
         let (lower, upper) = entries.size_hint();
         Index::build_sized(entries, upper.unwrap_or(lower))
     }
 
     /// [`Index::build`] for about `expected` entries: the entries of a
     /// million-person tenant are gathered once, not grown by doubling.
-    pub fn build_sized<V: Into<Cow<'t, str>>>(
-        entries: impl Iterator<Item = (V, u32)>,
+    pub fn build_sized(
+        entries: impl Iterator<Item = (&'t str, u32)>,
         expected: usize,
     ) -> Index<'t> {
-        let mut all: Vec<(u64, u32, Cow<'t, str>, u32)> = Vec::with_capacity(expected);
+        let mut all: Vec<(u64, u32, &'t str, u32)> = Vec::with_capacity(expected);
         all.extend(
             entries
-                .map(|(v, id)| (v.into(), id))
                 .filter(|(v, _)| !v.trim().is_empty())
                 .enumerate()
-                .map(|(seq, (v, id))| (key_hash(&v), seq as u32, v, id)),
+                .map(|(seq, (v, id))| (key_hash(v), seq as u32, v, id)),
         );
         all.par_sort_unstable_by_key(|e| (e.0, e.1));
         let mut slots = Vec::with_capacity(all.len());
@@ -74,7 +73,7 @@ impl<'t> Index<'t> {
                 .iter()
                 .position(|e| e.0 != hash)
                 .map_or(all.len(), |n| run_start + n);
-            let mut push = |value: Cow<'t, str>, group: &[u32]| {
+            let mut push = |value: &'t str, group: &[u32]| {
                 slots.push(Slot {
                     hash,
                     value,
@@ -86,7 +85,7 @@ impl<'t> Index<'t> {
             if run_end == run_start + 1 {
                 // The usual case: a hash that one value has.
                 let e = &mut all[run_start];
-                push(std::mem::take(&mut e.2), &[e.3]);
+                push(e.2, &[e.3]);
                 run_start = run_end;
                 continue;
             }
@@ -94,7 +93,7 @@ impl<'t> Index<'t> {
             // and primary address, a local part on each of a user's
             // addresses). Their ids go straight to `ids`, each once.
             let run = &mut all[run_start..run_end];
-            if run.len() <= 32 && run[1..].iter().all(|e| same_key(&run[0].2, &e.2)) {
+            if run.len() <= 32 && run[1..].iter().all(|e| same_key(run[0].2, e.2)) {
                 let start = ids.len();
                 for e in run.iter() {
                     if !ids[start..].contains(&e.3) {
@@ -103,7 +102,7 @@ impl<'t> Index<'t> {
                 }
                 slots.push(Slot {
                     hash,
-                    value: std::mem::take(&mut run[0].2),
+                    value: run[0].2,
                     start: start as u32,
                     len: (ids.len() - start) as u32,
                 });
@@ -115,7 +114,7 @@ impl<'t> Index<'t> {
             for (n, e) in all[run_start..run_end].iter().enumerate() {
                 let at = groups
                     .iter()
-                    .position(|(first, _)| same_key(&all[run_start + first].2, &e.2));
+                    .position(|(first, _)| same_key(all[run_start + first].2, e.2));
                 match at {
                     Some(g) => groups[g].1.push(e.3),
                     None => groups.push((n, vec![e.3])),
@@ -126,7 +125,7 @@ impl<'t> Index<'t> {
                     let mut seen = rustc_hash::FxHashSet::default();
                     group.retain(|id| seen.insert(*id));
                 }
-                push(std::mem::take(&mut all[run_start + first].2), &group);
+                push(all[run_start + first].2, &group);
             }
             run_start = run_end;
         }
@@ -181,7 +180,7 @@ impl<'t> Index<'t> {
         let (lo, hi) = (self.dir[bucket] as usize, self.dir[bucket + 1] as usize);
         self.slots[lo..hi]
             .iter()
-            .find(|s| s.hash == hash && same_key(&s.value, value))
+            .find(|s| s.hash == hash && same_key(s.value, value))
     }
 }
 
@@ -273,6 +272,39 @@ pub enum Resolution {
     },
 }
 
+/// Folded address → users: the few addresses that folding accents changes,
+/// each key held as a string (an [`Index`] borrows its values from the
+/// tenant, and a folded address is in no record).
+#[derive(Debug, Default)]
+pub struct Folded {
+    users: rustc_hash::FxHashMap<String, Vec<u32>>,
+}
+
+impl Folded {
+    /// Empty values are not kept; a user is listed once per key, in the
+    /// order the entries come (each user's entries together).
+    fn build(entries: impl Iterator<Item = (String, u32)>) -> Folded {
+        let mut users: rustc_hash::FxHashMap<String, Vec<u32>> = Default::default();
+        for (value, id) in entries {
+            let k = key(&value);
+            if k.is_empty() {
+                continue;
+            }
+            // A user's entries come together: only the last id can repeat.
+            let ids = users.entry(k).or_default();
+            if ids.last() != Some(&id) {
+                ids.push(id);
+            }
+        }
+        Folded { users }
+    }
+
+    /// The users with `value`'s key.
+    pub fn get(&self, value: &str) -> &[u32] {
+        self.users.get(&key(value)).map_or(&[], Vec::as_slice)
+    }
+}
+
 /// The Microsoft 365 indexes.
 pub struct M365Index<'t> {
     /// Every address → users, each id tagged with how it matches
@@ -280,7 +312,7 @@ pub struct M365Index<'t> {
     /// addresses, then aliases, so one look-up resolves an identifier.
     address: Index<'t>,
     /// Folded address → users, for addresses that folding changes.
-    pub folded: Index<'t>,
+    pub folded: Folded,
     /// Local part → users (for `other-domain-match`).
     pub local: Index<'t>,
     pub present: bool,
@@ -310,22 +342,35 @@ impl<'t> M365Index<'t> {
             assert!(i < 1 << 30, "more than 2^30 Microsoft 365 users");
             i << 2 | kind
         };
-        // The three indexes are independent: built in parallel.
-        let indexes: Vec<Index<'t>> = (0..3)
-            .into_par_iter()
-            .map(|which| match which {
-                0 => {
-                    let upns = ids().map(|(m, i)| (m.upn.as_ref(), tag(i, 0)));
-                    let primaries = ids()
-                        .filter(|_| mailbox)
-                        .map(|(m, i)| (primary_of(m), tag(i, 1)));
-                    let aliases = ids()
-                        .filter(|_| mailbox)
-                        .flat_map(|(m, i)| aliases_of(m).map(move |a| (a, tag(i, 2))));
-                    Index::build_sized(upns.chain(primaries).chain(aliases), expected)
-                }
-                // Folded address → users, for addresses that folding changes.
-                1 => Index::build(ids().flat_map(|(m, i)| {
+        // The address and local-part indexes are independent: built in
+        // parallel, beside the (small) folded map.
+        let ((address, local), folded) = rayon::join(
+            || {
+                rayon::join(
+                    || {
+                        let upns = ids().map(|(m, i)| (m.upn.as_ref(), tag(i, 0)));
+                        let primaries = ids()
+                            .filter(|_| mailbox)
+                            .map(|(m, i)| (primary_of(m), tag(i, 1)));
+                        let aliases = ids()
+                            .filter(|_| mailbox)
+                            .flat_map(|(m, i)| aliases_of(m).map(move |a| (a, tag(i, 2))));
+                        Index::build_sized(upns.chain(primaries).chain(aliases), expected)
+                    },
+                    || {
+                        Index::build_sized(
+                            ids().flat_map(|(m, i)| {
+                                addresses(m).filter_map(move |a| {
+                                    a.trim().split_once('@').map(|(local, _)| (local, i))
+                                })
+                            }),
+                            expected,
+                        )
+                    },
+                )
+            },
+            || {
+                Folded::build(ids().flat_map(|(m, i)| {
                     addresses(m).filter_map(move |a| {
                         let a = a.trim();
                         if a.is_ascii() {
@@ -333,24 +378,11 @@ impl<'t> M365Index<'t> {
                         }
                         let k = key(a);
                         let f = fold(&k);
-                        (f != k).then_some((Cow::Owned(f), i))
+                        (f != k).then_some((f, i))
                     })
-                })),
-                _ => Index::build_sized(
-                    ids().flat_map(|(m, i)| {
-                        addresses(m).filter_map(move |a| {
-                            a.trim()
-                                .split_once('@')
-                                .map(|(local, _)| (Cow::Borrowed(local), i))
-                        })
-                    }),
-                    expected,
-                ),
-            })
-            .collect();
-        let Ok::<[Index<'t>; 3], _>([address, folded, local]) = indexes.try_into() else {
-            unreachable!("three indexes are built")
-        };
+                }))
+            },
+        );
         M365Index {
             address,
             folded,
@@ -379,9 +411,10 @@ impl<'t> M365Index<'t> {
 
     /// Frees the indexes (see [`Linked::release_indexes`]).
     fn release(&mut self) {
-        for index in [&mut self.address, &mut self.folded, &mut self.local] {
+        for index in [&mut self.address, &mut self.local] {
             *index = Index::default();
         }
+        self.folded = Folded::default();
     }
 
     /// Resolves an identifier to the Microsoft 365 user(s) it names.
