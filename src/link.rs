@@ -84,7 +84,7 @@ impl<'t> Index<'t> {
             };
             if run_end == run_start + 1 {
                 // The usual case: a hash that one value has.
-                let e = &mut all[run_start];
+                let e = &all[run_start];
                 push(e.2, &[e.3]);
                 run_start = run_end;
                 continue;
@@ -92,7 +92,7 @@ impl<'t> Index<'t> {
             // Several entries of one hash: usually of one key (a user's UPN
             // and primary address, a local part on each of a user's
             // addresses). Their ids go straight to `ids`, each once.
-            let run = &mut all[run_start..run_end];
+            let run = &all[run_start..run_end];
             if run.len() <= 32 && run[1..].iter().all(|e| same_key(run[0].2, e.2)) {
                 let start = ids.len();
                 for e in run.iter() {
@@ -342,47 +342,41 @@ impl<'t> M365Index<'t> {
             assert!(i < 1 << 30, "more than 2^30 Microsoft 365 users");
             i << 2 | kind
         };
-        // The address and local-part indexes are independent: built in
-        // parallel, beside the (small) folded map.
-        let ((address, local), folded) = rayon::join(
-            || {
-                rayon::join(
-                    || {
-                        let upns = ids().map(|(m, i)| (m.upn.as_ref(), tag(i, 0)));
-                        let primaries = ids()
-                            .filter(|_| mailbox)
-                            .map(|(m, i)| (primary_of(m), tag(i, 1)));
-                        let aliases = ids()
-                            .filter(|_| mailbox)
-                            .flat_map(|(m, i)| aliases_of(m).map(move |a| (a, tag(i, 2))));
-                        Index::build_sized(upns.chain(primaries).chain(aliases), expected)
-                    },
-                    || {
-                        Index::build_sized(
-                            ids().flat_map(|(m, i)| {
-                                addresses(m).filter_map(move |a| {
-                                    a.trim().split_once('@').map(|(local, _)| (local, i))
-                                })
-                            }),
-                            expected,
-                        )
-                    },
-                )
-            },
-            || {
-                Folded::build(ids().flat_map(|(m, i)| {
-                    addresses(m).filter_map(move |a| {
-                        let a = a.trim();
-                        if a.is_ascii() {
-                            return None;
-                        }
-                        let k = key(a);
-                        let f = fold(&k);
-                        (f != k).then_some((f, i))
-                    })
-                }))
-            },
-        );
+        // Every address → users: UPNs, then primary addresses, then aliases.
+        let address = || {
+            let upns = ids().map(|(m, i)| (m.upn.as_ref(), tag(i, 0)));
+            let primaries = ids()
+                .filter(|_| mailbox)
+                .map(|(m, i)| (primary_of(m), tag(i, 1)));
+            let aliases = ids()
+                .filter(|_| mailbox)
+                .flat_map(|(m, i)| aliases_of(m).map(move |a| (a, tag(i, 2))));
+            Index::build_sized(upns.chain(primaries).chain(aliases), expected)
+        };
+        // Local part → users.
+        let local = || {
+            let locals = ids().flat_map(|(m, i)| {
+                addresses(m)
+                    .filter_map(move |a| a.trim().split_once('@').map(|(local, _)| (local, i)))
+            });
+            Index::build_sized(locals, expected)
+        };
+        // Folded address → users, for addresses that folding changes.
+        let folded = || {
+            Folded::build(ids().flat_map(|(m, i)| {
+                addresses(m).filter_map(move |a| {
+                    let a = a.trim();
+                    if a.is_ascii() {
+                        return None;
+                    }
+                    let k = key(a);
+                    let f = fold(&k);
+                    (f != k).then_some((f, i))
+                })
+            }))
+        };
+        // The three are independent: built in parallel.
+        let ((address, local), folded) = rayon::join(|| rayon::join(address, local), folded);
         M365Index {
             address,
             folded,
@@ -571,10 +565,10 @@ pub struct Linked<'t> {
     pub t: &'t Tenant,
     pub m365: M365Index<'t>,
     pub insync_by_email: Index<'t>,
-    /// The ids of the Okta-by-userName index: all that [`Linked::insync_okta`]
-    /// needs once each inSync user has its span of them (its slots are
-    /// freed after linking).
-    okta_by_user_name: Vec<u32>,
+    /// The Okta users of each inSync user, back to back: `insync_okta`
+    /// holds each one's span. The ids of the Okta-by-userName index, kept
+    /// when its slots are freed after linking.
+    insync_okta_ids: Vec<u32>,
     /// Active Okta users by the userName they will send after the change.
     pub okta_by_plan_user_name: Index<'t>,
     /// Okta users linked to each inSync user (by today's userName).
@@ -672,7 +666,7 @@ impl<'t> Linked<'t> {
             t,
             m365,
             insync_by_email,
-            okta_by_user_name: okta_by_user_name.into_ids(),
+            insync_okta_ids: okta_by_user_name.into_ids(),
             okta_by_plan_user_name,
             insync_okta,
             okta_insync,
@@ -732,7 +726,7 @@ impl<'t> Linked<'t> {
         for index in [&mut self.insync_by_email, &mut self.okta_by_plan_user_name] {
             *index = Index::default();
         }
-        self.okta_by_user_name = Vec::new();
+        self.insync_okta_ids = Vec::new();
         self.insync_okta = Vec::new();
         self.okta_insync = Vec::new();
     }
@@ -740,7 +734,7 @@ impl<'t> Linked<'t> {
     /// The Okta users linked to an inSync user (by today's userName).
     pub fn insync_okta(&self, insync: u32) -> &[u32] {
         let (start, len) = self.insync_okta[insync as usize];
-        &self.okta_by_user_name[start as usize..(start + len) as usize]
+        &self.insync_okta_ids[start as usize..(start + len) as usize]
     }
 
     /// The inSync users linked to an Okta user.
