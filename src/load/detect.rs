@@ -69,6 +69,15 @@ pub fn decode(bytes: &[u8]) -> Decoded<'_> {
     }
 }
 
+/// Whether [`decode`] reads bytes as UTF-16 (with a BOM, or without one
+/// when nearly every other byte is NUL), not as UTF-8 or Windows-1252.
+pub fn is_utf16(bytes: &[u8]) -> bool {
+    !bytes.starts_with(b"\xEF\xBB\xBF")
+        && (bytes.starts_with(b"\xFF\xFE")
+            || bytes.starts_with(b"\xFE\xFF")
+            || utf16_without_bom(bytes).is_some())
+}
+
 /// UTF-16 without a BOM: in the first bytes, nearly every other byte is NUL
 /// (ASCII text). Returns `Some(true)` for little endian.
 fn utf16_without_bom(bytes: &[u8]) -> Option<bool> {

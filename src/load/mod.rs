@@ -601,7 +601,51 @@ pub fn load_bytes_with(
             }
         },
     );
-    let (mut raw, meta, score) = read?;
+    let (raw, meta, score) = read?;
+    table(name, raw, meta, score, sha256)
+}
+
+/// Loads one export from its file, streaming a text export through the
+/// reader instead of holding it in memory (the same table as
+/// [`load_bytes_with`] of its bytes).
+fn load_file(path: &str, opts: &LoadOptions, progress: &ProgressBar) -> Result<Table> {
+    use std::io::{Read, Seek};
+    let cannot_read =
+        || format!("{path}: cannot read the file. Check the path and that you may read it.");
+    let mut file = std::fs::File::open(path).with_context(cannot_read)?;
+    let mut head = Vec::with_capacity(text::HEAD_BYTES);
+    (&mut file)
+        .take(text::HEAD_BYTES as u64)
+        .read_to_end(&mut head)
+        .with_context(cannot_read)?;
+    let head_is_file = head.len() < text::HEAD_BYTES;
+    if !head_is_file && !detect::is_spreadsheet(&head) && !detect::is_utf16(&head) {
+        let head = std::mem::take(&mut head);
+        match text::read_streaming(path, head, &mut file, false, usize::MAX, opts, progress)? {
+            Some(read) => {
+                let (raw, meta, score, sha256) = *read;
+                return table(path, raw, meta, score, sha256);
+            }
+            None => {
+                file.rewind().with_context(cannot_read)?;
+            }
+        }
+    }
+    // Small files, spreadsheets, UTF-16, and text that is not UTF-8 after
+    // all: read whole.
+    let mut bytes = head;
+    file.read_to_end(&mut bytes).with_context(cannot_read)?;
+    let table = load_bytes_with(path, &bytes, opts, progress);
+    // The text reader counts its bytes as it goes; a spreadsheet counts
+    // when read.
+    if !matches!(&table, Ok(t) if t.format == "csv") {
+        progress.inc(bytes.len() as u64);
+    }
+    table
+}
+
+/// The table of an export read: its required columns and headers checked.
+fn table(name: &str, mut raw: RawTable, meta: Meta, score: Score, sha256: String) -> Result<Table> {
     let source = score.source;
     let columns = std::mem::take(&mut raw.columns);
     let schema = Schema::of(source);
@@ -814,21 +858,7 @@ pub fn load_each_with(
     let bar = progress.loading(total);
     inputs
         .par_iter()
-        .map(|input| {
-            let bytes = std::fs::read(&input.path).with_context(|| {
-                format!(
-                    "{}: cannot read the file. Check the path and that you may read it.",
-                    input.path
-                )
-            })?;
-            let table = load_bytes_with(&input.path, &bytes, &input.opts, bar);
-            // The text reader counts its bytes as it goes; a spreadsheet
-            // counts when read.
-            if !matches!(&table, Ok(t) if t.format == "csv") {
-                bar.inc(bytes.len() as u64);
-            }
-            table
-        })
+        .map(|input| load_file(&input.path, &input.opts, bar))
         .collect()
 }
 
@@ -872,6 +902,88 @@ mod tests {
         }
         assert_eq!(rows[1], c);
         assert_eq!(rows[2], Cells::new(["", ""]).unwrap());
+    }
+
+    /// Files larger than the head: streamed (UTF-8), read again whole (a
+    /// Windows-1252 byte past the head), read whole (UTF-16): each the table
+    /// its bytes give, digest and row numbers included.
+    #[test]
+    fn a_large_file_loads_as_its_bytes_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text =
+            String::from("User Id,Status,Username,First name,Last name,Primary email\r\n");
+        let mut i = 0;
+        while text.len() < text::HEAD_BYTES * 3 / 2 {
+            text.push_str(&format!(
+                "00u{i},ACTIVE,zoe.{i}@c.com,Zoë,\"Ø\nx\",zoe.{i}@c.co.uk\r\n"
+            ));
+            i += 1;
+        }
+        let utf8 = text.clone().into_bytes();
+        let mut cp1252 = text.replace("Zoë", "Zoe").into_bytes();
+        let at = cp1252.len() - 20;
+        cp1252.insert(at, 0xE9);
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        for (name, bytes, encoding) in [
+            ("utf8.csv", utf8, "UTF-8"),
+            ("cp1252.csv", cp1252, "windows-1252"),
+            ("utf16.csv", utf16, "UTF-16LE"),
+        ] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, &bytes).unwrap();
+            let path = path.to_str().unwrap();
+            let opts = LoadOptions::default();
+            let from_file = load_file(path, &opts, &ProgressBar::hidden()).unwrap();
+            let from_bytes = load_bytes(path, &bytes, &opts).unwrap();
+            assert_eq!(from_file.encoding, encoding);
+            assert!(from_file.rows.len() > 10_000, "{name}");
+            assert_eq!(
+                format!("{from_file:?}"),
+                format!("{from_bytes:?}"),
+                "{name}"
+            );
+        }
+    }
+
+    /// A file that cannot be read to its end is an error naming it, not a
+    /// table of the rows before.
+    #[test]
+    fn a_read_error_mid_stream_names_the_file() {
+        struct Failing(usize);
+        impl std::io::Read for Failing {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                if self.0 == 0 {
+                    return Err(std::io::Error::other("input/output error"));
+                }
+                let n = buf.len().min(self.0);
+                buf[..n].fill(b'\n');
+                self.0 -= n;
+                Ok(n)
+            }
+        }
+        let mut head = b"User Id,Status,Username,First name,Last name,Primary email\n".to_vec();
+        while head.len() < text::HEAD_BYTES {
+            head.extend_from_slice(b"00u1,ACTIVE,a@c.com,A,B,a@c.com\n");
+        }
+        let err = match text::read_streaming(
+            "okta.csv",
+            head,
+            Failing(5000),
+            false,
+            usize::MAX,
+            &LoadOptions::default(),
+            &ProgressBar::hidden(),
+        ) {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("a failed read gave a table"),
+        };
+        assert!(
+            err.starts_with("okta.csv: cannot read the file (input/output error)"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -10,6 +10,8 @@ use super::{
 };
 use anyhow::{Result, bail};
 use indicatif::ProgressBar;
+use sha2::{Digest, Sha256};
+use std::io::Read;
 
 /// Reads a text export: finds its header row among the first records
 /// (see [`super::choose_header`]), then checks each record below it as it
@@ -21,29 +23,247 @@ pub fn read(
     progress: &ProgressBar,
 ) -> Result<(RawTable, Meta, Score)> {
     let ((raw, score), meta) = body(name, bytes, |body, delimiter, preamble_rows| {
-        let mut stream = Stream::new(body, delimiter, preamble_rows, progress);
-        let mut head = Vec::new();
-        while head.len() < HEADER_SEARCH {
-            let Some(line) = stream.next() else { break };
-            head.push(Row {
-                line,
-                cells: Cells::of_fitting(stream.record()),
-            });
-        }
-        let (header, score) = choose_header(name, &head, opts.source, opts.limits.max_columns)?;
-        let mut head = head.into_iter().skip(header);
-        let mut split = Splitter::new(head.next().as_ref(), opts.limits, true);
-        split.plan(score.source, &opts.keep);
-        for row in head {
-            split.push_row(row);
-        }
-        while let Some(line) = stream.next() {
-            split.push_record(line, stream.record());
-        }
-        let (problems, blank_rows) = stream.finish();
+        let mut stream = Stream::new_whole(body.as_bytes(), delimiter, preamble_rows, progress);
+        let (split, score) = records(name, &mut stream, opts)?;
+        let (problems, blank_rows, _) = stream.finish();
         Ok((split.finish(problems, blank_rows), score))
     })?;
     Ok((raw, meta, score))
+}
+
+/// Reads the header row and the records of a stream: them checked, and how
+/// the header was classified.
+fn records<B: Body>(
+    name: &str,
+    stream: &mut Stream<'_, B>,
+    opts: &LoadOptions,
+) -> Result<(Splitter, Score)> {
+    let mut head = Vec::new();
+    while head.len() < HEADER_SEARCH {
+        let Some(line) = stream.next() else { break };
+        head.push(Row {
+            line,
+            cells: Cells::of_fitting(stream.record()),
+        });
+    }
+    stream.failed(name)?;
+    let (header, score) = choose_header(name, &head, opts.source, opts.limits.max_columns)?;
+    let mut head = head.into_iter().skip(header);
+    let mut split = Splitter::new(head.next().as_ref(), opts.limits, true);
+    split.plan(score.source, &opts.keep);
+    for row in head {
+        split.push_row(row);
+    }
+    while let Some(line) = stream.next() {
+        split.push_record(line, &stream.record);
+    }
+    stream.failed(name)?;
+    Ok((split, score))
+}
+
+/// The bytes of a file's first read: enough for the preamble and the 64 KiB
+/// the delimiter is chosen from (see [`detect::delimiter`]) in any genuine
+/// export.
+pub(crate) const HEAD_BYTES: usize = 1 << 20;
+
+/// What [`read_streaming`] read: the table, how it was read and the
+/// SHA-256 of every byte; `None` when the file is not one a stream reads as
+/// [`read`] does (not UTF-8, or a preamble longer than the head), to be
+/// read whole instead.
+pub(crate) type Streamed = Option<Box<(RawTable, Meta, Score, String)>>;
+
+/// [`read`] of a file whose first bytes are `head` (all of it when shorter
+/// than [`HEAD_BYTES`]) and whose other bytes `rest` yields, without
+/// holding the file in memory: the same table, problems and meta as
+/// [`read`] of all the bytes, with their SHA-256, or `None` when that cannot be promised. Each read takes at most `max_read` bytes
+/// (tests cut the bytes small). Spreadsheets and UTF-16 are the caller's.
+pub(crate) fn read_streaming<R: Read>(
+    name: &str,
+    head: Vec<u8>,
+    rest: R,
+    head_is_file: bool,
+    max_read: usize,
+    opts: &LoadOptions,
+    progress: &ProgressBar,
+) -> Result<Streamed> {
+    let Some(start) = start_of(&head, head_is_file) else {
+        return Ok(None);
+    };
+    let mut digest = Sha256::new();
+    digest.update(&head[..start.body]);
+    let feed = Feed {
+        at: start.body,
+        head,
+        rest,
+        max_read: max_read.max(1),
+        digest,
+        window: Vec::new(),
+        window_start: 0,
+        valid: 0,
+        invalid: false,
+    };
+    let mut stream = Stream::new(feed, start.delimiter, start.preamble_rows, progress);
+    let (split, score) = match records(name, &mut stream, opts) {
+        Ok(read) => read,
+        Err(e) if e.is::<Restart>() => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let (problems, blank_rows, feed) = stream.finish();
+    let Some(sha256) = feed.digest() else {
+        // Bytes cut off inside a character at the very end: not UTF-8.
+        return Ok(None);
+    };
+    Ok(Some(Box::new((
+        split.finish(problems, blank_rows),
+        Meta {
+            format: "csv",
+            encoding: start.encoding,
+            delimiter: Some(start.delimiter),
+            sheet: None,
+            type_line: start.type_line,
+        },
+        score,
+        sha256,
+    ))))
+}
+
+/// Where the body of a streamed file starts and how it is read.
+struct Start {
+    /// Offset of the header line in the file's bytes.
+    body: usize,
+    encoding: &'static str,
+    delimiter: u8,
+    preamble_rows: u32,
+    type_line: Option<String>,
+}
+
+/// How [`body`] would read a file that starts with `head` (`whole`: the
+/// head is the file), when the head decides it: UTF-8 so far, the preamble
+/// ended by a whole line, and the delimiter's 64 KiB (or the whole file)
+/// in it.
+fn start_of(head: &[u8], whole: bool) -> Option<Start> {
+    // In the order of `detect::decode`.
+    let (bom, encoding) = if head.starts_with(b"\xEF\xBB\xBF") {
+        (3, "UTF-8 (BOM)")
+    } else if detect::is_spreadsheet(head) || detect::is_utf16(head) {
+        return None;
+    } else {
+        (0, "UTF-8")
+    };
+    let text = match std::str::from_utf8(&head[bom..]) {
+        Ok(text) => text,
+        // Cut inside a character: the head's text ends before it.
+        Err(e) if e.error_len().is_none() && !whole => {
+            std::str::from_utf8(&head[bom..bom + e.valid_up_to()]).ok()?
+        }
+        Err(_) => return None,
+    };
+    let Preamble {
+        offset,
+        rows: preamble_rows,
+        sep,
+        type_line,
+    } = detect::preamble(text);
+    let body = &text[offset..];
+    // The line that ended the preamble is whole, and the delimiter reads
+    // no further than the head.
+    if !whole && (!body.contains('\n') || body.len() < (64 << 10) + 4) {
+        return None;
+    }
+    // A body of blank lines is the whole reader's error to give.
+    if body.trim().is_empty() {
+        return None;
+    }
+    Some(Start {
+        body: bom + offset,
+        encoding,
+        delimiter: sep.unwrap_or_else(|| detect::delimiter(body)),
+        preamble_rows,
+        type_line,
+    })
+}
+
+/// The stream found bytes that are not UTF-8: the file is read whole (and
+/// decoded as [`detect::decode`] says).
+#[derive(Debug)]
+struct Restart;
+
+impl std::fmt::Display for Restart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("not UTF-8: read the file whole")
+    }
+}
+
+impl std::error::Error for Restart {}
+
+/// The body of a streamed file, as the csv reader reads it: the head's
+/// bytes after the preamble, then the rest. Every byte is digested and
+/// checked to be UTF-8 as it passes; the bytes from the latest record on
+/// are kept for numbering rows (see [`Lines`]).
+struct Feed<R> {
+    head: Vec<u8>,
+    /// Bytes of `head` already passed on.
+    at: usize,
+    rest: R,
+    max_read: usize,
+    digest: Sha256,
+    /// The body's bytes from `window_start` on.
+    window: Vec<u8>,
+    window_start: u64,
+    /// Bytes of `window` checked to be UTF-8 (a character cut by a read
+    /// waits for the next).
+    valid: usize,
+    invalid: bool,
+}
+
+impl<R: Read> Read for Feed<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let want = buf.len().min(self.max_read);
+        let n = if self.at < self.head.len() {
+            let n = want.min(self.head.len() - self.at);
+            buf[..n].copy_from_slice(&self.head[self.at..self.at + n]);
+            self.at += n;
+            if self.at == self.head.len() {
+                self.head = Vec::new();
+                self.at = 0;
+            }
+            n
+        } else {
+            self.rest.read(&mut buf[..want])?
+        };
+        let bytes = &buf[..n];
+        self.digest.update(bytes);
+        self.window.extend_from_slice(bytes);
+        match std::str::from_utf8(&self.window[self.valid..]) {
+            Ok(_) => self.valid = self.window.len(),
+            Err(e) if e.error_len().is_none() => self.valid += e.valid_up_to(),
+            Err(_) => self.invalid = true,
+        }
+        if self.invalid {
+            return Err(std::io::Error::other(Restart));
+        }
+        Ok(n)
+    }
+}
+
+impl<R> Feed<R> {
+    /// Forgets the window's bytes before body offset `from`, once there are
+    /// enough of them to be worth moving the rest.
+    fn forget_before(&mut self, from: u64) {
+        let dead = from.saturating_sub(self.window_start) as usize;
+        let dead = dead.min(self.valid);
+        if dead >= 1 << 16 && dead * 2 >= self.window.len() {
+            self.window.drain(..dead);
+            self.valid -= dead;
+            self.window_start += dead as u64;
+        }
+    }
+
+    /// The digest of every byte, when they were UTF-8 to the end.
+    fn digest(self) -> Option<String> {
+        (!self.invalid && self.valid == self.window.len())
+            .then(|| super::hex(&self.digest.finalize()))
+    }
 }
 
 /// Reads a text export into all its records (the header among them).
@@ -51,7 +271,7 @@ pub fn read(
 pub(crate) fn read_all(name: &str, bytes: &[u8]) -> Result<(Records, Meta)> {
     body(name, bytes, |body, delimiter, preamble_rows| {
         let progress = ProgressBar::hidden();
-        let mut stream = Stream::new(body, delimiter, preamble_rows, &progress);
+        let mut stream = Stream::new_whole(body.as_bytes(), delimiter, preamble_rows, &progress);
         let mut rows = Vec::new();
         while let Some(line) = stream.next() {
             rows.push(Row {
@@ -59,7 +279,7 @@ pub(crate) fn read_all(name: &str, bytes: &[u8]) -> Result<(Records, Meta)> {
                 cells: Cells::of_fitting(stream.record()),
             });
         }
-        let (problems, blank_rows) = stream.finish();
+        let (problems, blank_rows, _) = stream.finish();
         Ok(Records {
             rows,
             problems,
@@ -103,50 +323,120 @@ fn body<T>(
     ))
 }
 
+/// A body as the csv reader reads it, which can hand back the bytes it
+/// passed on from the latest record on (for numbering rows).
+trait Body: Read {
+    /// Bytes passed on so far.
+    fn passed(&self) -> u64;
+    /// The body's bytes `from..to`: passed on, and not before the latest
+    /// [`Body::forget_before`].
+    fn bytes(&self, from: u64, to: u64) -> &[u8];
+    /// Bytes before `from` are no longer asked for.
+    fn forget_before(&mut self, _from: u64) {}
+}
+
+/// A body in memory.
+struct Whole<'a> {
+    text: &'a [u8],
+    at: usize,
+}
+
+impl Read for Whole<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(self.text.len() - self.at);
+        buf[..n].copy_from_slice(&self.text[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+impl Body for Whole<'_> {
+    fn passed(&self) -> u64 {
+        self.at as u64
+    }
+    fn bytes(&self, from: u64, to: u64) -> &[u8] {
+        &self.text[from as usize..to as usize]
+    }
+}
+
+impl<R: Read> Body for Feed<R> {
+    fn passed(&self) -> u64 {
+        self.window_start + self.window.len() as u64
+    }
+    fn bytes(&self, from: u64, to: u64) -> &[u8] {
+        &self.window[(from - self.window_start) as usize..(to - self.window_start) as usize]
+    }
+    fn forget_before(&mut self, from: u64) {
+        Feed::forget_before(self, from);
+    }
+}
+
 /// The non-blank records of a body (the text after the preamble), one at a
 /// time, numbered as a spreadsheet shows them; a record that cannot be read
 /// (or holds 4 GiB or more) is noted as a problem, a blank one counted.
-struct Stream<'a> {
-    reader: csv::Reader<&'a [u8]>,
+struct Stream<'a, B> {
+    reader: csv::Reader<B>,
     record: csv::StringRecord,
     /// Physical lines inside quoted cells so far: a spreadsheet shows a
     /// record with multi-line cells as one row.
     embedded_newlines: u64,
-    lines: LineCounter<'a>,
+    lines: LineCounter,
     preamble_rows: u32,
-    body_len: u64,
     progress: &'a ProgressBar,
+    /// Whether `progress` is hidden (asked once: the bar takes a lock).
+    hidden: bool,
     reported: u64,
     problems: Vec<RowProblem>,
     blank_rows: u32,
+    /// The body could not be read (an I/O error, or bytes not UTF-8).
+    failed: Option<std::io::Error>,
 }
 
-impl<'a> Stream<'a> {
-    fn new(body: &'a str, delimiter: u8, preamble_rows: u32, progress: &'a ProgressBar) -> Self {
+impl<'a> Stream<'a, Whole<'a>> {
+    fn new_whole(
+        body: &'a [u8],
+        delimiter: u8,
+        preamble_rows: u32,
+        progress: &'a ProgressBar,
+    ) -> Self {
+        Stream::new(
+            Whole { text: body, at: 0 },
+            delimiter,
+            preamble_rows,
+            progress,
+        )
+    }
+}
+
+impl<'a, B: Body> Stream<'a, B> {
+    fn new(body: B, delimiter: u8, preamble_rows: u32, progress: &'a ProgressBar) -> Self {
         Stream {
             reader: csv::ReaderBuilder::new()
                 .delimiter(delimiter)
                 .has_headers(false)
                 .flexible(true)
-                .from_reader(body.as_bytes()),
+                // Reads of 64 KiB: a streamed file costs few system calls.
+                .buffer_capacity(1 << 16)
+                .from_reader(body),
             record: csv::StringRecord::new(),
             embedded_newlines: 0,
-            lines: LineCounter::new(body.as_bytes()),
+            lines: LineCounter { cursor: 0, line: 1 },
             preamble_rows,
-            body_len: body.len() as u64,
             progress,
+            hidden: progress.is_hidden(),
             reported: 0,
             problems: Vec::new(),
             blank_rows: 0,
+            failed: None,
         }
     }
 
     /// The row of the next record (then in [`Stream::record`]), or `None`
-    /// at the end.
+    /// at the end (or when the body cannot be read: see [`Stream::failed`]).
     fn next(&mut self) -> Option<u32> {
         loop {
             let start = self.reader.position().byte();
-            if start - self.reported >= 1 << 22 && !self.progress.is_hidden() {
+            if !self.hidden && start - self.reported >= 1 << 22 {
                 self.progress.inc(start - self.reported);
                 self.reported = start;
             }
@@ -155,8 +445,10 @@ impl<'a> Stream<'a> {
                 Ok(true) => {
                     let record = &self.record;
                     let start = record.position().map_or(start, |p| p.byte());
-                    let row = (self.lines.line_of(start) - self.embedded_newlines) as u32
+                    let row = (self.lines.line_of(self.reader.get_ref(), start)
+                        - self.embedded_newlines) as u32
                         + self.preamble_rows;
+                    self.reader.get_mut().forget_before(self.lines.cursor);
                     // Nearly every record has no line break in a cell: one
                     // scan of its text says so, instead of two per cell.
                     if memchr::memchr2(b'\n', b'\r', record.as_slice().as_bytes()).is_some() {
@@ -179,10 +471,17 @@ impl<'a> Stream<'a> {
                     return Some(row);
                 }
                 Err(e) => {
+                    if let csv::ErrorKind::Io(_) = e.kind() {
+                        let csv::ErrorKind::Io(io) = e.into_kind() else {
+                            unreachable!("matched above")
+                        };
+                        self.failed = Some(io);
+                        return None;
+                    }
                     let at = e.position().map_or(start, |p| p.byte());
                     let row = (self
                         .lines
-                        .line_of(at)
+                        .line_of(self.reader.get_ref(), at)
                         .saturating_sub(self.embedded_newlines))
                         as u32
                         + self.preamble_rows;
@@ -200,13 +499,28 @@ impl<'a> Stream<'a> {
         &self.record
     }
 
-    /// The problems met and the blank rows counted.
-    fn finish(self) -> (Vec<RowProblem>, u32) {
-        if !self.progress.is_hidden() {
-            self.progress
-                .inc(self.body_len.saturating_sub(self.reported));
+    /// Whether the body could be read to where [`Stream::next`] stopped: a
+    /// [`Restart`] when it is not UTF-8, else the I/O error naming `name`.
+    fn failed(&mut self, name: &str) -> Result<()> {
+        match self.failed.take() {
+            None => Ok(()),
+            Some(e) => match e.downcast::<Restart>() {
+                Ok(restart) => Err(restart.into()),
+                Err(e) => bail!(
+                    "{name}: cannot read the file ({e}). Check that it is not being written or moved, and run again."
+                ),
+            },
         }
-        (self.problems, self.blank_rows)
+    }
+
+    /// The problems met and the blank rows counted, and the body.
+    fn finish(self) -> (Vec<RowProblem>, u32, B) {
+        let body = self.reader.into_inner();
+        if !self.hidden {
+            self.progress
+                .inc(body.passed().saturating_sub(self.reported));
+        }
+        (self.problems, self.blank_rows, body)
     }
 }
 
@@ -221,31 +535,25 @@ fn line_breaks(bytes: &[u8]) -> u64 {
 }
 
 /// Physical line numbers of byte offsets, counted forward once.
-struct LineCounter<'a> {
-    text: &'a [u8],
-    cursor: usize,
+struct LineCounter {
+    cursor: u64,
     line: u64,
 }
 
-impl<'a> LineCounter<'a> {
-    fn new(text: &'a [u8]) -> Self {
-        LineCounter {
-            text,
-            cursor: 0,
-            line: 1,
-        }
-    }
-
+impl LineCounter {
     /// The line of the first byte at or after `offset` that is not a line
     /// end: the csv reader reports a record's start before the blank lines
     /// it skipped.
-    fn line_of(&mut self, offset: u64) -> u64 {
-        let mut at = (offset as usize).min(self.text.len());
-        while at < self.text.len() && matches!(self.text[at], b'\r' | b'\n') {
-            at += 1;
-        }
+    fn line_of(&mut self, body: &impl Body, offset: u64) -> u64 {
+        let end = body.passed();
+        let mut at = offset.min(end);
         if at >= self.cursor {
-            self.line += line_breaks(&self.text[self.cursor..at]);
+            let ends = body.bytes(at, end);
+            at += ends
+                .iter()
+                .position(|b| !matches!(b, b'\r' | b'\n'))
+                .unwrap_or(ends.len()) as u64;
+            self.line += line_breaks(body.bytes(self.cursor, at));
             self.cursor = at;
         }
         self.line
@@ -264,6 +572,177 @@ mod tests {
     fn table(bytes: &[u8]) -> crate::load::RawTable {
         let (records, _) = read_all("t.csv", bytes).unwrap();
         split(records, 0, &Limits::default(), true)
+    }
+
+    /// Everything [`read`] of `bytes` gives (or its error), as text.
+    fn read_whole(bytes: &[u8], opts: &LoadOptions) -> std::result::Result<String, String> {
+        read("t.csv", bytes, opts, &ProgressBar::hidden())
+            .map(|(raw, meta, score)| {
+                let sha = crate::load::hex(&Sha256::digest(bytes));
+                format!("{raw:?}\n{meta:?}\n{score:?}\n{sha}")
+            })
+            .map_err(|e| e.to_string())
+    }
+
+    /// [`read_streaming`] of `bytes`, its first `head` bytes read first and
+    /// the others `max_read` at a time: `None` when it asks for a whole read.
+    fn read_streamed(
+        bytes: &[u8],
+        head: usize,
+        max_read: usize,
+        opts: &LoadOptions,
+    ) -> Option<std::result::Result<String, String>> {
+        let head = head.min(bytes.len());
+        let (first, rest) = bytes.split_at(head);
+        match read_streaming(
+            "t.csv",
+            first.to_vec(),
+            rest,
+            rest.is_empty(),
+            max_read,
+            opts,
+            &ProgressBar::hidden(),
+        ) {
+            Ok(Some(read)) => {
+                let (raw, meta, score, sha) = *read;
+                Some(Ok(format!("{raw:?}\n{meta:?}\n{score:?}\n{sha}")))
+            }
+            Ok(None) => None,
+            Err(e) => Some(Err(e.to_string())),
+        }
+    }
+
+    /// Kept columns differ from all columns: both ways of copying a row.
+    fn both_keeps() -> [LoadOptions; 2] {
+        let some = LoadOptions {
+            keep: crate::load::Keep::Used(Vec::new()),
+            ..LoadOptions::default()
+        };
+        [LoadOptions::default(), some]
+    }
+
+    const OKTA_HEADER: &str = "User Id,Status,Username,First name,Last name,Primary email";
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+        /// A streamed file reads as the same file read whole: rows, their
+        /// numbers, problems, meta and digest; and bytes that are not
+        /// UTF-8 (which the whole read decodes as Windows-1252) are left
+        /// to the whole read.
+        #[test]
+        fn a_streamed_file_reads_as_the_file_read_whole(
+            bom in proptest::bool::ANY,
+            preamble in proptest::sample::select(vec!["", "sep=,\r\n", "#TYPE Okta\n", "\r\n\n"]),
+            cells in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "a", "b@c.com", "é", "日本", "", " ", ",", ";", "\"", "\"x,\ny\"",
+                    "\"\r\n\"", "\n", "\r", "\r\n", "\n\n", "\u{feff}",
+                ]),
+                0..120,
+            ),
+            bad in proptest::option::of((0usize..200, proptest::sample::select(vec![0xFFu8, 0xC3, 0x80]))),
+            max_read in 1usize..12,
+        ) {
+            let mut bytes = Vec::new();
+            if bom {
+                bytes.extend_from_slice(b"\xEF\xBB\xBF");
+            }
+            bytes.extend_from_slice(preamble.as_bytes());
+            bytes.extend_from_slice(OKTA_HEADER.as_bytes());
+            bytes.extend_from_slice(b"\r\n");
+            for (i, c) in cells.iter().enumerate() {
+                bytes.extend_from_slice(c.as_bytes());
+                bytes.push(if i % 3 == 2 { b'\n' } else { b',' });
+            }
+            if let Some((at, byte)) = bad {
+                let at = bytes.len() - at.min(bytes.len() / 2);
+                bytes.insert(at, byte);
+            }
+            for opts in both_keeps() {
+                let whole = read_whole(&bytes, &opts);
+                match read_streamed(&bytes, bytes.len(), max_read, &opts) {
+                    Some(streamed) => proptest::prop_assert_eq!(streamed, whole),
+                    None => {
+                        let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+                        proptest::prop_assert!(
+                            std::str::from_utf8(text).is_err() || whole.is_err(),
+                            "a UTF-8 file that reads was left to the whole read"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// A file longer than its head: the head decides the delimiter and the
+    /// preamble, the rest is streamed; a character cut by the head's end, a
+    /// row across it and every line end read as in the whole file.
+    #[test]
+    fn a_file_longer_than_its_head_streams_as_read_whole() {
+        let mut text = String::from("\u{feff}#TYPE Okta\r\n");
+        text.push_str(OKTA_HEADER);
+        text.push_str("\r\n");
+        let ends = ["\r\n", "\n", "\r", "\r\n\r\n"];
+        for i in 0..4000 {
+            text.push_str(&format!(
+                "00u{i},ACTIVE,zoë.{i}@c.com,Zoë,\"Ø\r\nx\",zoë.{i}@c.co.uk{}",
+                ends[i % ends.len()]
+            ));
+        }
+        let bytes = text.as_bytes();
+        let opts = LoadOptions::default();
+        let whole = read_whole(bytes, &opts);
+        assert!(whole.is_ok(), "{whole:?}");
+        // Heads past the preamble and the 64 KiB the delimiter needs, each
+        // cut at a different byte of a row; reads of a few bytes and of many.
+        let mut streamed = 0;
+        for head in (64 << 10) + 24..(64 << 10) + 60 {
+            for max_read in [3, 1 << 16] {
+                if let Some(read) = read_streamed(bytes, head, max_read, &opts) {
+                    assert_eq!(read, whole, "head {head}, reads of {max_read}");
+                    streamed += 1;
+                }
+            }
+        }
+        assert_eq!(streamed, 72, "every head holds what the stream needs");
+        // Too short a head to decide the delimiter: read whole.
+        assert!(read_streamed(bytes, 4 << 10, 1 << 16, &opts).is_none());
+        // A byte that is not UTF-8 past the head: read whole, as
+        // Windows-1252.
+        let mut bad = bytes.to_vec();
+        let at = bad.len() - 10;
+        bad.insert(at, 0xE9);
+        assert!(read_streamed(&bad, 1 << 17, 1 << 16, &opts).is_none());
+    }
+
+    /// A byte that is not UTF-8 stops the stream where it is met (the file
+    /// is read again whole), not at the end with every byte kept.
+    #[test]
+    fn a_feed_stops_at_the_first_byte_that_is_not_utf8() {
+        let mut bytes = "é,a\n".repeat(50_000).into_bytes();
+        bytes.insert(1000, 0xFF);
+        let mut feed = Feed {
+            head: Vec::new(),
+            at: 0,
+            rest: &bytes[..],
+            max_read: 1 << 16,
+            digest: Sha256::new(),
+            window: Vec::new(),
+            window_start: 0,
+            valid: 0,
+            invalid: false,
+        };
+        let mut buf = [0u8; 256];
+        let mut read = 0;
+        let err = loop {
+            match feed.read(&mut buf) {
+                Ok(0) => panic!("read to the end past a byte that is not UTF-8"),
+                Ok(n) => read += n,
+                Err(e) => break e,
+            }
+        };
+        assert!(read < 1000, "stopped after {read} bytes");
+        assert!(err.downcast::<Restart>().is_ok());
     }
 
     #[test]
