@@ -144,6 +144,9 @@ pub fn preamble(text: &str) -> Preamble {
     p
 }
 
+/// The bytes of a body [`delimiter`] reads at most.
+pub const DELIMITER_SAMPLE: usize = 64 << 10;
+
 /// The delimiters preflight recognises, in the order that breaks ties.
 pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
 
@@ -153,7 +156,7 @@ pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
 /// a one-column file, read as comma-separated.
 pub fn delimiter(text: &str) -> u8 {
     // Header lines are short: the first 64 KiB decide.
-    let mut end = text.len().min(64 << 10);
+    let mut end = text.len().min(DELIMITER_SAMPLE);
     while !text.is_char_boundary(end) {
         end -= 1;
     }

@@ -619,7 +619,7 @@ fn load_file(path: &str, opts: &LoadOptions, progress: &ProgressBar) -> Result<T
         .read_to_end(&mut head)
         .with_context(cannot_read)?;
     let head_is_file = head.len() < text::HEAD_BYTES;
-    if !head_is_file && !detect::is_spreadsheet(&head) && !detect::is_utf16(&head) {
+    if !head_is_file {
         let head = std::mem::take(&mut head);
         match text::read_streaming(path, head, &mut file, false, usize::MAX, opts, progress)? {
             Some(read) => {
@@ -631,8 +631,8 @@ fn load_file(path: &str, opts: &LoadOptions, progress: &ProgressBar) -> Result<T
             }
         }
     }
-    // Small files, spreadsheets, UTF-16, and text that is not UTF-8 after
-    // all: read whole.
+    // Small files, and those the stream leaves (spreadsheets, UTF-16,
+    // text that is not UTF-8): read whole.
     let mut bytes = head;
     file.read_to_end(&mut bytes).with_context(cannot_read)?;
     let table = load_bytes_with(path, &bytes, opts, progress);

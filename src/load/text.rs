@@ -75,8 +75,9 @@ pub(crate) type Streamed = Option<Box<(RawTable, Meta, Score, String)>>;
 /// [`read`] of a file whose first bytes are `head` (all of it when shorter
 /// than [`HEAD_BYTES`]) and whose other bytes `rest` yields, without
 /// holding the file in memory: the same table, problems and meta as
-/// [`read`] of all the bytes, with their SHA-256, or `None` when that cannot be promised. Each read takes at most `max_read` bytes
-/// (tests cut the bytes small). Spreadsheets and UTF-16 are the caller's.
+/// [`read`] of all the bytes, with their SHA-256, or `None` when that
+/// cannot be promised (spreadsheets and UTF-16 among them). Each read takes
+/// at most `max_read` bytes (tests cut the bytes small).
 pub(crate) fn read_streaming<R: Read>(
     name: &str,
     head: Vec<u8>,
@@ -158,16 +159,11 @@ fn start_of(head: &[u8], whole: bool) -> Option<Start> {
         }
         Err(_) => return None,
     };
-    let Preamble {
-        offset,
-        rows: preamble_rows,
-        sep,
-        type_line,
-    } = detect::preamble(text);
-    let body = &text[offset..];
+    let preamble = detect::preamble(text);
+    let body = &text[preamble.offset..];
     // The line that ended the preamble is whole, and the delimiter reads
-    // no further than the head.
-    if !whole && (!body.contains('\n') || body.len() < (64 << 10) + 4) {
+    // no further than the head (a character's bytes past its sample).
+    if !whole && (!body.contains('\n') || body.len() < detect::DELIMITER_SAMPLE + 4) {
         return None;
     }
     // A body of blank lines is the whole reader's error to give.
@@ -175,11 +171,11 @@ fn start_of(head: &[u8], whole: bool) -> Option<Start> {
         return None;
     }
     Some(Start {
-        body: bom + offset,
+        body: bom + preamble.offset,
         encoding,
-        delimiter: sep.unwrap_or_else(|| detect::delimiter(body)),
-        preamble_rows,
-        type_line,
+        delimiter: preamble.sep.unwrap_or_else(|| detect::delimiter(body)),
+        preamble_rows: preamble.rows,
+        type_line: preamble.type_line,
     })
 }
 
