@@ -598,9 +598,8 @@ impl Fired {
 fn rule_counts(findings: &[Finding]) -> Vec<Fired> {
     let mut by_rule: BTreeMap<(Severity, usize), Fired> = BTreeMap::new();
     for f in findings {
-        let position = Rule::ALL.iter().position(|&r| r == f.rule).unwrap_or(0);
         let e = by_rule
-            .entry((f.rule.severity(), position))
+            .entry((f.rule.severity(), f.rule as usize))
             .or_insert(Fired {
                 rule: f.rule,
                 today: 0,
@@ -929,17 +928,28 @@ fn rules_lead(r: &Report) -> String {
     )
 }
 
+/// The first `limit` findings of each rule, in the findings' order, indexed
+/// by rule (`Rule::ALL` order): one pass over the findings, not one per rule.
+fn first_of_each_rule(findings: &[Finding], limit: usize) -> Vec<Vec<&Finding>> {
+    let mut by_rule: Vec<Vec<&Finding>> = vec![Vec::new(); Rule::ALL.len()];
+    for f in findings {
+        let listed = &mut by_rule[f.rule as usize];
+        if listed.len() < limit {
+            listed.push(f);
+        }
+    }
+    by_rule
+}
+
 fn rule_views(r: &Report, fired: &[Fired]) -> Vec<RuleView> {
     let budget = FINDINGS_BUDGET / fired.len().max(1);
+    let mut first = first_of_each_rule(&r.findings, r.report_limit);
     fired
         .iter()
         .map(|c| {
-            let all: Vec<&Finding> = r.findings.iter().filter(|f| f.rule == c.rule).collect();
             let mut spent = 0;
-            let listed: Vec<&Finding> = all
-                .iter()
-                .copied()
-                .take(r.report_limit)
+            let listed: Vec<&Finding> = std::mem::take(&mut first[c.rule as usize])
+                .into_iter()
                 .take_while(|f| {
                     spent += finding_cost(f);
                     spent <= budget
@@ -975,7 +985,7 @@ fn rule_views(r: &Report, fired: &[Fired]) -> Vec<RuleView> {
                     },
                 })
                 .collect();
-            let more = all.len() - listed.len();
+            let more = c.total() - listed.len();
             RuleView {
                 id: c.rule.id(),
                 severity: c.rule.severity().id(),
@@ -1138,6 +1148,24 @@ fn person_rank(u: &UserRow) -> u8 {
     rank
 }
 
+/// The first `limit` persons by [`person_rank`], in users.csv order within
+/// a rank (what a stable sort by rank would list first), without ranking
+/// and sorting every person: the first `limit` of each rank are all that
+/// can be listed, and no later person once rank 0 has `limit`.
+fn first_by_rank(users: &[UserRow], limit: usize) -> Vec<&UserRow> {
+    let mut by_rank: [Vec<&UserRow>; 3] = Default::default();
+    for u in users {
+        if by_rank[0].len() >= limit {
+            break;
+        }
+        let listed = &mut by_rank[person_rank(u) as usize];
+        if listed.len() < limit {
+            listed.push(u);
+        }
+    }
+    by_rank.into_iter().flatten().take(limit).collect()
+}
+
 fn person_cost(u: &UserRow) -> usize {
     PERSON_ROW_MARKUP
         + u.cells()
@@ -1150,12 +1178,9 @@ fn person_cost(u: &UserRow) -> usize {
 impl Persons {
     fn build(r: &Report) -> Persons {
         let limit = r.report_limit.saturating_mul(5);
-        let mut order: Vec<&UserRow> = r.users.iter().collect();
-        order.sort_by_cached_key(|u| person_rank(u));
         let mut spent = 0;
-        let rows: Vec<PersonRow> = order
+        let rows: Vec<PersonRow> = first_by_rank(&r.users, limit)
             .into_iter()
-            .take(limit)
             .take_while(|u| {
                 spent += person_cost(u);
                 spent <= PERSONS_BUDGET
@@ -1438,6 +1463,44 @@ mod tests {
         let csp = content_security_policy();
         assert!(html.contains(&format!("content=\"{csp}\"")));
         assert!(csp.contains(&csp_hash(STYLE)) && csp.contains(&csp_hash(SCRIPT)));
+    }
+
+    /// The rows listed per rule and the persons listed are what filtering
+    /// and sorting every finding and person would list first.
+    #[test]
+    fn listed_rows_are_the_first_of_each_rule_and_rank() {
+        let r = demo();
+        let mut ranked: Vec<&UserRow> = r.users.iter().collect();
+        ranked.sort_by_key(|u| person_rank(u));
+        assert!(ranked.iter().any(|u| person_rank(u) == 0));
+        assert!(ranked.iter().any(|u| person_rank(u) > 0));
+        for limit in 0..=r.users.len().max(r.findings.len()) + 1 {
+            let first = first_of_each_rule(&r.findings, limit);
+            for &rule in Rule::ALL {
+                let expected: Vec<&Finding> = r
+                    .findings
+                    .iter()
+                    .filter(|f| f.rule == rule)
+                    .take(limit)
+                    .collect();
+                let got = &first[rule as usize];
+                assert_eq!(got.len(), expected.len(), "{rule:?} at {limit}");
+                assert!(
+                    got.iter().zip(&expected).all(|(a, b)| std::ptr::eq(*a, *b)),
+                    "{rule:?} at {limit}"
+                );
+            }
+            let persons = first_by_rank(&r.users, limit);
+            let expected: Vec<&UserRow> = ranked.iter().copied().take(limit).collect();
+            assert_eq!(persons.len(), expected.len(), "persons at {limit}");
+            assert!(
+                persons
+                    .iter()
+                    .zip(&expected)
+                    .all(|(a, b)| std::ptr::eq(*a, *b)),
+                "persons at {limit}"
+            );
+        }
     }
 
     #[test]
