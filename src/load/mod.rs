@@ -948,6 +948,72 @@ mod tests {
         }
     }
 
+    /// The loading bar counts each byte of a file once, also when the stream
+    /// gives the file up part way (a Windows-1252 byte past the first 4 MiB
+    /// counted, a character cut off at the very end) and it is read again
+    /// whole.
+    #[test]
+    fn the_loading_bar_counts_each_byte_once() {
+        /// A terminal that draws nothing: the bar counts as on a real one.
+        #[derive(Debug)]
+        struct Blank;
+        impl indicatif::TermLike for Blank {
+            fn width(&self) -> u16 {
+                80
+            }
+            fn move_cursor_up(&self, _: usize) -> std::io::Result<()> {
+                Ok(())
+            }
+            fn move_cursor_down(&self, _: usize) -> std::io::Result<()> {
+                Ok(())
+            }
+            fn move_cursor_right(&self, _: usize) -> std::io::Result<()> {
+                Ok(())
+            }
+            fn move_cursor_left(&self, _: usize) -> std::io::Result<()> {
+                Ok(())
+            }
+            fn write_line(&self, _: &str) -> std::io::Result<()> {
+                Ok(())
+            }
+            fn write_str(&self, _: &str) -> std::io::Result<()> {
+                Ok(())
+            }
+            fn clear_line(&self) -> std::io::Result<()> {
+                Ok(())
+            }
+            fn flush(&self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = String::from("User Id,Status,Username,Primary email\r\n");
+        let mut i = 0;
+        while text.len() < 5 << 20 {
+            text.push_str(&format!("00u{i},ACTIVE,zoe.{i}@c.com,zoe.{i}@c.co.uk\r\n"));
+            i += 1;
+        }
+        let utf8 = text.clone().into_bytes();
+        let mut cp1252 = utf8.clone();
+        let at = cp1252.len() - 20;
+        cp1252.insert(at, 0xE9);
+        let mut cut = utf8.clone();
+        cut.push(0xC3);
+        for (name, bytes) in [("utf8.csv", utf8), ("cp1252.csv", cp1252), ("cut.csv", cut)] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, &bytes).unwrap();
+            let bar = ProgressBar::with_draw_target(
+                Some(bytes.len() as u64),
+                indicatif::ProgressDrawTarget::term_like(Box::new(Blank)),
+            );
+            assert!(!bar.is_hidden());
+            load_file(path.to_str().unwrap(), &LoadOptions::default(), &bar).unwrap();
+            // The whole read decodes Windows-1252: é is two bytes in UTF-8.
+            let decoded = bytes.len() as u64 + u64::from(name != "utf8.csv");
+            assert_eq!(bar.position(), decoded, "{name}");
+        }
+    }
+
     /// A file that cannot be read to its end is an error naming it, not a
     /// table of the rows before.
     #[test]

@@ -106,12 +106,20 @@ pub(crate) fn read_streaming<R: Read>(
     let mut stream = Stream::new(feed, start.delimiter, start.preamble_rows, progress);
     let (split, score) = match records(name, &mut stream, opts) {
         Ok(read) => read,
-        Err(e) if e.is::<Restart>() => return Ok(None),
+        Err(e) if e.is::<Restart>() => {
+            // The whole read counts the bytes again.
+            stream.withdraw_progress();
+            return Ok(None);
+        }
         Err(e) => return Err(e),
     };
     let (problems, blank_rows, feed) = stream.finish();
+    let passed = feed.passed();
     let Some(sha256) = feed.digest() else {
         // Bytes cut off inside a character at the very end: not UTF-8.
+        if !progress.is_hidden() {
+            progress.dec(passed);
+        }
         return Ok(None);
     };
     Ok(Some(Box::new((
@@ -506,6 +514,14 @@ impl<'a, B: Body> Stream<'a, B> {
                     "{name}: cannot read the file ({e}). Check that it is not being written or moved, and run again."
                 ),
             },
+        }
+    }
+
+    /// Takes back the bytes counted on the progress bar (the body is to be
+    /// read again).
+    fn withdraw_progress(&self) {
+        if !self.hidden {
+            self.progress.dec(self.reported);
         }
     }
 
