@@ -22,5 +22,9 @@ pub fn fixture(rel: &str) -> PathBuf {
 pub fn preflight() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("preflight").expect("binary built");
     cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    // Runs see today's date unless a test sets one: a SOURCE_DATE_EPOCH
+    // left in the shell would otherwise move `waiver-expired` and the time
+    // stamps under the tests.
+    cmd.env_remove("SOURCE_DATE_EPOCH");
     cmd
 }
