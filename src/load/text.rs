@@ -105,23 +105,15 @@ pub(crate) fn read_streaming<R: Read>(
     };
     let mut stream = Stream::new(feed, start.delimiter, start.preamble_rows, progress);
     let (split, score) = match records(name, &mut stream, opts) {
-        Ok(read) => read,
-        Err(e) if e.is::<Restart>() => {
-            // The whole read counts the bytes again.
-            stream.withdraw_progress();
-            return Ok(None);
-        }
+        // Bytes cut off inside a character at the very end are not UTF-8
+        // either.
+        Ok(read) if stream.reader.get_ref().is_utf8() => read,
+        Ok(_) => return Ok(stream.give_up()),
+        Err(e) if e.is::<Restart>() => return Ok(stream.give_up()),
         Err(e) => return Err(e),
     };
     let (problems, blank_rows, feed) = stream.finish();
-    let passed = feed.passed();
-    let Some(sha256) = feed.digest() else {
-        // Bytes cut off inside a character at the very end: not UTF-8.
-        if !progress.is_hidden() {
-            progress.dec(passed);
-        }
-        return Ok(None);
-    };
+    let sha256 = feed.digest();
     Ok(Some(Box::new((
         split.finish(problems, blank_rows),
         Meta {
@@ -263,10 +255,15 @@ impl<R> Feed<R> {
         }
     }
 
-    /// The digest of every byte, when they were UTF-8 to the end.
-    fn digest(self) -> Option<String> {
-        (!self.invalid && self.valid == self.window.len())
-            .then(|| super::hex(&self.digest.finalize()))
+    /// Whether every byte passed on so far is UTF-8, none cut off inside a
+    /// character.
+    fn is_utf8(&self) -> bool {
+        !self.invalid && self.valid == self.window.len()
+    }
+
+    /// The digest of every byte.
+    fn digest(self) -> String {
+        super::hex(&self.digest.finalize())
     }
 }
 
@@ -517,14 +514,6 @@ impl<'a, B: Body> Stream<'a, B> {
         }
     }
 
-    /// Takes back the bytes counted on the progress bar (the body is to be
-    /// read again).
-    fn withdraw_progress(&self) {
-        if !self.hidden {
-            self.progress.dec(self.reported);
-        }
-    }
-
     /// The problems met and the blank rows counted, and the body.
     fn finish(self) -> (Vec<RowProblem>, u32, B) {
         let body = self.reader.into_inner();
@@ -533,6 +522,17 @@ impl<'a, B: Body> Stream<'a, B> {
                 .inc(body.passed().saturating_sub(self.reported));
         }
         (self.problems, self.blank_rows, body)
+    }
+}
+
+impl<R> Stream<'_, Feed<R>> {
+    /// Leaves the file to be read again whole: the bytes counted on the
+    /// progress bar are taken back, since the whole read counts them again.
+    fn give_up(self) -> Streamed {
+        if !self.hidden {
+            self.progress.dec(self.reported);
+        }
+        None
     }
 }
 
