@@ -576,6 +576,12 @@ pub struct Linked<'t> {
     /// inSync users linked to each Okta user.
     okta_insync: Vec<(u32, u32)>,
     pub okta_ad: Vec<Option<u32>>,
+    /// The Okta user each inSync user is linked to *ahead* (SPEC section 4,
+    /// remediated ahead): its email already is that Okta user's planned
+    /// userName, and neither is linked today.
+    insync_ahead: Vec<Option<u32>>,
+    /// The inSync user each Okta user is linked to ahead.
+    okta_ahead: Vec<Option<u32>>,
     /// The AD account of each inSync user (through Okta, or directly).
     pub insync_ad: Vec<Option<u32>>,
     pub current: Vec<View<'t>>,
@@ -671,6 +677,8 @@ impl<'t> Linked<'t> {
             insync_okta,
             okta_insync,
             okta_ad,
+            insync_ahead: Vec::new(),
+            okta_ahead: Vec::new(),
             insync_ad: Vec::new(),
             current: Vec::new(),
             planned: None,
@@ -680,12 +688,14 @@ impl<'t> Linked<'t> {
             insync_person: Vec::new(),
             m365_person: Vec::new(),
         };
+        (linked.insync_ahead, linked.okta_ahead) = linked.ahead_links();
         linked.insync_ad = (0..t.insync.len())
             .into_par_iter()
             .map(|i| {
                 if has_okta {
                     linked
                         .okta_of(i as u32)
+                        .or(linked.insync_ahead[i])
                         .and_then(|o| linked.okta_ad[o as usize])
                 } else {
                     let u = &t.insync[i];
@@ -731,6 +741,71 @@ impl<'t> Linked<'t> {
         self.okta_insync = Vec::new();
     }
 
+    /// The links made *ahead* (SPEC section 4): an active inSync user that no
+    /// Okta user links to, whose email is the planned userName of exactly one
+    /// active Okta user that links to no inSync user today, and that Okta
+    /// user's only such inSync user; where both the email and the Okta login
+    /// resolve in Microsoft 365, to the same user. Returns the Okta user of
+    /// each inSync user and the inSync user of each Okta user.
+    fn ahead_links(&self) -> (Vec<Option<u32>>, Vec<Option<u32>>) {
+        let t = self.t;
+        let active_unlinked_insync = |u: u32| {
+            t.insync[u as usize].status == InsyncStatus::Active && self.insync_okta(u).is_empty()
+        };
+        let insync_ahead: Vec<Option<u32>> = (0..t.insync.len() as u32)
+            .into_par_iter()
+            .map(|u| {
+                if !active_unlinked_insync(u) {
+                    return None;
+                }
+                let email = &t.insync[u as usize].email;
+                // Active Okta users by planned userName, unlinked today.
+                let mut candidates = self
+                    .okta_by_plan_user_name
+                    .get(email)
+                    .iter()
+                    .copied()
+                    .filter(|&o| self.okta_insync(o).is_empty());
+                let (Some(o), None) = (candidates.next(), candidates.next()) else {
+                    return None;
+                };
+                // This inSync user is the only active unlinked one with it.
+                let mut peers = self
+                    .insync_by_email
+                    .get(email)
+                    .iter()
+                    .copied()
+                    .filter(|&v| active_unlinked_insync(v));
+                if (peers.next(), peers.next()) != (Some(u), None) {
+                    return None;
+                }
+                let by_email = self.m365.resolve(email).user();
+                let by_login = self.m365.resolve(&t.okta[o as usize].login).user();
+                match (by_email, by_login) {
+                    (Some(a), Some(b)) if a != b => None,
+                    _ => Some(o),
+                }
+            })
+            .collect();
+        let mut okta_ahead = vec![None; t.okta.len()];
+        for (u, o) in insync_ahead.iter().enumerate() {
+            if let Some(o) = o {
+                okta_ahead[*o as usize] = Some(u as u32);
+            }
+        }
+        (insync_ahead, okta_ahead)
+    }
+
+    /// The Okta user an inSync user is linked to ahead (remediated ahead).
+    pub fn ahead_okta_of(&self, insync: u32) -> Option<u32> {
+        self.insync_ahead[insync as usize]
+    }
+
+    /// The inSync user an Okta user is linked to ahead (remediated ahead).
+    pub fn ahead_insync_of(&self, okta: u32) -> Option<u32> {
+        self.okta_ahead[okta as usize]
+    }
+
     /// The Okta users linked to an inSync user (by today's userName).
     pub fn insync_okta(&self, insync: u32) -> &[u32] {
         let (start, len) = self.insync_okta[insync as usize];
@@ -760,10 +835,11 @@ impl<'t> Linked<'t> {
     }
 
     /// The active Okta user that will provision an inSync user after the
-    /// change: the one linked today, or else the one whose planned userName
-    /// is this inSync email (Okta matches existing users by userName).
+    /// change: the one linked today, else the one linked ahead, or else the
+    /// first whose planned userName is this inSync email (Okta matches
+    /// existing users by userName).
     pub fn planned_okta_of(&self, insync: u32) -> Option<u32> {
-        self.active_okta_of(insync).or_else(|| {
+        self.active_okta_of(insync).or(self.insync_ahead[insync as usize]).or_else(|| {
             if self.insync_okta(insync).is_empty() {
                 let email = key(&self.t.insync[insync as usize].email);
                 self.okta_by_plan_user_name.get(&email).first().copied()
@@ -897,6 +973,11 @@ impl<'t> Linked<'t> {
         for (u, a) in self.insync_ad.iter().enumerate() {
             if let Some(a) = a {
                 uf.union(base_insync + u, base_ad + *a as usize);
+            }
+        }
+        for (u, o) in self.insync_ahead.iter().enumerate() {
+            if let Some(o) = o {
+                uf.union(*o as usize, base_insync + u);
             }
         }
         // The Microsoft 365 user of each inSync, Okta and AD record, looked

@@ -139,6 +139,15 @@ impl Rule {
                  push creates a new inSync user with the planned userName. That is expected for new starters; for \
                  anyone else it suggests the link by email does not work."
             }
+            Rule::RemediatedAhead => {
+                "The inSync email of this user was already changed to the value Okta will send as userName after \
+                 the change, as the Druva article asks. The change will link this inSync user to its Okta user \
+                 again, so no duplicate is created. The window is not safe by itself: until the mapping changes, \
+                 Okta still sends the old userName and would create a new inSync user on its next push, and \
+                 OneDrive backups may fail until the access setting is switched. Change the Okta mapping in the \
+                 same maintenance window (or pause Okta's pushes to inSync), and have the user reset the inSync \
+                 password."
+            }
             Rule::UnreadableRow => {
                 "A row of an input file could not be read (a wrong number of columns, broken quoting) and was \
                  skipped, so the audit knows nothing of that record and its findings are missing from this \

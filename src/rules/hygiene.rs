@@ -389,7 +389,8 @@ fn existing_duplicates(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
     }
 }
 
-/// `inactive-in-idp`, `insync-user-without-idp`, `idp-user-without-insync`.
+/// `inactive-in-idp`, `insync-user-without-idp`, `remediated-ahead`,
+/// `idp-user-without-insync`.
 fn idp(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
     let l = ctx.l;
     let t = l.t;
@@ -415,6 +416,21 @@ fn idp(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
                     "If the person left, preserve the inSync user (frees the licence, keeps the data); otherwise reactivate the Okta user",
                 ));
             }
+        } else if let Some(o) = l.ahead_okta_of(i) {
+            let okta = &t.okta[o as usize];
+            let s = &t.settings;
+            let plan_attr = s.plan_user_name.value.as_str();
+            let current_attr = s.current_user_name.value.as_deref().unwrap_or("login");
+            let current = t.okta_values(o).current_user_name.trim();
+            out.push(ctx.record(Source::Insync,
+                i,
+                Rule::RemediatedAhead,
+                Scenario::Any,
+                "email",
+                email,
+                format!("inSync user `{email}` already has the email that Okta user `{}` will send as userName after the change (`{plan_attr}`): it is ready for the change. Until the mapping changes, Okta still sends `{current}` (`{current_attr}`) and would create a second inSync user on its next push", okta.login.trim()),
+                "Change the Okta mapping (and the access setting) in the same maintenance window as the email change, or pause Okta's pushes to inSync until then; the user must reset the inSync password",
+            ));
         } else if has_okta {
             out.push(ctx.record(Source::Insync,
                 i,
@@ -447,7 +463,10 @@ fn idp(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
     }
     if has_insync {
         for (o, okta) in t.okta.iter().enumerate() {
-            if okta.status != OktaStatus::Active || !l.okta_insync(o as u32).is_empty() {
+            if okta.status != OktaStatus::Active
+                || !l.okta_insync(o as u32).is_empty()
+                || l.ahead_insync_of(o as u32).is_some()
+            {
                 continue;
             }
             let value = t.okta_values(o as u32).current_user_name.trim();

@@ -150,6 +150,8 @@ rules! {
         "an active inSync user links to no Okta user: provisioning will never update it", DOC_SCIM;
     IdpUserWithoutInsync = "idp-user-without-insync", Info,
         "an active Okta user has no inSync user: the next push creates one", DOC_SCIM;
+    RemediatedAhead = "remediated-ahead", Info,
+        "the inSync email already is the planned userName of its person's Okta user: ready for the change, which should follow soon", KB_UPN_SMTP;
     UnreadableRow = "unreadable-row", Warning,
         "a row could not be read and was skipped", DOC_HYGIENE;
     UupicMissing = "uupic-missing", Error,
