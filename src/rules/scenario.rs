@@ -69,6 +69,17 @@ fn setting_words(scenario: Scenario) -> &'static str {
     }
 }
 
+/// Druva's workaround for shared mailboxes under access by AD attribute.
+const SHARED_MAILBOX_FIX: &str = "Apply Druva's workaround (How to back up shared mailboxes when inSync is configured with UPN): a profile for shared mailboxes whose AD/LDAP user name is the mailbox's email. The exports cannot show it: once applied, record it with a waiver for this rule and user, the workaround as its reason";
+
+/// The UPN of the shared mailbox an address resolves to, if it does.
+fn shared_mailbox_of<'t>(ctx: &Ctx<'_, 't>, address: &str) -> Option<&'t str> {
+    let t = ctx.l.t;
+    let user = ctx.l.m365.resolve(address).user()?;
+    let m = &t.m365[user as usize];
+    m.shared_mailbox.then(|| m.upn.trim())
+}
+
 /// The findings of one inSync user in one scenario.
 fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding> {
     let t = ctx.l.t;
@@ -92,6 +103,18 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
         )
     };
     if v.access == Access::AdAttribute && v.ad_attribute.trim().is_empty() {
+        // A shared mailbox (found by its email) needs the shared-mailbox
+        // remedy, not an Okta mapping.
+        if let Some(shared) = shared_mailbox_of(ctx, v.email) {
+            out.push(f(
+                Rule::SharedMailboxAdAttribute,
+                "ad_attribute",
+                "",
+                format!("{when} inSync accesses Microsoft 365 by AD attribute; `{}` has none, and its email is the shared mailbox `{shared}`: inSync backs up shared mailboxes only by inSync email", u.email.trim()),
+                SHARED_MAILBOX_FIX.into(),
+            ));
+            return out;
+        }
         let source = if scenario == Scenario::Planned && ctx.l.planned_okta_of(i).is_some() {
             format!(
                 "the Okta attribute `{}` that will feed userPrincipalName is empty for this user",
@@ -275,7 +298,7 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
                     v.id_field(),
                     id,
                     format!("{when} inSync accesses Microsoft 365 by AD attribute, and `{id}` is the shared mailbox `{upn}`: inSync backs up shared mailboxes only by inSync email"),
-                    "Back up shared mailboxes while \"Access user accounts using\" is inSync Email ID (Druva: How to back up shared mailboxes when inSync is configured with UPN), or exclude this user from the change".into(),
+                    SHARED_MAILBOX_FIX.into(),
                 ));
             }
             // Shared mailboxes have sign-in blocked and no licence by design.
