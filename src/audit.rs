@@ -31,6 +31,9 @@ pub struct Options {
     pub baseline: Option<Vec<Vec<String>>>,
     /// Today, `YYYY-MM-DD`, for waiver expiry.
     pub today: String,
+    /// The `okta.current.user_name` the baseline inferred, to carry over
+    /// (SPEC section 2); `None` with `--no-baseline-settings`.
+    pub baseline_user_name: Option<String>,
 }
 
 /// Runs the audit on loaded tables.
@@ -52,6 +55,8 @@ fn audit_timed(
     progress: &Progress,
 ) -> Result<Audit> {
     progress.stage("building the model");
+    let mut settings = settings;
+    settings.baseline_user_name = opts.baseline_user_name.clone();
     let tenant = Tenant::build(tables, settings)?;
     laps.lap("tenant");
     progress.stage("linking records into persons");
@@ -149,6 +154,7 @@ pub fn options(
     config_waivers: Vec<waivers::Checked>,
     waivers_file: Option<&str>,
     baseline: Option<&str>,
+    carry_settings: bool,
 ) -> Result<Options> {
     let mut ws = config_waivers;
     if let Some(path) = waivers_file {
@@ -163,7 +169,36 @@ pub fn options(
             .map(|dir| report::delta::read_baseline(Path::new(dir)))
             .transpose()?,
         today: generated()[..10].to_string(),
+        baseline_user_name: match baseline {
+            Some(dir) if carry_settings => baseline_user_name(Path::new(dir))?,
+            _ => None,
+        },
     })
+}
+
+/// The `okta.current.user_name` a baseline run inferred, from its
+/// `summary.json` (`settings.inferred`); `None` when it inferred nothing
+/// (the setting was given, or there was no Okta input).
+fn baseline_user_name(dir: &Path) -> Result<Option<String>> {
+    let path = dir.join("summary.json");
+    let text = std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "{}: cannot read the baseline's summary (is --baseline a previous preflight output folder?)",
+            path.display()
+        )
+    })?;
+    let summary: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("{}: not a preflight summary", path.display()))?;
+    let carried = &summary["settings"]["inferred"]["okta.current.user_name"]["attribute"];
+    match carried {
+        serde_json::Value::Null => Ok(None),
+        serde_json::Value::String(a) if a == "login" || a == "email" => Ok(Some(a.clone())),
+        other => anyhow::bail!(
+            "{}: settings.inferred names okta.current.user_name = {other}, which preflight never infers (login or email). \
+             Use the output folder of a preflight run as --baseline, or give --no-baseline-settings",
+            path.display()
+        ),
+    }
 }
 
 /// The time stamp of a run: `SOURCE_DATE_EPOCH` when set, else now (UTC).
@@ -225,6 +260,7 @@ pub fn run(args: &AuditArgs) -> Result<Exit> {
         config_waivers,
         args.waivers.as_deref(),
         args.baseline.as_deref(),
+        !args.no_baseline_settings,
     )?;
     let mut audit = audit_timed(tables, settings, &opts, &mut laps, &progress)?;
     audit.report.report_limit = args.report_limit;

@@ -102,6 +102,10 @@ pub struct AuditArgs {
     /// and findings gone since are listed as fixed.
     #[arg(long, value_name = "PREVIOUS_OUT")]
     pub baseline: Option<String>,
+    /// Do not carry the baseline's inferred okta.current.user_name over: infer
+    /// it again from this run's exports.
+    #[arg(long, requires = "baseline")]
+    pub no_baseline_settings: bool,
     /// Waivers (TOML, [[waiver]] with rule, subject, reason, optional expires).
     #[arg(long, value_name = "FILE")]
     pub waivers: Option<String>,

@@ -7,7 +7,8 @@ use crate::audit;
 use crate::cli::ExplainArgs;
 use crate::exit::Exit;
 use crate::link::{Linked, MatchKind, Person, Resolution, View, primary_of};
-use crate::model::{Source, key};
+use crate::load::Table;
+use crate::model::{Field, Source, key, parse_proxies};
 use crate::rules::{self, Finding};
 use crate::tenant::Tenant;
 use anyhow::Result;
@@ -86,11 +87,12 @@ pub fn find(l: &Linked<'_>, address: &str) -> Vec<Hit> {
     hits
 }
 
-fn resolution_text(t: &Tenant, r: &Resolution) -> String {
-    match r {
-        Resolution::NotJudged => {
-            "not judged (no Microsoft 365 export, inactive user or empty identifier)".into()
+fn resolution_text(t: &Tenant, v: &View) -> String {
+    match &v.resolution {
+        Resolution::NotJudged if v.id().trim().is_empty() => {
+            "nothing: the identifier is empty".into()
         }
+        Resolution::NotJudged => "not judged (no Microsoft 365 export, or an inactive user)".into(),
         Resolution::None => "matches no Microsoft 365 user".into(),
         Resolution::One { user, kind } => {
             let m = &t.m365[*user as usize];
@@ -116,19 +118,19 @@ fn resolution_text(t: &Tenant, r: &Resolution) -> String {
 }
 
 fn view_text(out: &mut String, t: &Tenant, name: &str, v: &View) {
+    let shown = |v: &str| match v.trim() {
+        "" => "(none)".to_string(),
+        v => format!("`{v}`"),
+    };
     let _ = writeln!(
         out,
-        "    {name:<8} email `{}`, AD attribute `{}`, access by {} → sends `{}`",
-        v.email.trim(),
-        v.ad_attribute.trim(),
+        "    {name:<8} email {}, AD attribute {}, access by {} → sends {}",
+        shown(v.email),
+        shown(v.ad_attribute),
         v.access.id(),
-        v.id().trim()
+        shown(v.id())
     );
-    let _ = writeln!(
-        out,
-        "             resolves to {}",
-        resolution_text(t, &v.resolution)
-    );
+    let _ = writeln!(out, "             resolves to {}", resolution_text(t, v));
     let _ = writeln!(
         out,
         "             OneDrive {}, Exchange backup {}, Exchange restore {}",
@@ -271,21 +273,102 @@ fn person_text(l: &Linked<'_>, p: Person<'_>, findings: &[&Finding]) -> String {
     out
 }
 
+/// A row of an input that carries the address: source, file, row, and the
+/// headers of the columns that hold it.
+pub struct Carrier {
+    pub source: Source,
+    pub file: String,
+    pub row: u32,
+    pub headers: Vec<String>,
+}
+
+/// Every row of every input whose identity columns carry the address
+/// (compared as keys; proxy lists by each address they hold). Read from the
+/// tables before the model merges rows of several files into one record,
+/// so a mailbox export's row is listed beside the users export's.
+pub fn carriers(tables: &[Table], address: &str) -> Vec<Carrier> {
+    let k = key(address);
+    let mut out = Vec::new();
+    for t in tables {
+        for row in &t.rows {
+            let mut headers = Vec::new();
+            for (field, &col) in &t.columns {
+                let cell = t.value(row, col);
+                let carries = if *field == Field::ProxyAddresses {
+                    parse_proxies(cell).iter().any(|p| key(&p.address) == k)
+                } else {
+                    key(cell) == k
+                };
+                if carries {
+                    headers.push(t.headers[col].clone());
+                }
+            }
+            if !headers.is_empty() {
+                out.push(Carrier {
+                    source: t.source,
+                    file: t.file.clone(),
+                    row: row.line,
+                    headers,
+                });
+            }
+        }
+    }
+    out
+}
+
 /// The explanation of an address, or `None` when no record carries it.
-pub fn explain(l: &Linked<'_>, findings: &[Finding], address: &str) -> Option<String> {
+/// `carriers` are the input rows that hold it ([`carriers`]).
+pub fn explain(
+    l: &Linked<'_>,
+    findings: &[Finding],
+    address: &str,
+    carriers: &[Carrier],
+) -> Option<String> {
     let hits = find(l, address);
-    if hits.is_empty() {
+    if hits.is_empty() && carriers.is_empty() {
         return None;
     }
     let mut out = String::new();
     let _ = writeln!(out, "`{}` is carried by:", address.trim());
+    // What the settings make of a row's values (the planned userName...).
+    let roles = |file: &str, row: u32| -> Vec<&'static str> {
+        hits.iter()
+            .filter(|(source, i, _)| {
+                let at = l.t.at(*source, *i);
+                l.t.table(at.file).file == file && at.row == row
+            })
+            .flat_map(|(_, _, fields)| fields.iter().copied().filter(|f| f.starts_with("planned")))
+            .collect()
+    };
+    for c in carriers {
+        let roles = roles(&c.file, c.row);
+        let _ = writeln!(
+            out,
+            "  {:<7} {}:{} in {}{}",
+            c.source.id(),
+            c.file,
+            c.row,
+            c.headers.join(", "),
+            if roles.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", roles.join(", "))
+            }
+        );
+    }
+    // An Okta attribute the settings name, in a column of no canonical
+    // field (a custom attribute), is not among the carriers.
     for (source, i, fields) in &hits {
         let at = l.t.at(*source, *i);
+        let file = &l.t.table(at.file).file;
+        if carriers.iter().any(|c| &c.file == file && c.row == at.row) {
+            continue;
+        }
         let _ = writeln!(
             out,
             "  {:<7} {}:{} as {}",
             source.id(),
-            l.t.table(at.file).file,
+            file,
             at.row,
             fields.join(", ")
         );
@@ -302,10 +385,11 @@ pub fn explain(l: &Linked<'_>, findings: &[Finding], address: &str) -> Option<St
 /// `preflight explain`.
 pub fn run(args: &ExplainArgs) -> Result<Exit> {
     let (tables, settings, _) = audit::load_inputs(&args.input)?;
+    let rows = carriers(&tables, &args.address);
     let tenant = Tenant::build(tables, settings)?;
     let linked = Linked::build(&tenant);
     let (findings, _) = rules::check(&linked);
-    match explain(&linked, &findings, &args.address) {
+    match explain(&linked, &findings, &args.address, &rows) {
         Some(text) => {
             print!("{text}");
             Ok(Exit::Clean)

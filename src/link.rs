@@ -707,6 +707,30 @@ impl<'t> Linked<'t> {
                 }
             })
             .collect();
+        // With Okta input, an inSync user that no Okta user links to (today
+        // or ahead) is still one person with the AD account whose UPN, else
+        // mail, is its email (a leaver's preserved user and disabled
+        // account): for grouping only, so no finding changes.
+        let insync_ad_unlinked: Vec<(u32, u32)> = if has_okta {
+            (0..n32(t.insync.len()))
+                .into_par_iter()
+                .filter(|&i| {
+                    linked.insync_ad[i as usize].is_none()
+                        && linked.okta_of(i).is_none()
+                        && linked.insync_ahead[i as usize].is_none()
+                })
+                .filter_map(|i| {
+                    let email = &t.insync[i as usize].email;
+                    ad_by_upn
+                        .get(email)
+                        .first()
+                        .or_else(|| ad_by_mail.get(email).first())
+                        .map(|&a| (i, a))
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         // The AD indexes have served (the AD account of each Okta and inSync
         // user is kept): freed before the views, they are not part of the
         // run's peak, at the end of the rules.
@@ -723,7 +747,7 @@ impl<'t> Linked<'t> {
                     .collect(),
             );
         }
-        linked.group_persons();
+        linked.group_persons(&insync_ad_unlinked);
         linked
     }
 
@@ -839,14 +863,16 @@ impl<'t> Linked<'t> {
     /// first whose planned userName is this inSync email (Okta matches
     /// existing users by userName).
     pub fn planned_okta_of(&self, insync: u32) -> Option<u32> {
-        self.active_okta_of(insync).or(self.insync_ahead[insync as usize]).or_else(|| {
-            if self.insync_okta(insync).is_empty() {
-                let email = key(&self.t.insync[insync as usize].email);
-                self.okta_by_plan_user_name.get(&email).first().copied()
-            } else {
-                None
-            }
-        })
+        self.active_okta_of(insync)
+            .or(self.insync_ahead[insync as usize])
+            .or_else(|| {
+                if self.insync_okta(insync).is_empty() {
+                    let email = key(&self.t.insync[insync as usize].email);
+                    self.okta_by_plan_user_name.get(&email).first().copied()
+                } else {
+                    None
+                }
+            })
     }
 
     /// The person record `i` of a source belongs to.
@@ -954,8 +980,10 @@ impl<'t> Linked<'t> {
         }
     }
 
-    /// Groups records into persons (connected components of the links).
-    fn group_persons(&mut self) {
+    /// Groups records into persons (connected components of the links, and
+    /// of `insync_ad_unlinked`: inSync users and AD accounts joined for
+    /// grouping only).
+    fn group_persons(&mut self, insync_ad_unlinked: &[(u32, u32)]) {
         let t = self.t;
         let (no, na, ni, nm) = (t.okta.len(), t.ad.len(), t.insync.len(), t.m365.len());
         let (base_ad, base_insync, base_m365) = (no, no + na, no + na + ni);
@@ -974,6 +1002,9 @@ impl<'t> Linked<'t> {
             if let Some(a) = a {
                 uf.union(base_insync + u, base_ad + *a as usize);
             }
+        }
+        for &(u, a) in insync_ad_unlinked {
+            uf.union(base_insync + u as usize, base_ad + a as usize);
         }
         for (u, o) in self.insync_ahead.iter().enumerate() {
             if let Some(o) = o {

@@ -61,6 +61,9 @@ pub struct Settings {
     /// `None` when unset (`--plan-upn none`): the AD attribute keeps its value.
     pub plan_upn: Setting<Option<String>>,
     pub plan_access_using: Setting<Access>,
+    /// The `okta.current.user_name` a `--baseline` run inferred: used instead
+    /// of this run's inference when the setting is not given (SPEC section 2).
+    pub baseline_user_name: Option<String>,
 }
 
 impl Default for Settings {
@@ -73,6 +76,7 @@ impl Default for Settings {
             plan_user_name: Setting::default("email".to_string()),
             plan_upn: Setting::default(Some("login".to_string())),
             plan_access_using: Setting::default(Access::AdAttribute),
+            baseline_user_name: None,
         }
     }
 }

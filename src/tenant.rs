@@ -33,6 +33,31 @@ pub struct Inference {
     /// Distinct inSync emails the other candidate matches.
     pub other: String,
     pub other_matches: usize,
+    /// Whether the value was carried over from `--baseline` (the first
+    /// run's inference), not inferred from this run's exports.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub from_baseline: bool,
+    /// With a carried value: what this run's exports alone would infer,
+    /// when that differs (the remediation has usually started).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub this_run: Option<String>,
+}
+
+impl Inference {
+    /// How the value was found, in one sentence (report and run summary).
+    pub fn describe(&self) -> String {
+        let counts = format!(
+            "`{}` matches {} inSync emails, `{}` matches {}",
+            self.attribute, self.matches, self.other, self.other_matches
+        );
+        match (&self.this_run, self.from_baseline) {
+            (Some(own), _) => format!(
+                "carried over from the baseline (its inference). Warning: this run's exports alone would infer `{own}` ({counts}): the remediation has likely started; the baseline's value keeps today's model as it was"
+            ),
+            (None, true) => format!("carried over from the baseline (its inference; {counts})"),
+            (None, false) => format!("inferred from the exports: {counts}"),
+        }
+    }
 }
 
 /// The Okta attribute values the settings name, per Okta user: read them
@@ -72,6 +97,9 @@ pub struct Tenant {
     pub ad: Vec<AdUser>,
     /// The identification attribute's value per AD user (when set).
     pub ad_uupic: Vec<Box<str>>,
+    /// The value of the Okta column named like the identification attribute,
+    /// per Okta user (empty when unset or when Okta has no such column).
+    pub okta_uupic: Vec<Box<str>>,
     pub insync: Vec<InsyncUser>,
     pub m365: Vec<M365User>,
     /// Whether some Microsoft 365 input shows mailbox addresses.
@@ -187,7 +215,22 @@ impl Tenant {
         // okta.current.user_name: given, or inferred.
         let mut inferred = None;
         if has_okta && settings.current_user_name.value.is_none() {
-            let inference = infer_user_name(&okta, &insync);
+            let own = infer_user_name(&okta, &insync);
+            let inference = match settings.baseline_user_name.as_deref() {
+                Some(carried) if carried != own.attribute => Inference {
+                    attribute: own.other.clone(),
+                    matches: own.other_matches,
+                    other: own.attribute.clone(),
+                    other_matches: own.matches,
+                    from_baseline: true,
+                    this_run: Some(own.attribute),
+                },
+                Some(_) => Inference {
+                    from_baseline: true,
+                    ..own
+                },
+                None => own,
+            };
             settings.current_user_name.value = Some(inference.attribute.clone());
             inferred = Some(inference);
         }
@@ -318,6 +361,31 @@ impl Tenant {
                 })
                 .collect();
         }
+        // The same attribute in Okta, when its export has it: a value with
+        // leading zeros there shows what AD's value lost.
+        let mut okta_uupic = Vec::new();
+        if let Some(attr) = &settings.identification_attribute.value {
+            let cols: Vec<Option<usize>> = tables
+                .iter()
+                .map(|t| {
+                    (t.source == Source::Okta)
+                        .then(|| okta_column(t, attr))
+                        .flatten()
+                })
+                .collect();
+            if cols.iter().any(Option::is_some) {
+                okta_uupic = okta
+                    .par_iter()
+                    .map(|o| {
+                        let t = &tables[o.at.file as usize];
+                        let row = &t.rows[o.at.record as usize];
+                        cols[o.at.file as usize]
+                            .map_or("", |c| t.value(row, c))
+                            .into()
+                    })
+                    .collect();
+            }
+        }
         if !tables.iter().any(|t| t.source == Source::M365) {
             skipped.push(Skip {
                 check: "backup checks (OneDrive, Exchange backup and restore)".into(),
@@ -352,6 +420,7 @@ impl Tenant {
             okta_values,
             ad,
             ad_uupic,
+            okta_uupic,
             insync,
             m365,
             mailbox_data,
@@ -406,6 +475,8 @@ fn infer_user_name(okta: &[OktaUser], insync: &[InsyncUser]) -> Inference {
             matches: by_email,
             other: "login".into(),
             other_matches: by_login,
+            from_baseline: false,
+            this_run: None,
         }
     } else {
         Inference {
@@ -413,6 +484,8 @@ fn infer_user_name(okta: &[OktaUser], insync: &[InsyncUser]) -> Inference {
             matches: by_login,
             other: "email".into(),
             other_matches: by_email,
+            from_baseline: false,
+            this_run: None,
         }
     }
 }

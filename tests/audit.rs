@@ -317,8 +317,8 @@ fn explain_shows_one_person_across_all_sources() {
     );
     let text = String::from_utf8(out.stdout).unwrap();
     for part in [
-        "okta-export-users.csv:20 as email, planned userName",
-        "insync-user-provisioning.csv:40 as email",
+        "okta-export-users.csv:20 in Primary email (planned userName)",
+        "insync-user-provisioning.csv:40 in User Email",
         "okta.current.user_name (login) = `sarah.mitchell@contoso.com`",
         "login = UserPrincipalName",
         "OneDrive fail, Exchange backup ok, Exchange restore ok",
@@ -332,6 +332,132 @@ fn explain_shows_one_person_across_all_sources() {
         .arg(fixture("contoso/okta-export-users.csv"));
     let out = cmd.output().unwrap();
     assert_eq!(out.status.code(), Some(1));
+}
+
+/// A manual inSync user that is a shared mailbox: explain lists every input
+/// row that carries the address (the mailbox export's row beside the users
+/// export's, which the model merges into one record) and writes no empty
+/// value as an empty code span.
+#[test]
+fn explain_lists_every_row_and_no_empty_value() {
+    let dir = fixture("cases/shared-mailbox-by-email");
+    let out = preflight()
+        .args(["explain", "support@contoso.com"])
+        .args(
+            [
+                "okta.csv",
+                "insync.csv",
+                "m365-active-users.csv",
+                "exo-mailboxes.csv",
+            ]
+            .map(|f| dir.join(f)),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    for part in [
+        "insync.csv:3 in User Email",
+        "m365-active-users.csv:3 in Proxy addresses",
+        "exo-mailboxes.csv:3 in EmailAddresses, PrimarySmtpAddress",
+        "AD attribute (none)",
+        "resolves to nothing: the identifier is empty",
+        "shared-mailbox-ad-attribute (planned",
+    ] {
+        assert!(text.contains(part), "{part} missing from:\n{text}");
+    }
+    assert!(!text.contains("``"), "an empty value shown as ``:\n{text}");
+    assert!(!text.contains("ad-attribute-missing"), "{text}");
+}
+
+/// A leaver's preserved inSync user and disabled AD account, linked to no
+/// Okta user, are one person: one row of `users.csv` (SPEC v2, section 4),
+/// not an inSync-only row and an AD-only row.
+#[test]
+fn a_leaver_is_one_person() {
+    let out = tempfile::tempdir().unwrap();
+    let status = preflight()
+        .args(["demo", "--quiet", "--out"])
+        .arg(out.path().join("r"))
+        .output()
+        .unwrap()
+        .status;
+    assert!(status.success());
+    let users = std::fs::read_to_string(out.path().join("r/users.csv")).unwrap();
+    let rows: Vec<&str> = users
+        .lines()
+        .filter(|l| l.contains("beth.walsh@contoso.com"))
+        .collect();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let cells: Vec<&str> = rows[0].split(',').collect();
+    // insync_email and ad_upn side by side.
+    assert_eq!(cells[0], "beth.walsh@contoso.com", "{rows:?}");
+    assert_eq!(cells[4], "beth.walsh@contoso.com", "{rows:?}");
+}
+
+/// The remediation loop (fixtures/cases/remediation-in-progress): with
+/// --baseline the first run's inference is carried over and a differing
+/// inference of this run is a warning; --no-baseline-settings infers again.
+#[test]
+fn the_baseline_inference_is_carried_over() {
+    let case = fixture("cases/remediation-in-progress");
+    let out = tempfile::tempdir().unwrap();
+    let run = |dir: &std::path::Path, name: &str, extra: &[&str]| {
+        let o = preflight()
+            .current_dir(dir)
+            .args(["audit", "okta.csv", "insync.csv", "m365.csv", "--out"])
+            .arg(out.path().join(name))
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_ne!(
+            o.status.code(),
+            Some(2),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        (
+            String::from_utf8(o.stderr).unwrap(),
+            serde_json::from_slice::<serde_json::Value>(
+                &std::fs::read(out.path().join(name).join("summary.json")).unwrap(),
+            )
+            .unwrap(),
+        )
+    };
+    let (_, day2) = run(&case.join("previous"), "day2", &[]);
+    assert_eq!(day2["settings"]["current_user_name"], "login");
+    let baseline = out.path().join("day2");
+    let baseline = baseline.to_str().unwrap();
+    let (stderr, day3) = run(&case, "day3", &["--baseline", baseline]);
+    let inferred = &day3["settings"]["inferred"]["okta.current.user_name"];
+    assert_eq!(day3["settings"]["current_user_name"], "login");
+    assert_eq!(inferred["from_baseline"], true);
+    assert_eq!(inferred["this_run"], "email");
+    assert!(
+        stderr.contains(
+            "warning: this run's exports alone would infer okta.current.user_name = email"
+        ),
+        "{stderr}"
+    );
+    let (_, own) = run(
+        &case,
+        "own",
+        &["--baseline", baseline, "--no-baseline-settings"],
+    );
+    assert_eq!(own["settings"]["current_user_name"], "email");
+    assert!(
+        own["settings"]["inferred"]["okta.current.user_name"]
+            .get("from_baseline")
+            .is_none()
+    );
+    // An explicit setting is never carried.
+    let (_, given) = run(
+        &case,
+        "given",
+        &["--baseline", baseline, "--current-user-name", "email"],
+    );
+    assert_eq!(given["settings"]["current_user_name"], "email");
+    assert_eq!(given["settings"]["inferred"], serde_json::json!({}));
 }
 
 fn sha(path: &std::path::Path) -> Vec<u8> {

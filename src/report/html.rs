@@ -524,10 +524,7 @@ impl SettingsView {
         });
         let row = |key: &'static str, value: Option<&str>| {
             let how = match s.inferred.get(key) {
-                Some(i) => text(&format!(
-                    "inferred from the exports: `{}` matches {} inSync emails, `{}` matches {}",
-                    i.attribute, i.matches, i.other, i.other_matches
-                )),
+                Some(i) => text(&i.describe()),
                 None if s.given.contains(&key) => text("given (flag or config)"),
                 None => text("default"),
             };

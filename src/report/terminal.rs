@@ -64,11 +64,21 @@ pub fn summary(r: &Report, written: &[PathBuf]) -> String {
         let _ = writeln!(out, "  skipped: {}: {}", s.check, s.reason);
     }
     if let Some(i) = r.settings.inferred.get("okta.current.user_name") {
-        let _ = writeln!(
-            out,
-            "  inferred okta.current.user_name = {} ({} inSync emails match; {} match {})",
-            i.attribute, i.matches, i.other_matches, i.other
-        );
+        if i.this_run.is_none() {
+            let _ = writeln!(
+                out,
+                "  okta.current.user_name = {}: {}",
+                i.attribute,
+                i.describe()
+            );
+        }
+        if let Some(own) = &i.this_run {
+            let _ = writeln!(
+                out,
+                "  warning: this run's exports alone would infer okta.current.user_name = {own}; the baseline's `{}` is kept (--no-baseline-settings to infer again, or state the setting)",
+                i.attribute
+            );
+        }
     }
     for p in written {
         let _ = writeln!(out, "  wrote {}", p.display());

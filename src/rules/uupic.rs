@@ -39,6 +39,19 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
     let scope = in_scope(ctx);
     let values = &t.ad_uupic;
     let common = common_padded_length(values);
+    // The Okta value of the same attribute for each AD account, where the
+    // Okta export has the column.
+    let mut okta_value: Vec<&str> = Vec::new();
+    if !t.okta_uupic.is_empty() {
+        okta_value = vec![""; t.ad.len()];
+        for (o, a) in l.okta_ad.iter().enumerate() {
+            if let Some(a) = a
+                && okta_value[*a as usize].is_empty()
+            {
+                okta_value[*a as usize] = t.okta_uupic[o].trim();
+            }
+        }
+    }
     for (a, ad) in t.ad.iter().enumerate() {
         if !scope[a] {
             continue;
@@ -57,7 +70,11 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
             ));
             continue;
         }
-        if let Some(why) = mangled(value, common) {
+        let why = mangled(value, common).or_else(|| {
+            let okta = okta_value.get(a).copied().unwrap_or("");
+            zeros_lost(okta, value).then(|| format!("the Okta export has `{okta}` for the same person, with the leading zeros. Either the AD export went through a spreadsheet, or AD itself lost them (inSync reads the value from AD): check the value in Active Directory"))
+        });
+        if let Some(why) = why {
             out.push(ctx.record(Source::Ad,
                 a as u32,
                 Rule::UupicExcelMangled,
@@ -155,6 +172,17 @@ fn common_padded_length<S: AsRef<str>>(values: &[S]) -> Option<usize> {
         .map(|(len, _)| len)
 }
 
+/// Whether `stripped` is `padded` without its leading zeros (`01017` and
+/// `1017`): digits only, and at least one zero lost.
+fn zeros_lost(padded: &str, stripped: &str) -> bool {
+    let digits = |v: &str| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit());
+    digits(padded)
+        && digits(stripped)
+        && padded.len() > stripped.len()
+        && padded.trim_start_matches('0') == stripped.trim_start_matches('0')
+        && padded.ends_with(stripped)
+}
+
 /// Why a value looks changed by a spreadsheet, if it does.
 fn mangled(value: &str, common: Option<usize>) -> Option<String> {
     let v = value.trim();
@@ -205,6 +233,18 @@ mod tests {
         assert!(mangled("E-4711", common).is_none());
         assert!(mangled("4711", None).is_none());
         assert!(mangled("123456", common).is_none());
+    }
+
+    #[test]
+    fn zeros_lost_between_sources_is_recognised() {
+        assert!(zeros_lost("01017", "1017"));
+        assert!(zeros_lost("0001017", "01017"));
+        assert!(!zeros_lost("01017", "01017"));
+        assert!(!zeros_lost("1017", "1017"));
+        assert!(!zeros_lost("01017", "2017"));
+        assert!(!zeros_lost("A01017", "1017"));
+        assert!(!zeros_lost("01017", ""));
+        assert!(!zeros_lost("", "1017"));
     }
 
     #[test]
