@@ -1,7 +1,7 @@
 //! `preflight audit`, `demo`, `rules` and `init`: the pipeline from files to
 //! outputs, load → model → link → check → report → write.
 
-use crate::cli::{AuditArgs, DemoArgs, FailOn, InitArgs, InputArgs};
+use crate::cli::{AuditArgs, DemoArgs, InitArgs, InputArgs};
 use crate::exit::Exit;
 use crate::link::Linked;
 use crate::load::{self, Input, LoadOptions, Table};
@@ -64,6 +64,7 @@ fn audit_timed(
     laps.lap("link");
     progress.stage("checking the rules");
     let (mut findings, remediation) = rules::check(&linked);
+    let plan_facts = report::plan::Facts::gather(&linked, &remediation);
     linked.release_indexes();
     laps.lap("rules");
     let mut waived = None;
@@ -74,6 +75,7 @@ fn audit_timed(
         waived = Some(w);
     }
     let mut report = Report::build(&linked, findings, remediation);
+    report.change_plan = report::plan::steps(&report, plan_facts);
     laps.lap("report");
     report.waived = waived;
     if let Some(rows) = &opts.baseline {
@@ -264,15 +266,12 @@ pub fn run(args: &AuditArgs) -> Result<Exit> {
     )?;
     let mut audit = audit_timed(tables, settings, &opts, &mut laps, &progress)?;
     audit.report.report_limit = args.report_limit;
+    audit.report.fail_on = args.fail_on.into();
     if args.redact {
         report::redact::redact(&mut audit.report);
     }
     finish(&audit, &args.out, args.quiet, &mut laps, &progress)?;
-    let fail = match args.fail_on {
-        FailOn::Error => audit.report.has_at_least(Severity::Error),
-        FailOn::Warning => audit.report.has_at_least(Severity::Warning),
-        FailOn::Never => false,
-    };
+    let fail = audit.report.status().0 != 0;
     // Every output is written and renamed; the process ends next. Freeing
     // the findings and user rows one by one (millions of small strings in a
     // large tenant) would only delay the exit: the system takes the memory
@@ -330,7 +329,8 @@ pub fn demo_audit() -> Result<Audit> {
 /// `preflight demo`: the audit always exits 0 when it ran, so a first
 /// `cargo run -- demo` does not look like a failure.
 pub fn demo(args: &DemoArgs) -> Result<Exit> {
-    let audit = demo_audit()?;
+    let mut audit = demo_audit()?;
+    audit.report.fail_on = report::FailOn::Demo;
     finish(
         &audit,
         &args.out,

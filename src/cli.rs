@@ -122,6 +122,16 @@ pub struct AuditArgs {
     pub quiet: bool,
 }
 
+impl From<FailOn> for crate::report::FailOn {
+    fn from(f: FailOn) -> Self {
+        match f {
+            FailOn::Error => crate::report::FailOn::Error,
+            FailOn::Warning => crate::report::FailOn::Warning,
+            FailOn::Never => crate::report::FailOn::Never,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
     Error,

@@ -22,6 +22,10 @@ use serde::Serialize;
 pub struct Skip {
     pub check: String,
     pub reason: String,
+    /// Whether the check decides the verdict (SPEC section 5): a deciding
+    /// check that did not run makes the verdict `inconclusive`.
+    #[serde(skip)]
+    pub decides: bool,
 }
 
 /// What was inferred for `okta.current.user_name`.
@@ -106,6 +110,9 @@ pub struct Tenant {
     pub mailbox_data: bool,
     /// Whether the planned scenario (and the change rules) can be evaluated.
     pub planned: bool,
+    /// A UUPIC audit: the identification attribute set, no Okta input
+    /// (SPEC section 5): decided by its own checks.
+    pub uupic_audit: bool,
     pub skipped: Vec<Skip>,
 }
 
@@ -235,11 +242,21 @@ impl Tenant {
             inferred = Some(inference);
         }
         let mut planned = has_okta;
-        if !has_okta {
+        // A UUPIC audit is decided by its own checks; the change checks are
+        // not requested (SPEC section 5).
+        let uupic_audit = settings.identification_attribute.value.is_some() && !has_okta;
+        if uupic_audit {
+            skipped.push(Skip {
+                check: "planned scenario and change rules".into(),
+                reason: "not requested: a UUPIC audit (identification attribute set, no Okta export) is not about the Okta mapping change".into(),
+                decides: false,
+            });
+        } else if !has_okta {
             skipped.push(Skip {
                 check: "planned scenario and change rules".into(),
                 reason: "no Okta export was given: the planned values come from Okta attributes"
                     .into(),
+                decides: true,
             });
         }
         // Every Okta column a setting names must exist.
@@ -284,6 +301,7 @@ impl Tenant {
                             "{}: the default {setting} = `{attr}` names a column this Okta export lacks; set {setting} to the attribute you will map",
                             t.file_name()
                         ),
+                        decides: true,
                     });
                 }
             }
@@ -337,6 +355,7 @@ impl Tenant {
                 skipped.push(Skip {
                     check: "UUPIC rules".into(),
                     reason: format!("insync.identification_attribute = `{attr}` is set, but no Active Directory export was given"),
+                    decides: uupic_audit,
                 });
             }
             for t in &ad_tables {
@@ -391,17 +410,20 @@ impl Tenant {
                 check: "backup checks (OneDrive, Exchange backup and restore)".into(),
                 reason: "no Microsoft 365 export was given: the identifiers cannot be resolved"
                     .into(),
+                decides: !uupic_audit,
             });
         } else if !mailbox_data {
             skipped.push(Skip {
                 check: "Exchange Online backup and restore".into(),
                 reason: "no Microsoft 365 export shows mailbox addresses (no primary SMTP or proxy-address column); OneDrive is judged by UPN alone".into(),
+                decides: !uupic_audit,
             });
         }
         if !tables.iter().any(|t| t.source == Source::Insync) {
             skipped.push(Skip {
                 check: "inSync checks (backup, remap, duplicates)".into(),
                 reason: "no inSync export was given".into(),
+                decides: !uupic_audit,
             });
         }
         // Every value the audit needs is in the records now: release the
@@ -425,6 +447,7 @@ impl Tenant {
             m365,
             mailbox_data,
             planned,
+            uupic_audit,
             skipped,
         })
     }

@@ -8,6 +8,8 @@
 //! inputs = ["okta.csv", "--insync", "x.csv"]  # optional; default: every other file, classified by header
 //! exit = 1                               # optional
 //! verdict = "no-go"                      # optional
+//! not_checked = ["inSync checks (backup, remap, duplicates)"]
+//!                                        # optional: exactly the checks of verdict_reasons
 //! [[finding]]
 //! rule = "duplicate-on-remap"
 //! scenario = "planned"
@@ -49,6 +51,7 @@ struct Case {
     inputs: Option<Vec<String>>,
     exit: Option<i32>,
     verdict: Option<String>,
+    not_checked: Option<Vec<String>>,
     #[serde(default)]
     finding: Vec<Expected>,
     remediation: Option<Vec<ExpectedFix>>,
@@ -215,6 +218,26 @@ fn run_case(dir: &Path) -> Result<(), String> {
         && summary["verdict"] != *v
     {
         problems.push(format!("verdict {}, expected {v}", summary["verdict"]));
+    }
+    // Every verdict has its reasons, empty when every deciding check ran.
+    let reasons: Vec<String> = summary["verdict_reasons"]
+        .as_array()
+        .expect("summary.json has verdict_reasons")
+        .iter()
+        .map(|r| r["check"].as_str().unwrap_or_default().to_string())
+        .collect();
+    if summary["verdict"] == "inconclusive" && reasons.is_empty() {
+        problems.push("verdict inconclusive without verdict_reasons".into());
+    }
+    if summary["verdict"] == "go" && !reasons.is_empty() {
+        problems.push(format!("verdict go with verdict_reasons {reasons:?}"));
+    }
+    if let Some(expected) = &case.not_checked
+        && reasons != *expected
+    {
+        problems.push(format!(
+            "verdict_reasons {reasons:?}, expected {expected:?}"
+        ));
     }
     let rows = read_csv(&out.path().join("findings.csv"));
     let (current, fixed): (Vec<_>, Vec<_>) = rows

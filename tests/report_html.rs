@@ -21,6 +21,19 @@ fn demo_html() -> String {
     html::render(&demo_report(), GENERATED).unwrap()
 }
 
+/// The demo's report as an inconclusive one renders (the verdict logic
+/// itself is held by the end-to-end cases: insync-only,
+/// okta-password-health...).
+fn inconclusive_html() -> String {
+    let mut r = demo_report();
+    r.verdict = preflight::report::Verdict::Inconclusive;
+    r.verdict_reasons = vec![preflight::report::Reason {
+        check: "planned scenario and change rules".into(),
+        reason: "no Okta export was given: the planned values come from Okta attributes".into(),
+    }];
+    html::render(&r, GENERATED).unwrap()
+}
+
 /// The text from `start` to the end of the element it opens (`end`).
 fn section<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
     let from = html
@@ -242,7 +255,7 @@ fn report_stays_under_20_mb_whatever_the_tenant() {
 /// Runs in the page before anything else: records errors and CSP
 /// violations, then, once loaded, sorts and filters the persons table and
 /// writes the outcome to `body[data-selftest]`.
-const SELFTEST: &str = r#"
+const SELFTEST: &str = r##"
 (function () {
   var problems = [];
   var log = console.error;
@@ -263,7 +276,19 @@ const SELFTEST: &str = r#"
   function visible(table) {
     return Array.prototype.filter.call(table.tBodies[0].rows, function (r) { return !r.hidden && r.offsetParent !== null; });
   }
+  function displayed(el) { return el && el.offsetParent !== null && el.textContent.trim().length > 0; }
   function check() {
+    // The verdict says why the exit status is what it is; an inconclusive
+    // one lists the checks that did not run; the change plan has its steps.
+    expect(displayed(document.getElementById("verdict-status")) && /exit [01]/.test(document.getElementById("verdict-status").textContent), "verdict status not shown");
+    if (document.querySelector(".verdict-inconclusive")) {
+      var reasons = document.querySelectorAll("#verdict-reasons li");
+      expect(reasons.length > 0 && Array.prototype.every.call(reasons, displayed), "verdict reasons not shown");
+    }
+    var steps = document.querySelectorAll("#change-plan > li");
+    expect(steps.length >= 2 && Array.prototype.every.call(steps, displayed), "change plan steps shown: " + steps.length);
+    var toPlan = document.querySelector('nav a[href="#plan"]');
+    expect(toPlan && document.getElementById("plan"), "no way to the change plan");
     var table = document.getElementById("person-table");
     var rows = table.tBodies[0].rows.length;
     expect(rows > 10, "persons listed: " + rows);
@@ -307,7 +332,7 @@ const SELFTEST: &str = r#"
     document.body.setAttribute("data-selftest", problems.length ? "fail: " + problems.join(" | ") : "pass");
   });
 })();
-"#;
+"##;
 
 /// Debian's Chromium, or the browser `PREFLIGHT_CHROMIUM` names.
 fn chromium() -> Option<PathBuf> {
@@ -440,6 +465,24 @@ fn report_works_in_a_real_browser() {
         logged.is_empty(),
         "the page logged (console error, exception or CSP violation):\n{}",
         logged.join("\n")
+    );
+
+    // An inconclusive report (the demo without its Okta export): the
+    // verdict's reasons and the shorter change plan are shown.
+    let inconclusive = inconclusive_html();
+    assert!(inconclusive.contains("verdict-inconclusive"));
+    let page = dir.path().join("inconclusive.html");
+    std::fs::write(&page, with_selftest(&inconclusive)).unwrap();
+    let (dom, stderr) = run_chromium(
+        &bin,
+        &dir.path().join("profile"),
+        &["--dump-dom".into()],
+        &page,
+    );
+    assert_eq!(
+        selftest_result(&dom),
+        Some("pass"),
+        "the self-test of the inconclusive report did not pass; stderr:\n{stderr}"
     );
 
     // The same check notices a CSP violation: a page whose stylesheet

@@ -40,6 +40,7 @@ macro_rules! partials {
 }
 const PARTIALS: &[(&str, &str)] = partials!(
     "verdict",
+    "plan",
     "settings",
     "chart",
     "compare",
@@ -256,6 +257,7 @@ struct Context {
     generated: String,
     version: &'static str,
     verdict: VerdictView,
+    plan: Vec<PlanStepView>,
     numbers: Vec<Number>,
     tenant: Tenant,
     settings: SettingsView,
@@ -277,6 +279,7 @@ impl Context {
             generated: generated.to_string(),
             version: r.version,
             verdict: VerdictView::build(r),
+            plan: r.change_plan.iter().map(PlanStepView::build).collect(),
             numbers: numbers(&r.users),
             tenant: Tenant::build(r),
             settings: SettingsView::build(r),
@@ -292,12 +295,40 @@ impl Context {
     }
 }
 
+/// A step of the change plan as the report shows it.
+#[derive(Serialize)]
+struct PlanStepView {
+    title: String,
+    persons_text: String,
+    detail: String,
+    window: String,
+}
+
+impl PlanStepView {
+    fn build(s: &super::plan::Step) -> PlanStepView {
+        let mut persons_text = plural(s.persons, "person", "persons");
+        if let Some(done) = s.done {
+            persons_text.push_str(&format!(", {done} done"));
+        }
+        PlanStepView {
+            title: s.title.clone(),
+            persons_text,
+            detail: s.detail.clone(),
+            window: s.window.clone(),
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct VerdictView {
     id: &'static str,
     label: &'static str,
     headline: String,
     detail: String,
+    /// The verdict and why the exit status is what it is, in one sentence.
+    status: String,
+    /// The deciding checks that did not run.
+    reasons: Vec<super::Reason>,
 }
 
 impl VerdictView {
@@ -313,7 +344,27 @@ impl VerdictView {
                 if n == 1 { "itself" } else { "themselves" },
             ),
         };
+        let status = r.status().1 + ".";
+        let reasons = r.verdict_reasons.clone();
         match r.verdict {
+            Verdict::Inconclusive => VerdictView {
+                id: "inconclusive",
+                label: "INCONCLUSIVE",
+                headline: "Not enough was checked to judge the mapping change.".into(),
+                detail: format!(
+                    "A check that decides the change did not run (listed here): give the missing exports or settings and run the audit again. {}{today_note}",
+                    if blocking == 0 {
+                        String::new()
+                    } else {
+                        format!(
+                            "{} already block the change. ",
+                            plural(blocking, "error finding", "error findings")
+                        )
+                    }
+                ),
+                status,
+                reasons,
+            },
             Verdict::NoGo => VerdictView {
                 id: "no-go",
                 label: "NO-GO",
@@ -333,6 +384,8 @@ impl VerdictView {
                         " (the inSync emails to change are listed under \"Before the change\")"
                     },
                 ),
+                status,
+                reasons,
             },
             Verdict::Go => {
                 let sev = r.severities();
@@ -345,6 +398,8 @@ impl VerdictView {
                         plural(sev["warning"], "warning", "warnings"),
                         plural(sev["info"], "note", "notes"),
                     ),
+                    status,
+                    reasons,
                 }
             }
         }

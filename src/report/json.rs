@@ -9,6 +9,8 @@ use serde_json::json;
 pub fn summary(r: &Report) -> Result<Vec<u8>> {
     let mut value = json!({
         "verdict": r.verdict.id(),
+        "verdict_reasons": r.verdict_reasons,
+        "change_plan": r.change_plan,
         "counts": r.counts(),
         "severities": r.severities(),
         "settings": r.settings,

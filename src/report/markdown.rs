@@ -12,12 +12,22 @@ fn code(s: &str) -> String {
 pub fn summary(r: &Report) -> String {
     let mut out = String::new();
     let verdict = match r.verdict {
-        Verdict::Go => "**GO**: the exports show nothing the change would break.",
-        Verdict::NoGo => {
-            "**NO-GO**: fix the errors below before changing the Okta → inSync mapping."
-        }
+        Verdict::Go => "The exports show nothing the change would break.",
+        Verdict::NoGo => "Fix the errors below before changing the Okta → inSync mapping.",
+        Verdict::Inconclusive => "Do not read this as a go: what was not checked is listed below.",
     };
-    let _ = writeln!(out, "## preflight: {}\n\n{verdict}\n", r.verdict.id());
+    let _ = writeln!(
+        out,
+        "## preflight: {}\n\n**{}.** {verdict}\n",
+        r.verdict.id(),
+        r.status().1
+    );
+    for reason in &r.verdict_reasons {
+        let _ = writeln!(out, "- not checked: {}: {}", reason.check, reason.reason);
+    }
+    if !r.verdict_reasons.is_empty() {
+        out.push('\n');
+    }
     let sev = r.severities();
     let _ = writeln!(
         out,
@@ -62,21 +72,19 @@ pub fn summary(r: &Report) -> String {
             );
         }
     }
-    let _ = writeln!(out, "\nNext steps:\n");
-    if !r.remediation.is_empty() {
+    let _ = writeln!(out, "\nChange plan:\n");
+    for step in &r.change_plan {
+        let done = step.done.map_or(String::new(), |d| format!(", {d} done"));
         let _ = writeln!(
             out,
-            "1. Change the {} inSync emails listed in `remediation.csv` in the inSync Management Console before changing the mapping.",
-            r.remediation.len()
+            "{}. **{}** ({} persons{done}): {}",
+            step.step, step.title, step.persons, step.detail
         );
+        if !step.window.is_empty() {
+            let _ = writeln!(out, "   Until the next step: {}", step.window);
+        }
     }
-    let _ = writeln!(
-        out,
-        "{}. Work through `findings.csv` (one row per finding, with the fix); `users.csv` shows every person's checks today and after the change.\n{}. Re-run preflight on fresh exports until the verdict is go.",
-        if r.remediation.is_empty() { 1 } else { 2 },
-        if r.remediation.is_empty() { 2 } else { 3 },
-    );
-    for s in &r.skipped {
+    for s in r.skipped.iter().filter(|s| !s.decides) {
         let _ = writeln!(out, "\nSkipped: {}: {}.", s.check, s.reason);
     }
     out

@@ -7,8 +7,10 @@ pub mod delta;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod plan;
 pub mod redact;
 pub mod terminal;
+pub mod verdict;
 
 use crate::link::{Linked, Outcome, View};
 use crate::model::{OktaStatus, Source, cmp_key, key_prefix};
@@ -22,22 +24,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-/// `go` when no error-level finding has scenario `planned` or `any`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Verdict {
-    Go,
-    NoGo,
-}
-
-impl Verdict {
-    pub fn id(self) -> &'static str {
-        match self {
-            Verdict::Go => "go",
-            Verdict::NoGo => "no-go",
-        }
-    }
-}
+pub use verdict::{FailOn, Reason, Verdict};
 
 /// One row of `users.csv`: a person, identifiers side by side.
 ///
@@ -259,6 +246,12 @@ pub const DEFAULT_REPORT_LIMIT: usize = 500;
 pub struct Report {
     pub version: &'static str,
     pub verdict: Verdict,
+    /// The deciding checks that did not run (SPEC section 5).
+    pub verdict_reasons: Vec<Reason>,
+    /// When the audit exits 1 (`--fail-on`; the demo never).
+    pub fail_on: FailOn,
+    /// The steps of the change, in order ([`plan`]).
+    pub change_plan: Vec<plan::Step>,
     pub findings: Vec<Finding>,
     pub users: Vec<UserRow>,
     pub remediation: Vec<Remediation>,
@@ -284,14 +277,7 @@ impl Report {
     pub fn build(l: &Linked<'_>, findings: Vec<Finding>, remediation: Vec<Remediation>) -> Report {
         let t = l.t;
         let s = &t.settings;
-        let verdict = if findings
-            .iter()
-            .any(|f| f.severity() == Severity::Error && f.scenario != Scenario::Current)
-        {
-            Verdict::NoGo
-        } else {
-            Verdict::Go
-        };
+        let (verdict, verdict_reasons) = verdict::decide(&findings, &t.skipped, l.persons.len());
         let mut inferred = BTreeMap::new();
         if let Some(i) = &t.inferred {
             inferred.insert("okta.current.user_name", i.clone());
@@ -341,6 +327,9 @@ impl Report {
         Report {
             version: env!("CARGO_PKG_VERSION"),
             verdict,
+            verdict_reasons,
+            fail_on: FailOn::default(),
+            change_plan: Vec::new(),
             users,
             remediation,
             settings,
@@ -355,6 +344,18 @@ impl Report {
             delta: None,
             findings,
         }
+    }
+
+    /// The exit status (0 or 1) and the sentence that gives the verdict and
+    /// why the status is what it is.
+    pub fn status(&self) -> (u8, String) {
+        verdict::status(
+            self.verdict,
+            self.fail_on,
+            self.errors_in(Scenario::Current),
+            self.errors_in(Scenario::Planned) + self.errors_in(Scenario::Any),
+            self.severities()["warning"],
+        )
     }
 
     /// Findings per rule id (rules that fired).

@@ -7,11 +7,10 @@ use std::path::PathBuf;
 
 pub fn summary(r: &Report, written: &[PathBuf]) -> String {
     let mut out = String::new();
-    let verdict = match r.verdict {
-        super::Verdict::Go => "GO: the change breaks nothing that the exports show",
-        super::Verdict::NoGo => "NO-GO: fix the errors below before changing the mapping",
-    };
-    let _ = writeln!(out, "\npreflight {}  {verdict}", r.version);
+    let _ = writeln!(out, "\npreflight {}  {}", r.version, r.status().1);
+    for reason in &r.verdict_reasons {
+        let _ = writeln!(out, "  not checked: {}: {}", reason.check, reason.reason);
+    }
     let _ = writeln!(
         out,
         "  {} persons; {} errors already broken today, {} errors with the change or in the data",
@@ -60,7 +59,8 @@ pub fn summary(r: &Report, written: &[PathBuf]) -> String {
             d.count("fixed")
         );
     }
-    for s in &r.skipped {
+    // The deciding ones are listed under the verdict already.
+    for s in r.skipped.iter().filter(|s| !s.decides) {
         let _ = writeln!(out, "  skipped: {}: {}", s.check, s.reason);
     }
     if let Some(i) = r.settings.inferred.get("okta.current.user_name") {
