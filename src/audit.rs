@@ -7,6 +7,7 @@ use crate::link::Linked;
 use crate::load::{self, Input, LoadOptions, Table};
 use crate::model::Source;
 use crate::progress::Progress;
+use crate::report::outdir::OutDir;
 use crate::report::{self, Report};
 use crate::rules::{self, Rule, Severity};
 use crate::settings::{ConfigFile, Settings, SettingsArgs};
@@ -233,16 +234,16 @@ pub fn generated() -> String {
     )
 }
 
-/// Writes the outputs and prints the summary; returns the written paths.
+/// Writes the outputs and prints the summary.
 fn finish(
     audit: &Audit,
-    out: &str,
+    out: OutDir,
     quiet: bool,
     laps: &mut Laps,
     progress: &Progress,
 ) -> Result<()> {
     progress.stage("writing the outputs");
-    let written = report::write(Path::new(out), &audit.report, &generated())?;
+    let written = report::write(out, &audit.report, &generated())?;
     laps.lap("write");
     progress.done();
     if !quiet {
@@ -251,9 +252,34 @@ fn finish(
     Ok(())
 }
 
+/// Claims `--out` for an audit: every file the audit reads (but the
+/// baseline) must lie outside it.
+fn claim_out(out: &str, input: &InputArgs, waivers: Option<&str>) -> Result<OutDir> {
+    let files = [
+        &input.files,
+        &input.okta,
+        &input.ad,
+        &input.insync,
+        &input.m365,
+    ]
+    .into_iter()
+    .flatten()
+    .map(String::as_str)
+    .chain(input.config.as_deref())
+    .chain(waivers)
+    .map(Path::new)
+    .collect::<Vec<_>>();
+    OutDir::claim(Path::new(out), &files)
+}
+
 /// `preflight audit`.
 pub fn run(args: &AuditArgs) -> Result<Exit> {
     let mut laps = Laps::start();
+    // The output folder first: a run that could not write its outputs is
+    // refused before the work. The baseline (which may be that folder) is
+    // read after the claim put back what a killed run left, and before
+    // anything is replaced.
+    let out = claim_out(&args.out, &args.input, args.waivers.as_deref())?;
     let progress = Progress::new(!args.quiet);
     // On an error the display is cleared when `progress` drops.
     let (tables, settings, config_waivers) = load_inputs_with(&args.input, &progress)?;
@@ -270,9 +296,9 @@ pub fn run(args: &AuditArgs) -> Result<Exit> {
     if args.redact {
         report::redact::redact(&mut audit.report);
     }
-    finish(&audit, &args.out, args.quiet, &mut laps, &progress)?;
+    finish(&audit, out, args.quiet, &mut laps, &progress)?;
     let fail = audit.report.status().0 != 0;
-    // Every output is written and renamed; the process ends next. Freeing
+    // Every output is written and swapped in; the process ends next. Freeing
     // the findings and user rows one by one (millions of small strings in a
     // large tenant) would only delay the exit: the system takes the memory
     // back at once (2.7 s of a 1M-person run, BENCHMARKS.md).
@@ -329,11 +355,12 @@ pub fn demo_audit() -> Result<Audit> {
 /// `preflight demo`: the audit always exits 0 when it ran, so a first
 /// `cargo run -- demo` does not look like a failure.
 pub fn demo(args: &DemoArgs) -> Result<Exit> {
+    let out = OutDir::claim(Path::new(&args.out), &[])?;
     let mut audit = demo_audit()?;
     audit.report.fail_on = report::FailOn::Demo;
     finish(
         &audit,
-        &args.out,
+        out,
         args.quiet,
         &mut Laps::start(),
         &Progress::hidden(),

@@ -92,8 +92,10 @@ impl LimitArgs {
 pub struct AuditArgs {
     #[command(flatten)]
     pub input: InputArgs,
-    /// Folder that receives the outputs.
-    #[arg(long, value_name = "DIR", default_value = "preflight-report")]
+    /// Folder that receives the outputs: new, empty or a previous output
+    /// folder, replaced as a whole (never a folder holding other files).
+    #[arg(long, value_name = "DIR", default_value = "preflight-report",
+          value_parser = clap::builder::NonEmptyStringValueParser::new())]
     pub out: String,
     /// Rows listed per rule in report.html (the full list is in findings.csv).
     #[arg(long, value_name = "N", default_value_t = crate::report::DEFAULT_REPORT_LIMIT)]
@@ -149,8 +151,10 @@ pub struct ExplainArgs {
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct DemoArgs {
-    /// Folder that receives the outputs.
-    #[arg(long, value_name = "DIR", default_value = "preflight-demo")]
+    /// Folder that receives the outputs: new, empty or a previous output
+    /// folder, replaced as a whole (never a folder holding other files).
+    #[arg(long, value_name = "DIR", default_value = "preflight-demo",
+          value_parser = clap::builder::NonEmptyStringValueParser::new())]
     pub out: String,
     /// No summary on the terminal.
     #[arg(long, short)]

@@ -645,7 +645,8 @@ fn contoso_on_a_terminal(extra: &str) -> Option<String> {
         "'{}' audit {} --out '{}' --fail-on never {extra}",
         assert_cmd::cargo::cargo_bin("preflight").display(),
         files.join(" "),
-        out.path().display()
+        // Beside the log, not around it: the output folder is preflight's.
+        out.path().join("out").display()
     );
     let log = out.path().join("tty.log");
     let ran = std::process::Command::new("script")

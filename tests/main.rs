@@ -6,6 +6,7 @@ mod formats;
 mod fuzz_seeds;
 mod hostile;
 mod inspect;
+mod outdir;
 mod properties;
 mod report_html;
 

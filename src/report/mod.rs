@@ -1,12 +1,14 @@
 //! The report: built once from the linked tenant and its findings
 //! ([`Report::build`]), rendered many ways ([`csv`], [`json`], [`html`],
-//! [`terminal`]), and written in exactly one place ([`write`]).
+//! [`terminal`]), and written in exactly one place ([`write`], into the
+//! output folder [`outdir`] guards).
 
 pub mod csv;
 pub mod delta;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod outdir;
 pub mod plan;
 pub mod redact;
 pub mod terminal;
@@ -633,27 +635,41 @@ fn user_rows(l: &Linked<'_>, findings: &[Finding]) -> Vec<UserRow> {
     rows.into_iter().map(|(_, r)| r).collect()
 }
 
-/// Writes the outputs into `dir`, in parallel and streamed: each file to a
-/// temporary name first, then all renamed, so an interrupted run never
-/// leaves a half-written file. Returns the written paths.
-pub fn write(dir: &Path, r: &Report, generated: &str) -> Result<Vec<std::path::PathBuf>> {
+/// Writes the outputs into the claimed output folder: the whole set into a
+/// new folder beside it, in parallel and streamed, then swapped in
+/// ([`outdir`]). Returns the written paths.
+pub fn write(out: outdir::OutDir, r: &Report, generated: &str) -> Result<Vec<std::path::PathBuf>> {
+    out.replace(|new| write_set(new, r, generated))
+}
+
+/// Writes every output into `dir`, a folder this run just made: each file
+/// created exclusively, never over an existing path. Returns the names
+/// written.
+fn write_set(dir: &Path, r: &Report, generated: &str) -> Result<Vec<String>> {
     use rayon::prelude::*;
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("{}: cannot create the output folder", dir.display()))?;
     let outputs = r.outputs();
-    let staged: Vec<Result<(std::path::PathBuf, std::path::PathBuf)>> = outputs
+    let mut folders: Vec<&Path> = outputs
+        .iter()
+        .filter_map(|o| Path::new(o.name()).parent())
+        .filter(|p| !p.as_os_str().is_empty())
+        .collect();
+    folders.sort();
+    folders.dedup();
+    for folder in folders {
+        let path = dir.join(folder);
+        std::fs::create_dir(&path)
+            .with_context(|| format!("{}: cannot create the folder", path.display()))?;
+    }
+    outputs
         .par_iter()
         .map(|o| {
             let path = dir.join(o.name());
-            let parent = path.parent().unwrap_or(dir);
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("{}: cannot create the folder", parent.display()))?;
-            let file_name = path
-                .file_name()
-                .map_or_else(|| o.name().to_string(), |n| n.to_string_lossy().to_string());
-            let tmp = parent.join(format!(".{file_name}.preflight-tmp"));
-            let cannot = || format!("{}: cannot write", tmp.display());
-            let file = std::fs::File::create(&tmp).with_context(cannot)?;
+            let cannot = || format!("{}: cannot write", path.display());
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+                .with_context(cannot)?;
             let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
             let started = std::time::Instant::now();
             o.write(r, generated, &mut out).with_context(cannot)?;
@@ -667,30 +683,9 @@ pub fn write(dir: &Path, r: &Report, generated: &str) -> Result<Vec<std::path::P
             out.into_inner()
                 .map_err(|e| e.into_error())
                 .with_context(cannot)?;
-            Ok((tmp, path))
+            Ok(o.name().to_string())
         })
-        .collect();
-    let mut ready = Vec::new();
-    let mut failed = None;
-    for s in staged {
-        match s {
-            Ok(pair) => ready.push(pair),
-            Err(e) => failed = failed.or(Some(e)),
-        }
-    }
-    if let Some(e) = failed {
-        for (tmp, _) in ready {
-            let _ = std::fs::remove_file(tmp);
-        }
-        return Err(e);
-    }
-    let mut written = Vec::new();
-    for (tmp, path) in ready {
-        std::fs::rename(&tmp, &path)
-            .with_context(|| format!("{}: cannot write", path.display()))?;
-        written.push(path);
-    }
-    Ok(written)
+        .collect()
 }
 
 #[cfg(test)]
