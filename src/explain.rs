@@ -10,6 +10,7 @@ use crate::link::{Linked, MatchKind, Person, Resolution, View, primary_of};
 use crate::model::{Source, key};
 use crate::rules::{self, Finding};
 use crate::tenant::Tenant;
+use crate::terminal_safe;
 use anyhow::Result;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -301,20 +302,25 @@ pub fn explain(l: &Linked<'_>, findings: &[Finding], address: &str) -> Option<St
 
 /// `preflight explain`.
 pub fn run(args: &ExplainArgs) -> Result<Exit> {
+    if args.address.trim().is_empty() {
+        anyhow::bail!(
+            "explain: the address is empty. Give the address of one person, for example: preflight explain anna.berg@contoso.com okta.csv ad-users.csv ..."
+        );
+    }
     let (tables, settings, _) = audit::load_inputs(&args.input)?;
     let tenant = Tenant::build(tables, settings)?;
     let linked = Linked::build(&tenant);
     let (findings, _) = rules::check(&linked);
     match explain(&linked, &findings, &args.address) {
         Some(text) => {
-            print!("{text}");
+            terminal_safe::print(&text)?;
             Ok(Exit::Clean)
         }
         None => {
-            println!(
-                "`{}` is in none of the inputs (compared trimmed and case-insensitively).",
+            terminal_safe::print(&format!(
+                "`{}` is in none of the inputs (compared trimmed and case-insensitively).\n",
                 args.address.trim()
-            );
+            ))?;
             Ok(Exit::Findings)
         }
     }

@@ -8,6 +8,7 @@ mod hostile;
 mod inspect;
 mod properties;
 mod report_html;
+mod strict_inputs;
 
 use std::path::PathBuf;
 
