@@ -3,6 +3,7 @@
 
 use crate::cli::{AuditArgs, DemoArgs, InitArgs, InputArgs};
 use crate::exit::Exit;
+use crate::input_file;
 use crate::link::Linked;
 use crate::load::{self, Input, LoadOptions, Table};
 use crate::model::Source;
@@ -120,7 +121,18 @@ pub fn load_inputs_with(
             "no input files: give the exports as arguments (classified by header) or with --okta, --ad, --insync, --m365"
         );
     }
-    let (settings, config_waivers) = settings(args.config.as_deref(), &args.settings)?;
+    let (settings, config_waivers) = match settings(args.config.as_deref(), &args.settings) {
+        Ok(s) => s,
+        // Reported with every export that cannot be opened either.
+        Err(e) => {
+            let exports = inputs
+                .iter()
+                .filter_map(|i| input_file::check(&i.path, "file").err());
+            return Err(input_file::every_error(
+                std::iter::once(e).chain(exports).collect(),
+            ));
+        }
+    };
     // Only the columns the audit reads are kept of each row.
     let keep = load::Keep::Used(settings.attributes());
     for input in &mut inputs {
@@ -138,8 +150,7 @@ pub fn settings(
 ) -> Result<(Settings, Vec<waivers::Checked>)> {
     let config = match config {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("{path}: cannot read the config file"))?;
+            let text = input_file::read_small(path, "config file")?;
             Some((path, ConfigFile::parse(path, &text)?))
         }
         None => None,
@@ -161,8 +172,7 @@ pub fn options(
 ) -> Result<Options> {
     let mut ws = config_waivers;
     if let Some(path) = waivers_file {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("{path}: cannot read the waivers file"))?;
+        let text = input_file::read_small(path, "waivers file")?;
         ws.extend(waivers::parse(path, &text)?);
     }
     let any_waivers = waivers_file.is_some() || !ws.is_empty();

@@ -11,6 +11,7 @@ use crate::load::Table;
 use crate::model::{Field, Source, key, parse_proxies};
 use crate::rules::{self, Finding};
 use crate::tenant::Tenant;
+use crate::terminal_safe;
 use anyhow::Result;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -384,6 +385,11 @@ pub fn explain(
 
 /// `preflight explain`.
 pub fn run(args: &ExplainArgs) -> Result<Exit> {
+    if args.address.trim().is_empty() {
+        anyhow::bail!(
+            "explain: the address is empty. Give the address of one person, for example: preflight explain anna.berg@contoso.com okta.csv ad-users.csv ..."
+        );
+    }
     let (tables, settings, _) = audit::load_inputs(&args.input)?;
     let rows = carriers(&tables, &args.address);
     let tenant = Tenant::build(tables, settings)?;
@@ -391,14 +397,14 @@ pub fn run(args: &ExplainArgs) -> Result<Exit> {
     let (findings, _) = rules::check(&linked);
     match explain(&linked, &findings, &args.address, &rows) {
         Some(text) => {
-            print!("{text}");
+            terminal_safe::print(&text)?;
             Ok(Exit::Clean)
         }
         None => {
-            println!(
-                "`{}` is in none of the inputs (compared trimmed and case-insensitively).",
+            terminal_safe::print(&format!(
+                "`{}` is in none of the inputs (compared trimmed and case-insensitively).\n",
                 args.address.trim()
-            );
+            ))?;
             Ok(Exit::Findings)
         }
     }

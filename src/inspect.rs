@@ -5,6 +5,7 @@ use crate::cli::{Format, InspectArgs};
 use crate::exit::Exit;
 use crate::load::{self, Input, RowProblem, Table, detect};
 use crate::model::Source;
+use crate::terminal_safe;
 use anyhow::Result;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -169,15 +170,21 @@ pub fn run(args: &InspectArgs) -> Result<Exit> {
             Ok(table) => infos.push(FileInfo::of(&table)),
             Err(e) => {
                 failed = true;
-                eprintln!("preflight: {e:#}");
+                terminal_safe::eprint(&format!("preflight: {}\n", crate::error_text(&e)));
             }
         }
     }
     match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&infos)?),
+        // Exact values for a script; controls inside strings as `\uXXXX`.
+        Format::Json => {
+            let json = serde_json::to_string_pretty(&infos)?;
+            terminal_safe::print_raw(&terminal_safe::json(&json))?;
+            terminal_safe::print_raw("\n")?;
+        }
         Format::Text => {
             for info in &infos {
-                println!("{}", text(info));
+                terminal_safe::print(&text(info))?;
+                terminal_safe::print_raw("\n")?;
             }
         }
     }

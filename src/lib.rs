@@ -16,6 +16,7 @@ mod exit;
 pub mod explain;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod input_file;
 pub mod inspect;
 pub mod link;
 pub mod load;
@@ -25,6 +26,7 @@ pub mod report;
 pub mod rules;
 pub mod settings;
 pub mod tenant;
+pub mod terminal_safe;
 pub mod timing;
 pub mod waivers;
 
@@ -39,10 +41,33 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Audit(args) => audit::run(&args),
         Command::Demo(args) => audit::demo(&args),
         Command::Rules => {
-            print!("{}", audit::rules_text());
+            terminal_safe::print(&audit::rules_text())?;
             Ok(Exit::Clean)
         }
         Command::Init(args) => audit::init(&args),
         Command::Explain(args) => explain::run(&args),
+    }
+}
+
+/// Says why a run could not be done, on stderr (escaped: errors name files,
+/// headers and values), and returns its exit status. Stdout closed by its
+/// reader (`| head -1`) ends the run quietly with 0, as if the reader had
+/// read everything; a full or failing stdout says so in one line (exit 2).
+pub fn fail(err: &anyhow::Error) -> Exit {
+    if let Some(e) = err.downcast_ref::<terminal_safe::StdoutError>()
+        && e.is_closed_pipe()
+    {
+        return Exit::Clean;
+    }
+    terminal_safe::eprint(&format!("preflight: {}\n", error_text(err)));
+    Exit::Failure
+}
+
+/// An error as one line (or, for several inputs, one line per input),
+/// escaped for a terminal.
+pub fn error_text(err: &anyhow::Error) -> String {
+    match err.downcast_ref::<input_file::InputErrors>() {
+        Some(list) => list.to_string(),
+        None => terminal_safe::escape_line(&format!("{err:#}")).into_owned(),
     }
 }

@@ -9,9 +9,6 @@ fn main() -> std::process::ExitCode {
     let cli = preflight::cli::Cli::parse();
     match preflight::run(cli) {
         Ok(exit) => exit.into(),
-        Err(err) => {
-            eprintln!("preflight: {err:#}");
-            preflight::Exit::Failure.into()
-        }
+        Err(err) => preflight::fail(&err).into(),
     }
 }

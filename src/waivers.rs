@@ -69,23 +69,51 @@ pub fn check(name: &str, waivers: Vec<Waiver>) -> Result<Vec<Checked>> {
             let expires = match &w.expires {
                 None => None,
                 Some(v) => {
-                    let text = match v {
-                        toml::Value::String(s) => s.trim().to_string(),
-                        toml::Value::Datetime(d) => d.to_string(),
-                        other => other.to_string(),
+                    let (text, date) = match v {
+                        toml::Value::String(s) => (s.trim().to_string(), s.trim().to_string()),
+                        // A TOML date, or the date of a TOML date-time.
+                        toml::Value::Datetime(d) => (d.to_string(), d.date.map(|d| d.to_string()).unwrap_or_default()),
+                        other => (other.to_string(), String::new()),
                     };
-                    let date = text.get(..10).unwrap_or("");
-                    let ok = date.len() == 10
-                        && date.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
-                    if !ok {
-                        bail!("{name}: waiver {n} has expires = {text}; write a date as YYYY-MM-DD");
+                    if !is_calendar_date(&date) {
+                        bail!(
+                            "{name}: waiver {n} ({} for {}) has expires = {text}, which is not a calendar date; write the date as YYYY-MM-DD, for example 2027-03-31",
+                            w.rule, w.subject
+                        );
                     }
-                    Some(date.to_string())
+                    Some(date)
                 }
             };
             Ok(Checked { rule, subject: w.subject.trim().to_string(), reason: w.reason.trim().to_string(), expires, file: name.to_string(), index: n })
         })
         .collect()
+}
+
+/// Whether `text` is exactly a real calendar date `YYYY-MM-DD` (leap years
+/// counted): `2028-02-29` is one, `2027-02-29`, `2099-99-99` and
+/// `2099-01-01x` are not.
+pub fn is_calendar_date(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let (Some(year), Some(month), Some(day)) = (digits(0..4), digits(5..7), digits(8..10)) else {
+        return false;
+    };
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
 }
 
 impl Checked {
@@ -278,5 +306,52 @@ expires = "2099-12-31"
         assert!(e.contains("no reason"), "{e}");
         let e = parse("w.toml", "[[waiver]]\nrule = \"invalid-address\"\nsubject = \"*\"\nreason = \"x\"\nexpires = \"soon\"\n").unwrap_err().to_string();
         assert!(e.contains("YYYY-MM-DD"), "{e}");
+    }
+
+    #[test]
+    fn expires_must_be_a_real_calendar_date() {
+        for good in ["2028-02-29", "2000-02-29", "2026-12-31", "2027-04-30"] {
+            assert!(is_calendar_date(good), "{good}");
+        }
+        for bad in [
+            "2099-99-99",
+            "2030-02-30",
+            "2099-01-01x",
+            "2024-13-45",
+            "2027-02-29",
+            "1900-02-29",
+            "2027-04-31",
+            "2027-00-10",
+            "2027-01-00",
+            "2027-1-01",
+            "+027-01-01",
+            "2027-01-01 ",
+        ] {
+            assert!(!is_calendar_date(bad), "{bad}");
+        }
+        for (value, shown) in [
+            ("\"2099-99-99\"", "2099-99-99"),
+            ("\"2030-02-30\"", "2030-02-30"),
+            ("\"2099-01-01x\"", "2099-01-01x"),
+            ("\"2024-13-45\"", "2024-13-45"),
+        ] {
+            let text = format!(
+                "[[waiver]]\nrule = \"invalid-address\"\nsubject = \"x@contoso.com\"\nreason = \"r\"\n\n[[waiver]]\nrule = \"remap-collision\"\nsubject = \"*\"\nreason = \"r\"\nexpires = {value}\n"
+            );
+            let e = format!("{:#}", parse("w.toml", &text).unwrap_err());
+            assert!(
+                e.contains("w.toml")
+                    && e.contains("waiver 2 (remap-collision for *)")
+                    && e.contains(shown)
+                    && e.contains("YYYY-MM-DD"),
+                "{e}"
+            );
+        }
+        // TOML dates (and the date of a date-time) are read as before.
+        let text = "[[waiver]]\nrule = \"remap-collision\"\nsubject = \"*\"\nreason = \"r\"\nexpires = 2028-02-29\n\n\
+                    [[waiver]]\nrule = \"remap-collision\"\nsubject = \"*\"\nreason = \"r\"\nexpires = 2027-03-01T10:00:00Z\n";
+        let ws = parse("w.toml", text).unwrap();
+        assert_eq!(ws[0].expires.as_deref(), Some("2028-02-29"));
+        assert_eq!(ws[1].expires.as_deref(), Some("2027-03-01"));
     }
 }

@@ -9,6 +9,7 @@ mod inspect;
 mod outdir;
 mod properties;
 mod report_html;
+mod strict_inputs;
 
 use std::path::PathBuf;
 

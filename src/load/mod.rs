@@ -612,6 +612,8 @@ fn load_file(path: &str, opts: &LoadOptions, progress: &ProgressBar) -> Result<T
     use std::io::{Read, Seek};
     let cannot_read =
         || format!("{path}: cannot read the file. Check the path and that you may read it.");
+    // A FIFO, a device or a folder is refused before it is opened.
+    crate::input_file::check(path, "file")?;
     let mut file = std::fs::File::open(path).with_context(cannot_read)?;
     let mut head = Vec::with_capacity(text::HEAD_BYTES);
     (&mut file)
@@ -862,11 +864,11 @@ pub fn load_each_with(
         .collect()
 }
 
-/// Loads files in parallel, showing the bytes loaded on `progress`; the
-/// first file that cannot be loaded (in the order given) stops everything
-/// with its error.
+/// Loads files in parallel, showing the bytes loaded on `progress`; when
+/// files cannot be loaded, the error lists every one of them (in the order
+/// given).
 pub fn load_files(inputs: &[Input], progress: &crate::progress::Progress) -> Result<Vec<Table>> {
-    load_each_with(inputs, progress).into_iter().collect()
+    crate::input_file::all_or_every_error(load_each_with(inputs, progress))
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! The one-screen summary that ends a run.
+//! The one-screen summary that ends a run, escaped for a terminal.
 
 use super::Report;
 use crate::rules::{Rule, Scenario, Severity};
@@ -83,5 +83,6 @@ pub fn summary(r: &Report, written: &[PathBuf]) -> String {
     for p in written {
         let _ = writeln!(out, "  wrote {}", p.display());
     }
-    out
+    // Reasons and settings may quote headers and values of the inputs.
+    crate::terminal_safe::escape(&out).into_owned()
 }
