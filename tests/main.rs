@@ -1,6 +1,7 @@
 //! The integration tests: one binary, a small prelude, modules per area.
 
 mod audit;
+mod baseline;
 mod cases;
 mod formats;
 mod fuzz_seeds;
