@@ -7,6 +7,7 @@ mod formats;
 mod fuzz_seeds;
 mod hostile;
 mod inspect;
+mod markdown;
 mod properties;
 mod report_html;
 
