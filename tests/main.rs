@@ -9,6 +9,7 @@ mod hostile;
 mod inspect;
 mod markdown;
 mod properties;
+mod redaction;
 mod report_html;
 
 use std::path::PathBuf;
