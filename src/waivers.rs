@@ -125,7 +125,16 @@ impl Checked {
         self.expires.as_deref().is_some_and(|e| e < today)
     }
 
-    fn finding(&self, rule: Rule, source: Source, message: String, remediation: &str) -> Finding {
+    /// A finding about the waiver: `message` and `remediation` are
+    /// templates over the waiver's rule, subject, reason and expiry (so
+    /// `--redact` sees the reason as a value).
+    fn finding(
+        &self,
+        rule: Rule,
+        source: Source,
+        message: &'static str,
+        remediation: &'static str,
+    ) -> Finding {
         Finding::new(
             rule,
             Scenario::Any,
@@ -135,9 +144,19 @@ impl Checked {
             0,
             &format!("waiver {}", self.index),
             self.rule.id(),
-            message,
-            remediation.to_string(),
+            "",
+            "",
             None,
+        )
+        .templated(
+            &[
+                self.rule.id(),
+                &self.subject,
+                &self.reason,
+                self.expires.as_deref().unwrap_or(""),
+            ],
+            message,
+            remediation,
         )
     }
 }
@@ -203,20 +222,14 @@ pub fn apply(
             kept.push(w.finding(
                 Rule::WaiverExpired,
                 source,
-                format!(
-                    "The waiver of `{}` for `{}` (\"{}\") expired on {}: its findings count again",
-                    w.rule.id(),
-                    w.subject,
-                    w.reason,
-                    w.expires.as_deref().unwrap_or("")
-                ),
+                "The waiver of `{0}` for `{1}` (\"{2}\") expired on {3}: its findings count again",
                 "Fix the findings, or renew the waiver with a new expires date if the risk is still accepted",
             ));
         } else if !used[i] {
             kept.push(w.finding(
                 Rule::WaiverUnused,
                 source_of(w.rule, None),
-                format!("The waiver of `{}` for `{}` (\"{}\") matched no finding", w.rule.id(), w.subject, w.reason),
+                "The waiver of `{0}` for `{1}` (\"{2}\") matched no finding",
                 "Remove the waiver if the finding was fixed; check the rule id and the subject otherwise",
             ));
         }

@@ -1,13 +1,16 @@
 //! The integration tests: one binary, a small prelude, modules per area.
 
 mod audit;
+mod baseline;
 mod cases;
 mod formats;
 mod fuzz_seeds;
 mod hostile;
 mod inspect;
+mod markdown;
 mod outdir;
 mod properties;
+mod redaction;
 mod report_html;
 mod strict_inputs;
 

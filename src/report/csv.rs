@@ -1,23 +1,25 @@
 //! The CSV outputs: UTF-8 with a BOM (so Excel shows accents), CRLF line
 //! ends, quoting where needed, and every cell that a spreadsheet would run
-//! as a formula neutralised with a leading `'`.
+//! as a formula neutralised with a leading `'` (and a cell that starts
+//! with `'` itself, so [`restore`] undoes the prefix exactly).
 
 use super::Report;
 use anyhow::Result;
 use rayon::prelude::*;
 use std::io::Write;
 
-/// Whether a spreadsheet would run `value` as a formula: it starts with
-/// `=`, `+`, `-`, `@`, tab or carriage return.
+/// Whether a value gets the leading `'`: a spreadsheet would run it as a
+/// formula (it starts with `=`, `+`, `-`, `@`, tab or carriage return), or
+/// it starts with `'` itself, so that the prefix is undone exactly.
 fn formula_start(value: &str) -> bool {
     matches!(
         value.as_bytes().first(),
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r' | b'\'')
     )
 }
 
-/// A value that starts with `=`, `+`, `-`, `@`, tab or carriage return is
-/// written with a leading `'`.
+/// A value that starts with `=`, `+`, `-`, `@`, tab, carriage return or
+/// `'` is written with a leading `'`.
 pub fn neutralise(value: &str) -> std::borrow::Cow<'_, str> {
     if formula_start(value) {
         format!("'{value}").into()
@@ -26,7 +28,9 @@ pub fn neutralise(value: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Undoes [`neutralise`], for reading preflight's own CSV files back.
+/// Undoes [`neutralise`], for reading preflight's own CSV files back: one
+/// leading `'` is dropped when what follows starts with a prefixed
+/// character (`'` included, so `''x` reads back as `'x`).
 pub fn restore(value: &str) -> &str {
     match value.strip_prefix('\'') {
         Some(rest) if formula_start(rest) => rest,
@@ -438,9 +442,10 @@ mod tests {
         }
         assert_eq!(neutralise("anna@contoso.com"), "anna@contoso.com");
         assert_eq!(neutralise(""), "");
-        for v in ["=1", "'quoted", "anna@contoso.com", "-"] {
+        for v in ["=1", "'quoted", "'=1", "''", "'", "anna@contoso.com", "-"] {
             assert_eq!(restore(&neutralise(v)), v);
         }
+        assert_eq!(neutralise("'=1"), "''=1");
     }
 
     proptest::proptest! {

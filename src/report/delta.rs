@@ -3,8 +3,8 @@
 //! subject and field agree; each current finding is `new` or `open`, and
 //! the baseline's findings that are gone are listed as `fixed`.
 
-use crate::model::key;
-use crate::rules::Finding;
+use crate::model::{Source, key};
+use crate::rules::{Finding, Rule, Scenario};
 use anyhow::{Context, Result, bail};
 use std::collections::HashSet;
 use std::path::Path;
@@ -52,7 +52,13 @@ impl Delta {
 }
 
 /// Reads a previous run's findings.csv (rows of its first 11 columns).
+///
+/// Refused (the audit cannot run, exit 2): a folder whose `summary.json`
+/// says it was redacted (its pseudonyms would match nothing, and every
+/// finding would look new), and a row whose rule, scenario or source
+/// preflight does not know (it would be listed as `fixed`).
 pub fn read_baseline(dir: &Path) -> Result<Vec<Vec<String>>> {
+    refuse_redacted(dir)?;
     let path = dir.join("findings.csv");
     let bytes = std::fs::read(&path).with_context(|| {
         format!("{}: cannot read the baseline; --baseline takes the output folder of a previous preflight audit", path.display())
@@ -74,20 +80,74 @@ pub fn read_baseline(dir: &Path) -> Result<Vec<Vec<String>>> {
     }
     let mut rows = Vec::new();
     for (i, rec) in reader.records().enumerate() {
-        let rec =
-            rec.with_context(|| format!("{}: row {} cannot be read", path.display(), i + 2))?;
+        let row = i + 2;
+        let rec = rec.with_context(|| format!("{}: row {row} cannot be read", path.display()))?;
         // A baseline written with --baseline itself lists fixed rows: they are not findings.
         if rec.get(11) == Some("fixed") {
             continue;
         }
-        rows.push(
-            rec.iter()
-                .take(11)
-                .map(|c| crate::report::csv::restore(c).to_string())
-                .collect(),
-        );
+        let cells: Vec<String> = rec
+            .iter()
+            .take(11)
+            .map(|c| crate::report::csv::restore(c).to_string())
+            .collect();
+        check_row(&path, row, &cells)?;
+        rows.push(cells);
     }
     Ok(rows)
+}
+
+/// Refuses a redacted output folder as a baseline.
+fn refuse_redacted(dir: &Path) -> Result<()> {
+    let path = dir.join("summary.json");
+    let Ok(bytes) = std::fs::read(&path) else {
+        // An older output or a findings.csv alone: nothing says it was redacted.
+        return Ok(());
+    };
+    let summary: serde_json::Value = serde_json::from_slice(&bytes).with_context(|| {
+        format!(
+            "{}: not a preflight summary.json; --baseline takes the output folder of a previous audit",
+            path.display()
+        )
+    })?;
+    if summary.get("redacted") == Some(&serde_json::Value::Bool(true)) {
+        bail!(
+            "{}: this output was written with --redact, so its pseudonyms match none of today's identifiers; \
+             compare unredacted runs (--baseline takes the folder of a run without --redact), and redact only what leaves the customer",
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+/// A baseline row names a rule, a scenario and a source preflight knows.
+fn check_row(path: &Path, row: usize, cells: &[String]) -> Result<()> {
+    let cell = |i: usize| cells.get(i).map_or("", String::as_str);
+    let known = [
+        ("rule", cell(1), Rule::from_id(cell(1)).is_some()),
+        (
+            "scenario",
+            cell(2),
+            [Scenario::Current, Scenario::Planned, Scenario::Any]
+                .iter()
+                .any(|s| s.id() == cell(2)),
+        ),
+        (
+            "source",
+            cell(3),
+            Source::ALL.iter().any(|s| s.id() == cell(3)),
+        ),
+    ];
+    for (what, value, ok) in known {
+        if !ok {
+            bail!(
+                "{}: row {row} has the {what} {value:?}, which preflight does not know; \
+                 --baseline takes the output folder of a previous audit, its findings.csv as written",
+                path.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Compares current findings with baseline rows.

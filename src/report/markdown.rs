@@ -1,12 +1,47 @@
 //! `summary.md`: a short Markdown summary to paste into a ticket body.
+//!
+//! Inert whatever the inputs hold: every value (a subject, a message, a
+//! reason: anything with text from an input in it) is written by [`code`]
+//! as one code span that nothing in the value can close, on one line, its
+//! `|` escaped; no value is ever written outside one. So no CommonMark or
+//! GitHub renderer makes a link, an image, a heading, a table cell or HTML
+//! of it (`summary_md_is_inert_whatever_the_values_hold` in the tests).
 
 use super::{Report, Verdict};
 use crate::rules::{Rule, Scenario, Severity};
 use std::fmt::Write as _;
 
-/// Markdown-safe inline text: backticks cannot close the code span early.
-fn code(s: &str) -> String {
-    format!("`{}`", s.replace('`', "'"))
+/// A value as an inline code span: line breaks and other control
+/// characters (and Unicode line separators and bidirectional controls)
+/// removed, `|` escaped as `\|` (GitHub splits table cells at a `|` even in
+/// a code span), and fenced by more backticks than the longest run in the
+/// value, padded with a space when the value starts or ends with one, as
+/// CommonMark reads code spans.
+fn code(value: &str) -> String {
+    let clean: String = value
+        .chars()
+        .filter(|&c| !c.is_control() && !invisible(c))
+        .collect::<String>()
+        .replace('|', "\\|");
+    let mut longest = 0;
+    let mut run = 0;
+    for c in clean.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if clean.is_empty() || clean.starts_with('`') || clean.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{clean}{pad}{fence}")
+}
+
+/// Line and paragraph separators and the bidirectional controls: not
+/// control characters to Rust, but they break or reorder a line.
+fn invisible(c: char) -> bool {
+    matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 pub fn summary(r: &Report) -> String {
@@ -23,7 +58,12 @@ pub fn summary(r: &Report) -> String {
         r.status().1
     );
     for reason in &r.verdict_reasons {
-        let _ = writeln!(out, "- not checked: {}: {}", reason.check, reason.reason);
+        let _ = writeln!(
+            out,
+            "- not checked: {}: {}",
+            code(&reason.check),
+            code(&reason.reason)
+        );
     }
     if !r.verdict_reasons.is_empty() {
         out.push('\n');
@@ -68,7 +108,7 @@ pub fn summary(r: &Report) -> String {
                 code(f.rule.id()),
                 f.scenario.id(),
                 code(f.subject()),
-                f.message().replace('\n', " ")
+                code(&f.message())
             );
         }
     }
@@ -78,14 +118,19 @@ pub fn summary(r: &Report) -> String {
         let _ = writeln!(
             out,
             "{}. **{}** ({} persons{done}): {}",
-            step.step, step.title, step.persons, step.detail
+            step.step,
+            step.title,
+            step.persons,
+            // The detail names settings (attributes a config may spell
+            // any way): a value, so in a code span.
+            code(&step.detail)
         );
         if !step.window.is_empty() {
             let _ = writeln!(out, "   Until the next step: {}", step.window);
         }
     }
     for s in r.skipped.iter().filter(|s| !s.decides) {
-        let _ = writeln!(out, "\nSkipped: {}: {}.", s.check, s.reason);
+        let _ = writeln!(out, "\nSkipped: {}: {}", code(&s.check), code(&s.reason));
     }
     out
 }

@@ -563,11 +563,25 @@ impl Finding {
     /// Message and remediation written out, the template values dropped
     /// (before rewriting them, as `--redact` does).
     pub fn materialize(&mut self) {
-        if matches!(self.message, Text::Template(_)) {
-            self.message = self.message().into_owned().into();
+        self.materialize_with(str::to_string);
+    }
+
+    /// [`Finding::materialize`], each template value passed through
+    /// `value` first (`--redact` rewrites the values, not the sentences).
+    pub fn materialize_with(&mut self, value: impl Fn(&str) -> String) {
+        let args: Vec<String> = (0..self.args as usize)
+            .map(|n| value(self.strings.get(ARGS + n)))
+            .collect();
+        let written = |t: &str| {
+            fill(t, 0, |n| {
+                (n < MAX_ARGS).then(|| args.get(n).map_or("", String::as_str))
+            })
+        };
+        if let Text::Template(t) = self.message {
+            self.message = written(t).into();
         }
-        if matches!(self.remediation, Text::Template(_)) {
-            self.remediation = self.remediation().into_owned().into();
+        if let Text::Template(t) = self.remediation {
+            self.remediation = written(t).into();
         }
         if self.args > 0 {
             self.strings.fill(ARGS, &[""; MAX_ARGS]);
