@@ -249,3 +249,52 @@ fn redaction_leaves_no_local_part_or_file_name_in_any_output() {
         .1;
     assert!(summary.contains("\"file\": \"insync-1.xlsx\""), "{summary}");
 }
+
+/// The verdict's reasons name the file at fault (an Okta export without the
+/// column the plan maps); redacted, they name it `<source>-<n>` as every
+/// other output does.
+#[test]
+fn redaction_covers_the_verdict_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let okta = write(
+        d,
+        "acme-password-health.csv",
+        "User,Login,Status\nKim Lee,kim.lee@acme.example,ACTIVE\n",
+    );
+    let insync = write(d, "acme-insync-users.csv", ACME_INSYNC);
+    let out = d.join("out");
+    let res = run(
+        d,
+        &[
+            "--okta".as_ref(),
+            okta.as_os_str(),
+            insync.as_os_str(),
+            "--redact".as_ref(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ],
+    );
+    assert_eq!(
+        res.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    // (no-go: the inSync export has errors of its own; the reasons are
+    // listed whatever the verdict)
+    let reasons = summary["verdict_reasons"].to_string();
+    assert!(reasons.contains("okta-1.csv"), "{reasons}");
+    let mut texts = vec![String::from_utf8_lossy(&res.stderr).to_string()];
+    for name in ["summary.json", "summary.md", "report.html"] {
+        texts.push(std::fs::read_to_string(out.join(name)).unwrap());
+    }
+    for text in texts {
+        assert!(
+            !text.contains("password-health"),
+            "the file name leaked:\n{text}"
+        );
+    }
+}

@@ -472,6 +472,9 @@ pub fn redact(r: &mut Report) {
     for s in &mut r.skipped {
         s.reason = red.sentence(&s.reason);
     }
+    for v in &mut r.verdict_reasons {
+        v.reason = red.sentence(&v.reason);
+    }
     for i in &mut r.inputs {
         i.file = red.file(&i.file).to_string();
         i.sheet = i.sheet.as_deref().map(|s| red.value(s));
