@@ -183,35 +183,10 @@ pub fn options(
             .transpose()?,
         today: generated()[..10].to_string(),
         baseline_user_name: match baseline {
-            Some(dir) if carry_settings => baseline_user_name(Path::new(dir))?,
+            Some(dir) if carry_settings => report::delta::inferred_user_name(Path::new(dir))?,
             _ => None,
         },
     })
-}
-
-/// The `okta.current.user_name` a baseline run inferred, from its
-/// `summary.json` (`settings.inferred`); `None` when it inferred nothing
-/// (the setting was given, or there was no Okta input).
-fn baseline_user_name(dir: &Path) -> Result<Option<String>> {
-    let path = dir.join("summary.json");
-    let text = std::fs::read_to_string(&path).with_context(|| {
-        format!(
-            "{}: cannot read the baseline's summary (is --baseline a previous preflight output folder?)",
-            path.display()
-        )
-    })?;
-    let summary: serde_json::Value = serde_json::from_str(&text)
-        .with_context(|| format!("{}: not a preflight summary", path.display()))?;
-    let carried = &summary["settings"]["inferred"]["okta.current.user_name"]["attribute"];
-    match carried {
-        serde_json::Value::Null => Ok(None),
-        serde_json::Value::String(a) if a == "login" || a == "email" => Ok(Some(a.clone())),
-        other => anyhow::bail!(
-            "{}: settings.inferred names okta.current.user_name = {other}, which preflight never infers (login or email). \
-             Use the output folder of a preflight run as --baseline, or give --no-baseline-settings",
-            path.display()
-        ),
-    }
 }
 
 /// The time stamp of a run: `SOURCE_DATE_EPOCH` when set, else now (UTC).
@@ -257,7 +232,11 @@ fn finish(
     laps.lap("write");
     progress.done();
     if !quiet {
-        eprint!("{}", report::terminal::summary(&audit.report, &written));
+        // The summary goes to stdout (SPEC section 1). The outputs are
+        // written: a closed or full stdout ends the run quietly, with the
+        // exit status the audit earned.
+        let _ =
+            crate::terminal_safe::print_raw(&report::terminal::summary(&audit.report, &written));
     }
     Ok(())
 }
@@ -376,11 +355,11 @@ pub fn demo(args: &DemoArgs) -> Result<Exit> {
         &Progress::hidden(),
     )?;
     if !args.quiet {
-        eprintln!(
+        let _ = crate::terminal_safe::print(&format!(
             "\nThis was the sample tenant (fixtures/contoso, settings: the defaults with identification_attribute = employeeNumber).\n\
-             Open {0}/report.html in a browser, or {0}/findings.csv and {0}/users.csv in a spreadsheet.",
+             Open {0}/report.html in a browser, or {0}/findings.csv and {0}/users.csv in a spreadsheet.\n",
             args.out
-        );
+        ));
     }
     Ok(Exit::Clean)
 }

@@ -55,10 +55,11 @@ fn demo_writes_every_output_and_says_what_to_open() {
     ] {
         assert!(out.path().join(f).exists(), "{f} missing");
     }
-    let err = String::from_utf8_lossy(&res.stderr);
+    // The summary goes to stdout (SPEC section 1).
+    let said = String::from_utf8_lossy(&res.stdout);
     assert!(
-        err.contains("NO-GO") && err.contains("report.html"),
-        "{err}"
+        said.contains("NO-GO") && said.contains("report.html"),
+        "{said}"
     );
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.path().join("summary.json")).unwrap()).unwrap();
@@ -417,7 +418,7 @@ fn the_baseline_inference_is_carried_over() {
             String::from_utf8_lossy(&o.stderr)
         );
         (
-            String::from_utf8(o.stderr).unwrap(),
+            String::from_utf8(o.stdout).unwrap(),
             serde_json::from_slice::<serde_json::Value>(
                 &std::fs::read(out.path().join(name).join("summary.json")).unwrap(),
             )
@@ -428,16 +429,16 @@ fn the_baseline_inference_is_carried_over() {
     assert_eq!(day2["settings"]["current_user_name"], "login");
     let baseline = out.path().join("day2");
     let baseline = baseline.to_str().unwrap();
-    let (stderr, day3) = run(&case, "day3", &["--baseline", baseline]);
+    let (stdout, day3) = run(&case, "day3", &["--baseline", baseline]);
     let inferred = &day3["settings"]["inferred"]["okta.current.user_name"];
     assert_eq!(day3["settings"]["current_user_name"], "login");
     assert_eq!(inferred["from_baseline"], true);
     assert_eq!(inferred["this_run"], "email");
     assert!(
-        stderr.contains(
+        stdout.contains(
             "warning: this run's exports alone would infer okta.current.user_name = email"
         ),
-        "{stderr}"
+        "{stdout}"
     );
     let (_, own) = run(
         &case,
@@ -671,9 +672,11 @@ fn progress_shows_on_a_terminal_only_and_never_with_quiet() {
         .unwrap();
     let err = String::from_utf8_lossy(&piped.stderr);
     assert!(!err.contains("loading the exports"), "{err}");
+    // The summary goes to stdout, progress (on a terminal) to stderr.
+    let said = String::from_utf8_lossy(&piped.stdout);
     assert!(
-        err.contains("persons"),
-        "the summary is still printed: {err}"
+        said.contains("persons") && !err.contains("persons"),
+        "the summary is still printed, on stdout: {said}"
     );
     let Some(tty) = contoso_on_a_terminal("") else {
         eprintln!("SKIPPED: no `script` command to give the audit a terminal");

@@ -287,7 +287,10 @@ fn redaction_covers_the_verdict_reasons() {
     // listed whatever the verdict)
     let reasons = summary["verdict_reasons"].to_string();
     assert!(reasons.contains("okta-1.csv"), "{reasons}");
-    let mut texts = vec![String::from_utf8_lossy(&res.stderr).to_string()];
+    let mut texts = vec![
+        String::from_utf8_lossy(&res.stdout).to_string(),
+        String::from_utf8_lossy(&res.stderr).to_string(),
+    ];
     for name in ["summary.json", "summary.md", "report.html"] {
         texts.push(std::fs::read_to_string(out.join(name)).unwrap());
     }

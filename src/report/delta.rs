@@ -60,6 +60,8 @@ impl Delta {
 pub fn read_baseline(dir: &Path) -> Result<Vec<Vec<String>>> {
     refuse_redacted(dir)?;
     let path = dir.join("findings.csv");
+    // A FIFO or device planted there would hang or flood the run.
+    crate::input_file::check(&path.to_string_lossy(), "the baseline's findings.csv")?;
     let bytes = std::fs::read(&path).with_context(|| {
         format!("{}: cannot read the baseline; --baseline takes the output folder of a previous preflight audit", path.display())
     })?;
@@ -98,18 +100,47 @@ pub fn read_baseline(dir: &Path) -> Result<Vec<Vec<String>>> {
 }
 
 /// Refuses a redacted output folder as a baseline.
-fn refuse_redacted(dir: &Path) -> Result<()> {
+/// The baseline's `summary.json` (with its path), when the folder has one.
+fn summary_of(dir: &Path) -> Result<(std::path::PathBuf, Option<serde_json::Value>)> {
     let path = dir.join("summary.json");
-    let Ok(bytes) = std::fs::read(&path) else {
-        // An older output or a findings.csv alone: nothing says it was redacted.
-        return Ok(());
-    };
-    let summary: serde_json::Value = serde_json::from_slice(&bytes).with_context(|| {
+    if !path.exists() {
+        return Ok((path, None));
+    }
+    crate::input_file::check(&path.to_string_lossy(), "the baseline's summary.json")?;
+    let bytes = std::fs::read(&path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let summary = serde_json::from_slice(&bytes).with_context(|| {
         format!(
             "{}: not a preflight summary.json; --baseline takes the output folder of a previous audit",
             path.display()
         )
     })?;
+    Ok((path, Some(summary)))
+}
+
+/// The `okta.current.user_name` a baseline run inferred (its
+/// `settings.inferred`), to carry over (SPEC section 2); `None` when it
+/// inferred nothing (the setting was given, no Okta input, or an output
+/// older than `summary.json`).
+pub fn inferred_user_name(dir: &Path) -> Result<Option<String>> {
+    let (path, Some(summary)) = summary_of(dir)? else {
+        return Ok(None);
+    };
+    match &summary["settings"]["inferred"]["okta.current.user_name"]["attribute"] {
+        serde_json::Value::Null => Ok(None),
+        serde_json::Value::String(a) if a == "login" || a == "email" => Ok(Some(a.clone())),
+        other => bail!(
+            "{}: settings.inferred names okta.current.user_name = {other}, which preflight never infers (login or email). \
+             Use the output folder of a preflight run as --baseline, or give --no-baseline-settings",
+            path.display()
+        ),
+    }
+}
+
+fn refuse_redacted(dir: &Path) -> Result<()> {
+    let (_, Some(summary)) = summary_of(dir)? else {
+        // An older output or a findings.csv alone: nothing says it was redacted.
+        return Ok(());
+    };
     if summary.get("redacted") == Some(&serde_json::Value::Bool(true)) {
         bail!(
             "{}: this output was written with --redact, so its pseudonyms match none of today's identifiers; \
