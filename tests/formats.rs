@@ -346,6 +346,28 @@ fn csvde_escaped_semicolons_and_dns() {
     assert!(!users[2].enabled);
 }
 
+/// csvde quotes a value only when it holds a comma: `;`-joined proxy
+/// addresses stay unquoted, so the data rows hold more `;` than `,`. The
+/// header row decides the delimiter (it was read as `;`-separated and
+/// refused).
+#[test]
+fn csvde_unquoted_joined_proxies_keep_the_header_delimiter() {
+    let t = load("csvde-unquoted-proxies-ad.csv");
+    assert_eq!(t.source, Source::Ad);
+    assert_eq!(t.delimiter, Some(b','));
+    let users = load::ad::records(&t, 0);
+    assert_eq!(users.len(), 2);
+    assert_eq!(&*users[0].upn, "anna.berg@contoso.com");
+    let addrs: Vec<(bool, &str)> = users[0]
+        .proxies
+        .iter()
+        .map(|p| (p.primary, p.address))
+        .collect();
+    assert_eq!(addrs.len(), 6, "{addrs:?}");
+    assert!(addrs.contains(&(true, "anna.berg@contoso.com")));
+    assert!(!users[1].enabled);
+}
+
 #[test]
 fn exchange_mailbox_export() {
     let t = load("exo-mailboxes.csv");

@@ -151,9 +151,13 @@ pub const DELIMITER_SAMPLE: usize = 64 << 10;
 pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
 
 /// Picks the delimiter: the candidate that occurs most often outside quotes
-/// on one of the first lines (so a title line above the header does not
-/// decide); ties go to the earlier of `, ; tab |`; text with none of them is
-/// a one-column file, read as comma-separated.
+/// on one of the first lines that could be the header row, so that neither
+/// a title line above the header nor the data rows decide (SPEC section 3:
+/// csvde leaves a `;`-joined value unquoted, so its data rows hold more `;`
+/// than `,`). A line with an `@` outside quotes is data (an address), never
+/// a header; when every line has one, all lines count. Ties go to the
+/// earlier of `, ; tab |`; text with none of them is a one-column file,
+/// read as comma-separated.
 pub fn delimiter(text: &str) -> u8 {
     // Header lines are short: the first 64 KiB decide.
     let mut end = text.len().min(DELIMITER_SAMPLE);
@@ -161,23 +165,22 @@ pub fn delimiter(text: &str) -> u8 {
         end -= 1;
     }
     let text = &text[..end];
-    let mut best = [0usize; 4];
+    // Per line: the delimiter counts, and whether an `@` is outside quotes.
+    let mut lines: Vec<([usize; 4], bool)> = Vec::with_capacity(10);
     let mut counts = [0usize; 4];
+    let mut at = false;
     let mut quoted = false;
-    let mut lines = 0;
     for b in text.bytes() {
         match b {
             b'"' => quoted = !quoted,
             b'\n' if !quoted => {
-                for i in 0..4 {
-                    best[i] = best[i].max(counts[i]);
-                }
-                counts = [0; 4];
-                lines += 1;
-                if lines == 10 {
+                lines.push((counts, at));
+                (counts, at) = ([0; 4], false);
+                if lines.len() == 10 {
                     break;
                 }
             }
+            b'@' if !quoted => at = true,
             _ if !quoted => {
                 if let Some(i) = DELIMITERS.iter().position(|d| *d == b) {
                     counts[i] += 1;
@@ -186,8 +189,18 @@ pub fn delimiter(text: &str) -> u8 {
             _ => {}
         }
     }
-    for i in 0..4 {
-        best[i] = best[i].max(counts[i]);
+    if lines.len() < 10 {
+        lines.push((counts, at));
+    }
+    let header_like = lines.iter().any(|(c, at)| !at && c.iter().any(|&n| n > 0));
+    let mut best = [0usize; 4];
+    for (c, at) in &lines {
+        if header_like && *at {
+            continue;
+        }
+        for i in 0..4 {
+            best[i] = best[i].max(c[i]);
+        }
     }
     let mut pick = 0;
     for i in 1..4 {
@@ -278,5 +291,15 @@ mod tests {
             delimiter("Okta users, exported 2026-11-21\nlogin;email;status\na;b;c\n"),
             b';'
         );
+        // The header row decides, not data rows with more of another
+        // candidate (csvde's unquoted `;`-joined proxy addresses).
+        assert_eq!(
+            delimiter(
+                "DN,sAMAccountName,userPrincipalName,proxyAddresses\nCN=a,a,a@x.com,SMTP:a@x.com;smtp:b@x.com;smtp:c@x.com;smtp:d@x.com\n"
+            ),
+            b','
+        );
+        // Every line has an address: they all count, as before.
+        assert_eq!(delimiter("a@x.com;b@x.com;c\nd@x.com;e;f\n"), b';');
     }
 }
