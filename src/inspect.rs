@@ -27,6 +27,10 @@ pub struct FileInfo {
     pub headers: Vec<String>,
     /// Canonical field → header.
     pub columns: BTreeMap<&'static str, String>,
+    /// Columns empty in every row, counted as absent.
+    pub empty_columns: Vec<String>,
+    /// Each distinct status value with how it is read (SPEC section 3).
+    pub statuses: Vec<crate::load::status::StatusValue>,
     /// Records read and used.
     pub rows: usize,
     /// Records read: used plus skipped.
@@ -63,6 +67,8 @@ impl FileInfo {
             header_row: table.header_row,
             headers: table.headers.clone(),
             columns,
+            empty_columns: table.empty_columns.clone(),
+            statuses: table.statuses.clone(),
             rows: table.rows.len(),
             rows_read: table.rows.len() + table.problems.len(),
             skipped: table.problems.len(),
@@ -131,8 +137,34 @@ pub fn text(info: &FileInfo) -> String {
         .map(|h| h.trim())
         .filter(|h| !mapped.iter().any(|m| m.as_str() == *h))
         .collect();
+    let other: Vec<&str> = other
+        .into_iter()
+        .filter(|h| !info.empty_columns.iter().any(|e| e.trim() == *h))
+        .collect();
     if !other.is_empty() {
         let _ = writeln!(out, "    (kept by name: {})", other.join(", "));
+    }
+    for s in &info.statuses {
+        let _ = writeln!(
+            out,
+            "  status     {} \"{}\" ({} rows): read as {}{}",
+            s.column,
+            s.value,
+            s.rows,
+            s.read_as,
+            if s.recognised {
+                ""
+            } else {
+                ", NOT a value this system uses"
+            }
+        );
+    }
+    if !info.empty_columns.is_empty() {
+        let _ = writeln!(
+            out,
+            "    (empty in every row, counted as absent: {})",
+            info.empty_columns.join(", ")
+        );
     }
     let _ = writeln!(
         out,

@@ -461,6 +461,65 @@ fn the_baseline_inference_is_carried_over() {
     assert_eq!(given["settings"]["inferred"], serde_json::json!({}));
 }
 
+/// A status value a system does not use is read as active and reported:
+/// in summary.json's coverage, the run summary and the report, and by
+/// inspect with each distinct value and how it was read.
+#[test]
+fn unknown_status_values_are_read_as_active_and_reported() {
+    let case = fixture("cases/unknown-status-values");
+    let out = tempfile::tempdir().unwrap();
+    let res = preflight()
+        .current_dir(&case)
+        .args(["audit", "okta.csv", "insync.csv", "m365.csv", "--out"])
+        .arg(out.path().join("r"))
+        .output()
+        .unwrap();
+    assert_eq!(res.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&res.stdout);
+    assert!(
+        said.contains("okta.csv column Status: \"FROZEN\" (1 rows) is no value this system uses; read as active"),
+        "{said}"
+    );
+    assert!(said.contains("\"Archived\""), "{said}");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("r/summary.json")).unwrap()).unwrap();
+    let unrecognised: Vec<(String, String, u64)> = summary["coverage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["unrecognised"].as_array().unwrap().clone())
+        .map(|u| {
+            (
+                u["file"].as_str().unwrap().to_string(),
+                u["value"].as_str().unwrap().to_string(),
+                u["rows"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        unrecognised,
+        [
+            ("okta.csv".to_string(), "FROZEN".to_string(), 1),
+            ("insync.csv".to_string(), "Archived".to_string(), 1)
+        ]
+    );
+    let html = std::fs::read_to_string(out.path().join("r/report.html")).unwrap();
+    assert!(html.contains("id=\"unrecognised\"") && html.contains("FROZEN"));
+    let inspect = preflight()
+        .current_dir(&case)
+        .args(["inspect", "okta.csv"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&inspect.stdout);
+    for line in [
+        "Status \"ACTIVE\" (1 rows): read as active",
+        "Status \"FROZEN\" (1 rows): read as active, NOT a value this system uses",
+        "Status \"SUSPENDED\" (1 rows): read as inactive",
+    ] {
+        assert!(text.contains(line), "{line} missing from:\n{text}");
+    }
+}
+
 fn sha(path: &std::path::Path) -> Vec<u8> {
     use sha2::Digest;
     sha2::Sha256::digest(std::fs::read(path).unwrap()).to_vec()

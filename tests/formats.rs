@@ -368,6 +368,35 @@ fn csvde_unquoted_joined_proxies_keep_the_header_delimiter() {
     assert!(!users[1].enabled);
 }
 
+/// A Get-MgUser export without -Property: AccountEnabled marks it as
+/// Microsoft 365 (never AD), and the columns empty in every row count as
+/// absent, so nobody is taken for unlicensed or without a mailbox address
+/// (SPEC v2, section 3).
+#[test]
+fn graph_export_columns_empty_in_every_row_count_as_absent() {
+    let t = load("graph-mguser-m365.csv");
+    assert_eq!(t.source, Source::M365);
+    for field in [
+        Field::Licenses,
+        Field::ProxyAddresses,
+        Field::AccountEnabled,
+    ] {
+        assert!(!t.columns.contains_key(&field), "{field:?} kept");
+    }
+    assert_eq!(
+        t.empty_columns,
+        ["ProxyAddresses", "AssignedLicenses", "AccountEnabled"]
+    );
+    assert!(t.columns.contains_key(&Field::PrimarySmtp));
+    let users = load::m365::records(&t, 0);
+    assert_eq!(users.len(), 3);
+    assert!(
+        users
+            .iter()
+            .all(|u| u.licensed.is_none() && !u.sign_in_blocked)
+    );
+}
+
 #[test]
 fn exchange_mailbox_export() {
     let t = load("exo-mailboxes.csv");

@@ -22,6 +22,7 @@ pub mod okta;
 mod ole;
 pub mod schema;
 pub mod sheet;
+pub mod status;
 mod text;
 
 use crate::model::{Field, Source, is_dotnet_type_name};
@@ -162,6 +163,11 @@ pub struct Table {
     pub problems: Vec<RowProblem>,
     pub blank_rows: u32,
     pub sha256: String,
+    /// The headers of columns that would map a canonical field but are
+    /// empty in every row: counted as absent (SPEC section 3).
+    pub empty_columns: Vec<String>,
+    /// Each distinct value of the status columns, with how it is read.
+    pub statuses: Vec<status::StatusValue>,
 }
 
 impl Table {
@@ -666,6 +672,8 @@ fn table(name: &str, mut raw: RawTable, meta: Meta, score: Score, sha256: String
     }
     check_duplicate_headers(name, &raw.headers, &columns)?;
     check_type_names(name, &raw)?;
+    let (columns, empty_columns) = without_empty_columns(schema, columns, &raw);
+    let statuses = status::values(source, &raw, &columns);
     Ok(Table {
         file: name.to_string(),
         source,
@@ -684,7 +692,46 @@ fn table(name: &str, mut raw: RawTable, meta: Meta, score: Score, sha256: String
         problems: raw.problems,
         blank_rows: raw.blank_rows,
         sha256,
+        empty_columns,
+        statuses,
     })
+}
+
+/// A column empty in every row counts as absent (SPEC section 3): a
+/// `Get-MgUser` export without `-Property` has empty `AssignedLicenses` and
+/// `ProxyAddresses`, which must not make everyone unlicensed or without a
+/// mailbox. Required columns stay (their emptiness is reported per row),
+/// and so does every column of a file without records. Returns the columns
+/// kept and the headers set aside.
+fn without_empty_columns(
+    schema: &Schema,
+    mut columns: BTreeMap<Field, usize>,
+    raw: &RawTable,
+) -> (BTreeMap<Field, usize>, Vec<String>) {
+    if raw.rows.is_empty() {
+        return (columns, Vec::new());
+    }
+    // Whether the row has a value in the column.
+    fn filled(raw: &RawTable, row: &Row, col: usize) -> bool {
+        raw.stored
+            .get(col)
+            .copied()
+            .flatten()
+            .and_then(|i| row.cells.get(i as usize))
+            .is_some_and(|v| !v.trim().is_empty())
+    }
+    let mut empty = Vec::new();
+    columns.retain(|field, &mut col| {
+        let stored = raw.stored.get(col).copied().flatten().is_some();
+        let keep = schema.required.contains(field)
+            || !stored
+            || raw.rows.iter().any(|r| filled(raw, r, col));
+        if !keep {
+            empty.push(raw.headers[col].clone());
+        }
+        keep
+    });
+    (columns, empty)
 }
 
 /// Lower-case hexadecimal of a digest.

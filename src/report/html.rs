@@ -268,6 +268,8 @@ struct Context {
     remediation: RemediationView,
     persons: Persons,
     inputs: Vec<InputView>,
+    /// Status values the systems do not use, read as active.
+    unrecognised: Vec<String>,
     tracking: Tracking,
 }
 
@@ -290,6 +292,21 @@ impl Context {
             remediation: RemediationView::build(r)?,
             persons: Persons::build(r),
             inputs: r.inputs.iter().map(InputView::build).collect(),
+            unrecognised: r
+                .coverage
+                .iter()
+                .flat_map(|c| &c.unrecognised)
+                .map(|u| {
+                    format!(
+                        "{}, column {}: “{}” ({}), no value this system uses: read as {}.",
+                        u.file,
+                        u.column,
+                        u.value,
+                        plural(u.rows, "row", "rows"),
+                        u.read_as
+                    )
+                })
+                .collect(),
             tracking: Tracking::build(r),
         })
     }

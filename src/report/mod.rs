@@ -223,6 +223,20 @@ pub struct Coverage {
     pub rows_skipped: usize,
     /// Records of the file that linked to no record of any other file.
     pub linked_to_nothing: usize,
+    /// Status values the system does not use, read as active (SPEC
+    /// section 3).
+    pub unrecognised: Vec<Unrecognised>,
+}
+
+/// A status value an export holds that its system does not use.
+#[derive(Clone, Debug, Serialize)]
+pub struct Unrecognised {
+    pub file: String,
+    pub column: String,
+    pub value: String,
+    pub rows: usize,
+    /// How it was read instead.
+    pub read_as: &'static str,
 }
 
 /// The settings used, for the outputs.
@@ -525,6 +539,18 @@ fn coverage(l: &Linked<'_>) -> (Vec<Coverage>, BTreeMap<&'static str, usize>) {
             rows_used: tb.row_count,
             rows_skipped: tb.problems.len(),
             linked_to_nothing: unlinked,
+            unrecognised: tb
+                .statuses
+                .iter()
+                .filter(|s| !s.recognised)
+                .map(|s| Unrecognised {
+                    file: tb.file.clone(),
+                    column: s.column.clone(),
+                    value: s.value.clone(),
+                    rows: s.rows,
+                    read_as: s.read_as,
+                })
+                .collect(),
         })
         .collect();
     (coverage, single)

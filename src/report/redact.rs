@@ -481,6 +481,10 @@ pub fn redact(r: &mut Report) {
     }
     for c in &mut r.coverage {
         c.file = red.file(&c.file).to_string();
+        for u in &mut c.unrecognised {
+            u.file = red.file(&u.file).to_string();
+            u.value = red.sentence(&u.value);
+        }
     }
     r.redacted = true;
 }

@@ -59,6 +59,13 @@ pub fn summary(r: &Report, written: &[PathBuf]) -> String {
             d.count("fixed")
         );
     }
+    for u in r.coverage.iter().flat_map(|c| &c.unrecognised) {
+        let _ = writeln!(
+            out,
+            "  unrecognised: {} column {}: \"{}\" ({} rows) is no value this system uses; read as {}",
+            u.file, u.column, u.value, u.rows, u.read_as
+        );
+    }
     // The deciding ones are listed under the verdict already.
     for s in r.skipped.iter().filter(|s| !s.decides) {
         let _ = writeln!(out, "  skipped: {}: {}", s.check, s.reason);
