@@ -1,37 +1,78 @@
 #!/usr/bin/env bash
-# Whole-process benchmark: `preflight audit` against the floor (the csv crate
-# parsing the same four files on one thread, examples/floor.rs) on synthetic
-# tenants of several sizes (examples/gen-tenant.rs). Prints a Markdown table
-# of median wall time (and the range of the runs), median CPU time, median
-# peak RSS and the size of report.html per size.
+# Whole-process benchmark: `preflight audit` paired in one run with the floor
+# (the csv crate parsing the same four files on one thread, examples/floor.rs)
+# and, on the shared yardstick's tenants, with the peer (the core checks in
+# DuckDB SQL, ../shared/bench/peer_duckdb.py). After one untimed warm-up of
+# each (which also brings the files into the page cache), the measurements
+# alternate round by round: floor, audit, peer, floor, audit, peer, ...
+# Prints, per size, a Markdown table of median wall time (and the range of the
+# runs), median CPU time and median peak RSS of each, with the ratios
+# audit / peer, audit / floor and peak / input.
 #
 #   benches/run.sh
-#   SIZES="100000 1000000" RUNS=3 benches/run.sh
+#   SIZES="100000 1000000" RUNS=3 OUT=/dev/shm/pf-bench benches/run.sh
+#   GEN=preflight SIZES=3000000 RUNS=1 WARMUP=0 benches/run.sh
 #
 # Environment:
+#   GEN      tenant generator: "shared" (default; ../shared/bench/gen_synth.py,
+#            the yardstick: okta.csv, ad.csv, m365.csv, insync.csv) or
+#            "preflight" (examples/gen-tenant.rs, the sample tenant's formats;
+#            no peer, which reads the yardstick's files only)
 #   SIZES    persons per tenant                 (default "100000 1000000 3000000")
-#   RUNS     timed runs per measurement, after one untimed warm-up (default 3)
-#   WARMUP   1 for the warm-up run, 0 to skip it (a 3M audit takes minutes)
+#   RUNS     timed rounds, after one untimed warm-up (default 3)
+#   WARMUP   1 for the warm-up round, 0 to skip it (a 3M audit takes minutes)
 #   SEED     generator seed                     (default 42)
 #   TENANTS  where tenants are written and reused (default target/bench-tenants;
-#            a 3M tenant takes about 2.8 GB)
+#            1M persons are about 0.8 GB with either generator)
+#   SHARED   the yardstick's folder             (default ../shared/bench)
+#   PYTHON   the Python running the yardstick   (default python3; duckdb is
+#            installed into it with pip when missing)
 #   AUDIT_ARGS  extra arguments for preflight audit (e.g. "--identification-attribute employeeNumber")
-#   MEASURE  what to time                       (default "audit floor"; "floor" alone
-#            when the audit is too slow or too big for a size)
-#   OUT      where the audit writes its outputs (default: a temporary folder
-#            under TMPDIR; /dev/shm measures the tool rather than the disk)
+#   MEASURE  what to time, any of "floor audit peer" (default: all three with
+#            GEN=shared, "floor audit" with GEN=preflight); they always run in
+#            that order within a round
+#   OUT      where the outputs are written (default: a temporary folder under
+#            TMPDIR; /dev/shm measures the tools rather than the disk). Each
+#            run writes a fresh folder there, removed after the run (untimed)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+GEN=${GEN:-shared}
 SIZES=${SIZES:-"100000 1000000 3000000"}
 RUNS=${RUNS:-3}
 SEED=${SEED:-42}
 TENANTS=${TENANTS:-$ROOT/target/bench-tenants}
+SHARED=${SHARED:-$ROOT/../shared/bench}
+PYTHON=${PYTHON:-python3}
 AUDIT_ARGS=${AUDIT_ARGS:-}
-MEASURE=${MEASURE:-"audit floor"}
 WARMUP=${WARMUP:-1}
-FILES=(okta-export-users.csv ad-users.csv m365-active-users.csv insync-user-provisioning.csv)
+
+case $GEN in
+shared)
+    MEASURE=${MEASURE:-"floor audit peer"}
+    FILES=(okta.csv ad.csv m365.csv insync.csv)
+    for f in gen_synth.py peer_duckdb.py; do
+        if [[ ! -f $SHARED/$f ]]; then
+            echo "GEN=shared needs $SHARED/$f (set SHARED to the yardstick's folder)" >&2
+            exit 2
+        fi
+    done
+    ;;
+preflight)
+    MEASURE=${MEASURE:-"floor audit"}
+    FILES=(okta-export-users.csv ad-users.csv m365-active-users.csv insync-user-provisioning.csv)
+    if [[ " $MEASURE " == *" peer "* ]]; then
+        echo "the peer reads the yardstick's tenants only: use GEN=shared" >&2
+        exit 2
+    fi
+    ;;
+*)
+    echo "GEN must be shared or preflight, not '$GEN'" >&2
+    exit 2
+    ;;
+esac
+measured() { [[ " $MEASURE " == *" $1 "* ]]; }
 
 if [[ ! -x /usr/bin/time ]]; then
     echo "installing GNU time (/usr/bin/time)" >&2
@@ -40,33 +81,33 @@ if [[ ! -x /usr/bin/time ]]; then
     $SUDO apt-get update -qq >&2
     $SUDO apt-get install -y -qq time >&2
 fi
+if measured peer && ! "$PYTHON" -c 'import duckdb' 2>/dev/null; then
+    echo "installing duckdb for the peer ($PYTHON -m pip install duckdb)" >&2
+    "$PYTHON" -m pip install --quiet duckdb >&2 ||
+        "$PYTHON" -m pip install --quiet --break-system-packages duckdb >&2
+    "$PYTHON" -c 'import duckdb' || {
+        echo "duckdb could not be installed for $PYTHON" >&2
+        exit 2
+    }
+fi
 
 echo "building (release)" >&2
 cargo build --release --quiet --bin preflight --example gen-tenant --example floor
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/preflight-bench.XXXXXX")
 OUT=${OUT:-$WORK}
+mkdir -p "$OUT"
 OUTS=$(mktemp -d "$OUT/preflight-out.XXXXXX")
 trap 'rm -rf "$WORK" "$OUTS"' EXIT
 # Copies, so that a rebuild during the run does not change what is measured.
 cp target/release/preflight target/release/examples/gen-tenant target/release/examples/floor "$WORK/"
+if [[ $GEN == shared ]]; then
+    cp "$SHARED/gen_synth.py" "$SHARED/peer_duckdb.py" "$WORK/"
+fi
 BIN=$WORK/preflight
-GEN=$WORK/gen-tenant
 FLOOR=$WORK/floor
 
-# Seconds from /usr/bin/time's "h:mm:ss" or "m:ss.ss".
-wall_seconds() {
-    awk -F': ' '/Elapsed \(wall clock\) time/ {
-        n = split($2, p, ":"); s = 0
-        for (i = 1; i <= n; i++) s = s * 60 + p[i]
-        printf "%.3f\n", s
-    }' "$1"
-}
-rss_kb() {
-    awk -F': ' '/Maximum resident set size/ { print $2 }' "$1"
-}
-cpu_seconds() {
-    awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.1f\n", s }' "$1"
-}
+# /usr/bin/time -f "$TIME_FORMAT": wall seconds, user, system, peak RSS in KiB (%M).
+TIME_FORMAT="%e %U %S %M"
 median() {
     sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
@@ -76,47 +117,101 @@ human_bytes() {
 human_kb() {
     awk -v k="$1" 'BEGIN { if (k >= 2^20) printf "%.2f GiB", k / 2^20; else printf "%.0f MiB", k / 2^10 }'
 }
+ratio() {
+    awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b > 0) printf "%.2f×", a / b; else print "—" }'
+}
 
-# measure NAME CMD...: one warm-up, RUNS timed runs; sets MED_WALL, MED_RSS.
-measure() {
-    local name=$1
-    shift
-    if [[ $WARMUP == 1 ]]; then
-        "$@" >/dev/null 2>"$WORK/$name.warmup.err" || {
-            echo "$name: warm-up failed: $*" >&2
-            cat "$WORK/$name.warmup.err" >&2
-            exit 1
-        }
-    fi
-    : >"$WORK/$name.walls"
-    : >"$WORK/$name.rss"
-    : >"$WORK/$name.cpu"
-    for ((r = 1; r <= RUNS; r++)); do
-        /usr/bin/time -v -o "$WORK/$name.time" "$@" >/dev/null 2>"$WORK/$name.err" || {
-            echo "$name: run $r failed: $*" >&2
+# The command of NAME (floor, audit or peer) on tenant $dir, writing into
+# $1 (a folder that does not exist yet); sets CMD.
+command_of() {
+    local name=$1 into=$2
+    case $name in
+    floor) CMD=("$FLOOR" "${paths[@]}") ;;
+    audit)
+        if [[ $GEN == shared ]]; then
+            CMD=("$BIN" audit --okta "$dir/okta.csv" --ad "$dir/ad.csv" --m365 "$dir/m365.csv" --insync "$dir/insync.csv")
+        else
+            CMD=("$BIN" audit "${paths[@]}")
+        fi
+        # shellcheck disable=SC2206 # AUDIT_ARGS is split on purpose
+        CMD+=(--out "$into" --quiet --fail-on never $AUDIT_ARGS)
+        ;;
+    peer) CMD=("$PYTHON" "$WORK/peer_duckdb.py" --dir "$dir" --out "$into") ;;
+    esac
+}
+
+# run_one NAME TAG TIMED: one run of NAME into a fresh folder, removed after
+# it (untimed); when TIMED is 1, appends wall, cpu and peak RSS to
+# $WORK/NAME.{walls,cpu,rss}.
+run_one() {
+    local name=$1 tag=$2 timed=$3
+    local into=$OUTS/$name-$n-$tag wall user sys rss
+    command_of "$name" "$into"
+    if [[ $timed == 1 ]]; then
+        /usr/bin/time -f "$TIME_FORMAT" -o "$WORK/$name.time" "${CMD[@]}" >"$WORK/$name.out" 2>"$WORK/$name.err" || {
+            echo "$name: run $tag failed: ${CMD[*]}" >&2
             cat "$WORK/$name.err" "$WORK/$name.time" >&2
             exit 1
         }
-        wall_seconds "$WORK/$name.time" >>"$WORK/$name.walls"
-        rss_kb "$WORK/$name.time" >>"$WORK/$name.rss"
-        cpu_seconds "$WORK/$name.time" >>"$WORK/$name.cpu"
-        echo "  $name run $r: $(tail -1 "$WORK/$name.walls") s, $(human_kb "$(tail -1 "$WORK/$name.rss")"), cpu $(tail -1 "$WORK/$name.cpu") s" >&2
-    done
-    MED_WALL=$(median <"$WORK/$name.walls")
-    RANGE_WALL="$(sort -g "$WORK/$name.walls" | head -1)–$(sort -g "$WORK/$name.walls" | tail -1)"
-    MED_RSS=$(median <"$WORK/$name.rss")
-    MED_CPU=$(median <"$WORK/$name.cpu")
+        # The last line: a failed command's time file starts with a message.
+        read -r wall user sys rss < <(tail -1 "$WORK/$name.time")
+        echo "$wall" >>"$WORK/$name.walls"
+        awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f\n", u + s }' >>"$WORK/$name.cpu"
+        echo "$rss" >>"$WORK/$name.rss"
+        echo "  $name run $tag: $wall s, $(human_kb "$rss"), cpu $(tail -1 "$WORK/$name.cpu") s" >&2
+    else
+        "${CMD[@]}" >"$WORK/$name.out" 2>"$WORK/$name.err" || {
+            echo "$name: warm-up failed: ${CMD[*]}" >&2
+            cat "$WORK/$name.err" >&2
+            exit 1
+        }
+    fi
+    if [[ $name == audit ]]; then
+        html=$(wc -c <"$into/report.html")
+    fi
+    if [[ $name == peer ]]; then
+        # Its counts, once per size, to compare with the audit's.
+        peer_summary=$(grep -m1 '^rows ' "$WORK/peer.out" || true)
+    fi
+    rm -rf "$into"
 }
 
-ROWS=()
+# row NAME: the table row of NAME from its runs, in ROW; sets MED_WALL and MED_RSS.
+row() {
+    local name=$1 range cpu
+    MED_WALL=$(median <"$WORK/$name.walls")
+    range="$(sort -g "$WORK/$name.walls" | head -1)–$(sort -g "$WORK/$name.walls" | tail -1)"
+    MED_RSS=$(median <"$WORK/$name.rss")
+    cpu=$(median <"$WORK/$name.cpu")
+    ROW="| $name | ${MED_WALL} s (${range}) | ${cpu} s | $(human_kb "$MED_RSS") | $(ratio "$MED_RSS" "$input_kb") |"
+}
+
+ORDER=()
+for name in floor audit peer; do
+    if measured "$name"; then ORDER+=("$name"); fi
+done
+if [[ ${#ORDER[@]} -eq 0 ]]; then
+    echo "MEASURE names none of floor, audit, peer" >&2
+    exit 2
+fi
+
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+TABLES=()
 for n in $SIZES; do
-    dir=$TENANTS/persons-$n-seed-$SEED
+    if [[ $GEN == shared ]]; then
+        dir=$TENANTS/shared-persons-$n-seed-$SEED
+    else
+        dir=$TENANTS/persons-$n-seed-$SEED
+    fi
     if [[ ! -f $dir/.complete ]]; then
         echo "generating $n persons into $dir" >&2
-        rm -rf "$dir"
+        rm -rf "$dir" "$dir.partial"
         mkdir -p "$TENANTS"
-        "$GEN" --persons "$n" --seed "$SEED" --out "$dir.partial" >"$WORK/gen.out"
-        cat "$WORK/gen.out" >&2
+        if [[ $GEN == shared ]]; then
+            "$PYTHON" "$WORK/gen_synth.py" --persons "$n" --seed "$SEED" --out "$dir.partial" >&2
+        else
+            "$WORK/gen-tenant" --persons "$n" --seed "$SEED" --out "$dir.partial" >&2
+        fi
         mv "$dir.partial" "$dir"
         touch "$dir/.complete"
     else
@@ -127,36 +222,66 @@ for n in $SIZES; do
     # The files in the page cache, as the targets assume.
     cat "${paths[@]}" >/dev/null
     bytes=$(cat "${paths[@]}" | wc -c)
-    # Records: newlines, minus the four headers and the #TYPE line, plus the
-    # Okta file's last record (no newline after it).
-    rows=$(($(cat "${paths[@]}" | wc -l) - 5 + 1))
+    input_kb=$(awk -v b="$bytes" 'BEGIN { print b / 1024 }')
+    lines=$(cat "${paths[@]}" | wc -l)
+    if [[ $GEN == shared ]]; then
+        rows=$((lines - 4)) # every line ends with a newline; four headers
+    else
+        # Four headers and the #TYPE line, plus the Okta file's last record
+        # (no newline after it).
+        rows=$((lines - 5 + 1))
+    fi
 
-    audit="| — | — | — | —"
-    floor="| — | —"
-    ratio="—"
-    if [[ " $MEASURE " == *" audit "* ]]; then
-        echo "size $n: audit" >&2
-        # shellcheck disable=SC2086 # AUDIT_ARGS is split on purpose
-        measure "audit-$n" "$BIN" audit "${paths[@]}" --out "$OUTS/report-$n" --quiet --fail-on never $AUDIT_ARGS
-        audit_wall=$MED_WALL
-        html=$(wc -c <"$OUTS/report-$n/report.html")
-        audit="| ${MED_WALL} s (${RANGE_WALL}) | ${MED_CPU} s | $(human_kb "$MED_RSS") | $(awk -v b="$html" 'BEGIN { printf "%.1f MB", b / 1e6 }')"
+    for name in "${ORDER[@]}"; do
+        : >"$WORK/$name.walls"
+        : >"$WORK/$name.rss"
+        : >"$WORK/$name.cpu"
+    done
+    html=""
+    peer_summary=""
+    if [[ $WARMUP == 1 ]]; then
+        echo "size $n: warm-up (${ORDER[*]})" >&2
+        for name in "${ORDER[@]}"; do run_one "$name" warmup 0; done
     fi
-    if [[ " $MEASURE " == *" floor "* ]]; then
-        echo "size $n: floor" >&2
-        measure "floor-$n" "$FLOOR" "${paths[@]}"
-        floor="| ${MED_WALL} s | $(human_kb "$MED_RSS")"
-        if [[ -n ${audit_wall:-} ]]; then
-            ratio=$(awk -v a="$audit_wall" -v f="$MED_WALL" 'BEGIN { if (f > 0) printf "%.0f×", a / f; else print "n/a" }')
-        fi
+    for ((r = 1; r <= RUNS; r++)); do
+        echo "size $n: round $r of $RUNS" >&2
+        for name in "${ORDER[@]}"; do run_one "$name" "$r" 1; done
+    done
+
+    table="#### $n persons: $rows rows, input $(human_bytes "$bytes") ($bytes bytes)"$'\n\n'
+    table+="| run | wall, median (min–max) | CPU (user + sys), median | peak RSS, median | peak RSS / input |"$'\n'
+    table+="| --- | ---: | ---: | ---: | ---: |"$'\n'
+    unset floor_wall audit_wall peer_wall audit_rss
+    for name in "${ORDER[@]}"; do
+        row "$name"
+        table+="$ROW"$'\n'
+        case $name in
+        floor) floor_wall=$MED_WALL ;;
+        audit)
+            audit_wall=$MED_WALL
+            audit_rss=$MED_RSS
+            ;;
+        peer) peer_wall=$MED_WALL ;;
+        esac
+    done
+    table+=$'\n'
+    table+="audit / peer: $(ratio "${audit_wall:-}" "${peer_wall:-}") wall;"
+    table+=" audit / floor: $(ratio "${audit_wall:-}" "${floor_wall:-}") wall;"
+    table+=" audit peak RSS / input: $(ratio "${audit_rss:-}" "$input_kb")"
+    if [[ -n $html ]]; then
+        table+="; report.html $(awk -v b="$html" 'BEGIN { printf "%.1f MB", b / 1e6 }')"
     fi
-    unset audit_wall
-    ROWS+=("| $n | $rows | $(human_bytes "$bytes") $audit $floor | $ratio |")
+    if [[ -n $peer_summary ]]; then
+        table+="; peer: $peer_summary"
+    fi
+    table+=$'\n'
+    TABLES+=("$table")
 done
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
 echo
-echo "preflight $("$BIN" --version 2>/dev/null | awk '{ print $NF }'), $(nproc) CPUs, median of $RUNS runs$([[ $WARMUP == 1 ]] && echo " after a warm-up"), seed $SEED"
+echo "preflight $("$BIN" --version 2>/dev/null | awk '{ print $NF }'), GEN=$GEN, seed $SEED, $(nproc) CPUs;" \
+    "median of $RUNS rounds ($(printf '%s, ' "${ORDER[@]}" | sed 's/, $//') alternating)$([[ $WARMUP == 1 ]] && echo " after a warm-up");" \
+    "outputs under $OUT; load average (1, 5, 15 min) $load_start at the start, $load_end at the end"
 echo
-echo "| persons | rows | input | audit wall (min–max) | audit cpu | audit peak RSS | report.html | floor wall | floor peak RSS | audit / floor |"
-echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-printf '%s\n' "${ROWS[@]}"
+printf '%s\n' "${TABLES[@]}"
