@@ -347,23 +347,34 @@ pub fn users<W: Write>(r: &Report, mut out: W) -> Result<()> {
     })
 }
 
-/// The last columns of the worklists (`fixes/*.csv`):
+/// The last columns of the worklists (`fixes/*.csv`, `remediation.csv`):
 /// left empty, for the ticket system the rows are imported into.
 pub const TRACKING: [&str; 4] = ["status", "assignee", "due", "notes"];
 
-/// The columns of `remediation.csv`.
-pub const REMEDIATION_HEADER: [&str; 4] = [
+/// The columns of `remediation.csv`: the change, then [`TRACKING`].
+pub const REMEDIATION_HEADER: [&str; 8] = [
     "insync_email_current",
     "insync_email_new",
     "okta_login",
     "reason",
+    TRACKING[0],
+    TRACKING[1],
+    TRACKING[2],
+    TRACKING[3],
 ];
+
+/// The cells of a `remediation.csv` row, in [`REMEDIATION_HEADER`] order
+/// (the tracking columns empty).
+pub fn remediation_cells(x: &crate::rules::change::Remediation) -> [&str; 8] {
+    let [current, new, login, reason] = x.cells();
+    [current, new, login, reason, "", "", "", ""]
+}
 
 /// `remediation.csv`.
 pub fn remediation<W: Write>(r: &Report, mut out: W) -> Result<()> {
     CsvOut::new(&mut out, &REMEDIATION_HEADER)?.finish()?;
     in_parts(out, &r.remediation, |p, x| {
-        for c in x.cells() {
+        for c in remediation_cells(x) {
             p.cell(c)?;
         }
         Ok(())
