@@ -89,7 +89,7 @@ fn demo_writes_every_output_and_says_what_to_open() {
         String::from_utf8(std::fs::read(out.path().join("remediation.csv")).unwrap()).unwrap();
     assert!(
         remediation
-            .starts_with("\u{feff}insync_email_current,insync_email_new,okta_login,reason\r\n")
+            .starts_with("\u{feff}insync_email_current,insync_email_new,okta_login,reason,status,assignee,due,notes\r\n")
     );
     assert!(remediation.contains(
         "\r\namelia.hughes@contoso.com,amelia.hughes@contoso.co.uk,amelia.hughes@contoso.com,"

@@ -13,6 +13,7 @@ mod properties;
 mod redaction;
 mod report_html;
 mod strict_inputs;
+mod worklists;
 
 use std::path::PathBuf;
 

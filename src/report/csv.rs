@@ -115,6 +115,26 @@ impl<W: Write> CsvOut<W> {
         }
     }
 
+    /// Writes one cell of `parts` joined by `separator`, neutralised, built
+    /// in a reused buffer, not a new string.
+    pub fn joined<'a>(
+        &mut self,
+        parts: impl IntoIterator<Item = &'a str>,
+        separator: &str,
+    ) -> Result<()> {
+        let mut s = std::mem::take(&mut self.scratch);
+        s.clear();
+        for (n, part) in parts.into_iter().enumerate() {
+            if n > 0 {
+                s.push_str(separator);
+            }
+            s.push_str(part);
+        }
+        let r = self.cell(&s);
+        self.scratch = s;
+        r
+    }
+
     /// Writes a row number cell: empty for 0.
     pub fn row_number(&mut self, row: u32) -> Result<()> {
         self.delimit();
@@ -219,7 +239,7 @@ pub fn table<'a>(header: &[&str], rows: impl Iterator<Item = Vec<&'a str>>) -> R
 
 /// Writes one row per item after a header already written: rows formatted
 /// in parallel, a batch of parts at a time, and written in order.
-fn in_parts<T: Sync, W: Write>(
+pub(super) fn in_parts<T: Sync, W: Write>(
     mut out: W,
     items: &[T],
     row: impl Fn(&mut CsvOut<Vec<u8>>, &T) -> Result<()> + Sync,
@@ -327,107 +347,37 @@ pub fn users<W: Write>(r: &Report, mut out: W) -> Result<()> {
     })
 }
 
-/// The columns of `remediation.csv`.
-pub const REMEDIATION_HEADER: [&str; 4] = [
+/// The last columns of the worklists (`fixes/*.csv`, `remediation.csv`):
+/// left empty, for the ticket system the rows are imported into.
+pub const TRACKING: [&str; 4] = ["status", "assignee", "due", "notes"];
+
+/// The columns of `remediation.csv`: the change, then [`TRACKING`].
+pub const REMEDIATION_HEADER: [&str; 8] = [
     "insync_email_current",
     "insync_email_new",
     "okta_login",
     "reason",
+    TRACKING[0],
+    TRACKING[1],
+    TRACKING[2],
+    TRACKING[3],
 ];
+
+/// The cells of a `remediation.csv` row, in [`REMEDIATION_HEADER`] order
+/// (the tracking columns empty).
+pub fn remediation_cells(x: &crate::rules::change::Remediation) -> [&str; 8] {
+    let [current, new, login, reason] = x.cells();
+    [current, new, login, reason, "", "", "", ""]
+}
 
 /// `remediation.csv`.
 pub fn remediation<W: Write>(r: &Report, mut out: W) -> Result<()> {
     CsvOut::new(&mut out, &REMEDIATION_HEADER)?.finish()?;
     in_parts(out, &r.remediation, |p, x| {
-        for c in x.cells() {
+        for c in remediation_cells(x) {
             p.cell(c)?;
         }
         Ok(())
-    })
-}
-
-/// The columns of the per-system fix lists.
-pub const FIXES_HEADER: [&str; 7] = [
-    "source",
-    "subject",
-    "field",
-    "current_value",
-    "value_to_set",
-    "rule",
-    "remediation",
-];
-
-/// `fixes/<system>.csv`: the records that system's admin team changes, from
-/// every error and warning (info findings ask for no change). A finding
-/// with a known fix goes to the system that holds the value to change.
-pub fn fixes<W: Write>(r: &Report, system: crate::model::Source, out: W) -> Result<()> {
-    fix_list(&r.findings, system, out)
-}
-
-/// [`fixes`] from the findings alone.
-fn fix_list<W: Write>(
-    findings: &[crate::rules::Finding],
-    system: crate::model::Source,
-    mut out: W,
-) -> Result<()> {
-    // The remediation (the last column) is written from its finding.
-    type Row<'r> = ([&'r str; 6], &'r crate::rules::Finding);
-    let mut rows: Vec<Row<'_>> = Vec::new();
-    for f in findings {
-        if f.severity() == crate::rules::Severity::Info
-            || f.fix_system().unwrap_or(f.source) != system
-        {
-            continue;
-        }
-        let row = match f.fix() {
-            Some(x) => [
-                x.system.id(),
-                x.subject,
-                x.field,
-                x.current,
-                x.to,
-                f.rule.id(),
-            ],
-            None => [
-                f.source.id(),
-                f.subject(),
-                f.field(),
-                f.value(),
-                "",
-                f.rule.id(),
-            ],
-        };
-        rows.push((row, f));
-    }
-    // By subject (normalised), then every column; repeats dropped. Sorted
-    // as the subject's key prefix and the row's index, the rows compared in
-    // full only when the prefixes tie.
-    let mut order: Vec<([u64; 4], u32)> = rows
-        .par_iter()
-        .enumerate()
-        .map(|(i, (row, _))| {
-            let prefix = crate::model::key_prefix_bytes::<32>(row[1]);
-            (crate::model::be_words(prefix), i as u32)
-        })
-        .collect();
-    order.par_sort_unstable_by(|(pa, a), (pb, b)| {
-        let ((a, fa), (b, fb)) = (&rows[*a as usize], &rows[*b as usize]);
-        pa.cmp(pb)
-            .then_with(|| crate::model::cmp_key(a[1], b[1]))
-            .then_with(|| a.cmp(b))
-            .then_with(|| fa.remediation().cmp(&fb.remediation()))
-    });
-    order.dedup_by(|(_, a), (_, b)| {
-        let ((a, fa), (b, fb)) = (&rows[*a as usize], &rows[*b as usize]);
-        a == b && fa.remediation() == fb.remediation()
-    });
-    CsvOut::new(&mut out, &FIXES_HEADER)?.finish()?;
-    in_parts(out, &order, |p, (_, i)| {
-        let (row, f) = &rows[*i as usize];
-        for c in row {
-            p.cell(c)?;
-        }
-        p.text(f, &f.remediation)
     })
 }
 
@@ -525,92 +475,6 @@ mod tests {
         assert_eq!(
             text,
             "\u{feff}a,b\r\n\"x,y\",'=1+1\r\n\"line\nbreak\",ok\r\n"
-        );
-    }
-
-    #[test]
-    fn fix_lists_are_one_system_sorted_by_key_without_repeats() {
-        use crate::model::Source;
-        use crate::rules::{Finding, Rule, Scenario};
-        let insync = |rule, subject: &str, field: &str| {
-            Finding::new(
-                rule,
-                Scenario::Current,
-                Source::Insync,
-                subject,
-                "insync.csv".into(),
-                3,
-                field,
-                subject,
-                "m",
-                "fix it",
-                None,
-            )
-        };
-        // Subjects that tie on their first 32 bytes once lower-cased: the
-        // key orders them (`a` before `b`), not the bytes (`B` before `a`).
-        let long = |last: &str| format!("{}{last}@x.com", "n".repeat(36));
-        let to = |f: Finding, from: &str, new: &str| {
-            f.with_fix(Source::Insync, from, "email", from, new)
-        };
-        let findings = vec![
-            to(
-                insync(Rule::ExchangeRestoreMismatch, "Bob@x.com", "email"),
-                "Bob@x.com",
-                "robert@x.com",
-            ),
-            to(
-                insync(Rule::ExchangeRestoreMismatch, &long("B"), "email"),
-                &long("B"),
-                "b2@x.com",
-            ),
-            to(
-                insync(Rule::ExchangeRestoreMismatch, &long("a"), "email"),
-                &long("a"),
-                "a2@x.com",
-            ),
-            // The same row again: written once.
-            to(
-                insync(Rule::ExchangeRestoreMismatch, "Bob@x.com", "email"),
-                "Bob@x.com",
-                "robert@x.com",
-            ),
-            // No fix: the record's own value, nothing to set.
-            insync(Rule::UntrimmedValue, "anna@x.com", "email"),
-            // Info asks for no change; a fix held by AD goes to AD's list.
-            insync(
-                Rule::OnmicrosoftIdentifier,
-                "carl@x.onmicrosoft.com",
-                "email",
-            ),
-            insync(Rule::InactiveInIdp, "dora@x.com", "email").with_fix(
-                Source::Ad,
-                "dora@x.com",
-                "enabled",
-                "False",
-                "True",
-            ),
-        ];
-        let list = |system| {
-            let mut out = Vec::new();
-            fix_list(&findings, system, &mut out).unwrap();
-            String::from_utf8(out).unwrap()
-        };
-        let n = "n".repeat(36);
-        assert_eq!(
-            list(Source::Insync),
-            format!(
-                "\u{feff}source,subject,field,current_value,value_to_set,rule,remediation\r\n\
-                 insync,anna@x.com,email,anna@x.com,,untrimmed-value,fix it\r\n\
-                 insync,Bob@x.com,email,Bob@x.com,robert@x.com,exchange-restore-mismatch,fix it\r\n\
-                 insync,{n}a@x.com,email,{n}a@x.com,a2@x.com,exchange-restore-mismatch,fix it\r\n\
-                 insync,{n}B@x.com,email,{n}B@x.com,b2@x.com,exchange-restore-mismatch,fix it\r\n"
-            )
-        );
-        assert_eq!(
-            list(Source::Ad),
-            "\u{feff}source,subject,field,current_value,value_to_set,rule,remediation\r\n\
-             ad,dora@x.com,enabled,False,True,inactive-in-idp,fix it\r\n"
         );
     }
 }

@@ -1101,7 +1101,10 @@ impl RemediationView {
             .iter()
             .take(limit)
             .take_while(|x| {
-                spent += 8 + x.cells().iter().map(|s| escaped_len(s) + 1).sum::<usize>();
+                spent += 8 + super::csv::remediation_cells(x)
+                    .iter()
+                    .map(|s| escaped_len(s) + 1)
+                    .sum::<usize>();
                 spent <= REMEDIATION_BUDGET
             })
             .collect();
@@ -1110,7 +1113,9 @@ impl RemediationView {
         } else {
             let bytes = super::csv::table(
                 &super::csv::REMEDIATION_HEADER,
-                listed.iter().map(|x| x.cells().to_vec()),
+                listed
+                    .iter()
+                    .map(|x| super::csv::remediation_cells(x).to_vec()),
             )?;
             let text = String::from_utf8(bytes).context("remediation lines are not UTF-8")?;
             text.trim_start_matches('\u{feff}').replace("\r\n", "\n")

@@ -5,6 +5,7 @@
 
 pub mod csv;
 pub mod delta;
+pub mod fixes;
 pub mod html;
 pub mod json;
 pub mod markdown;
@@ -484,7 +485,7 @@ impl Output {
             Output::Users => csv::users(r, out),
             Output::Remediation => csv::remediation(r, out),
             Output::Waived => csv::waived(r, out),
-            Output::Fixes(system) => csv::fixes(r, system, out),
+            Output::Fixes(system) => fixes::worklist(r, system, out),
             Output::SummaryJson => Ok(out.write_all(&json::summary(r)?)?),
             Output::SummaryMd => Ok(out.write_all(markdown::summary(r).as_bytes())?),
             Output::Html => Ok(out.write_all(html::render(r, generated)?.as_bytes())?),

@@ -1,0 +1,303 @@
+//! The worklists `fixes/okta.csv`, `fixes/ad.csv`, `fixes/m365.csv` and
+//! `fixes/insync.csv` (SPEC section 6): for each admin team, one row per
+//! change to make in its system.
+//!
+//! A change is (source, normalised subject, field, value to set). The
+//! findings that ask for the same change are one row: their rules in one
+//! `rules` cell, `;`-joined, most severe first and ties in the catalogue's
+//! order ([`Rule::ALL`]); the row's remediation is the first rule's. The
+//! rows are grouped by sorting, not by a map: a large tenant has millions.
+
+use super::Report;
+use super::csv::{CsvOut, TRACKING, in_parts};
+use crate::model::{Source, be_words, cmp_key, key_prefix_bytes, same_key};
+use crate::rules::{Finding, Severity};
+use anyhow::Result;
+use rayon::prelude::*;
+use std::cmp::Ordering;
+use std::io::Write;
+
+/// The columns of the worklists: the change, the rules asking for it and
+/// the remediation, then [`TRACKING`] (empty).
+pub const FIXES_HEADER: [&str; 11] = [
+    "source",
+    "subject",
+    "field",
+    "current_value",
+    "value_to_set",
+    "rules",
+    "remediation",
+    TRACKING[0],
+    TRACKING[1],
+    TRACKING[2],
+    TRACKING[3],
+];
+
+/// `fixes/<system>.csv`: the records that system's admin team changes, from
+/// every error and warning (info findings ask for no change). A finding
+/// with a known fix goes to the system that holds the value to change.
+pub fn worklist<W: Write>(r: &Report, system: Source, out: W) -> Result<()> {
+    write(&r.findings, system, out)
+}
+
+/// What one finding asks of `system`: a change and the finding asking it.
+struct Ask<'r> {
+    subject: &'r str,
+    field: &'r str,
+    current: &'r str,
+    /// Empty when the finding knows no value to set.
+    to: &'r str,
+    finding: &'r Finding,
+}
+
+impl<'r> Ask<'r> {
+    /// What `f` asks of `system`, if anything.
+    fn of(f: &'r Finding, system: Source) -> Option<Ask<'r>> {
+        if f.severity() == Severity::Info || f.fix_system().unwrap_or(f.source) != system {
+            return None;
+        }
+        Some(match f.fix() {
+            Some(x) => Ask {
+                subject: x.subject,
+                field: x.field,
+                current: x.current,
+                to: x.to,
+                finding: f,
+            },
+            None => Ask {
+                subject: f.subject(),
+                field: f.field(),
+                current: f.value(),
+                to: "",
+                finding: f,
+            },
+        })
+    }
+
+    /// Whether two asks are one change (the source is the list's own).
+    fn same_change(&self, other: &Ask<'_>) -> bool {
+        self.field == other.field && self.to == other.to && same_key(self.subject, other.subject)
+    }
+
+    /// The order of the rows: by change (normalised subject, field, value
+    /// to set), so that the asks of one change are side by side; within a
+    /// change, by rule (severity, then catalogue order), then every column,
+    /// so the first ask (whose subject, current value and remediation the
+    /// row shows) does not depend on the order of the findings.
+    fn order(&self, other: &Ask<'_>) -> Ordering {
+        // `Rule`'s order is the catalogue's (`rules_compare_in_catalogue_order`).
+        let rule = |a: &Ask<'_>| (a.finding.severity(), a.finding.rule);
+        cmp_key(self.subject, other.subject)
+            .then_with(|| (self.field, self.to).cmp(&(other.field, other.to)))
+            .then_with(|| rule(self).cmp(&rule(other)))
+            .then_with(|| (self.subject, self.current).cmp(&(other.subject, other.current)))
+            .then_with(|| {
+                let f = (self.finding, other.finding);
+                f.0.remediation().cmp(&f.1.remediation())
+            })
+    }
+}
+
+/// [`worklist`] from the findings alone.
+fn write<W: Write>(findings: &[Finding], system: Source, mut out: W) -> Result<()> {
+    let asks: Vec<Ask<'_>> = findings.iter().filter_map(|f| Ask::of(f, system)).collect();
+    // Sorted as the subject's key prefix and the ask's index, the asks
+    // compared in full only when the prefixes tie.
+    let mut order: Vec<([u64; 4], u32)> = asks
+        .par_iter()
+        .enumerate()
+        .map(|(i, a)| (be_words(key_prefix_bytes::<32>(a.subject)), i as u32))
+        .collect();
+    order.par_sort_unstable_by(|(pa, a), (pb, b)| {
+        pa.cmp(pb)
+            .then_with(|| asks[*a as usize].order(&asks[*b as usize]))
+    });
+    let order: Vec<u32> = order.into_iter().map(|(_, i)| i).collect();
+    // One row per change: the runs of asks for the same change, as
+    // (start, end) in `order`.
+    let mut rows: Vec<(u32, u32)> = Vec::new();
+    for (k, &i) in order.iter().enumerate() {
+        match rows.last_mut() {
+            Some((start, end))
+                if asks[order[*start as usize] as usize].same_change(&asks[i as usize]) =>
+            {
+                *end = k as u32 + 1;
+            }
+            _ => rows.push((k as u32, k as u32 + 1)),
+        }
+    }
+    CsvOut::new(&mut out, &FIXES_HEADER)?.finish()?;
+    in_parts(out, &rows, |p, &(start, end)| {
+        let run = &order[start as usize..end as usize];
+        let first = &asks[run[0] as usize];
+        for c in [
+            system.id(),
+            first.subject,
+            first.field,
+            first.current,
+            first.to,
+        ] {
+            p.cell(c)?;
+        }
+        // Sorted by rule within the run: each rule once.
+        let rules = run.iter().enumerate().filter_map(|(n, &i)| {
+            let rule = asks[i as usize].finding.rule;
+            let repeat = n > 0 && asks[run[n - 1] as usize].finding.rule == rule;
+            (!repeat).then(|| rule.id())
+        });
+        p.joined(rules, ";")?;
+        p.text(first.finding, &first.finding.remediation)?;
+        for _ in TRACKING {
+            p.cell("")?;
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{Rule, Scenario};
+
+    /// Rules compare in the catalogue's order (their declaration order,
+    /// which is `Rule::ALL`'s): ties in severity are broken by it.
+    #[test]
+    fn rules_compare_in_catalogue_order() {
+        assert!(Rule::ALL.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    fn insync(rule: Rule, subject: &str, field: &str, remediation: &'static str) -> Finding {
+        Finding::new(
+            rule,
+            Scenario::Current,
+            Source::Insync,
+            subject,
+            "insync.csv".into(),
+            3,
+            field,
+            subject,
+            "m",
+            remediation,
+            None,
+        )
+    }
+
+    fn to(f: Finding, from: &str, new: &str) -> Finding {
+        f.with_fix(Source::Insync, from, "email", from, new)
+    }
+
+    fn list(findings: &[Finding], system: Source) -> String {
+        let mut out = Vec::new();
+        write(findings, system, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    const HEADER: &str = "\u{feff}source,subject,field,current_value,value_to_set,rules,remediation,status,assignee,due,notes\r\n";
+
+    #[test]
+    fn fix_lists_are_one_system_sorted_by_key_without_repeats() {
+        // Subjects that tie on their first 32 bytes once lower-cased: the
+        // key orders them (`a` before `b`), not the bytes (`B` before `a`).
+        let long = |last: &str| format!("{}{last}@x.com", "n".repeat(36));
+        let mismatch = |s: &str| insync(Rule::ExchangeRestoreMismatch, s, "email", "fix it");
+        let findings = vec![
+            to(mismatch("Bob@x.com"), "Bob@x.com", "robert@x.com"),
+            to(mismatch(&long("B")), &long("B"), "b2@x.com"),
+            to(mismatch(&long("a")), &long("a"), "a2@x.com"),
+            // The same row again: written once.
+            to(mismatch("Bob@x.com"), "Bob@x.com", "robert@x.com"),
+            // No fix: the record's own value, nothing to set.
+            insync(Rule::UntrimmedValue, "anna@x.com", "email", "fix it"),
+            // Info asks for no change; a fix held by AD goes to AD's list.
+            insync(
+                Rule::OnmicrosoftIdentifier,
+                "carl@x.onmicrosoft.com",
+                "email",
+                "fix it",
+            ),
+            insync(Rule::InactiveInIdp, "dora@x.com", "email", "fix it").with_fix(
+                Source::Ad,
+                "dora@x.com",
+                "enabled",
+                "False",
+                "True",
+            ),
+        ];
+        let n = "n".repeat(36);
+        assert_eq!(
+            list(&findings, Source::Insync),
+            format!(
+                "{HEADER}\
+                 insync,anna@x.com,email,anna@x.com,,untrimmed-value,fix it,,,,\r\n\
+                 insync,Bob@x.com,email,Bob@x.com,robert@x.com,exchange-restore-mismatch,fix it,,,,\r\n\
+                 insync,{n}a@x.com,email,{n}a@x.com,a2@x.com,exchange-restore-mismatch,fix it,,,,\r\n\
+                 insync,{n}B@x.com,email,{n}B@x.com,b2@x.com,exchange-restore-mismatch,fix it,,,,\r\n"
+            )
+        );
+        assert_eq!(
+            list(&findings, Source::Ad),
+            format!("{HEADER}ad,dora@x.com,enabled,False,True,inactive-in-idp,fix it,,,,\r\n")
+        );
+    }
+
+    #[test]
+    fn one_change_asked_by_several_rules_is_one_row() {
+        // Catalogue order: m365-sign-in-blocked (warning), then
+        // exchange-restore-mismatch, then duplicate-address (both errors):
+        // neither the catalogue alone nor the ids' alphabet gives the
+        // order severity first, then catalogue.
+        let findings = vec![
+            to(
+                insync(Rule::M365SignInBlocked, "bob@x.com", "email", "unblock"),
+                "bob@x.com",
+                "robert@x.com",
+            ),
+            to(
+                insync(Rule::DuplicateAddress, "BOB@x.com ", "email", "dedupe"),
+                "BOB@x.com",
+                "robert@x.com",
+            ),
+            to(
+                insync(
+                    Rule::ExchangeRestoreMismatch,
+                    "Bob@x.com",
+                    "email",
+                    "restore",
+                ),
+                "Bob@x.com",
+                "robert@x.com",
+            ),
+            // The same rule twice for one change: named once.
+            to(
+                insync(Rule::DuplicateAddress, "bob@x.com", "email", "dedupe"),
+                "bob@x.com",
+                "robert@x.com",
+            ),
+            // Another value to set, or another field: another change.
+            to(
+                insync(Rule::DuplicateAddress, "bob@x.com", "email", "dedupe"),
+                "bob@x.com",
+                "bob2@x.com",
+            ),
+            insync(Rule::UntrimmedValue, "bob@x.com", "email", "trim"),
+            insync(Rule::InvalidAddress, "Bob@x.com", "email", "correct"),
+        ];
+        assert_eq!(
+            list(&findings, Source::Insync),
+            format!(
+                "{HEADER}\
+                 insync,Bob@x.com,email,Bob@x.com,,invalid-address;untrimmed-value,correct,,,,\r\n\
+                 insync,bob@x.com,email,bob@x.com,bob2@x.com,duplicate-address,dedupe,,,,\r\n\
+                 insync,Bob@x.com,email,Bob@x.com,robert@x.com,\
+                 exchange-restore-mismatch;duplicate-address;m365-sign-in-blocked,restore,,,,\r\n"
+            )
+        );
+        // The findings' order does not matter.
+        let mut reversed = findings.clone();
+        reversed.reverse();
+        assert_eq!(
+            list(&reversed, Source::Insync),
+            list(&findings, Source::Insync)
+        );
+    }
+}
