@@ -357,8 +357,11 @@ pub fn demo(args: &DemoArgs) -> Result<Exit> {
     if !args.quiet {
         let _ = crate::terminal_safe::print(&format!(
             "\nThis was the sample tenant (fixtures/contoso, settings: the defaults with identification_attribute = employeeNumber).\n\
-             Open {0}/report.html in a browser, or {0}/findings.csv and {0}/users.csv in a spreadsheet.\n",
-            args.out
+             Open {} in a browser, or {} and {} in a spreadsheet.\n",
+            // With the platform's separator, as the paths written above.
+            Path::new(&args.out).join("report.html").display(),
+            Path::new(&args.out).join("findings.csv").display(),
+            Path::new(&args.out).join("users.csv").display(),
         ));
     }
     Ok(Exit::Clean)

@@ -3,11 +3,29 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+/// The exit statuses, shown after the top-level help (README: the verdict
+/// and the exit status that follows from it).
+const EXIT_STATUS: &str = "\
+Exit status:
+  0  audit: verdict go and no error left (--fail-on never: always 0); demo when it ran;
+     explain: the address is in an input; rules, inspect, init: done
+  1  audit: verdict no-go or inconclusive, or go with errors already broken today
+     (--fail-on warning: warnings too); explain: the address is in no input
+  2  could not run: bad arguments, an unreadable input (every one listed), a
+     refused output folder, an empty address to explain; init refuses to
+     overwrite preflight.toml without --force";
+
 /// Identity pre-migration auditor for Okta → Druva inSync provisioning
 /// changes: reads the user exports of Okta, Active Directory, inSync and
 /// Microsoft 365 and tells, user by user, what the change would break.
 #[derive(Debug, Parser)]
-#[command(name = "preflight", version, about, max_term_width = 100)]
+#[command(
+    name = "preflight",
+    version,
+    about,
+    max_term_width = 100,
+    after_help = EXIT_STATUS
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -813,3 +813,16 @@ fn findings_csv_in_parallel_parts_is_the_same_as_row_by_row() {
                 .sum::<usize>()
     );
 }
+
+#[test]
+fn help_ends_with_the_exit_statuses() {
+    let out = preflight().arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    let tail = &help[help
+        .find("Exit status:")
+        .expect("the exit statuses in --help")..];
+    for said in ["  0  ", "  1  ", "  2  ", "no input", "--force"] {
+        assert!(tail.contains(said), "{said:?} not in:\n{tail}");
+    }
+}

@@ -105,7 +105,12 @@ impl OutDir {
             .and_then(|names| self.check_dir().map(|()| names))
             .and_then(|names| self.swap(&new).map(|()| names));
         match built {
-            Ok(names) => Ok(names.iter().map(|n| self.given.join(n)).collect()),
+            // Joined name by name, so the terminal shows the platform's
+            // separator throughout (`out\\fixes\\m365.csv` on Windows).
+            Ok(names) => Ok(names
+                .iter()
+                .map(|n| n.split('/').fold(self.given.clone(), |p, c| p.join(c)))
+                .collect()),
             Err(e) => {
                 let _ = fs::remove_dir_all(&new);
                 Err(e)
