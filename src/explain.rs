@@ -146,7 +146,7 @@ fn person_text(l: &Linked<'_>, p: Person<'_>, findings: &[&Finding]) -> String {
     let t = l.t;
     let s = &t.settings;
     let mut out = String::new();
-    let at = |file: u32, row: u32| format!("{}:{row}", t.table(file).file);
+    let at = |file: u32, row: u32| format!("{}:{row}", t.input(file).file);
     for &o in p.okta {
         let x = &t.okta[o as usize];
         let _ = writeln!(
@@ -336,7 +336,7 @@ pub fn explain(
         hits.iter()
             .filter(|(source, i, _)| {
                 let at = l.t.at(*source, *i);
-                l.t.table(at.file).file == file && at.row == row
+                l.t.input(at.file).file == file && at.row == row
             })
             .flat_map(|(_, _, fields)| fields.iter().copied().filter(|f| f.starts_with("planned")))
             .collect()
@@ -361,7 +361,7 @@ pub fn explain(
     // field (a custom attribute), is not among the carriers.
     for (source, i, fields) in &hits {
         let at = l.t.at(*source, *i);
-        let file = &l.t.table(at.file).file;
+        let file = &l.t.input(at.file).file;
         if carriers.iter().any(|c| &c.file == file && c.row == at.row) {
             continue;
         }

@@ -9,7 +9,7 @@
 
 use crate::load::{self, Table, okta::attribute_field};
 use crate::model::{
-    AdUser, At, Field, InsyncStatus, InsyncUser, Keyed, M365User, OktaUser, Source, key,
+    AdUser, At, Field, InputInfo, InsyncStatus, InsyncUser, Keyed, M365User, OktaUser, Source, key,
 };
 use crate::settings::Settings;
 use anyhow::{Result, bail};
@@ -93,7 +93,8 @@ pub struct OktaAttrs<'t> {
 
 /// Everything the audit knows, before linking.
 pub struct Tenant {
-    pub tables: Vec<Table>,
+    /// The input files, in the order given; a record's `At::file` indexes it.
+    pub inputs: Vec<InputInfo>,
     pub settings: Settings,
     pub inferred: Option<Inference>,
     pub okta: Vec<OktaUser>,
@@ -118,12 +119,12 @@ pub struct Tenant {
 
 impl Tenant {
     pub fn has(&self, source: Source) -> bool {
-        self.tables.iter().any(|t| t.source == source)
+        self.inputs.iter().any(|t| t.source == source)
     }
 
-    /// The table a record came from.
-    pub fn table(&self, file: u32) -> &Table {
-        &self.tables[file as usize]
+    /// The input file a record came from.
+    pub fn input(&self, file: u32) -> &InputInfo {
+        &self.inputs[file as usize]
     }
 
     /// Where record `i` of a source came from.
@@ -167,9 +168,9 @@ impl Tenant {
         }
     }
 
-    /// The file name (without folders) of a record's table.
+    /// The file name (without folders) of a record's input file.
     pub fn file_name(&self, file: u32) -> &str {
-        self.tables[file as usize].file_name()
+        self.inputs[file as usize].file_name()
     }
 
     /// Builds the model from loaded tables and settings.
@@ -435,7 +436,7 @@ impl Tenant {
             .collect();
         rayon::spawn(move || drop(released));
         Ok(Tenant {
-            tables,
+            inputs: tables.into_iter().map(Table::into_info).collect(),
             settings,
             inferred,
             okta,

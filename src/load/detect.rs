@@ -211,16 +211,7 @@ pub fn delimiter(text: &str) -> u8 {
     DELIMITERS[pick]
 }
 
-/// A printable name for a delimiter.
-pub fn delimiter_name(d: u8) -> &'static str {
-    match d {
-        b',' => ",",
-        b';' => ";",
-        b'\t' => "tab",
-        b'|' => "|",
-        _ => "?",
-    }
-}
+pub use crate::model::delimiter_name;
 
 #[cfg(test)]
 mod tests {

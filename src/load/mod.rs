@@ -25,14 +25,13 @@ pub mod sheet;
 pub mod status;
 mod text;
 
-use crate::model::{Field, Source, is_dotnet_type_name};
+use crate::model::{Field, InputInfo, Source, is_dotnet_type_name};
 use anyhow::{Context, Result, bail};
 use classify::{Schema, Score};
 use indicatif::ProgressBar;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-use std::path::Path;
 
 /// One record of a table: its cells and the row a spreadsheet shows.
 #[derive(Clone, Debug)]
@@ -106,12 +105,7 @@ impl Cells {
     }
 }
 
-/// A row that was reported and skipped.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct RowProblem {
-    pub row: u32,
-    pub reason: String,
-}
+pub use crate::model::RowProblem;
 
 /// The header row and records of a file, before classification.
 #[derive(Debug, Default)]
@@ -198,10 +192,24 @@ impl Table {
 
     /// The file name without folders, as findings name it.
     pub fn file_name(&self) -> &str {
-        Path::new(&self.file)
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or(&self.file)
+        crate::model::file_name(&self.file)
+    }
+
+    /// What the later stages know of this file.
+    pub fn into_info(self) -> InputInfo {
+        InputInfo {
+            file: self.file,
+            source: self.source,
+            format: self.format,
+            encoding: self.encoding,
+            delimiter: self.delimiter,
+            sheet: self.sheet,
+            headers: self.headers,
+            rows: self.row_count,
+            problems: self.problems,
+            sha256: self.sha256,
+            statuses: self.statuses,
+        }
     }
 }
 
@@ -1165,7 +1173,7 @@ mod keep_tests {
 
     /// Every export among the fixtures, by path.
     fn fixture_files() -> Vec<std::path::PathBuf> {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
         let mut dirs = vec![root.join("contoso"), root.join("formats")];
         for case in std::fs::read_dir(root.join("cases")).unwrap() {
             dirs.push(case.unwrap().path());

@@ -5,24 +5,9 @@
 
 use super::{RawTable, Row};
 use crate::model::{Field, Source, key, parse_bool};
-use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// One distinct value of a status column.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct StatusValue {
-    /// The column's header as written.
-    pub column: String,
-    /// The value as first written (trimmed); compared case-insensitively.
-    pub value: String,
-    /// How it is read: `active`, `inactive`, `not yet active`, `enabled`,
-    /// `disabled`, `sign-in blocked`...
-    pub read_as: &'static str,
-    /// Whether the system uses this value; an unrecognised one is read as
-    /// active (or enabled, or not blocked).
-    pub recognised: bool,
-    pub rows: usize,
-}
+pub use crate::model::StatusValue;
 
 /// How a value of a status field is read: (read as, recognised).
 fn reading(source: Source, field: Field, value: &str) -> (&'static str, bool) {

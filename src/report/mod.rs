@@ -325,16 +325,16 @@ impl Report {
             .collect(),
         };
         let inputs = t
-            .tables
+            .inputs
             .iter()
             .map(|tb| InputInfo {
                 file: tb.file.clone(),
                 source: tb.source,
                 format: tb.format,
                 encoding: tb.encoding,
-                delimiter: tb.delimiter.map(crate::load::detect::delimiter_name),
+                delimiter: tb.delimiter_name(),
                 sheet: tb.sheet.clone(),
-                rows: tb.row_count,
+                rows: tb.rows,
                 skipped: tb.problems.len(),
                 sha256: tb.sha256.clone(),
             })
@@ -498,7 +498,7 @@ impl Output {
 /// persons present in one system only.
 fn coverage(l: &Linked<'_>) -> (Vec<Coverage>, BTreeMap<&'static str, usize>) {
     let t = l.t;
-    let mut unlinked = vec![0usize; t.tables.len()];
+    let mut unlinked = vec![0usize; t.inputs.len()];
     let mut single: BTreeMap<&'static str, usize> = BTreeMap::new();
     for p in l.persons.iter() {
         let records = p.okta.len() + p.ad.len() + p.insync.len() + p.m365.len();
@@ -530,14 +530,14 @@ fn coverage(l: &Linked<'_>) -> (Vec<Coverage>, BTreeMap<&'static str, usize>) {
         }
     }
     let coverage = t
-        .tables
+        .inputs
         .iter()
         .zip(unlinked)
         .map(|(tb, unlinked)| Coverage {
             file: tb.file.clone(),
             source: tb.source,
-            rows_read: tb.row_count + tb.problems.len(),
-            rows_used: tb.row_count,
+            rows_read: tb.rows + tb.problems.len(),
+            rows_used: tb.rows,
             rows_skipped: tb.problems.len(),
             linked_to_nothing: unlinked,
             unrecognised: tb

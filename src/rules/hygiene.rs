@@ -485,7 +485,7 @@ fn idp(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
 
 /// `unreadable-row`: one finding per skipped row.
 fn unreadable(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
-    for t in &ctx.l.t.tables {
+    for t in &ctx.l.t.inputs {
         for p in &t.problems {
             out.push(Finding::new(
                 Rule::UnreadableRow,

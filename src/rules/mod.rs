@@ -759,7 +759,7 @@ pub struct Ctx<'a, 't> {
 impl<'a, 't> Ctx<'a, 't> {
     pub fn new(l: &'a crate::link::Linked<'t>) -> Self {
         let files =
-            l.t.tables
+            l.t.inputs
                 .iter()
                 .map(|t| Arc::from(t.file.as_str()))
                 .collect();

@@ -1,12 +1,15 @@
 //! The validated records of the four systems, and the value rules they share.
 //!
-//! Nothing here reads a file: `load` turns bytes into [`crate::load::Table`]s
-//! and then into these records. What lives here is what every later stage
-//! agrees on: which system a record comes from ([`Source`]), the canonical
+//! Nothing here reads a file: `load` turns bytes into these records and
+//! describes each file as an [`InputInfo`]. What lives here is what every
+//! later stage agrees on: which system a record comes from ([`Source`]), the canonical
 //! fields ([`Field`]), how an address is normalised into a lookup key
 //! ([`key`]), how a proxy-address list is split ([`parse_proxies`]) and what
 //! makes an address valid ([`address_problem`]).
 
+mod input;
+
+pub use input::{InputInfo, RowProblem, StatusValue, delimiter_name, file_name};
 use serde::Serialize;
 use std::fmt;
 
