@@ -4,6 +4,7 @@
 use crate::{fixture, preflight};
 use preflight::audit::demo_audit;
 use preflight::rules::Rule;
+use std::collections::BTreeMap;
 
 fn render_demo(threads: usize) -> Vec<(&'static str, Vec<u8>)> {
     let pool = rayon::ThreadPoolBuilder::new()
@@ -83,8 +84,15 @@ fn demo_writes_every_output_and_says_what_to_open() {
     assert_eq!(summary["inputs"][0]["sha256"].as_str().unwrap().len(), 64);
     let findings = std::fs::read(out.path().join("findings.csv")).unwrap();
     assert!(findings.starts_with(b"\xEF\xBB\xBFseverity,rule,scenario,source,subject,file,row,field,value,message,remediation\r\n"));
+    // Messages and remediations are plain text (SPEC v2, section 6): the
+    // demo's values hold no backtick, so none is left anywhere.
+    assert!(!findings.contains(&b'`'), "a backtick in findings.csv");
+    for f in ["fixes/insync.csv", "fixes/okta.csv", "remediation.csv"] {
+        let text = std::fs::read(out.path().join(f)).unwrap();
+        assert!(!text.contains(&b'`'), "a backtick in {f}");
+    }
     let users = String::from_utf8(std::fs::read(out.path().join("users.csv")).unwrap()).unwrap();
-    assert!(users.starts_with("\u{feff}insync_email,insync_ad_attribute,okta_login,okta_email,ad_upn,ad_mail,m365_upn,m365_primary_smtp,current_onedrive,current_exchange_backup,current_exchange_restore,planned_insync_email,planned_onedrive,planned_exchange_backup,planned_exchange_restore,"));
+    assert!(users.starts_with("\u{feff}display_name,insync_email,insync_ad_attribute,okta_login,okta_email,ad_upn,ad_mail,m365_upn,m365_primary_smtp,current_onedrive,current_exchange_backup,current_exchange_restore,planned_insync_email,planned_onedrive,planned_exchange_backup,planned_exchange_restore,"));
     let remediation =
         String::from_utf8(std::fs::read(out.path().join("remediation.csv")).unwrap()).unwrap();
     assert!(
@@ -111,19 +119,20 @@ fn users_csv_shows_each_check_per_scenario() {
     let mut r = csv::Reader::from_reader(users.trim_start_matches('\u{feff}').as_bytes());
     let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
     assert!(
-        rows.iter().all(|r| (0..8).any(|i| !r[i].is_empty())),
+        rows.iter().all(|r| (1..9).any(|i| !r[i].is_empty())),
         "a row without any identifier"
     );
     let tom = rows
         .iter()
-        .find(|r| &r[0] == "amelia.hughes@contoso.com")
+        .find(|r| &r[1] == "amelia.hughes@contoso.com")
         .expect("Amelia Hughes's row");
+    assert_eq!(&tom[0], "Amelia Hughes");
     // Today: OneDrive and Exchange backup work, restore fails; after the change all work.
-    assert_eq!((&tom[8], &tom[9], &tom[10]), ("ok", "ok", "fail"));
-    assert_eq!(&tom[11], "amelia.hughes@contoso.co.uk");
-    assert_eq!((&tom[12], &tom[13], &tom[14]), ("ok", "ok", "ok"));
+    assert_eq!((&tom[9], &tom[10], &tom[11]), ("ok", "ok", "fail"));
+    assert_eq!(&tom[12], "amelia.hughes@contoso.co.uk");
+    assert_eq!((&tom[13], &tom[14], &tom[15]), ("ok", "ok", "ok"));
     assert!(
-        tom[15].contains("duplicate-on-remap") && tom[15].contains("exchange-restore-mismatch")
+        tom[16].contains("duplicate-on-remap") && tom[16].contains("exchange-restore-mismatch")
     );
 }
 
@@ -274,6 +283,7 @@ fn redact_replaces_every_local_part_in_every_output() {
             .unwrap()
             .to_lowercase();
         for name in [
+            "amelia hughes",
             "amelia.hughes",
             "anna.berg",
             "josé.garcía",
@@ -293,8 +303,11 @@ fn redact_replaces_every_local_part_in_every_output() {
         .lines()
         .find(|l| l.contains("@contoso.co.uk") && l.contains("user"))
         .unwrap();
-    let first = row.split(',').next().unwrap();
-    let local = first.split('@').next().unwrap();
+    // The display name is emptied; the inSync email follows it.
+    let cells: Vec<&str> = row.split(',').collect();
+    assert_eq!(cells[0], "", "{row}");
+    let local = cells[1].split('@').next().unwrap();
+    assert!(!local.is_empty(), "{row}");
     assert!(row.contains(&format!("{local}@contoso.co.uk")), "{row}");
 }
 
@@ -391,9 +404,10 @@ fn a_leaver_is_one_person() {
         .collect();
     assert_eq!(rows.len(), 1, "{rows:?}");
     let cells: Vec<&str> = rows[0].split(',').collect();
-    // insync_email and ad_upn side by side.
-    assert_eq!(cells[0], "beth.walsh@contoso.com", "{rows:?}");
-    assert_eq!(cells[4], "beth.walsh@contoso.com", "{rows:?}");
+    // Her name first, then insync_email and ad_upn side by side.
+    assert_eq!(cells[0], "Beth Walsh", "{rows:?}");
+    assert_eq!(cells[1], "beth.walsh@contoso.com", "{rows:?}");
+    assert_eq!(cells[5], "beth.walsh@contoso.com", "{rows:?}");
 }
 
 /// The remediation loop (fixtures/cases/remediation-in-progress): with
@@ -796,8 +810,8 @@ fn findings_csv_in_parallel_parts_is_the_same_as_row_by_row() {
             &row,
             f.field(),
             f.value(),
-            &f.message(),
-            &f.remediation(),
+            &f.message().replace('`', "\""),
+            &f.remediation().replace('`', "\""),
         ])
         .unwrap();
     }
@@ -825,4 +839,82 @@ fn help_ends_with_the_exit_statuses() {
     for said in ["  0  ", "  1  ", "  2  ", "no input", "--force"] {
         assert!(tail.contains(said), "{said:?} not in:\n{tail}");
     }
+}
+
+/// `users.csv` starts with each person's name: AD's, else Okta's first and
+/// last name, else Microsoft 365's display name, else the inSync user name
+/// (SPEC section 6); `--redact` empties it.
+#[test]
+fn users_csv_names_each_person_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let okta = write(
+        "okta.csv",
+        "User Id,Status,Username,First name,Last name,Primary email\n\
+         00u1,ACTIVE,ann@x.com,Ann,Okta-Adams,ann@x.com\n\
+         00u2,ACTIVE,bob@x.com,Bob,Brown,bob@x.com\n",
+    );
+    let ad = write(
+        "ad.csv",
+        "\"Enabled\",\"Name\",\"SamAccountName\",\"UserPrincipalName\",\"mail\"\n\
+         \"True\",\"Ann Adams (AD)\",\"ann\",\"ann@x.com\",\"ann@x.com\"\n",
+    );
+    let m365 = write(
+        "m365.csv",
+        "Display name,User principal name,Block credential,Licenses,Proxy addresses\n\
+         Ann Adams (M365),ann@x.com,False,E3,SMTP:ann@x.com\n\
+         Bob Brown (M365),bob@x.com,False,E3,SMTP:bob@x.com\n\
+         Cid Cole (M365),cid@x.com,False,E3,SMTP:cid@x.com\n",
+    );
+    let insync = write(
+        "insync.csv",
+        "User Name,User Email,Profile,User Status\n\
+         Ann Insync,ann@x.com,Default,Active\n\
+         Bob Insync,bob@x.com,Default,Active\n\
+         Cid Insync,cid@x.com,Default,Active\n\
+         Dee Insync,dee@x.com,Default,Active\n",
+    );
+    let names = |redact: bool| -> BTreeMap<String, String> {
+        let out = dir.path().join(if redact { "redacted" } else { "plain" });
+        let mut cmd = preflight();
+        cmd.arg("audit").args([&okta, &ad, &m365, &insync]);
+        if redact {
+            cmd.arg("--redact");
+        }
+        let res = cmd
+            .args(["--quiet", "--fail-on", "never", "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert_eq!(
+            res.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&res.stderr)
+        );
+        let users = std::fs::read_to_string(out.join("users.csv")).unwrap();
+        let mut r = csv::Reader::from_reader(users.trim_start_matches('\u{feff}').as_bytes());
+        assert_eq!(&r.headers().unwrap()[0], "display_name");
+        r.records()
+            .map(Result::unwrap)
+            .map(|row| (row[1].to_string(), row[0].to_string()))
+            .collect()
+    };
+    let want: BTreeMap<String, String> = [
+        ("ann@x.com", "Ann Adams (AD)"),
+        ("bob@x.com", "Bob Brown"),
+        ("cid@x.com", "Cid Cole (M365)"),
+        ("dee@x.com", "Dee Insync"),
+    ]
+    .into_iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(names(false), want);
+    let redacted = names(true);
+    assert_eq!(redacted.len(), 4, "{redacted:?}");
+    assert!(redacted.values().all(String::is_empty), "{redacted:?}");
 }

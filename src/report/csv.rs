@@ -38,6 +38,17 @@ pub fn restore(value: &str) -> &str {
     }
 }
 
+/// `sentence` as plain text, appended to `out`: each backtick, which
+/// quotes a value in the catalogue's sentences, becomes a double quote.
+pub fn plain_into(sentence: &str, out: &mut String) {
+    for (n, part) in sentence.split('`').enumerate() {
+        if n > 0 {
+            out.push('"');
+        }
+        out.push_str(part);
+    }
+}
+
 /// A formula-safe CSV being written: UTF-8 BOM, CRLF, one header row.
 ///
 /// Written as the csv crate writes with its defaults (a field is quoted
@@ -52,8 +63,10 @@ pub struct CsvOut<W: Write> {
     fields: usize,
     /// Where the current row starts in `buf`.
     row_start: usize,
-    /// A message or remediation filled from its template, reused.
+    /// A cell built from parts, reused.
     scratch: String,
+    /// A message or remediation filled from its template, reused.
+    filled: String,
 }
 
 /// The buffer is handed to the writer beyond this size.
@@ -78,6 +91,7 @@ impl<W: Write> CsvOut<W> {
             fields: 0,
             row_start: 0,
             scratch: String::new(),
+            filled: String::new(),
         }
     }
 
@@ -95,24 +109,31 @@ impl<W: Write> CsvOut<W> {
         Ok(())
     }
 
-    /// Writes a message or remediation cell of `finding`: a template is
-    /// filled into a reused buffer, not a new string.
+    /// Writes a message or remediation cell of `finding` as plain text
+    /// (SPEC section 6): a template is filled into a reused buffer, not a
+    /// new string, and the backticks that quote values in sentences (the
+    /// report shows them as code) become double quotes.
     pub fn text(
         &mut self,
         finding: &crate::rules::Finding,
         text: &crate::rules::Text,
     ) -> Result<()> {
-        match text {
+        let mut filled = std::mem::take(&mut self.filled);
+        filled.clear();
+        let sentence = match text {
             crate::rules::Text::Template(t) => {
-                let mut s = std::mem::take(&mut self.scratch);
-                s.clear();
-                finding.fill(t, &mut s);
-                let r = self.cell(&s);
-                self.scratch = s;
-                r
+                finding.fill(t, &mut filled);
+                filled.as_str()
             }
-            other => self.cell(other.as_str()),
-        }
+            other => other.as_str(),
+        };
+        let mut s = std::mem::take(&mut self.scratch);
+        s.clear();
+        plain_into(sentence, &mut s);
+        let r = self.cell(&s);
+        self.scratch = s;
+        self.filled = filled;
+        r
     }
 
     /// Writes one cell of `parts` joined by `separator`, neutralised, built
@@ -340,6 +361,7 @@ pub fn waived<W: Write>(r: &Report, out: W) -> Result<()> {
 pub fn users<W: Write>(r: &Report, mut out: W) -> Result<()> {
     CsvOut::new(&mut out, &super::UserRow::HEADER)?.finish()?;
     in_parts(out, &r.users, |p, u| {
+        p.cell(u.display_name())?;
         for c in u.cells() {
             p.cell(c)?;
         }

@@ -31,19 +31,19 @@ pub use verdict::{FailOn, Reason, Verdict};
 
 /// One row of `users.csv`: a person, identifiers side by side.
 ///
-/// Its ten text cells (the eight identifiers, the planned inSync email and
-/// the rules) are one string with ten 32-bit ends, and the six outcomes a
-/// byte each: a million persons stay one allocation each (they were ten
-/// strings and 360 bytes).
+/// Its eleven text cells (the eight identifiers, the planned inSync email,
+/// the rules and the display name) are one string with eleven 32-bit ends,
+/// and the six outcomes a byte each: a million persons stay one allocation
+/// each (they were eleven strings and 390 bytes).
 #[derive(Clone, Debug)]
 pub struct UserRow {
     text: Box<str>,
-    ends: [u32; 10],
+    ends: [u32; 11],
     outcomes: [Outcome; 6],
 }
 
 impl UserRow {
-    // Where each text cell is among the ten (see [`UserRow::new`]).
+    // Where each text cell is among the eleven (see [`UserRow::new`]).
     pub const INSYNC_EMAIL: usize = 0;
     pub const INSYNC_AD_ATTRIBUTE: usize = 1;
     pub const OKTA_LOGIN: usize = 2;
@@ -54,8 +54,10 @@ impl UserRow {
     pub const M365_PRIMARY_SMTP: usize = 7;
     pub const PLANNED_INSYNC_EMAIL: usize = 8;
     pub const RULES: usize = 9;
+    pub const DISPLAY_NAME: usize = 10;
 
-    pub const HEADER: [&'static str; 16] = [
+    pub const HEADER: [&'static str; 17] = [
+        "display_name",
         "insync_email",
         "insync_ad_attribute",
         "okta_login",
@@ -77,14 +79,14 @@ impl UserRow {
     /// A row of these text cells (in the order of the constants above)
     /// and outcomes (today's OneDrive, Exchange backup and restore, then
     /// the planned ones).
-    pub fn new(texts: [&str; 10], outcomes: [Outcome; 6]) -> UserRow {
+    pub fn new(texts: [&str; 11], outcomes: [Outcome; 6]) -> UserRow {
         // Ends are 32 bits: the cells come from input cells, each shorter
         // than --max-cell-bytes, so only an absurd limit overflows them;
         // then a long value says so instead of being cut unseen.
         let total: usize = texts.iter().map(|t| t.len()).sum();
         let too_long = u32::try_from(total).is_err();
         let mut text = String::with_capacity(if too_long { 0 } else { total });
-        let mut ends = [0u32; 10];
+        let mut ends = [0u32; 11];
         for (end, v) in ends.iter_mut().zip(texts) {
             text.push_str(&crate::rules::kept(v, too_long));
             *end = text.len() as u32;
@@ -104,7 +106,7 @@ impl UserRow {
     /// The row with each text cell passed through `f` (its place, its
     /// value).
     pub fn rewrite(&self, mut f: impl FnMut(usize, &str) -> String) -> UserRow {
-        let texts: [String; 10] = std::array::from_fn(|i| f(i, self.get(i)));
+        let texts: [String; 11] = std::array::from_fn(|i| f(i, self.get(i)));
         UserRow::new(texts.each_ref().map(String::as_str), self.outcomes)
     }
 
@@ -138,6 +140,10 @@ impl UserRow {
     /// The ids of the person's rules, `;`-joined.
     pub fn rules(&self) -> &str {
         self.get(Self::RULES)
+    }
+    /// The person's name as the exports give it (SPEC section 6).
+    pub fn display_name(&self) -> &str {
+        self.get(Self::DISPLAY_NAME)
     }
     pub fn current_onedrive(&self) -> &'static str {
         self.outcomes[0].id()
@@ -178,6 +184,8 @@ impl UserRow {
         self.ends[Self::M365_PRIMARY_SMTP] == 0
     }
 
+    /// The cells of `users.csv` but the first, the display name: what
+    /// identifies and describes the person.
     pub fn cells(&self) -> [&str; 16] {
         [
             self.insync_email(),
@@ -557,6 +565,32 @@ fn coverage(l: &Linked<'_>) -> (Vec<Coverage>, BTreeMap<&'static str, usize>) {
     (coverage, single)
 }
 
+/// The person's name as the exports give it (SPEC section 6): AD's
+/// `DisplayName`, else Okta's first and last name, else Microsoft 365's
+/// display name, else the inSync user name; the first record of a kind
+/// that has one.
+fn display_name<'t>(t: &'t crate::tenant::Tenant, person: &crate::link::Person<'_>) -> &'t str {
+    let ad = person.ad.iter().map(|&a| &*t.ad[a as usize].display_name);
+    let okta = person
+        .okta
+        .iter()
+        .map(|&o| &*t.okta[o as usize].display_name);
+    let m365 = person
+        .m365
+        .iter()
+        .map(|&m| &*t.m365[m as usize].display_name);
+    let insync = person
+        .insync
+        .iter()
+        .map(|&u| &*t.insync[u as usize].display_name);
+    ad.chain(okta)
+        .chain(m365)
+        .chain(insync)
+        .map(str::trim)
+        .find(|v| !v.is_empty())
+        .unwrap_or("")
+}
+
 fn outcome(v: Option<&View>, f: fn(&View) -> Outcome) -> Outcome {
     v.map_or(Outcome::NotApplicable, f)
 }
@@ -635,6 +669,7 @@ fn user_rows(l: &Linked<'_>, findings: &[Finding]) -> Vec<UserRow> {
                     &m365_primary_smtp,
                     &planned_email,
                     &rules,
+                    display_name(t, &person),
                 ],
                 [
                     outcome(cur, |v| v.onedrive),
@@ -724,7 +759,7 @@ mod tests {
         /// a rewrite changes the identifiers but not the rules.
         #[test]
         fn user_rows_read_back_as_given(
-            texts: [String; 10],
+            texts: [String; 11],
             outcomes in proptest::array::uniform6(0u8..3),
         ) {
             let outcomes = outcomes.map(|o| [Outcome::Ok, Outcome::Fail, Outcome::NotApplicable][o as usize]);
@@ -739,6 +774,7 @@ mod tests {
                 t(9),
             ];
             proptest::prop_assert_eq!(row.cells(), want);
+            proptest::prop_assert_eq!(row.display_name(), t(10));
             proptest::prop_assert_eq!(row.is_anonymous(), texts[..8].iter().all(String::is_empty));
             let first = [0, 2, 4, 6].into_iter().map(t).find(|v| !v.is_empty()).unwrap_or("");
             proptest::prop_assert_eq!(row.first_identifier(), first);

@@ -455,6 +455,8 @@ pub fn redact(r: &mut Report) {
         *u = u.rewrite(|i, v| {
             if i == super::UserRow::RULES {
                 v.to_string()
+            } else if i == super::UserRow::DISPLAY_NAME {
+                String::new()
             } else {
                 let parts: Vec<String> = v.split("; ").map(|p| red.value(p)).collect();
                 parts.join("; ")
