@@ -1,0 +1,356 @@
+//! What makes an address valid ([`address_problem`]), and what a cell
+//! holding a .NET type name instead of values looks like
+//! ([`is_dotnet_type_name`]).
+
+/// What is wrong with an address, or `None` when it is valid.
+///
+/// Non-ASCII letters are not a fault here: they are `non-ascii-address`
+/// only, so the local part and the domain accept any non-ASCII letter.
+pub fn address_problem(value: &str) -> Option<&'static str> {
+    let value = value.trim();
+    if value.is_empty() {
+        return None;
+    }
+    if value.is_ascii() {
+        return ascii_address_problem(value.as_bytes());
+    }
+    address_problem_chars(value)
+}
+
+/// Byte classes of ASCII for [`ascii_address_problem`].
+const WHITE: u8 = 1;
+const ATEXT: u8 = 2;
+const DOMAIN: u8 = 4;
+const CLASSES: [u8; 128] = {
+    let mut c = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let ch = b as u8;
+        if ch.is_ascii_whitespace() || ch == 0x0b {
+            c[b] |= WHITE;
+        }
+        if ch.is_ascii_alphanumeric() {
+            c[b] |= ATEXT | DOMAIN;
+        }
+        b += 1;
+    }
+    let specials = b"!#$%&'*+-/=?^_`{|}~.";
+    let mut i = 0;
+    while i < specials.len() {
+        c[specials[i] as usize] |= ATEXT;
+        i += 1;
+    }
+    c[b'-' as usize] |= DOMAIN;
+    c[b'.' as usize] |= DOMAIN;
+    c
+};
+
+/// [`address_problem`] of a trimmed, non-empty ASCII value, byte by byte
+/// (the same answers as [`address_problem_chars`], a property test holds
+/// them equal; this one runs for nearly every address of a tenant).
+fn ascii_address_problem(v: &[u8]) -> Option<&'static str> {
+    let class = |b: u8| CLASSES[(b & 0x7f) as usize];
+    if v.iter().any(|&b| class(b) & WHITE != 0) {
+        return Some("contains white space");
+    }
+    let Some(at) = memchr::memchr(b'@', v) else {
+        return Some("has no @");
+    };
+    let (local, domain) = (&v[..at], &v[at + 1..]);
+    if memchr::memchr(b'@', domain).is_some() {
+        return Some("has more than one @");
+    }
+    if local.is_empty() {
+        return Some("has an empty local part");
+    }
+    if domain.is_empty() {
+        return Some("has an empty domain");
+    }
+    let dots = |part: &[u8]| {
+        part[0] == b'.' || part[part.len() - 1] == b'.' || part.windows(2).any(|w| w == b"..")
+    };
+    if !local.iter().all(|&b| class(b) & ATEXT != 0) {
+        return Some("has a local part with characters an address cannot hold");
+    }
+    if dots(local) {
+        return Some("has a leading, trailing or double dot in the local part");
+    }
+    if !domain.iter().all(|&b| class(b) & DOMAIN != 0) {
+        return Some("has a domain with characters other than letters, digits, - and .");
+    }
+    if dots(domain) {
+        return Some("has a leading, trailing or double dot in the domain");
+    }
+    if memchr::memchr(b'.', domain).is_none() {
+        return Some("has a domain without a dot");
+    }
+    None
+}
+
+/// [`address_problem`] char by char, for any trimmed, non-empty value
+/// (ASCII values take [`ascii_address_problem`]; this one is its reference).
+fn address_problem_chars(value: &str) -> Option<&'static str> {
+    if value.chars().any(char::is_whitespace) {
+        return Some("contains white space");
+    }
+    let mut parts = value.split('@');
+    let (local, domain) = match (parts.next(), parts.next(), parts.next()) {
+        (Some(l), Some(d), None) => (l, d),
+        (_, None, _) => return Some("has no @"),
+        _ => return Some("has more than one @"),
+    };
+    if local.is_empty() {
+        return Some("has an empty local part");
+    }
+    if domain.is_empty() {
+        return Some("has an empty domain");
+    }
+    let atext = |c: char| {
+        c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                '!' | '#'
+                    | '$'
+                    | '%'
+                    | '&'
+                    | '\''
+                    | '*'
+                    | '+'
+                    | '-'
+                    | '/'
+                    | '='
+                    | '?'
+                    | '^'
+                    | '_'
+                    | '`'
+                    | '{'
+                    | '|'
+                    | '}'
+                    | '~'
+                    | '.'
+            )
+            || !c.is_ascii()
+    };
+    if !local.chars().all(atext) {
+        return Some("has a local part with characters an address cannot hold");
+    }
+    if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+        return Some("has a leading, trailing or double dot in the local part");
+    }
+    if !domain.chars().all(|c| {
+        c.is_ascii_alphanumeric() || c == '-' || c == '.' || (!c.is_ascii() && c.is_alphanumeric())
+    }) {
+        return Some("has a domain with characters other than letters, digits, - and .");
+    }
+    if domain.starts_with('.') || domain.ends_with('.') || domain.contains("..") {
+        return Some("has a leading, trailing or double dot in the domain");
+    }
+    if !domain.contains('.') {
+        return Some("has a domain without a dot");
+    }
+    None
+}
+
+/// Whether a cell holds a .NET type name instead of values, as
+/// `Export-Csv` writes a multi-valued property it was not told to join.
+pub fn is_dotnet_type_name(value: &str) -> bool {
+    let v = value.trim();
+    // Every cell of every mapped column comes here: most are ruled out by
+    // their first or last bytes, before any scan. Each name below starts
+    // with `System.`, `Microsoft.` or `Deserialized.` (the known names in
+    // any case) or ends with a collection suffix.
+    let starts = |prefix: &str| {
+        v.len() >= prefix.len()
+            && v.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+    };
+    if !(starts("system.")
+        || starts("microsoft.")
+        || starts("deserialized.")
+        || v.ends_with("ProxyAddressCollection")
+        || v.ends_with("MultiValuedProperty"))
+    {
+        return false;
+    }
+    if v.contains('@') || v.contains(char::is_whitespace) {
+        return false;
+    }
+    // Every name below but the last two has a dot; most cells do not.
+    if !v.contains('.') {
+        return v.ends_with("ProxyAddressCollection") || v.ends_with("MultiValuedProperty");
+    }
+    let known = [
+        "Microsoft.ActiveDirectory.Management.ADPropertyValueCollection",
+        "System.Object[]",
+        "System.String[]",
+        "System.Collections.ArrayList",
+    ];
+    if known.iter().any(|k| v.eq_ignore_ascii_case(k)) {
+        return true;
+    }
+    let dotted = v.split('.').count() >= 2
+        && v.split('.').all(|part| {
+            !part.is_empty()
+                && part
+                    .trim_end_matches("[]")
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '`')
+        });
+    let framework = v.starts_with("System.")
+        || v.starts_with("Deserialized.")
+        || (v.starts_with("Microsoft.") && v.split('.').count() >= 3);
+    (dotted && framework)
+        || v.ends_with("ProxyAddressCollection")
+        || v.ends_with("MultiValuedProperty")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// The byte-by-byte check answers as the char-by-char one for any
+        /// ASCII value (address-like or not).
+        #[test]
+        fn ascii_address_problem_is_address_problem_chars(
+            v in "[a-z0-9.@+_'!#-]{0,8}(@[a-z0-9.-]{0,8}){0,2}|[ -~\t\x0b\r\n]{1,16}"
+        ) {
+            let t = v.trim();
+            if !t.is_empty() {
+                proptest::prop_assert_eq!(ascii_address_problem(t.as_bytes()), address_problem_chars(t));
+            }
+        }
+    }
+
+    #[test]
+    fn address_validation() {
+        for ok in [
+            "anna.berg@contoso.com",
+            "first+tag@contoso.co.uk",
+            "o'neil@contoso.com",
+            "josé@contoso.com",
+            " padded@contoso.com ",
+            "",
+        ] {
+            assert_eq!(address_problem(ok), None, "{ok}");
+        }
+        for bad in [
+            "anna.berg@contoso..co.uk",
+            "Anna Berg <anna@contoso.com>",
+            "anna@contoso",
+            "a@b@contoso.com",
+            "@contoso.com",
+            "anna@",
+            "anna.@contoso.com",
+            ".anna@contoso.com",
+            "anna@.contoso.com",
+            "anna@contoso.com.",
+            "an\"na@contoso.com",
+            "anna@con_toso.com",
+            "annacontoso.com",
+        ] {
+            assert!(address_problem(bad).is_some(), "{bad}");
+        }
+        for white in [
+            "an\tna@contoso.com",
+            "an\u{b}na@contoso.com",
+            "an\u{c}na@contoso.com",
+            "an\u{a0}na@contoso.com",
+            "an\u{85}na@contoso.com",
+        ] {
+            assert_eq!(
+                address_problem(white),
+                Some("contains white space"),
+                "{white:?}"
+            );
+        }
+        assert_eq!(
+            address_problem("an\u{1f}na@contoso.com"),
+            Some("has a local part with characters an address cannot hold")
+        );
+    }
+
+    /// [`is_dotnet_type_name`] before its first- and last-bytes filter.
+    fn is_dotnet_type_name_scanned(value: &str) -> bool {
+        let v = value.trim();
+        if v.is_empty() || v.contains('@') || v.contains(char::is_whitespace) {
+            return false;
+        }
+        if !v.contains('.') {
+            return v.ends_with("ProxyAddressCollection") || v.ends_with("MultiValuedProperty");
+        }
+        let known = [
+            "Microsoft.ActiveDirectory.Management.ADPropertyValueCollection",
+            "System.Object[]",
+            "System.String[]",
+            "System.Collections.ArrayList",
+        ];
+        if known.iter().any(|k| v.eq_ignore_ascii_case(k)) {
+            return true;
+        }
+        let dotted = v.split('.').count() >= 2
+            && v.split('.').all(|part| {
+                !part.is_empty()
+                    && part
+                        .trim_end_matches("[]")
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '`')
+            });
+        let framework = v.starts_with("System.")
+            || v.starts_with("Deserialized.")
+            || (v.starts_with("Microsoft.") && v.split('.').count() >= 3);
+        (dotted && framework)
+            || v.ends_with("ProxyAddressCollection")
+            || v.ends_with("MultiValuedProperty")
+    }
+
+    proptest::proptest! {
+        /// The filter on first and last bytes rules out only values the
+        /// full check rejects: cells made of type-name pieces, addresses,
+        /// spaces, case changes and non-ASCII letters.
+        #[test]
+        fn the_type_name_filter_changes_no_answer(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "System", "system", "SYSTEM", "Microsoft", "MICROSOFT", "Deserialized",
+                "Object[]", "String[]", "OBJECT[]", "Collections", "ArrayList",
+                "ActiveDirectory", "Management", "ADPropertyValueCollection", "Exchange",
+                "Data", "ProxyAddressCollection", "MultiValuedProperty", "contoso",
+                "com", "anna", "é", "`1", "_x", "",
+            ]), 0..6),
+            seps in proptest::collection::vec(proptest::sample::select(vec![
+                ".", ".", ".", "@", " ", "\u{a0}", "", "[]", ",",
+            ]), 6),
+            pad in proptest::sample::select(vec!["", " ", "\t", "\u{3000}"]),
+        ) {
+            let mut v = String::from(pad);
+            for (i, p) in parts.iter().enumerate() {
+                if i > 0 {
+                    v.push_str(seps[i]);
+                }
+                v.push_str(p);
+            }
+            v.push_str(pad);
+            proptest::prop_assert_eq!(is_dotnet_type_name(&v), is_dotnet_type_name_scanned(&v), "{:?}", v);
+        }
+    }
+
+    #[test]
+    fn dotnet_type_names_are_recognised() {
+        assert!(is_dotnet_type_name(
+            "Microsoft.ActiveDirectory.Management.ADPropertyValueCollection"
+        ));
+        assert!(is_dotnet_type_name("System.Object[]"));
+        assert!(is_dotnet_type_name(
+            "Microsoft.Exchange.Data.ProxyAddressCollection"
+        ));
+        assert!(!is_dotnet_type_name("anna@contoso.com"));
+        assert!(!is_dotnet_type_name("System Administrator"));
+        assert!(!is_dotnet_type_name("004711"));
+        assert!(!is_dotnet_type_name("contoso.com"));
+        assert!(!is_dotnet_type_name("Microsoft.com"));
+        // Without a dot only the collection suffixes are type names.
+        assert!(is_dotnet_type_name("ProxyAddressCollection"));
+        assert!(is_dotnet_type_name("MultiValuedProperty"));
+        assert!(!is_dotnet_type_name("ACTIVE"));
+        assert!(!is_dotnet_type_name("ProxyAddressCollection@x"));
+    }
+}
