@@ -13,200 +13,22 @@ pub mod outdir;
 pub mod plan;
 pub mod redact;
 pub mod terminal;
+mod users;
 pub mod verdict;
 
-use crate::link::{Linked, Outcome, View};
-use crate::model::{OktaStatus, Source, cmp_key, key_prefix};
+use crate::link::Linked;
+use crate::model::Source;
 use crate::rules::change::Remediation;
-use crate::rules::{Finding, Rule, Scenario, Severity};
+use crate::rules::{Finding, Scenario, Severity};
 use crate::tenant::{Inference, Skip};
 use anyhow::{Context, Result};
-use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
+pub use users::UserRow;
 pub use verdict::{FailOn, Reason, Verdict};
-
-/// One row of `users.csv`: a person, identifiers side by side.
-///
-/// Its eleven text cells (the eight identifiers, the planned inSync email,
-/// the rules and the display name) are one string with eleven 32-bit ends,
-/// and the six outcomes a byte each: a million persons stay one allocation
-/// each (they were eleven strings and 390 bytes).
-#[derive(Clone, Debug)]
-pub struct UserRow {
-    text: Box<str>,
-    ends: [u32; 11],
-    outcomes: [Outcome; 6],
-}
-
-impl UserRow {
-    // Where each text cell is among the eleven (see [`UserRow::new`]).
-    pub const INSYNC_EMAIL: usize = 0;
-    pub const INSYNC_AD_ATTRIBUTE: usize = 1;
-    pub const OKTA_LOGIN: usize = 2;
-    pub const OKTA_EMAIL: usize = 3;
-    pub const AD_UPN: usize = 4;
-    pub const AD_MAIL: usize = 5;
-    pub const M365_UPN: usize = 6;
-    pub const M365_PRIMARY_SMTP: usize = 7;
-    pub const PLANNED_INSYNC_EMAIL: usize = 8;
-    pub const RULES: usize = 9;
-    pub const DISPLAY_NAME: usize = 10;
-
-    pub const HEADER: [&'static str; 17] = [
-        "display_name",
-        "insync_email",
-        "insync_ad_attribute",
-        "okta_login",
-        "okta_email",
-        "ad_upn",
-        "ad_mail",
-        "m365_upn",
-        "m365_primary_smtp",
-        "current_onedrive",
-        "current_exchange_backup",
-        "current_exchange_restore",
-        "planned_insync_email",
-        "planned_onedrive",
-        "planned_exchange_backup",
-        "planned_exchange_restore",
-        "rules",
-    ];
-
-    /// A row of these text cells (in the order of the constants above)
-    /// and outcomes (today's OneDrive, Exchange backup and restore, then
-    /// the planned ones).
-    pub fn new(texts: [&str; 11], outcomes: [Outcome; 6]) -> UserRow {
-        // Ends are 32 bits: the cells come from input cells, each shorter
-        // than --max-cell-bytes, so only an absurd limit overflows them;
-        // then a long value says so instead of being cut unseen.
-        let total: usize = texts.iter().map(|t| t.len()).sum();
-        let too_long = u32::try_from(total).is_err();
-        let mut text = String::with_capacity(if too_long { 0 } else { total });
-        let mut ends = [0u32; 11];
-        for (end, v) in ends.iter_mut().zip(texts) {
-            text.push_str(&crate::rules::kept(v, too_long));
-            *end = text.len() as u32;
-        }
-        UserRow {
-            text: text.into_boxed_str(),
-            ends,
-            outcomes,
-        }
-    }
-
-    fn get(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.text[start..self.ends[i] as usize]
-    }
-
-    /// The row with each text cell passed through `f` (its place, its
-    /// value).
-    pub fn rewrite(&self, mut f: impl FnMut(usize, &str) -> String) -> UserRow {
-        let texts: [String; 11] = std::array::from_fn(|i| f(i, self.get(i)));
-        UserRow::new(texts.each_ref().map(String::as_str), self.outcomes)
-    }
-
-    pub fn insync_email(&self) -> &str {
-        self.get(Self::INSYNC_EMAIL)
-    }
-    pub fn insync_ad_attribute(&self) -> &str {
-        self.get(Self::INSYNC_AD_ATTRIBUTE)
-    }
-    pub fn okta_login(&self) -> &str {
-        self.get(Self::OKTA_LOGIN)
-    }
-    pub fn okta_email(&self) -> &str {
-        self.get(Self::OKTA_EMAIL)
-    }
-    pub fn ad_upn(&self) -> &str {
-        self.get(Self::AD_UPN)
-    }
-    pub fn ad_mail(&self) -> &str {
-        self.get(Self::AD_MAIL)
-    }
-    pub fn m365_upn(&self) -> &str {
-        self.get(Self::M365_UPN)
-    }
-    pub fn m365_primary_smtp(&self) -> &str {
-        self.get(Self::M365_PRIMARY_SMTP)
-    }
-    pub fn planned_insync_email(&self) -> &str {
-        self.get(Self::PLANNED_INSYNC_EMAIL)
-    }
-    /// The ids of the person's rules, `;`-joined.
-    pub fn rules(&self) -> &str {
-        self.get(Self::RULES)
-    }
-    /// The person's name as the exports give it (SPEC section 6).
-    pub fn display_name(&self) -> &str {
-        self.get(Self::DISPLAY_NAME)
-    }
-    pub fn current_onedrive(&self) -> &'static str {
-        self.outcomes[0].id()
-    }
-    pub fn current_exchange_backup(&self) -> &'static str {
-        self.outcomes[1].id()
-    }
-    pub fn current_exchange_restore(&self) -> &'static str {
-        self.outcomes[2].id()
-    }
-    pub fn planned_onedrive(&self) -> &'static str {
-        self.outcomes[3].id()
-    }
-    pub fn planned_exchange_backup(&self) -> &'static str {
-        self.outcomes[4].id()
-    }
-    pub fn planned_exchange_restore(&self) -> &'static str {
-        self.outcomes[5].id()
-    }
-
-    /// The first of the inSync email, Okta login, AD and Microsoft 365 UPN
-    /// that is not empty: what the rows are sorted by.
-    fn first_identifier(&self) -> &str {
-        [
-            Self::INSYNC_EMAIL,
-            Self::OKTA_LOGIN,
-            Self::AD_UPN,
-            Self::M365_UPN,
-        ]
-        .into_iter()
-        .map(|i| self.get(i))
-        .find(|v| !v.is_empty())
-        .unwrap_or("")
-    }
-
-    /// Whether the row has no identifier at all.
-    fn is_anonymous(&self) -> bool {
-        self.ends[Self::M365_PRIMARY_SMTP] == 0
-    }
-
-    /// The cells of `users.csv` but the first, the display name: what
-    /// identifies and describes the person.
-    pub fn cells(&self) -> [&str; 16] {
-        [
-            self.insync_email(),
-            self.insync_ad_attribute(),
-            self.okta_login(),
-            self.okta_email(),
-            self.ad_upn(),
-            self.ad_mail(),
-            self.m365_upn(),
-            self.m365_primary_smtp(),
-            self.current_onedrive(),
-            self.current_exchange_backup(),
-            self.current_exchange_restore(),
-            self.planned_insync_email(),
-            self.planned_onedrive(),
-            self.planned_exchange_backup(),
-            self.planned_exchange_restore(),
-            self.rules(),
-        ]
-    }
-}
 
 /// An input file as the outputs describe it.
 #[derive(Clone, Debug, Serialize)]
@@ -347,7 +169,7 @@ impl Report {
                 sha256: tb.sha256.clone(),
             })
             .collect();
-        let users = user_rows(l, &findings);
+        let users = users::user_rows(l, &findings);
         let (coverage, single_system) = coverage(l);
         Report {
             version: env!("CARGO_PKG_VERSION"),
@@ -565,138 +387,6 @@ fn coverage(l: &Linked<'_>) -> (Vec<Coverage>, BTreeMap<&'static str, usize>) {
     (coverage, single)
 }
 
-/// The person's name as the exports give it (SPEC section 6): AD's
-/// `DisplayName`, else Okta's first and last name, else Microsoft 365's
-/// display name, else the inSync user name; the first record of a kind
-/// that has one.
-fn display_name<'t>(t: &'t crate::tenant::Tenant, person: &crate::link::Person<'_>) -> &'t str {
-    let ad = person.ad.iter().map(|&a| &*t.ad[a as usize].display_name);
-    let okta = person
-        .okta
-        .iter()
-        .map(|&o| &*t.okta[o as usize].display_name);
-    let m365 = person
-        .m365
-        .iter()
-        .map(|&m| &*t.m365[m as usize].display_name);
-    let insync = person
-        .insync
-        .iter()
-        .map(|&u| &*t.insync[u as usize].display_name);
-    ad.chain(okta)
-        .chain(m365)
-        .chain(insync)
-        .map(str::trim)
-        .find(|v| !v.is_empty())
-        .unwrap_or("")
-}
-
-fn outcome(v: Option<&View>, f: fn(&View) -> Outcome) -> Outcome {
-    v.map_or(Outcome::NotApplicable, f)
-}
-
-/// One row per person, sorted by their first identifier.
-fn user_rows(l: &Linked<'_>, findings: &[Finding]) -> Vec<UserRow> {
-    let t = l.t;
-    // The rules of each person, one bit per rule.
-    let mut rules_of: Vec<u64> = vec![0; l.persons.len()];
-    for f in findings {
-        if let Some(p) = f.person {
-            rules_of[p as usize] |= 1 << (f.rule as u64);
-        }
-    }
-    let join = |values: Vec<&str>| -> String {
-        let mut seen: Vec<&str> = Vec::new();
-        for v in values {
-            let v = v.trim();
-            if !v.is_empty() && !seen.iter().any(|s| crate::model::same_key(s, v)) {
-                seen.push(v);
-            }
-        }
-        seen.join("; ")
-    };
-    let mut rows: Vec<Option<(u64, UserRow)>> = Vec::new();
-    (0..l.persons.len())
-        .into_par_iter()
-        .map(|p| {
-            let person = l.persons.get(p);
-            let main = person
-                .insync
-                .iter()
-                .copied()
-                .find(|&u| t.insync[u as usize].status == crate::model::InsyncStatus::Active)
-                .or_else(|| person.insync.first().copied());
-            let cur = main.map(|u| &l.current[u as usize]);
-            let plan = main.and_then(|u| l.planned.as_ref().map(|p| &p[u as usize]));
-            let planned_email = match (plan, l.planned.is_some()) {
-                (Some(v), _) => v.email.trim().to_string(),
-                (None, true) => person
-                    .okta
-                    .iter()
-                    .find(|&&o| t.okta[o as usize].status == OktaStatus::Active)
-                    .map(|&o| t.okta_values(o).plan_user_name.trim().to_string())
-                    .unwrap_or_default(),
-                (None, false) => String::new(),
-            };
-            let ids = |values: &mut dyn Iterator<Item = &str>| join(values.collect());
-            let insync_email =
-                ids(&mut person.insync.iter().map(|&u| &*t.insync[u as usize].email));
-            let insync_ad_attribute = cur.map_or("", |v| v.ad_attribute.trim());
-            let okta_login = ids(&mut person.okta.iter().map(|&o| &*t.okta[o as usize].login));
-            let okta_email = ids(&mut person.okta.iter().map(|&o| &*t.okta[o as usize].email));
-            let ad_upn = ids(&mut person.ad.iter().map(|&a| &*t.ad[a as usize].upn));
-            let ad_mail = ids(&mut person.ad.iter().map(|&a| &*t.ad[a as usize].mail));
-            let m365_upn = ids(&mut person.m365.iter().map(|&m| &*t.m365[m as usize].upn));
-            let m365_primary_smtp = ids(&mut person
-                .m365
-                .iter()
-                .map(|&m| crate::link::primary_of(&t.m365[m as usize])));
-            let rules = Rule::ALL
-                .iter()
-                .filter(|r| rules_of[p] & 1 << (**r as u64) != 0)
-                .map(|r| r.id())
-                .collect::<Vec<_>>()
-                .join(";");
-            let row = UserRow::new(
-                [
-                    &insync_email,
-                    insync_ad_attribute,
-                    &okta_login,
-                    &okta_email,
-                    &ad_upn,
-                    &ad_mail,
-                    &m365_upn,
-                    &m365_primary_smtp,
-                    &planned_email,
-                    &rules,
-                    display_name(t, &person),
-                ],
-                [
-                    outcome(cur, |v| v.onedrive),
-                    outcome(cur, |v| v.exchange_backup),
-                    outcome(cur, |v| v.exchange_restore),
-                    outcome(plan, |v| v.onedrive),
-                    outcome(plan, |v| v.exchange_backup),
-                    outcome(plan, |v| v.exchange_restore),
-                ],
-            );
-            // Records without any identifier (AD's built-in accounts) are
-            // no person anyone can act on; they stay counted in the inputs.
-            (!row.is_anonymous()).then(|| (key_prefix(row.first_identifier()), row))
-        })
-        .collect_into_vec(&mut rows);
-    let mut rows: Vec<(u64, UserRow)> = rows.into_iter().flatten().collect();
-    // By the first identifier's key (its first 8 bytes, then the whole),
-    // then every cell. Unstable is enough: rows that compare equal are
-    // equal in every cell.
-    rows.par_sort_unstable_by(|a, b| {
-        a.0.cmp(&b.0)
-            .then_with(|| cmp_key(a.1.first_identifier(), b.1.first_identifier()))
-            .then_with(|| a.1.cells().cmp(&b.1.cells()))
-    });
-    rows.into_iter().map(|(_, r)| r).collect()
-}
-
 /// Writes the outputs into the claimed output folder: the whole set into a
 /// new folder beside it, in parallel and streamed, then swapped in
 /// ([`outdir`]). Returns the written paths.
@@ -748,41 +438,4 @@ fn write_set(dir: &Path, r: &Report, generated: &str) -> Result<Vec<String>> {
             Ok(o.name().to_string())
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    proptest::proptest! {
-        /// A row reads back every cell as given, in `users.csv` order, and
-        /// a rewrite changes the identifiers but not the rules.
-        #[test]
-        fn user_rows_read_back_as_given(
-            texts: [String; 11],
-            outcomes in proptest::array::uniform6(0u8..3),
-        ) {
-            let outcomes = outcomes.map(|o| [Outcome::Ok, Outcome::Fail, Outcome::NotApplicable][o as usize]);
-            let row = UserRow::new(texts.each_ref().map(String::as_str), outcomes);
-            let ids = outcomes.map(Outcome::id);
-            let t = |i: usize| texts[i].as_str();
-            let want = [
-                t(0), t(1), t(2), t(3), t(4), t(5), t(6), t(7),
-                ids[0], ids[1], ids[2],
-                t(8),
-                ids[3], ids[4], ids[5],
-                t(9),
-            ];
-            proptest::prop_assert_eq!(row.cells(), want);
-            proptest::prop_assert_eq!(row.display_name(), t(10));
-            proptest::prop_assert_eq!(row.is_anonymous(), texts[..8].iter().all(String::is_empty));
-            let first = [0, 2, 4, 6].into_iter().map(t).find(|v| !v.is_empty()).unwrap_or("");
-            proptest::prop_assert_eq!(row.first_identifier(), first);
-            let upper = row.rewrite(|i, v| if i == UserRow::RULES { v.into() } else { v.to_uppercase() });
-            proptest::prop_assert_eq!(upper.rules(), t(9));
-            proptest::prop_assert_eq!(upper.insync_email(), t(0).to_uppercase());
-            proptest::prop_assert_eq!(upper.planned_insync_email(), t(8).to_uppercase());
-            proptest::prop_assert_eq!(upper.current_onedrive(), ids[0]);
-        }
-    }
 }
