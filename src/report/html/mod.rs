@@ -29,13 +29,13 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-const LAYOUT: &str = include_str!("../../templates/report.hbs");
-const STYLE: &str = include_str!("../../templates/report.css");
-const SCRIPT: &str = include_str!("../../templates/report.js");
+const LAYOUT: &str = include_str!("../../../templates/report.hbs");
+const STYLE: &str = include_str!("../../../templates/report.css");
+const SCRIPT: &str = include_str!("../../../templates/report.js");
 /// The partials, by name: `templates/partials/NAME.hbs`.
 macro_rules! partials {
     ($($name:literal),* $(,)?) => {
-        &[$(($name, include_str!(concat!("../../templates/partials/", $name, ".hbs")))),*]
+        &[$(($name, include_str!(concat!("../../../templates/partials/", $name, ".hbs")))),*]
     };
 }
 const PARTIALS: &[(&str, &str)] = partials!(
