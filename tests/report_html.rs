@@ -297,19 +297,19 @@ const SELFTEST: &str = r##"
     var filterBox = document.querySelector(".filter");
     expect(!filterBox.hidden && filterBox.offsetParent !== null, "filter box not shown");
     // Sort by Okta login, both ways, then by a status column.
-    var th = table.querySelector('th[data-col="1"]');
+    var th = table.querySelector('th[data-col="2"]');
     var button = th.querySelector("button.sort");
     expect(button, "no sort button");
     button.click();
-    var logins = column(table, 1);
+    var logins = column(table, 2);
     expect(th.getAttribute("aria-sort") === "ascending", "aria-sort after one click");
     expect(ordered(logins, 1), "not ascending: " + logins.slice(0, 5).join(", "));
     expect(logins[0] !== logins[logins.length - 1], "nothing to sort");
     button.click();
     expect(th.getAttribute("aria-sort") === "descending", "aria-sort after two clicks");
-    expect(ordered(column(table, 1), -1), "not descending");
-    table.querySelector('th[data-col="5"] button').click();
-    expect(column(table, 5)[0] === "fail", "status sort puts fail first");
+    expect(ordered(column(table, 2), -1), "not descending");
+    table.querySelector('th[data-col="6"] button').click();
+    expect(column(table, 6)[0] === "fail", "status sort puts fail first");
     // Filter.
     var input = document.getElementById("person-filter");
     var count = document.getElementById("person-count");
@@ -319,6 +319,11 @@ const SELFTEST: &str = r##"
     var expected = Array.prototype.filter.call(table.tBodies[0].rows, function (r) { return r.textContent.toLowerCase().indexOf("anna.berg") !== -1; }).length;
     expect(shown.length >= 1 && shown.length === expected && shown.length < rows, "filter shows " + shown.length + " of " + rows + ", expected " + expected);
     expect(count.textContent.indexOf(shown.length + " of " + rows) === 0, "count says " + count.textContent);
+    // A person is found by name (the first column).
+    input.value = "amelia hughes";
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    var named = visible(table);
+    expect(named.length === 1 && named[0].cells[0].textContent === "Amelia Hughes", "found by name: " + named.length);
     input.value = "no-such-person-anywhere";
     input.dispatchEvent(new Event("input", { bubbles: true }));
     expect(visible(table).length === 0, "filter with no match");

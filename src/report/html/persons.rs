@@ -16,6 +16,8 @@ pub(super) struct Persons {
 
 #[derive(Serialize)]
 struct PersonRow {
+    /// The name as the exports give it (empty with `--redact`).
+    name: String,
     /// The inSync email, and the one after the change when it differs.
     insync: Vec<Line>,
     /// The Okta login, and the AD account when it has another name.
@@ -108,6 +110,7 @@ pub(super) fn first_by_rank(users: &[UserRow], limit: usize) -> Vec<&UserRow> {
 
 fn person_cost(u: &UserRow) -> usize {
     PERSON_ROW_MARKUP
+        + escaped_len(u.display_name()).min(CELL_CHARS * 6)
         + u.cells()
             .iter()
             .map(|c| escaped_len(c).min(CELL_CHARS * 6))
@@ -126,6 +129,7 @@ impl Persons {
                 spent <= PERSONS_BUDGET
             })
             .map(|u| PersonRow {
+                name: clip(u.display_name()),
                 insync: lines(u.insync_email(), &[("after", u.planned_insync_email())]),
                 idp: lines(
                     u.okta_login(),
@@ -174,7 +178,7 @@ impl Persons {
         let more = r.users.len() - rows.len();
         Persons {
             lead: format!(
-                "One row per person ({}{}), persons with an error first, then those with other findings. Under an identifier, AFTER is the inSync email after the change, AD the Active Directory account and SMTP the primary SMTP address, where they differ. Click a column title to sort; users.csv has every identifier of every source.",
+                "One row per person ({}{}), persons with an error first, then those with other findings; the name is the one the exports give. Under an identifier, AFTER is the inSync email after the change, AD the Active Directory account and SMTP the primary SMTP address, where they differ. Click a column title to sort; users.csv has every identifier of every source.",
                 if more == 0 {
                     plural(rows.len(), "person", "persons")
                 } else {
