@@ -9,7 +9,8 @@
 
 use crate::load::{self, Table, okta::attribute_field};
 use crate::model::{
-    AdUser, At, Field, InputInfo, InsyncStatus, InsyncUser, Keyed, M365User, OktaUser, Source, key,
+    AdUser, At, Field, InputInfo, InsyncStatus, InsyncUser, Keyed, M365User, OktaUser, SetAside,
+    Source, key,
 };
 use crate::settings::Settings;
 use anyhow::{Result, bail};
@@ -211,10 +212,19 @@ impl Tenant {
             }
         }
         let insync = merge_insync(insync_parts);
-        let mailbox_data = m365_parts.iter().any(|(t, _)| {
-            t.columns.contains_key(&crate::model::Field::PrimarySmtp)
-                || t.columns.contains_key(&crate::model::Field::ProxyAddresses)
-        });
+        // A Microsoft 365 address column set aside (a .NET type name in
+        // it) leaves the mailbox addresses unknown (SPEC section 5).
+        let addresses_set_aside: Vec<&SetAside> = tables
+            .iter()
+            .filter(|t| t.source == Source::M365)
+            .flat_map(|t| &t.set_aside)
+            .filter(|s| matches!(s.field, Field::PrimarySmtp | Field::ProxyAddresses))
+            .collect();
+        let mailbox_data = addresses_set_aside.is_empty()
+            && m365_parts.iter().any(|(t, _)| {
+                t.columns.contains_key(&Field::PrimarySmtp)
+                    || t.columns.contains_key(&Field::ProxyAddresses)
+            });
         let m365 = merge_m365(m365_parts);
 
         let okta_tables: Vec<&Table> = tables.iter().filter(|t| t.source == Source::Okta).collect();
@@ -413,12 +423,41 @@ impl Tenant {
                     .into(),
                 decides: !uupic_audit,
             });
+        } else if let Some(first) = addresses_set_aside.first() {
+            let columns: Vec<String> = addresses_set_aside
+                .iter()
+                .map(|s| format!("{} column `{}`", crate::model::file_name(&s.file), s.column))
+                .collect();
+            skipped.push(Skip {
+                check: "Exchange Online backup and restore".into(),
+                reason: format!(
+                    "{} set aside: it holds a .NET type name instead of the mailbox addresses; OneDrive is judged by UPN alone. Export it again with the values joined: @{{n='{c}';e={{$_.{c} -join ';'}}}} in Select-Object",
+                    columns.join(", "),
+                    c = first.column
+                ),
+                decides: !uupic_audit,
+            });
         } else if !mailbox_data {
             skipped.push(Skip {
                 check: "Exchange Online backup and restore".into(),
                 reason: "no Microsoft 365 export shows mailbox addresses (no primary SMTP or proxy-address column); OneDrive is judged by UPN alone".into(),
                 decides: !uupic_audit,
             });
+        }
+        // Every column set aside: the checks that read it run without it.
+        for t in &tables {
+            for s in &t.set_aside {
+                skipped.push(Skip {
+                    check: set_aside_checks(t.source, s),
+                    reason: format!(
+                        "{}: column `{}` holds a .NET type name instead of its values and was set aside; export it again with @{{n='{c}';e={{$_.{c} -join ';'}}}} in Select-Object",
+                        t.file_name(),
+                        s.column,
+                        c = s.column
+                    ),
+                    decides: false,
+                });
+            }
         }
         if !tables.iter().any(|t| t.source == Source::Insync) {
             skipped.push(Skip {
@@ -451,6 +490,35 @@ impl Tenant {
             uupic_audit,
             skipped,
         })
+    }
+}
+
+/// The checks that read a column set aside, for the list of skipped checks.
+fn set_aside_checks(source: Source, s: &SetAside) -> String {
+    let hygiene = "duplicate-address, invalid-address, non-ascii-address";
+    match (source, s.field) {
+        (Source::Ad, Field::ProxyAddresses) => {
+            format!(
+                "Active Directory proxy-address checks ({hygiene} on `{}`)",
+                s.column
+            )
+        }
+        (Source::M365, Field::ProxyAddresses | Field::PrimarySmtp) => format!(
+            "Microsoft 365 mailbox-address checks ({hygiene}, m365-no-mailbox on `{}`)",
+            s.column
+        ),
+        (_, Field::Mail | Field::Email | Field::SecondEmail | Field::AdAttribute) => {
+            format!(
+                "{} address checks ({hygiene} on `{}`)",
+                source.title(),
+                s.column
+            )
+        }
+        _ => format!(
+            "checks that read the {} column `{}`",
+            source.title(),
+            s.column
+        ),
     }
 }
 

@@ -268,15 +268,58 @@ fn multi_line_cells_count_as_one_row() {
     );
 }
 
+/// Windows PowerShell 5.1 wrote the collection's type name in
+/// `proxyAddresses`: the column is set aside, the users load.
 #[test]
-fn dotnet_type_name_in_a_used_column_is_refused() {
-    let e = refused("dotnet-typename-ad.csv");
-    assert!(e.contains("dotnet-typename-ad.csv"), "{e}");
+fn dotnet_type_name_in_a_used_column_is_set_aside() {
+    let t = load("dotnet-typename-ad.csv");
+    assert_eq!(t.source, Source::Ad);
+    assert_eq!(lines(&t), vec![3, 4, 5, 6]);
+    let [aside] = &t.set_aside[..] else {
+        panic!("{:?}", t.set_aside)
+    };
+    assert_eq!(aside.file, "dotnet-typename-ad.csv");
+    assert_eq!(aside.column, "proxyAddresses");
     assert!(
-        e.contains("proxyAddresses") && e.contains("ADPropertyValueCollection"),
-        "{e}"
+        aside.reason.contains("ADPropertyValueCollection")
+            && aside
+                .reason
+                .contains("@{n='proxyAddresses';e={$_.proxyAddresses -join ';'}}"),
+        "{}",
+        aside.reason
     );
-    assert!(e.contains("-join ';'"), "{e}");
+    let users = load::ad::records(&t, 0);
+    assert_eq!(&*users[2].upn, "priya.patel@contoso.com");
+    assert!(!users[2].enabled);
+    assert!(users.iter().all(|u| u.proxies.is_empty()));
+}
+
+/// `Get-EXOMailbox | Export-Csv` in Windows PowerShell 5.1: `EmailAddresses`
+/// holds `System.Collections.ArrayList`; set aside, the mailboxes load with
+/// their UPN and primary address.
+#[test]
+fn exo_mailbox_type_name_in_email_addresses_is_set_aside() {
+    let t = load("dotnet-typename-m365.csv");
+    assert_eq!(t.source, Source::M365);
+    assert_eq!(
+        t.type_line.as_deref(),
+        Some("Microsoft.Exchange.Management.RestApiClient.ExoMailbox")
+    );
+    assert_eq!(lines(&t), vec![3, 4, 5, 6]);
+    let [aside] = &t.set_aside[..] else {
+        panic!("{:?}", t.set_aside)
+    };
+    assert_eq!(aside.column, "EmailAddresses");
+    assert!(
+        aside.reason.contains("System.Collections.ArrayList"),
+        "{}",
+        aside.reason
+    );
+    let users = load::m365::records(&t, 0);
+    assert_eq!(&*users[1].upn, "mark.taylor@contoso.com");
+    assert_eq!(&*users[1].primary_smtp, "m.taylor@contoso.com");
+    assert!(users[2].shared_mailbox);
+    assert!(users.iter().all(|u| u.proxies.is_empty()));
 }
 
 #[test]

@@ -270,6 +270,8 @@ struct Context {
     inputs: Vec<InputView>,
     /// Status values the systems do not use, read as active.
     unrecognised: Vec<String>,
+    /// Columns and rows set aside, said up front.
+    set_aside: Vec<String>,
     tracking: Tracking,
 }
 
@@ -305,6 +307,26 @@ impl Context {
                         plural(u.rows, "row", "rows"),
                         u.read_as
                     )
+                })
+                .collect(),
+            set_aside: r
+                .coverage
+                .iter()
+                .flat_map(|c| {
+                    let columns = c
+                        .set_aside
+                        .iter()
+                        .map(|a| format!("{}, column {}: {}", a.file, a.column, a.reason));
+                    let rows = c.rows_set_aside.iter().map(|k| {
+                        format!(
+                            "{}: {} whose {} is “{}”: not users, not audited.",
+                            k.file,
+                            plural(k.rows, "row", "rows"),
+                            k.column,
+                            k.value
+                        )
+                    });
+                    columns.chain(rows).collect::<Vec<_>>()
                 })
                 .collect(),
             tracking: Tracking::build(r),

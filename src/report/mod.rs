@@ -227,6 +227,12 @@ pub struct Coverage {
     /// Status values the system does not use, read as active (SPEC
     /// section 3).
     pub unrecognised: Vec<Unrecognised>,
+    /// Columns set aside (a .NET type name instead of values): the audit
+    /// ran without them (SPEC section 3).
+    pub set_aside: Vec<crate::model::SetAside>,
+    /// Records read that are no user (an ADUC export list's groups,
+    /// contacts, computers), set aside and counted per kind.
+    pub rows_set_aside: Vec<crate::model::RowsSetAside>,
 }
 
 /// A status value an export holds that its system does not use.
@@ -552,6 +558,8 @@ fn coverage(l: &Linked<'_>) -> (Vec<Coverage>, BTreeMap<&'static str, usize>) {
                     read_as: s.read_as,
                 })
                 .collect(),
+            set_aside: tb.set_aside.clone(),
+            rows_set_aside: tb.rows_set_aside.clone(),
         })
         .collect();
     (coverage, single)
