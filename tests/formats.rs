@@ -556,3 +556,58 @@ fn ambiguous_header_asks_for_the_flag_and_the_flag_settles_it() {
         ("Doe, John", "john.doe@contoso.com")
     );
 }
+
+/// A mailbox export without a UPN column loads as Microsoft 365, keyed by
+/// primary SMTP address.
+#[test]
+fn mailbox_export_without_upn_loads_keyed_by_primary_address() {
+    let t = load("mailbox-no-upn-m365.csv");
+    assert_eq!(t.source, Source::M365);
+    assert_eq!(lines(&t), vec![2, 3, 4]);
+    assert!(!t.columns.contains_key(&Field::Upn));
+    let users = load::m365::records(&t, 0);
+    assert_eq!(users[1].subject(), "m.taylor@contoso.com");
+    assert!(
+        users[1]
+            .proxies
+            .iter()
+            .any(|p| !p.primary && p.address == "mark.taylor@contoso.com")
+    );
+    assert!(users[2].shared_mailbox);
+    // Neither a UPN nor a primary address: refused, naming both.
+    let e = load::load_bytes(
+        "mailboxes.csv",
+        b"DisplayName,RecipientTypeDetails,EmailAddresses\r\nAnna Berg,UserMailbox,SMTP:anna@contoso.com\r\n",
+        &LoadOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("mailboxes.csv") && e.contains("PrimarySmtpAddress"),
+        "{e}"
+    );
+}
+
+/// `Get-MgUser -Property ... | Export-Csv` with the proxy addresses joined:
+/// Microsoft 365 (never AD), sign-in state from `AccountEnabled`.
+#[test]
+fn graph_export_with_joined_proxies_classifies_as_m365() {
+    let t = load("graph-mguser-joined-m365.csv");
+    assert_eq!(t.source, Source::M365);
+    assert_eq!(lines(&t), vec![2, 3, 4]);
+    assert!(t.empty_columns.is_empty(), "{:?}", t.empty_columns);
+    let users = load::m365::records(&t, 0);
+    assert_eq!(&*users[0].primary_smtp, "anna.berg@contoso.co.uk");
+    let aliases: Vec<&str> = users[0]
+        .proxies
+        .iter()
+        .filter(|p| !p.primary)
+        .map(|p| p.address)
+        .collect();
+    assert_eq!(
+        aliases,
+        ["anna.berg@contoso.com", "anna.berg@contoso.onmicrosoft.com"]
+    );
+    assert!(!users[0].sign_in_blocked);
+    assert!(users[1].sign_in_blocked);
+}

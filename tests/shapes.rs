@@ -172,6 +172,7 @@ fn skipped_checks(a: &Audit) -> Vec<String> {
 
 /// Column indexes of findings.csv.
 const RULE: usize = 1;
+const SUBJECT: usize = 4;
 const FILE: usize = 5;
 const SOURCE: usize = 3;
 const FIELD: usize = 7;
@@ -243,5 +244,184 @@ fn ad_proxy_addresses_as_a_type_name_are_set_aside_and_the_rest_is_the_same() {
         head.contains("set aside: ") && head.contains("proxyAddresses"),
         "{}",
         shaped.stdout
+    );
+}
+
+/// A finding without its sentences (message, remediation): which rule, on
+/// which record and field, with which value. Sentences name the Microsoft
+/// 365 user by the identifier its export gives, so they differ when a
+/// mailbox export has no UPN.
+fn keyed(set: BTreeSet<Vec<String>>) -> BTreeSet<Vec<String>> {
+    set.into_iter()
+        .map(|mut f| {
+            f.truncate(VALUE + 1);
+            f
+        })
+        .collect()
+}
+
+fn verdict_reasons(a: &Audit) -> Vec<String> {
+    a.summary["verdict_reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            format!(
+                "{}: {}",
+                s["check"].as_str().unwrap(),
+                s["reason"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+/// Drops column `column` from every record.
+fn drop_column(column: &str) -> impl Fn(Vec<String>) -> Vec<String> {
+    let column = column.to_string();
+    let at = std::cell::Cell::new(None);
+    move |mut cells: Vec<String>| {
+        if at.get().is_none() {
+            at.set(cells.iter().position(|c| *c == column));
+        }
+        cells.remove(at.get().expect("the column exists"));
+        cells
+    }
+}
+
+/// A mailbox export without a UPN column beside the users export merges by
+/// primary SMTP address: the audit is the one with the UPN column.
+#[test]
+fn a_mailbox_export_without_upn_merges_by_primary_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let odd = reexport(
+        &contoso_text("exo-mailboxes.csv"),
+        None,
+        drop_column("UserPrincipalName"),
+    );
+    let well = audit(&contoso_with(dir.path(), "", None));
+    let shaped = audit(&contoso_with(
+        dir.path(),
+        "exo-mailboxes.csv",
+        Some(odd.as_bytes()),
+    ));
+    assert_eq!(shaped.code, Some(0), "{}", shaped.stdout);
+    assert_same(&without(&shaped, |_| false), &without(&well, |_| false));
+    assert_eq!(
+        shaped.summary["verdict_reasons"],
+        well.summary["verdict_reasons"]
+    );
+    assert_eq!(shaped.summary["counts"], well.summary["counts"]);
+}
+
+/// The mailbox export alone, without a UPN column: the mailboxes are keyed
+/// by primary address, OneDrive is not judged (a deciding check, listed
+/// with the reason), and every other finding is the one the same export
+/// with its UPN column gives.
+#[test]
+fn a_mailbox_export_without_upn_alone_skips_the_onedrive_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let with_upn = contoso_text("exo-mailboxes.csv");
+    let without_upn = reexport(&with_upn, None, drop_column("UserPrincipalName"));
+    let files = |text: &str| {
+        let mut files = contoso_with(dir.path(), "exo-mailboxes.csv", Some(text.as_bytes()));
+        files.retain(|f| !f.ends_with("m365-active-users.csv"));
+        files
+    };
+    let well = audit(&files(&with_upn));
+    let shaped = audit(&files(&without_upn));
+    assert_eq!(shaped.code, Some(0), "{}", shaped.stdout);
+    // What only UPNs show: OneDrive, the Microsoft 365 records' own
+    // identifiers, and identifiers that are a UPN and no address of their
+    // mailbox (`sam.clarke@` is Samantha's UPN and Samuel's alias: with the
+    // UPNs ambiguous, without them Samuel's, so its inSync user becomes a
+    // duplicate of Samuel's: existing-duplicate-user, found through that
+    // resolution, is left out too).
+    let mut reader = csv::Reader::from_reader(with_upn.trim_start_matches('\u{feff}').as_bytes());
+    let upn_only: BTreeSet<String> = reader
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| {
+            !r[4]
+                .to_lowercase()
+                .contains(&format!("smtp:{}", r[1].to_lowercase()))
+        })
+        .map(|r| r[1].to_lowercase())
+        .collect();
+    let onedrive = |f: &[String]| {
+        f[RULE] == "onedrive-user-not-found"
+            || f[RULE] == "existing-duplicate-user"
+            || f[SOURCE] == "m365"
+            || upn_only.contains(&f[SUBJECT].to_lowercase())
+    };
+    assert!(
+        well.findings
+            .iter()
+            .any(|f| f[RULE] == "onedrive-user-not-found")
+    );
+    assert!(
+        !shaped
+            .findings
+            .iter()
+            .any(|f| f[RULE] == "onedrive-user-not-found")
+    );
+    assert_same(
+        &keyed(without(&shaped, onedrive)),
+        &keyed(without(&well, onedrive)),
+    );
+    let reasons = verdict_reasons(&shaped);
+    assert!(
+        reasons.iter().any(|r| r.starts_with("OneDrive backup")
+            && r.contains("exo-mailboxes.csv has no UserPrincipalName column")),
+        "{reasons:?}"
+    );
+    assert_ne!(shaped.summary["verdict"], "go");
+    // The mailbox findings name the mailbox by its primary address.
+    assert!(
+        shaped
+            .findings
+            .iter()
+            .filter(|f| f[SOURCE] == "m365")
+            .all(|f| f[SUBJECT].contains('@')),
+    );
+}
+
+/// `Get-EXOMailbox | Export-Csv` in Windows PowerShell 5.1 writes
+/// `EmailAddresses` as a type name: the column is set aside, the Exchange
+/// checks are skipped as deciding checks, and the other findings stay.
+#[test]
+fn exo_email_addresses_as_a_type_name_skip_the_exchange_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let odd = reexport(
+        &contoso_text("exo-mailboxes.csv"),
+        Some("Microsoft.Exchange.Management.RestApiClient.ExoMailbox"),
+        fill_column("EmailAddresses", "System.Collections.ArrayList"),
+    );
+    let well = audit(&contoso_with(dir.path(), "", None));
+    let shaped = audit(&contoso_with(
+        dir.path(),
+        "exo-mailboxes.csv",
+        Some(odd.as_bytes()),
+    ));
+    assert_eq!(shaped.code, Some(0), "{}", shaped.stdout);
+    let exchange = |f: &[String]| {
+        matches!(
+            f[RULE].as_str(),
+            "exchange-mailbox-not-found" | "exchange-restore-mismatch" | "m365-no-mailbox"
+        )
+    };
+    assert!(well.findings.iter().any(|f| exchange(f)));
+    assert!(!shaped.findings.iter().any(|f| exchange(f)));
+    assert_same(
+        &keyed(without(&shaped, exchange)),
+        &keyed(without(&well, exchange)),
+    );
+    let reasons = verdict_reasons(&shaped);
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.starts_with("Exchange Online backup and restore")
+                && r.contains("exo-mailboxes.csv column `EmailAddresses`")
+                && r.contains("-join ';'")),
+        "{reasons:?}"
     );
 }

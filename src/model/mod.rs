@@ -845,6 +845,18 @@ pub struct M365User {
     pub display_name: Box<str>,
 }
 
+impl M365User {
+    /// The record's own identifier as written: its UPN, or, in a mailbox
+    /// export without a UPN column, its primary SMTP address.
+    pub fn subject(&self) -> &str {
+        if self.upn.trim().is_empty() {
+            &self.primary_smtp
+        } else {
+            &self.upn
+        }
+    }
+}
+
 /// Parses a boolean the way the exports write them (`True`, `FALSE`, `1`,
 /// `yes`); `None` when the cell is empty or says something else.
 pub fn parse_bool(value: &str) -> Option<bool> {
