@@ -76,7 +76,9 @@ impl FileInfo {
             set_aside: table.set_aside.clone(),
             rows_set_aside: table.rows_set_aside.clone(),
             rows: table.rows.len(),
-            rows_read: table.rows.len() + table.problems.len(),
+            rows_read: table.rows.len()
+                + table.problems.len()
+                + table.rows_set_aside.iter().map(|k| k.rows).sum::<usize>(),
             skipped: table.problems.len(),
             blank_rows: table.blank_rows,
             problems: table.problems.iter().take(PROBLEMS).cloned().collect(),

@@ -611,3 +611,49 @@ fn graph_export_with_joined_proxies_classifies_as_m365() {
     assert!(!users[0].sign_in_blocked);
     assert!(users[1].sign_in_blocked);
 }
+
+/// ADUC "Export List", as Unicode tab-separated text and as comma-separated
+/// ANSI text: `User Logon Name` is the UPN, `E-Mail Address` the mail; the
+/// rows that are no user are set aside and counted per type, not reported
+/// as unreadable.
+#[test]
+fn aduc_export_list_loads_its_users_and_sets_the_rest_aside() {
+    for (name, encoding, delimiter) in [
+        ("aduc-export-list-ad.txt", "UTF-16LE", b'\t'),
+        ("aduc-export-list-comma-ad.csv", "windows-1252", b','),
+    ] {
+        let t = load(name);
+        assert_eq!(
+            (t.source, t.encoding, t.delimiter),
+            (Source::Ad, encoding, Some(delimiter)),
+            "{name}"
+        );
+        assert_eq!(lines(&t), vec![2, 4, 6, 10], "{name}");
+        assert!(t.problems.is_empty(), "{name}");
+        let users = load::ad::records(&t, 0);
+        assert_eq!(&*users[1].upn, "jose.garcia@contoso.com");
+        assert_eq!(&*users[1].display_name, "José García");
+        assert_eq!(&*users[2].mail, "m.taylor@contoso.co.uk");
+        let aside: Vec<(&str, usize)> = t
+            .rows_set_aside
+            .iter()
+            .map(|k| (k.value.as_str(), k.rows))
+            .collect();
+        assert_eq!(
+            aside,
+            [
+                ("Computer", 1),
+                ("Contact", 1),
+                ("Distribution Group - Universal", 1),
+                ("Organizational Unit", 1),
+                ("Security Group - Global", 1)
+            ],
+            "{name}"
+        );
+        assert!(
+            t.rows_set_aside
+                .iter()
+                .all(|k| k.column == "Type" && k.file == name)
+        );
+    }
+}

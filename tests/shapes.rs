@@ -425,3 +425,30 @@ fn exo_email_addresses_as_a_type_name_skip_the_exchange_checks() {
         "{reasons:?}"
     );
 }
+
+/// An ADUC export list in an audit: its users are audited, the other rows
+/// are counted in summary.json's coverage (rows read = used + set aside)
+/// and said at the top of the run summary.
+#[test]
+fn aduc_export_list_rows_that_are_no_user_are_counted() {
+    let a = audit(&[
+        fixture("formats/aduc-export-list-ad.txt"),
+        fixture("formats/mailbox-no-upn-m365.csv"),
+    ]);
+    assert_eq!(a.code, Some(0), "{}", a.stdout);
+    let ad = &a.summary["coverage"][0];
+    assert_eq!(ad["source"], "ad");
+    assert_eq!(ad["rows_read"], 9);
+    assert_eq!(ad["rows_used"], 4);
+    assert_eq!(ad["rows_skipped"], 0);
+    let aside = ad["rows_set_aside"].as_array().unwrap();
+    assert_eq!(aside.len(), 5);
+    assert_eq!(aside[0]["column"], "Type");
+    assert_eq!(aside[0]["value"], "Computer");
+    assert_eq!(aside[0]["rows"], 1);
+    assert!(
+        a.stdout.contains("set aside: ") && a.stdout.contains("rows whose Type is \"Contact\""),
+        "{}",
+        a.stdout
+    );
+}

@@ -686,6 +686,7 @@ fn table(name: &str, mut raw: RawTable, meta: Meta, score: Score, sha256: String
     };
     check_duplicate_headers(name, &raw.headers, &columns)?;
     let set_aside = set_aside_type_names(name, key, &mut columns, &raw)?;
+    let rows_set_aside = set_aside_non_users(name, &columns, &mut raw);
     let (columns, empty_columns) = without_empty_columns(schema, columns, &raw);
     let statuses = status::values(source, &raw, &columns);
     Ok(Table {
@@ -709,8 +710,44 @@ fn table(name: &str, mut raw: RawTable, meta: Meta, score: Score, sha256: String
         empty_columns,
         statuses,
         set_aside,
-        rows_set_aside: Vec::new(),
+        rows_set_aside,
     })
+}
+
+/// The rows of an ADUC export list whose `Type` is not a user (groups,
+/// contacts, computers, OUs) are set aside and counted per type (SPEC
+/// section 3), never dropped silently. `User` and `inetOrgPerson` are
+/// users; an empty type cell counts as a user.
+fn set_aside_non_users(
+    name: &str,
+    columns: &BTreeMap<Field, usize>,
+    raw: &mut RawTable,
+) -> Vec<crate::model::RowsSetAside> {
+    let Some(&col) = columns.get(&Field::ObjectType) else {
+        return Vec::new();
+    };
+    let Some(Some(at)) = raw.stored.get(col).copied() else {
+        return Vec::new();
+    };
+    let mut counts: BTreeMap<String, (String, usize)> = BTreeMap::new();
+    raw.rows.retain(|row| {
+        let value = row.cells.get(at as usize).unwrap_or("").trim();
+        let k = value.to_lowercase();
+        if k.is_empty() || k == "user" || k == "inetorgperson" {
+            return true;
+        }
+        counts.entry(k).or_insert_with(|| (value.to_string(), 0)).1 += 1;
+        false
+    });
+    counts
+        .into_values()
+        .map(|(value, rows)| crate::model::RowsSetAside {
+            file: name.to_string(),
+            column: raw.headers[col].trim().to_string(),
+            value,
+            rows,
+        })
+        .collect()
 }
 
 /// A column empty in every row counts as absent (SPEC section 3): a
@@ -804,7 +841,7 @@ pub(crate) fn decide(name: &str, headers: &[String], forced: Option<Source>) -> 
 fn aliases_for_message(schema: &Schema, field: Field) -> String {
     let examples: &[&str] = match (schema.source, field) {
         (Source::Okta, Field::Login) => &["login", "Username", "profile.login"],
-        (Source::Ad, Field::Upn) => &["UserPrincipalName"],
+        (Source::Ad, Field::Upn) => &["UserPrincipalName", "User Logon Name (ADUC)"],
         (Source::Insync, Field::Email) => &["User Email", "Email", "Email ID"],
         (Source::M365, Field::Upn) => &["User principal name", "UserPrincipalName"],
         _ => &[],

@@ -94,6 +94,8 @@ pub enum Field {
     BlockCredential,
     AccountEnabled,
     RecipientTypeDetails,
+    /// The object's type in an ADUC export list (`User`, `Group`...).
+    ObjectType,
 }
 
 impl Field {
@@ -126,6 +128,7 @@ impl Field {
             Field::BlockCredential => "block_credential",
             Field::AccountEnabled => "account_enabled",
             Field::RecipientTypeDetails => "recipient_type_details",
+            Field::ObjectType => "object_type",
         }
     }
 }

@@ -542,7 +542,9 @@ fn coverage(l: &Linked<'_>) -> (Vec<Coverage>, BTreeMap<&'static str, usize>) {
         .map(|(tb, unlinked)| Coverage {
             file: tb.file.clone(),
             source: tb.source,
-            rows_read: tb.rows + tb.problems.len(),
+            rows_read: tb.rows
+                + tb.problems.len()
+                + tb.rows_set_aside.iter().map(|k| k.rows).sum::<usize>(),
             rows_used: tb.rows,
             rows_skipped: tb.problems.len(),
             linked_to_nothing: unlinked,
