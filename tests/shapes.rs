@@ -452,3 +452,46 @@ fn aduc_export_list_rows_that_are_no_user_are_counted() {
         a.stdout
     );
 }
+
+/// Several exports that cannot be used, each for its own reason: one run
+/// reports every one (file, reason, fix), exit 2.
+#[test]
+fn every_unloadable_export_is_reported_in_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let key_type_name = dir.path().join("okta.csv");
+    std::fs::write(
+        &key_type_name,
+        "User Id,Status,Username,Primary email\r\n00u1,ACTIVE,System.Object[],a@contoso.com\r\n",
+    )
+    .unwrap();
+    let run = preflight()
+        .arg("audit")
+        .arg(&key_type_name)
+        .arg(fixture("formats/ad-missing-upn.csv"))
+        .arg(fixture("formats/empty.csv"))
+        .arg(fixture("formats/dotnet-typename-ad.csv"))
+        .args(["--quiet", "--out"])
+        .arg(dir.path().join("r"))
+        .output()
+        .unwrap();
+    let e = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{e}");
+    assert!(e.contains("3 inputs cannot be used"), "{e}");
+    let line = |name: &str| {
+        e.lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        line("okta.csv").contains("\"Username\"") && line("okta.csv").contains("-join ';'"),
+        "{e}"
+    );
+    assert!(
+        line("ad-missing-upn.csv").contains("UserPrincipalName"),
+        "{e}"
+    );
+    assert!(line("empty.csv").contains("empty"), "{e}");
+    // The export whose proxyAddresses are set aside is no error.
+    assert!(!e.contains("dotnet-typename-ad.csv"), "{e}");
+}
