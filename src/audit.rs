@@ -6,7 +6,6 @@ use crate::exit::Exit;
 use crate::input_file;
 use crate::link::Linked;
 use crate::load::{self, Input, LoadOptions, Table};
-use crate::model::Source;
 use crate::progress::Progress;
 use crate::report::outdir::OutDir;
 use crate::report::{self, Report};
@@ -89,19 +88,26 @@ fn audit_timed(
 /// The inputs of an audit: positional files (classified) and files given by
 /// source flag.
 pub fn inputs(args: &InputArgs) -> Vec<Input> {
-    let limits = args.limits.limits();
-    let classified = args.files.iter().map(|f| (f, None));
-    let flagged = [
-        (&args.okta, Source::Okta),
-        (&args.ad, Source::Ad),
-        (&args.insync, Source::Insync),
-        (&args.m365, Source::M365),
-    ]
-    .into_iter()
-    .flat_map(|(files, source)| files.iter().map(move |f| (f, Some(source))));
+    inputs_of(
+        &args.files,
+        &args.sources,
+        &args.sheet,
+        args.limits.limits(),
+    )
+}
+
+/// The inputs of positional `files` (classified) and of `sources` (by flag).
+pub fn inputs_of(
+    files: &[String],
+    sources: &crate::cli::SourceFlags,
+    sheet: &Option<String>,
+    limits: crate::load::Limits,
+) -> Vec<Input> {
+    let classified = files.iter().map(|f| (f, None));
+    let flagged = sources.files().map(|(f, source)| (f, Some(source)));
     classified
         .chain(flagged)
-        .map(|(f, source)| Input::new(f, source, &args.sheet, limits))
+        .map(|(f, source)| Input::new(f, source, sheet, limits))
         .collect()
 }
 
@@ -246,10 +252,10 @@ fn finish(
 fn claim_out(out: &str, input: &InputArgs, waivers: Option<&str>) -> Result<OutDir> {
     let files = [
         &input.files,
-        &input.okta,
-        &input.ad,
-        &input.insync,
-        &input.m365,
+        &input.sources.okta,
+        &input.sources.ad,
+        &input.sources.insync,
+        &input.sources.m365,
     ]
     .into_iter()
     .flatten()

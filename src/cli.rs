@@ -58,6 +58,23 @@ pub struct InputArgs {
     /// Export files, each classified by its header row.
     #[arg(value_name = "FILE")]
     pub files: Vec<String>,
+    #[command(flatten)]
+    pub sources: SourceFlags,
+    /// Settings file (TOML); flags override it. `preflight init` writes one.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<String>,
+    /// Sheet to read in spreadsheets (default: the first whose header classifies).
+    #[arg(long)]
+    pub sheet: Option<String>,
+    #[command(flatten)]
+    pub settings: crate::settings::SettingsArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Files given with their source (`audit`, `explain`, `inspect`).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct SourceFlags {
     /// An Okta export (repeatable).
     #[arg(long, value_name = "FILE")]
     pub okta: Vec<String>,
@@ -70,16 +87,21 @@ pub struct InputArgs {
     /// A Microsoft 365 export (repeatable: users export plus mailbox export).
     #[arg(long, value_name = "FILE")]
     pub m365: Vec<String>,
-    /// Settings file (TOML); flags override it. `preflight init` writes one.
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<String>,
-    /// Sheet to read in spreadsheets (default: the first whose header classifies).
-    #[arg(long)]
-    pub sheet: Option<String>,
-    #[command(flatten)]
-    pub settings: crate::settings::SettingsArgs,
-    #[command(flatten)]
-    pub limits: LimitArgs,
+}
+
+impl SourceFlags {
+    /// The files with their source, in the order Okta, AD, inSync, Microsoft 365.
+    pub fn files(&self) -> impl Iterator<Item = (&String, crate::model::Source)> {
+        use crate::model::Source;
+        [
+            (&self.okta, Source::Okta),
+            (&self.ad, Source::Ad),
+            (&self.insync, Source::Insync),
+            (&self.m365, Source::M365),
+        ]
+        .into_iter()
+        .flat_map(|(files, source)| files.iter().map(move |f| (f, source)))
+    }
 }
 
 /// Limits that protect the machine from broken or hostile files.
@@ -196,9 +218,14 @@ pub struct InspectArgs {
     pub sheet: Option<String>,
     #[command(flatten)]
     pub limits: LimitArgs,
-    /// Export files (CSV/TSV/semicolon text, xlsx, xlsm, xls, xlsb, ods).
-    #[arg(required = true, value_name = "FILE")]
+    /// Export files (CSV/TSV/semicolon text, xlsx, xlsm, xls, xlsb, ods),
+    /// each classified by its header row.
+    #[arg(value_name = "FILE", required_unless_present_any = ["okta", "ad", "insync", "m365"])]
     pub files: Vec<String>,
+    /// Files inspected as the given source, as `audit` reads them (a file
+    /// that does not classify alone).
+    #[command(flatten)]
+    pub sources: SourceFlags,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

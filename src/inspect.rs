@@ -31,6 +31,10 @@ pub struct FileInfo {
     pub empty_columns: Vec<String>,
     /// Each distinct status value with how it is read (SPEC section 3).
     pub statuses: Vec<crate::load::status::StatusValue>,
+    /// Columns set aside: they hold .NET type names (SPEC section 3).
+    pub set_aside: Vec<crate::model::SetAside>,
+    /// Records that are no user, set aside and counted per kind.
+    pub rows_set_aside: Vec<crate::model::RowsSetAside>,
     /// Records read and used.
     pub rows: usize,
     /// Records read: used plus skipped.
@@ -69,8 +73,12 @@ impl FileInfo {
             columns,
             empty_columns: table.empty_columns.clone(),
             statuses: table.statuses.clone(),
+            set_aside: table.set_aside.clone(),
+            rows_set_aside: table.rows_set_aside.clone(),
             rows: table.rows.len(),
-            rows_read: table.rows.len() + table.problems.len(),
+            rows_read: table.rows.len()
+                + table.problems.len()
+                + table.rows_set_aside.iter().map(|k| k.rows).sum::<usize>(),
             skipped: table.problems.len(),
             blank_rows: table.blank_rows,
             problems: table.problems.iter().take(PROBLEMS).cloned().collect(),
@@ -140,6 +148,7 @@ pub fn text(info: &FileInfo) -> String {
     let other: Vec<&str> = other
         .into_iter()
         .filter(|h| !info.empty_columns.iter().any(|e| e.trim() == *h))
+        .filter(|h| !info.set_aside.iter().any(|a| a.column == *h))
         .collect();
     if !other.is_empty() {
         let _ = writeln!(out, "    (kept by name: {})", other.join(", "));
@@ -166,11 +175,21 @@ pub fn text(info: &FileInfo) -> String {
             info.empty_columns.join(", ")
         );
     }
+    for a in &info.set_aside {
+        let _ = writeln!(out, "  set aside  column {}: {}", a.column, a.reason);
+    }
     let _ = writeln!(
         out,
         "  rows       {} read: {} used, {} skipped",
         info.rows_read, info.rows, info.skipped
     );
+    for k in &info.rows_set_aside {
+        let _ = writeln!(
+            out,
+            "    ({} rows whose {} is \"{}\" set aside: not users)",
+            k.rows, k.column, k.value
+        );
+    }
     for p in &info.problems {
         let _ = writeln!(out, "    row {}: {}", p.row, p.reason);
     }
@@ -188,35 +207,52 @@ pub fn text(info: &FileInfo) -> String {
     out
 }
 
+/// One file given to `inspect`: what was understood of it, or why it
+/// cannot be loaded (JSON `{file, error}`).
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Inspected {
+    Loaded(Box<FileInfo>),
+    Failed { file: String, error: String },
+}
+
 /// `preflight inspect`.
 pub fn run(args: &InspectArgs) -> Result<Exit> {
-    let inputs: Vec<Input> = args
-        .files
-        .iter()
-        .map(|f| Input::new(f, None, &args.sheet, args.limits.limits()))
-        .collect();
-    let mut infos = Vec::new();
+    let inputs: Vec<Input> = crate::audit::inputs_of(
+        &args.files,
+        &args.sources,
+        &args.sheet,
+        args.limits.limits(),
+    );
+    let mut listed = Vec::new();
     let mut failed = false;
-    for result in load::load_each(&inputs) {
+    for (input, result) in inputs.iter().zip(load::load_each(&inputs)) {
         match result {
-            Ok(table) => infos.push(FileInfo::of(&table)),
+            Ok(table) => listed.push(Inspected::Loaded(Box::new(FileInfo::of(&table)))),
             Err(e) => {
                 failed = true;
-                terminal_safe::eprint(&format!("preflight: {}\n", crate::error_text(&e)));
+                let error = crate::error_text(&e);
+                terminal_safe::eprint(&format!("preflight: {error}\n"));
+                listed.push(Inspected::Failed {
+                    file: input.path.clone(),
+                    error,
+                });
             }
         }
     }
     match args.format {
         // Exact values for a script; controls inside strings as `\uXXXX`.
         Format::Json => {
-            let json = serde_json::to_string_pretty(&infos)?;
+            let json = serde_json::to_string_pretty(&listed)?;
             terminal_safe::print_raw(&terminal_safe::json(&json))?;
             terminal_safe::print_raw("\n")?;
         }
         Format::Text => {
-            for info in &infos {
-                terminal_safe::print(&text(info))?;
-                terminal_safe::print_raw("\n")?;
+            for entry in &listed {
+                if let Inspected::Loaded(info) = entry {
+                    terminal_safe::print(&text(info))?;
+                    terminal_safe::print_raw("\n")?;
+                }
             }
         }
     }

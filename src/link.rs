@@ -317,6 +317,11 @@ pub struct M365Index<'t> {
     pub local: Index<'t>,
     pub present: bool,
     pub mailbox_data: bool,
+    /// Whether some input shows UPNs: OneDrive is judged only then.
+    pub upn_data: bool,
+    /// Whether the Exchange checks are judged (mailbox addresses shown, no
+    /// address column set aside).
+    pub exchange_judged: bool,
 }
 
 const KINDS: [MatchKind; 3] = [MatchKind::Upn, MatchKind::Primary, MatchKind::Alias];
@@ -383,6 +388,8 @@ impl<'t> M365Index<'t> {
             local,
             present: t.has(Source::M365),
             mailbox_data: t.mailbox_data,
+            upn_data: t.upn_data,
+            exchange_judged: t.exchange_judged,
         }
     }
 
@@ -968,6 +975,14 @@ impl<'t> Linked<'t> {
                     (onedrive, if mailbox { Outcome::Ok } else { na }, restore)
                 }
             }
+        };
+        // Without UPNs in the inputs, OneDrive is not judged; without all
+        // the mailbox addresses, Exchange is not.
+        let onedrive = if self.m365.upn_data { onedrive } else { na };
+        let (exchange_backup, exchange_restore) = if self.m365.exchange_judged {
+            (exchange_backup, exchange_restore)
+        } else {
+            (na, na)
         };
         View {
             email,

@@ -9,7 +9,8 @@
 
 use crate::load::{self, Table, okta::attribute_field};
 use crate::model::{
-    AdUser, At, Field, InputInfo, InsyncStatus, InsyncUser, Keyed, M365User, OktaUser, Source, key,
+    AdUser, At, Field, InputInfo, InsyncStatus, InsyncUser, Keyed, M365User, OktaUser, SetAside,
+    Source, key,
 };
 use crate::settings::Settings;
 use anyhow::{Result, bail};
@@ -109,6 +110,12 @@ pub struct Tenant {
     pub m365: Vec<M365User>,
     /// Whether some Microsoft 365 input shows mailbox addresses.
     pub mailbox_data: bool,
+    /// Whether the Exchange checks are judged: mailbox addresses shown and
+    /// no address column set aside (SPEC section 5).
+    pub exchange_judged: bool,
+    /// Whether some Microsoft 365 input shows UPNs (else OneDrive is not
+    /// judged).
+    pub upn_data: bool,
     /// Whether the planned scenario (and the change rules) can be evaluated.
     pub planned: bool,
     /// A UUPIC audit: the identification attribute set, no Okta input
@@ -146,7 +153,7 @@ impl Tenant {
             Source::Okta => &self.okta[i].login,
             Source::Ad => &self.ad[i].upn,
             Source::Insync => &self.insync[i].email,
-            Source::M365 => &self.m365[i].upn,
+            Source::M365 => self.m365[i].subject(),
         }
     }
 
@@ -211,10 +218,31 @@ impl Tenant {
             }
         }
         let insync = merge_insync(insync_parts);
+        // A Microsoft 365 address column set aside (a .NET type name in
+        // it) leaves the mailbox addresses unknown (SPEC section 5).
+        let addresses_set_aside: Vec<&SetAside> = tables
+            .iter()
+            .filter(|t| t.source == Source::M365)
+            .flat_map(|t| &t.set_aside)
+            .filter(|s| matches!(s.field, Field::PrimarySmtp | Field::ProxyAddresses))
+            .collect();
         let mailbox_data = m365_parts.iter().any(|(t, _)| {
-            t.columns.contains_key(&crate::model::Field::PrimarySmtp)
-                || t.columns.contains_key(&crate::model::Field::ProxyAddresses)
+            t.columns.contains_key(&Field::PrimarySmtp)
+                || t.columns.contains_key(&Field::ProxyAddresses)
         });
+        // The addresses known still resolve identifiers; the Exchange
+        // checks need them all.
+        let exchange_judged = mailbox_data && addresses_set_aside.is_empty();
+        // Whether some Microsoft 365 input shows UPNs (a mailbox export
+        // alone may not): OneDrive finds users by UPN only.
+        let upn_data = m365_parts
+            .iter()
+            .any(|(t, _)| t.columns.contains_key(&Field::Upn));
+        let no_upn_files: Vec<&str> = m365_parts
+            .iter()
+            .filter(|(t, _)| !t.columns.contains_key(&Field::Upn))
+            .map(|(t, _)| t.file_name())
+            .collect();
         let m365 = merge_m365(m365_parts);
 
         let okta_tables: Vec<&Table> = tables.iter().filter(|t| t.source == Source::Okta).collect();
@@ -413,10 +441,49 @@ impl Tenant {
                     .into(),
                 decides: !uupic_audit,
             });
+        } else if let Some(first) = addresses_set_aside.first() {
+            let columns: Vec<String> = addresses_set_aside
+                .iter()
+                .map(|s| format!("{} column `{}`", crate::model::file_name(&s.file), s.column))
+                .collect();
+            skipped.push(Skip {
+                check: "Exchange Online backup and restore".into(),
+                reason: format!(
+                    "{} set aside: it holds a .NET type name instead of the mailbox addresses; OneDrive is judged by UPN alone. Export it again with the values joined: @{{n='{c}';e={{$_.{c} -join ';'}}}} in Select-Object",
+                    columns.join(", "),
+                    c = first.column
+                ),
+                decides: !uupic_audit,
+            });
         } else if !mailbox_data {
             skipped.push(Skip {
                 check: "Exchange Online backup and restore".into(),
                 reason: "no Microsoft 365 export shows mailbox addresses (no primary SMTP or proxy-address column); OneDrive is judged by UPN alone".into(),
+                decides: !uupic_audit,
+            });
+        }
+        // Every column set aside: the checks that read it run without it.
+        for t in &tables {
+            for s in &t.set_aside {
+                skipped.push(Skip {
+                    check: set_aside_checks(t.source, s),
+                    reason: format!(
+                        "{}: column `{}` holds a .NET type name instead of its values and was set aside; export it again with @{{n='{c}';e={{$_.{c} -join ';'}}}} in Select-Object",
+                        t.file_name(),
+                        s.column,
+                        c = s.column
+                    ),
+                    decides: false,
+                });
+            }
+        }
+        if !upn_data && !no_upn_files.is_empty() {
+            skipped.push(Skip {
+                check: "OneDrive backup (onedrive-user-not-found)".into(),
+                reason: format!(
+                    "no Microsoft 365 export shows UPNs ({} has no UserPrincipalName column): OneDrive finds users by UPN only. Add the users export (admin center Active users, or Get-EXOMailbox with UserPrincipalName)",
+                    no_upn_files.join(", ")
+                ),
                 decides: !uupic_audit,
             });
         }
@@ -447,10 +514,41 @@ impl Tenant {
             insync,
             m365,
             mailbox_data,
+            exchange_judged,
+            upn_data,
             planned,
             uupic_audit,
             skipped,
         })
+    }
+}
+
+/// The checks that read a column set aside, for the list of skipped checks.
+fn set_aside_checks(source: Source, s: &SetAside) -> String {
+    let hygiene = "duplicate-address, invalid-address, non-ascii-address";
+    match (source, s.field) {
+        (Source::Ad, Field::ProxyAddresses) => {
+            format!(
+                "Active Directory proxy-address checks ({hygiene} on `{}`)",
+                s.column
+            )
+        }
+        (Source::M365, Field::ProxyAddresses | Field::PrimarySmtp) => format!(
+            "Microsoft 365 mailbox-address checks ({hygiene}, m365-no-mailbox on `{}`)",
+            s.column
+        ),
+        (_, Field::Mail | Field::Email | Field::SecondEmail | Field::AdAttribute) => {
+            format!(
+                "{} address checks ({hygiene} on `{}`)",
+                source.title(),
+                s.column
+            )
+        }
+        _ => format!(
+            "checks that read the {} column `{}`",
+            source.title(),
+            s.column
+        ),
     }
 }
 
@@ -557,7 +655,11 @@ fn merge_insync(mut parts: Vec<(&Table, Vec<InsyncUser>)>) -> Vec<InsyncUser> {
 }
 
 /// Merges Microsoft 365 files by UPN: a value from one fills what the other
-/// lacks, a non-empty value from an earlier file wins.
+/// lacks, a non-empty value from an earlier file wins. A record without a
+/// UPN (a mailbox export without that column) merges by primary SMTP
+/// address with a record of an earlier file (SPEC section 3), and a later
+/// record with a UPN fills an earlier one without. Rows of one file are
+/// never merged.
 fn merge_m365(mut parts: Vec<(&Table, Vec<M365User>)>) -> Vec<M365User> {
     if parts.len() == 1 {
         // One file: nothing to merge (rows of one file are never merged).
@@ -565,13 +667,32 @@ fn merge_m365(mut parts: Vec<(&Table, Vec<M365User>)>) -> Vec<M365User> {
     }
     let mut out: Vec<M365User> = Vec::new();
     let mut by_upn: HashMap<String, usize> = HashMap::default();
+    let mut by_primary: HashMap<String, usize> = HashMap::default();
     for (_, users) in parts {
-        let mut this_file: HashSet<String> = HashSet::default();
+        let mut this_file: HashSet<usize> = HashSet::default();
         for u in users {
-            let k = key(&u.upn);
-            match by_upn.get(&k) {
-                Some(&i) if !k.is_empty() && !this_file.contains(&k) => {
+            let upn = key(&u.upn);
+            let primary = key(crate::link::primary_of(&u));
+            let found = if upn.is_empty() {
+                by_primary.get(&primary).copied()
+            } else {
+                by_upn.get(&upn).copied().or_else(|| {
+                    // An earlier record without a UPN, by primary address.
+                    by_primary
+                        .get(&primary)
+                        .copied()
+                        .filter(|&i| out[i].upn.trim().is_empty())
+                })
+            };
+            match found {
+                Some(i) if !this_file.contains(&i) => {
                     let m = &mut out[i];
+                    if m.upn.trim().is_empty() {
+                        m.upn = u.upn;
+                        if !upn.is_empty() {
+                            by_upn.entry(upn).or_insert(i);
+                        }
+                    }
                     if m.primary_smtp.trim().is_empty() {
                         m.primary_smtp = u.primary_smtp;
                     }
@@ -586,11 +707,20 @@ fn merge_m365(mut parts: Vec<(&Table, Vec<M365User>)>) -> Vec<M365User> {
                     if m.display_name.trim().is_empty() {
                         m.display_name = u.display_name;
                     }
-                    this_file.insert(k);
+                    if !primary.is_empty() {
+                        by_primary.entry(primary).or_insert(i);
+                    }
+                    this_file.insert(i);
                 }
                 _ => {
-                    this_file.insert(k.clone());
-                    by_upn.entry(k).or_insert(out.len());
+                    let i = out.len();
+                    this_file.insert(i);
+                    if !upn.is_empty() {
+                        by_upn.entry(upn).or_insert(i);
+                    }
+                    if !primary.is_empty() {
+                        by_primary.entry(primary).or_insert(i);
+                    }
                     out.push(u);
                 }
             }
@@ -645,6 +775,75 @@ mod tests {
             (i.other_matches, i.matches)
         };
         (i.attribute, login, email)
+    }
+
+    fn m365(upn: &str, primary: &str, licensed: Option<bool>) -> M365User {
+        M365User {
+            at: At {
+                file: 0,
+                row: 2,
+                record: 0,
+            },
+            upn: upn.into(),
+            primary_smtp: primary.into(),
+            proxies: Default::default(),
+            sign_in_blocked: false,
+            licensed,
+            shared_mailbox: false,
+            display_name: "".into(),
+        }
+    }
+
+    /// A mailbox export without UPNs merges with the users export by
+    /// primary SMTP address, whichever comes first; rows of one file never
+    /// merge, and a mailbox matching nothing stays on its own.
+    #[test]
+    fn m365_records_without_upn_merge_by_primary_address() {
+        let table = crate::load::load_bytes(
+            "m.csv",
+            b"User principal name,Licenses\na@contoso.com,E3\n",
+            &Default::default(),
+        )
+        .unwrap();
+        let users = || {
+            vec![
+                m365("anna.berg@contoso.com", "anna@contoso.co.uk", Some(true)),
+                m365("mark.taylor@contoso.com", "", Some(false)),
+            ]
+        };
+        let mailboxes = || {
+            vec![
+                m365("", "ANNA@contoso.co.uk", None),
+                m365("", "anna@contoso.co.uk", None),
+                m365("", "info@contoso.co.uk", None),
+            ]
+        };
+        for users_first in [true, false] {
+            let parts = if users_first {
+                vec![(&table, users()), (&table, mailboxes())]
+            } else {
+                vec![(&table, mailboxes()), (&table, users())]
+            };
+            let merged = merge_m365(parts);
+            let upns: Vec<(&str, &str, Option<bool>)> = merged
+                .iter()
+                .map(|m| (&*m.upn, m.subject(), m.licensed))
+                .collect();
+            assert_eq!(merged.len(), 4, "{upns:?}");
+            let anna: Vec<_> = upns
+                .iter()
+                .filter(|(u, _, _)| *u == "anna.berg@contoso.com")
+                .collect();
+            assert_eq!(anna.len(), 1, "{upns:?}");
+            assert_eq!(anna[0].2, Some(true));
+            // The second mailbox row with Anna's address stays a record
+            // of its own (rows of one file never merge), keyed by address.
+            assert!(
+                upns.iter()
+                    .any(|(u, s, _)| u.is_empty() && *s == "anna@contoso.co.uk")
+            );
+            assert!(upns.iter().any(|(_, s, _)| *s == "info@contoso.co.uk"));
+        }
     }
 
     #[test]

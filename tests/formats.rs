@@ -268,15 +268,58 @@ fn multi_line_cells_count_as_one_row() {
     );
 }
 
+/// Windows PowerShell 5.1 wrote the collection's type name in
+/// `proxyAddresses`: the column is set aside, the users load.
 #[test]
-fn dotnet_type_name_in_a_used_column_is_refused() {
-    let e = refused("dotnet-typename-ad.csv");
-    assert!(e.contains("dotnet-typename-ad.csv"), "{e}");
+fn dotnet_type_name_in_a_used_column_is_set_aside() {
+    let t = load("dotnet-typename-ad.csv");
+    assert_eq!(t.source, Source::Ad);
+    assert_eq!(lines(&t), vec![3, 4, 5, 6]);
+    let [aside] = &t.set_aside[..] else {
+        panic!("{:?}", t.set_aside)
+    };
+    assert_eq!(aside.file, "dotnet-typename-ad.csv");
+    assert_eq!(aside.column, "proxyAddresses");
     assert!(
-        e.contains("proxyAddresses") && e.contains("ADPropertyValueCollection"),
-        "{e}"
+        aside.reason.contains("ADPropertyValueCollection")
+            && aside
+                .reason
+                .contains("@{n='proxyAddresses';e={$_.proxyAddresses -join ';'}}"),
+        "{}",
+        aside.reason
     );
-    assert!(e.contains("-join ';'"), "{e}");
+    let users = load::ad::records(&t, 0);
+    assert_eq!(&*users[2].upn, "priya.patel@contoso.com");
+    assert!(!users[2].enabled);
+    assert!(users.iter().all(|u| u.proxies.is_empty()));
+}
+
+/// `Get-EXOMailbox | Export-Csv` in Windows PowerShell 5.1: `EmailAddresses`
+/// holds `System.Collections.ArrayList`; set aside, the mailboxes load with
+/// their UPN and primary address.
+#[test]
+fn exo_mailbox_type_name_in_email_addresses_is_set_aside() {
+    let t = load("dotnet-typename-m365.csv");
+    assert_eq!(t.source, Source::M365);
+    assert_eq!(
+        t.type_line.as_deref(),
+        Some("Microsoft.Exchange.Management.RestApiClient.ExoMailbox")
+    );
+    assert_eq!(lines(&t), vec![3, 4, 5, 6]);
+    let [aside] = &t.set_aside[..] else {
+        panic!("{:?}", t.set_aside)
+    };
+    assert_eq!(aside.column, "EmailAddresses");
+    assert!(
+        aside.reason.contains("System.Collections.ArrayList"),
+        "{}",
+        aside.reason
+    );
+    let users = load::m365::records(&t, 0);
+    assert_eq!(&*users[1].upn, "mark.taylor@contoso.com");
+    assert_eq!(&*users[1].primary_smtp, "m.taylor@contoso.com");
+    assert!(users[2].shared_mailbox);
+    assert!(users.iter().all(|u| u.proxies.is_empty()));
 }
 
 #[test]
@@ -512,4 +555,105 @@ fn ambiguous_header_asks_for_the_flag_and_the_flag_settles_it() {
         (&*users[0].display_name, &*users[0].email),
         ("Doe, John", "john.doe@contoso.com")
     );
+}
+
+/// A mailbox export without a UPN column loads as Microsoft 365, keyed by
+/// primary SMTP address.
+#[test]
+fn mailbox_export_without_upn_loads_keyed_by_primary_address() {
+    let t = load("mailbox-no-upn-m365.csv");
+    assert_eq!(t.source, Source::M365);
+    assert_eq!(lines(&t), vec![2, 3, 4]);
+    assert!(!t.columns.contains_key(&Field::Upn));
+    let users = load::m365::records(&t, 0);
+    assert_eq!(users[1].subject(), "m.taylor@contoso.com");
+    assert!(
+        users[1]
+            .proxies
+            .iter()
+            .any(|p| !p.primary && p.address == "mark.taylor@contoso.com")
+    );
+    assert!(users[2].shared_mailbox);
+    // Neither a UPN nor a primary address: refused, naming both.
+    let e = load::load_bytes(
+        "mailboxes.csv",
+        b"DisplayName,RecipientTypeDetails,EmailAddresses\r\nAnna Berg,UserMailbox,SMTP:anna@contoso.com\r\n",
+        &LoadOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("mailboxes.csv") && e.contains("PrimarySmtpAddress"),
+        "{e}"
+    );
+}
+
+/// `Get-MgUser -Property ... | Export-Csv` with the proxy addresses joined:
+/// Microsoft 365 (never AD), sign-in state from `AccountEnabled`.
+#[test]
+fn graph_export_with_joined_proxies_classifies_as_m365() {
+    let t = load("graph-mguser-joined-m365.csv");
+    assert_eq!(t.source, Source::M365);
+    assert_eq!(lines(&t), vec![2, 3, 4]);
+    assert!(t.empty_columns.is_empty(), "{:?}", t.empty_columns);
+    let users = load::m365::records(&t, 0);
+    assert_eq!(&*users[0].primary_smtp, "anna.berg@contoso.co.uk");
+    let aliases: Vec<&str> = users[0]
+        .proxies
+        .iter()
+        .filter(|p| !p.primary)
+        .map(|p| p.address)
+        .collect();
+    assert_eq!(
+        aliases,
+        ["anna.berg@contoso.com", "anna.berg@contoso.onmicrosoft.com"]
+    );
+    assert!(!users[0].sign_in_blocked);
+    assert!(users[1].sign_in_blocked);
+}
+
+/// ADUC "Export List", as Unicode tab-separated text and as comma-separated
+/// ANSI text: `User Logon Name` is the UPN, `E-Mail Address` the mail; the
+/// rows that are no user are set aside and counted per type, not reported
+/// as unreadable.
+#[test]
+fn aduc_export_list_loads_its_users_and_sets_the_rest_aside() {
+    for (name, encoding, delimiter) in [
+        ("aduc-export-list-ad.txt", "UTF-16LE", b'\t'),
+        ("aduc-export-list-comma-ad.csv", "windows-1252", b','),
+    ] {
+        let t = load(name);
+        assert_eq!(
+            (t.source, t.encoding, t.delimiter),
+            (Source::Ad, encoding, Some(delimiter)),
+            "{name}"
+        );
+        assert_eq!(lines(&t), vec![2, 4, 6, 10], "{name}");
+        assert!(t.problems.is_empty(), "{name}");
+        let users = load::ad::records(&t, 0);
+        assert_eq!(&*users[1].upn, "jose.garcia@contoso.com");
+        assert_eq!(&*users[1].display_name, "José García");
+        assert_eq!(&*users[2].mail, "m.taylor@contoso.co.uk");
+        let aside: Vec<(&str, usize)> = t
+            .rows_set_aside
+            .iter()
+            .map(|k| (k.value.as_str(), k.rows))
+            .collect();
+        assert_eq!(
+            aside,
+            [
+                ("Computer", 1),
+                ("Contact", 1),
+                ("Distribution Group - Universal", 1),
+                ("Organizational Unit", 1),
+                ("Security Group - Global", 1)
+            ],
+            "{name}"
+        );
+        assert!(
+            t.rows_set_aside
+                .iter()
+                .all(|k| k.column == "Type" && k.file == name)
+        );
+    }
 }

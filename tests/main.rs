@@ -12,6 +12,7 @@ mod outdir;
 mod properties;
 mod redaction;
 mod report_html;
+mod shapes;
 mod strict_inputs;
 mod worklists;
 

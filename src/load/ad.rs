@@ -11,7 +11,8 @@ pub static SCHEMA: Schema = Schema {
     fields: &[
         FieldSpec {
             field: Field::Upn,
-            aliases: &["userprincipalname"],
+            // ADUC's column title for the UPN.
+            aliases: &["userprincipalname", "userlogonname"],
         },
         FieldSpec {
             field: Field::Mail,
@@ -58,6 +59,11 @@ pub static SCHEMA: Schema = Schema {
             aliases: &["givenname"],
         },
         FieldSpec {
+            // ADUC export list: rows whose type is not a user are set aside.
+            field: Field::ObjectType,
+            aliases: &["type"],
+        },
+        FieldSpec {
             field: Field::LastName,
             aliases: &["surname", "sn"],
         },
@@ -73,6 +79,7 @@ pub static SCHEMA: Schema = Schema {
         Field::EmployeeNumber,
         Field::EmployeeId,
         Field::DisplayName,
+        Field::ObjectType,
     ],
     markers: &[
         "sid",

@@ -52,7 +52,7 @@ pub static SCHEMA: Schema = Schema {
             aliases: &["lastname", "surname"],
         },
     ],
-    required: &[Field::Upn],
+    required: &[Field::Upn, Field::PrimarySmtp],
     reads: &[
         Field::Upn,
         Field::PrimarySmtp,
@@ -95,7 +95,7 @@ pub static SCHEMA: Schema = Schema {
         "mailnickname",
         "usertype",
     ],
-    exports: "the admin center Active users export, Get-EXOMailbox | Export-Csv, or the Entra users download (a UPN column)",
+    exports: "the admin center Active users export, Get-EXOMailbox | Export-Csv, or the Entra users download (a UPN column, or for a mailbox export at least PrimarySmtpAddress)",
 };
 
 /// Whether a licence cell says the user has no licence.

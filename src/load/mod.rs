@@ -162,6 +162,10 @@ pub struct Table {
     pub empty_columns: Vec<String>,
     /// Each distinct value of the status columns, with how it is read.
     pub statuses: Vec<status::StatusValue>,
+    /// Columns set aside: they hold .NET type names (SPEC section 3).
+    pub set_aside: Vec<crate::model::SetAside>,
+    /// Records that are no user (an ADUC export list's groups...), counted.
+    pub rows_set_aside: Vec<crate::model::RowsSetAside>,
 }
 
 impl Table {
@@ -209,6 +213,8 @@ impl Table {
             problems: self.problems,
             sha256: self.sha256,
             statuses: self.statuses,
+            set_aside: self.set_aside,
+            rows_set_aside: self.rows_set_aside,
         }
     }
 }
@@ -660,26 +666,27 @@ fn load_file(path: &str, opts: &LoadOptions, progress: &ProgressBar) -> Result<T
     table
 }
 
-/// The table of an export read: its required columns and headers checked.
+/// The table of an export read: its key column and headers checked, the
+/// columns holding .NET type names set aside.
 fn table(name: &str, mut raw: RawTable, meta: Meta, score: Score, sha256: String) -> Result<Table> {
     let source = score.source;
-    let columns = std::mem::take(&mut raw.columns);
+    let mut columns = std::mem::take(&mut raw.columns);
     let schema = Schema::of(source);
-    for field in schema.required {
-        if !columns.contains_key(field) {
-            bail!(
-                "{name}: this {} export has no {} column (expected a header such as {}). Columns found: {}. \
-                 Export it again with that column: {}.",
-                source.title(),
-                field,
-                aliases_for_message(schema, *field),
-                list_headers(&raw.headers),
-                schema.exports
-            );
-        }
-    }
+    let Some(key) = schema.key(&columns) else {
+        let field = schema.required[0];
+        bail!(
+            "{name}: this {} export has no {} column (expected a header such as {}). Columns found: {}. \
+             Export it again with that column: {}.",
+            source.title(),
+            field,
+            aliases_for_message(schema, field),
+            list_headers(&raw.headers),
+            schema.exports
+        );
+    };
     check_duplicate_headers(name, &raw.headers, &columns)?;
-    check_type_names(name, &raw)?;
+    let set_aside = set_aside_type_names(name, key, &mut columns, &raw)?;
+    let rows_set_aside = set_aside_non_users(name, &columns, &mut raw);
     let (columns, empty_columns) = without_empty_columns(schema, columns, &raw);
     let statuses = status::values(source, &raw, &columns);
     Ok(Table {
@@ -702,7 +709,45 @@ fn table(name: &str, mut raw: RawTable, meta: Meta, score: Score, sha256: String
         sha256,
         empty_columns,
         statuses,
+        set_aside,
+        rows_set_aside,
     })
+}
+
+/// The rows of an ADUC export list whose `Type` is not a user (groups,
+/// contacts, computers, OUs) are set aside and counted per type (SPEC
+/// section 3), never dropped silently. `User` and `inetOrgPerson` are
+/// users; an empty type cell counts as a user.
+fn set_aside_non_users(
+    name: &str,
+    columns: &BTreeMap<Field, usize>,
+    raw: &mut RawTable,
+) -> Vec<crate::model::RowsSetAside> {
+    let Some(&col) = columns.get(&Field::ObjectType) else {
+        return Vec::new();
+    };
+    let Some(Some(at)) = raw.stored.get(col).copied() else {
+        return Vec::new();
+    };
+    let mut counts: BTreeMap<String, (String, usize)> = BTreeMap::new();
+    raw.rows.retain(|row| {
+        let value = row.cells.get(at as usize).unwrap_or("").trim();
+        let k = value.to_lowercase();
+        if k.is_empty() || k == "user" || k == "inetorgperson" {
+            return true;
+        }
+        counts.entry(k).or_insert_with(|| (value.to_string(), 0)).1 += 1;
+        false
+    });
+    counts
+        .into_values()
+        .map(|(value, rows)| crate::model::RowsSetAside {
+            file: name.to_string(),
+            column: raw.headers[col].trim().to_string(),
+            value,
+            rows,
+        })
+        .collect()
 }
 
 /// A column empty in every row counts as absent (SPEC section 3): a
@@ -729,11 +774,10 @@ fn without_empty_columns(
             .is_some_and(|v| !v.trim().is_empty())
     }
     let mut empty = Vec::new();
+    let key = schema.key(&columns);
     columns.retain(|field, &mut col| {
         let stored = raw.stored.get(col).copied().flatten().is_some();
-        let keep = schema.required.contains(field)
-            || !stored
-            || raw.rows.iter().any(|r| filled(raw, r, col));
+        let keep = key == Some(*field) || !stored || raw.rows.iter().any(|r| filled(raw, r, col));
         if !keep {
             empty.push(raw.headers[col].clone());
         }
@@ -797,7 +841,7 @@ pub(crate) fn decide(name: &str, headers: &[String], forced: Option<Source>) -> 
 fn aliases_for_message(schema: &Schema, field: Field) -> String {
     let examples: &[&str] = match (schema.source, field) {
         (Source::Okta, Field::Login) => &["login", "Username", "profile.login"],
-        (Source::Ad, Field::Upn) => &["UserPrincipalName"],
+        (Source::Ad, Field::Upn) => &["UserPrincipalName", "User Logon Name (ADUC)"],
         (Source::Insync, Field::Email) => &["User Email", "Email", "Email ID"],
         (Source::M365, Field::Upn) => &["User principal name", "UserPrincipalName"],
         _ => &[],
@@ -853,21 +897,47 @@ fn check_duplicate_headers(
 }
 
 /// A column that preflight uses must hold values, not the .NET type name
-/// `Export-Csv` writes for a multi-valued property: the first column (in
-/// field order) with one is reported at its first row.
-fn check_type_names(name: &str, raw: &RawTable) -> Result<()> {
+/// `Export-Csv` writes for a multi-valued property (SPEC section 3): the
+/// key column (`key`) with one stops the run; any other such column is set
+/// aside (removed from `columns`, so its records read it empty) with the
+/// reason and the export command that fixes it.
+fn set_aside_type_names(
+    name: &str,
+    key: Field,
+    columns: &mut BTreeMap<Field, usize>,
+    raw: &RawTable,
+) -> Result<Vec<crate::model::SetAside>> {
+    let mut set_aside = Vec::new();
     for (col, hit) in &raw.type_names {
-        if let Some((row, value)) = hit {
-            let header = raw.headers[*col].trim();
+        let Some((row, value)) = hit else { continue };
+        let header = raw.headers[*col].trim();
+        let fix = format!(
+            "Select-Object ...,@{{n='{header}';e={{$_.{header} -join ';'}}}} | Export-Csv ..."
+        );
+        let Some(field) = columns.iter().find_map(|(f, c)| (c == col).then_some(*f)) else {
+            continue;
+        };
+        if field == key {
             bail!(
                 "{name}: row {row}, column \"{header}\" holds the .NET type name \"{}\" instead of its values: \
-                 Export-Csv wrote the collection, not its contents. Export it again with the values joined, \
-                 for example: Select-Object ...,@{{n='{header}';e={{$_.{header} -join ';'}}}} | Export-Csv ...",
+                 Export-Csv wrote the collection, not its contents. This is the column preflight identifies the records by, \
+                 so the file cannot be used. Export it again with the values joined, for example: {fix}",
                 value.trim()
             );
         }
+        columns.remove(&field);
+        set_aside.push(crate::model::SetAside {
+            file: name.to_string(),
+            column: header.to_string(),
+            reason: format!(
+                "holds the .NET type name \"{}\" (first at row {row}) instead of its values: Export-Csv wrote the collection, \
+                 not its contents. The audit runs without this column. To check it, export it again with the values joined: {fix}",
+                value.trim()
+            ),
+            field,
+        });
     }
-    Ok(())
+    Ok(set_aside)
 }
 
 /// One file to load: its name as given, and options.
@@ -1140,13 +1210,49 @@ mod tests {
     }
 
     #[test]
-    fn type_name_in_a_used_column_is_refused_with_the_fix() {
-        let e = load(b"UserPrincipalName,proxyAddresses,memberOf\na@contoso.com,Microsoft.ActiveDirectory.Management.ADPropertyValueCollection,x\n")
+    fn type_name_in_a_used_column_is_set_aside_with_the_fix() {
+        let t = load(b"UserPrincipalName,proxyAddresses,memberOf\na@contoso.com,SMTP:a@contoso.com,x\nb@contoso.com,Microsoft.ActiveDirectory.Management.ADPropertyValueCollection,x\n")
+            .unwrap();
+        assert_eq!(t.rows.len(), 2);
+        assert!(!t.columns.contains_key(&Field::ProxyAddresses));
+        let [aside] = &t.set_aside[..] else {
+            panic!("{:?}", t.set_aside)
+        };
+        assert_eq!(
+            (aside.file.as_str(), aside.column.as_str()),
+            ("test.csv", "proxyAddresses")
+        );
+        assert_eq!(aside.field, Field::ProxyAddresses);
+        assert!(
+            aside.reason.contains("row 3")
+                && aside
+                    .reason
+                    .contains("@{n='proxyAddresses';e={$_.proxyAddresses -join ';'}}"),
+            "{}",
+            aside.reason
+        );
+        // Set aside, the column gives the records nothing.
+        assert!(ad::records(&t, 0).iter().all(|u| u.proxies.is_empty()));
+        // In a column preflight does not use, a type name is ignored.
+        let ok = load(b"UserPrincipalName,proxyAddresses,memberOf\na@contoso.com,SMTP:a@contoso.com,Microsoft.ActiveDirectory.Management.ADPropertyValueCollection\n").unwrap();
+        assert!(ok.set_aside.is_empty() && ok.columns.contains_key(&Field::ProxyAddresses));
+    }
+
+    /// The key column (the record's identifier) holding a type name still
+    /// stops the run: without it there is nothing to audit.
+    #[test]
+    fn type_name_in_the_key_column_is_refused() {
+        let e = load(b"UserPrincipalName,mail,SamAccountName\nSystem.String[],a@contoso.com,a\n")
             .unwrap_err()
             .to_string();
-        assert!(e.contains("row 2") && e.contains("-join ';'"), "{e}");
-        let ok = load(b"UserPrincipalName,proxyAddresses,memberOf\na@contoso.com,SMTP:a@contoso.com,Microsoft.ActiveDirectory.Management.ADPropertyValueCollection\n");
-        assert!(ok.is_ok());
+        assert!(
+            e.contains("row 2") && e.contains("UserPrincipalName") && e.contains("-join ';'"),
+            "{e}"
+        );
+        let e = load(b"User Id,Status,Username,Primary email\n00u1,ACTIVE,System.Collections.Generic.List`1[System.String],a@contoso.com\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("\"Username\""), "{e}");
     }
 
     #[test]
@@ -1277,8 +1383,9 @@ mod keep_tests {
         assert!(!row.cells.iter().any(|c| c == "Engineer"));
     }
 
-    /// A .NET type name in a mapped column the records do not read still
-    /// stops the run when that column's text is not kept.
+    /// A .NET type name in a mapped column the records do not read is
+    /// still found when that column's text is not kept: the column is set
+    /// aside, at the row that shows it.
     #[test]
     fn type_names_are_checked_before_columns_are_dropped() {
         let opts = LoadOptions {
@@ -1292,11 +1399,13 @@ mod keep_tests {
                 csv += &format!("u{i}@contoso.com,\"CN=U {i},DC=contoso,DC=com\"\n");
             }
             csv += "a@contoso.com,Microsoft.ActiveDirectory.Management.ADPropertyValueCollection\n";
-            let e = load_bytes("ad.csv", csv.as_bytes(), &opts)
-                .unwrap_err()
-                .to_string();
+            let t = load_bytes("ad.csv", csv.as_bytes(), &opts).unwrap();
             let row = format!("row {}", good + 2);
-            assert!(e.contains(&row) && e.contains("DistinguishedName"), "{e}");
+            let [aside] = &t.set_aside[..] else {
+                panic!("{:?}", t.set_aside)
+            };
+            assert_eq!(aside.column, "DistinguishedName");
+            assert!(aside.reason.contains(&row), "{}", aside.reason);
         }
     }
 }

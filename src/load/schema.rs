@@ -15,7 +15,9 @@ pub struct FieldSpec {
 pub struct Schema {
     pub source: Source,
     pub fields: &'static [FieldSpec],
-    /// Fields without which a file of this source cannot be used.
+    /// The key fields, best first: a file of this source needs one of
+    /// them, and the first it has is its records' key (a Microsoft 365
+    /// mailbox export without a UPN column is keyed by primary address).
     pub required: &'static [Field],
     /// The fields its records are built from (the module's `record`): of
     /// the mapped columns, those an audit keeps (see [`super::Keep`]).
@@ -27,6 +29,15 @@ pub struct Schema {
 }
 
 impl Schema {
+    /// The key field of a file with these columns: the first of
+    /// [`Schema::required`] it has.
+    pub fn key(&self, columns: &std::collections::BTreeMap<Field, usize>) -> Option<Field> {
+        self.required
+            .iter()
+            .copied()
+            .find(|f| columns.contains_key(f))
+    }
+
     /// The headers a person would write for a field (the first alias).
     pub fn expected_header(&self, field: Field) -> &'static str {
         self.fields

@@ -166,15 +166,25 @@ pub fn is_dotnet_type_name(value: &str) -> bool {
     if !(starts("system.")
         || starts("microsoft.")
         || starts("deserialized.")
-        || v.ends_with("ProxyAddressCollection")
+        || v.ends_with("Collection")
+        || v.ends_with("[]")
         || v.ends_with("MultiValuedProperty"))
     {
         return false;
     }
-    if v.contains('@') || v.contains(char::is_whitespace) {
+    type_name_shape(v)
+}
+
+/// Whether a trimmed value has the shape of a .NET type name (SPEC section
+/// 3: recognised by pattern): a known name; a dotted name of identifiers
+/// (generic arity `` `1 `` and type arguments `[System.String]` allowed)
+/// that starts `System.`, `Microsoft.` (three parts or more) or
+/// `Deserialized.`, or ends in `[]` or `Collection`; or the Exchange
+/// collection names, dotted or not.
+fn type_name_shape(v: &str) -> bool {
+    if v.is_empty() || v.contains('@') || v.contains(char::is_whitespace) {
         return false;
     }
-    // Every name below but the last two has a dot; most cells do not.
     if !v.contains('.') {
         return v.ends_with("ProxyAddressCollection") || v.ends_with("MultiValuedProperty");
     }
@@ -187,8 +197,19 @@ pub fn is_dotnet_type_name(value: &str) -> bool {
     if known.iter().any(|k| v.eq_ignore_ascii_case(k)) {
         return true;
     }
-    let dotted = v.split('.').count() >= 2
-        && v.split('.').all(|part| {
+    // A generic's type arguments: `List`1[System.String]`.
+    let (base, args) = match v.find('[') {
+        Some(i) if v.ends_with(']') && v[i..] != *"[]" && v[..i].contains('`') => {
+            (&v[..i], &v[i..])
+        }
+        _ => (v, ""),
+    };
+    let args_ok = args
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '`' | '.' | ',' | '[' | ']'));
+    let dotted = args_ok
+        && base.split('.').count() >= 2
+        && base.split('.').all(|part| {
             !part.is_empty()
                 && part
                     .trim_end_matches("[]")
@@ -197,7 +218,9 @@ pub fn is_dotnet_type_name(value: &str) -> bool {
         });
     let framework = v.starts_with("System.")
         || v.starts_with("Deserialized.")
-        || (v.starts_with("Microsoft.") && v.split('.').count() >= 3);
+        || (v.starts_with("Microsoft.") && base.split('.').count() >= 3)
+        || v.ends_with("[]")
+        || v.ends_with("Collection");
     (dotted && framework)
         || v.ends_with("ProxyAddressCollection")
         || v.ends_with("MultiValuedProperty")
@@ -271,36 +294,7 @@ mod tests {
 
     /// [`is_dotnet_type_name`] before its first- and last-bytes filter.
     fn is_dotnet_type_name_scanned(value: &str) -> bool {
-        let v = value.trim();
-        if v.is_empty() || v.contains('@') || v.contains(char::is_whitespace) {
-            return false;
-        }
-        if !v.contains('.') {
-            return v.ends_with("ProxyAddressCollection") || v.ends_with("MultiValuedProperty");
-        }
-        let known = [
-            "Microsoft.ActiveDirectory.Management.ADPropertyValueCollection",
-            "System.Object[]",
-            "System.String[]",
-            "System.Collections.ArrayList",
-        ];
-        if known.iter().any(|k| v.eq_ignore_ascii_case(k)) {
-            return true;
-        }
-        let dotted = v.split('.').count() >= 2
-            && v.split('.').all(|part| {
-                !part.is_empty()
-                    && part
-                        .trim_end_matches("[]")
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '`')
-            });
-        let framework = v.starts_with("System.")
-            || v.starts_with("Deserialized.")
-            || (v.starts_with("Microsoft.") && v.split('.').count() >= 3);
-        (dotted && framework)
-            || v.ends_with("ProxyAddressCollection")
-            || v.ends_with("MultiValuedProperty")
+        type_name_shape(value.trim())
     }
 
     proptest::proptest! {
@@ -352,5 +346,28 @@ mod tests {
         assert!(is_dotnet_type_name("MultiValuedProperty"));
         assert!(!is_dotnet_type_name("ACTIVE"));
         assert!(!is_dotnet_type_name("ProxyAddressCollection@x"));
+        // By pattern, not by list (SPEC v2, section 3).
+        for name in [
+            "System.Collections.Generic.List`1[System.String]",
+            "System.Collections.Generic.Dictionary`2[System.String,System.Object]",
+            "Deserialized.Microsoft.Exchange.Data.ProxyAddressCollection",
+            "Microsoft.Exchange.Data.MultiValuedProperty`1[System.String]",
+            "System.Int32[]",
+            "Contoso.Directory.AddressCollection",
+            "Contoso.Directory.Address[]",
+            "System.Management.Automation.PSObject",
+        ] {
+            assert!(is_dotnet_type_name(name), "{name}");
+        }
+        for value in [
+            "first.last",
+            "Systems.Engineering",
+            "contoso.co.uk",
+            "Stamp Collection",
+            "a[b].c",
+            "Microsoft.Teams",
+        ] {
+            assert!(!is_dotnet_type_name(value), "{value}");
+        }
     }
 }

@@ -3,7 +3,7 @@
 //! every later stage reads it (the report's inputs and coverage, the
 //! `unreadable-row` findings, `explain`) without knowing how files are read.
 
-use super::Source;
+use super::{Field, Source};
 use serde::Serialize;
 use std::path::Path;
 
@@ -28,6 +28,11 @@ pub struct InputInfo {
     pub sha256: String,
     /// Each distinct value of the status columns, with how it is read.
     pub statuses: Vec<StatusValue>,
+    /// Columns set aside: not loaded, the audit runs without them.
+    pub set_aside: Vec<SetAside>,
+    /// Records read but not used because they are no user (an ADUC export
+    /// list's groups, contacts, computers), counted per kind.
+    pub rows_set_aside: Vec<RowsSetAside>,
 }
 
 impl InputInfo {
@@ -81,5 +86,31 @@ pub struct StatusValue {
     /// Whether the system uses this value; an unrecognised one is read as
     /// active (or enabled, or not blocked).
     pub recognised: bool,
+    pub rows: usize,
+}
+
+/// A column of an export set aside (not loaded): it holds a .NET type name
+/// instead of its values (SPEC section 3). The audit runs without it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SetAside {
+    pub file: String,
+    /// The column's header as written.
+    pub column: String,
+    /// Why, and the export command that fixes it.
+    pub reason: String,
+    /// The canonical field the column would have given.
+    #[serde(skip)]
+    pub field: Field,
+}
+
+/// Records of one kind that are not users, set aside and counted (an ADUC
+/// "Export List" holds groups, contacts and computers beside the users).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RowsSetAside {
+    pub file: String,
+    /// The column that tells (`Type`).
+    pub column: String,
+    /// The value in that column (`Group`, `Contact`...).
+    pub value: String,
     pub rows: usize,
 }

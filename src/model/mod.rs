@@ -13,7 +13,9 @@ mod key;
 mod proxies;
 
 pub use address::{address_problem, is_dotnet_type_name};
-pub use input::{InputInfo, RowProblem, StatusValue, delimiter_name, file_name};
+pub use input::{
+    InputInfo, RowProblem, RowsSetAside, SetAside, StatusValue, delimiter_name, file_name,
+};
 pub use key::{Keyed, be_words, cmp_key, key, key_hash, key_prefix, key_prefix_bytes, same_key};
 pub use proxies::{Proxies, Proxy, ProxyIter, ProxyRef, parse_proxies};
 use serde::Serialize;
@@ -98,6 +100,8 @@ pub enum Field {
     BlockCredential,
     AccountEnabled,
     RecipientTypeDetails,
+    /// The object's type in an ADUC export list (`User`, `Group`...).
+    ObjectType,
 }
 
 impl Field {
@@ -130,6 +134,7 @@ impl Field {
             Field::BlockCredential => "block_credential",
             Field::AccountEnabled => "account_enabled",
             Field::RecipientTypeDetails => "recipient_type_details",
+            Field::ObjectType => "object_type",
         }
     }
 }
@@ -248,6 +253,18 @@ pub struct M365User {
     pub licensed: Option<bool>,
     pub shared_mailbox: bool,
     pub display_name: Box<str>,
+}
+
+impl M365User {
+    /// The record's own identifier as written: its UPN, or, in a mailbox
+    /// export without a UPN column, its primary SMTP address.
+    pub fn subject(&self) -> &str {
+        if self.upn.trim().is_empty() {
+            &self.primary_smtp
+        } else {
+            &self.upn
+        }
+    }
 }
 
 /// Parses a boolean the way the exports write them (`True`, `FALSE`, `1`,

@@ -57,6 +57,12 @@ pub struct Coverage {
     /// Status values the system does not use, read as active (SPEC
     /// section 3).
     pub unrecognised: Vec<Unrecognised>,
+    /// Columns set aside (a .NET type name instead of values): the audit
+    /// ran without them (SPEC section 3).
+    pub set_aside: Vec<crate::model::SetAside>,
+    /// Records read that are no user (an ADUC export list's groups,
+    /// contacts, computers), set aside and counted per kind.
+    pub rows_set_aside: Vec<crate::model::RowsSetAside>,
 }
 
 /// A status value an export holds that its system does not use.
@@ -366,7 +372,9 @@ fn coverage(l: &Linked<'_>) -> (Vec<Coverage>, BTreeMap<&'static str, usize>) {
         .map(|(tb, unlinked)| Coverage {
             file: tb.file.clone(),
             source: tb.source,
-            rows_read: tb.rows + tb.problems.len(),
+            rows_read: tb.rows
+                + tb.problems.len()
+                + tb.rows_set_aside.iter().map(|k| k.rows).sum::<usize>(),
             rows_used: tb.rows,
             rows_skipped: tb.problems.len(),
             linked_to_nothing: unlinked,
@@ -382,6 +390,8 @@ fn coverage(l: &Linked<'_>) -> (Vec<Coverage>, BTreeMap<&'static str, usize>) {
                     read_as: s.read_as,
                 })
                 .collect(),
+            set_aside: tb.set_aside.clone(),
+            rows_set_aside: tb.rows_set_aside.clone(),
         })
         .collect();
     (coverage, single)

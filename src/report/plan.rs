@@ -49,7 +49,7 @@ impl Facts {
         let t = l.t;
         let access_by_email = t.settings.access_using.value == Access::InsyncEmail;
         let mut onedrive_in_window = 0;
-        if access_by_email && l.m365.present {
+        if access_by_email && l.m365.present && l.m365.upn_data {
             onedrive_in_window += remediation
                 .iter()
                 .filter(|r| l.m365.upn(&r.insync_email_new).next().is_none())

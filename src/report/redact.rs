@@ -487,6 +487,14 @@ pub fn redact(r: &mut Report) {
             u.file = red.file(&u.file).to_string();
             u.value = red.sentence(&u.value);
         }
+        for a in &mut c.set_aside {
+            a.file = red.file(&a.file).to_string();
+            a.reason = red.sentence(&a.reason);
+        }
+        for k in &mut c.rows_set_aside {
+            k.file = red.file(&k.file).to_string();
+            k.value = red.sentence(&k.value);
+        }
     }
     r.redacted = true;
 }

@@ -11,6 +11,21 @@ pub fn summary(r: &Report, written: &[PathBuf]) -> String {
     for reason in &r.verdict_reasons {
         let _ = writeln!(out, "  not checked: {}: {}", reason.check, reason.reason);
     }
+    // Up front: what the audit ran without (SPEC section 3).
+    for a in r.coverage.iter().flat_map(|c| &c.set_aside) {
+        let _ = writeln!(
+            out,
+            "  set aside: {} column {}: {}",
+            a.file, a.column, a.reason
+        );
+    }
+    for k in r.coverage.iter().flat_map(|c| &c.rows_set_aside) {
+        let _ = writeln!(
+            out,
+            "  set aside: {}: {} rows whose {} is \"{}\" (not users)",
+            k.file, k.rows, k.column, k.value
+        );
+    }
     let _ = writeln!(
         out,
         "  {} persons; {} errors already broken today, {} errors with the change or in the data",

@@ -77,7 +77,7 @@ fn shared_mailbox_of<'t>(ctx: &Ctx<'_, 't>, address: &str) -> Option<&'t str> {
     let t = ctx.l.t;
     let user = ctx.l.m365.resolve(address).user()?;
     let m = &t.m365[user as usize];
-    m.shared_mailbox.then(|| m.upn.trim())
+    m.shared_mailbox.then(|| m.subject().trim())
 }
 
 /// The findings of one inSync user in one scenario.
@@ -150,14 +150,17 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
     match &v.resolution {
         Resolution::NotJudged => {}
         Resolution::None => {
-            out.push(f(
-                Rule::OnedriveUserNotFound,
-                v.id_field(),
-                id,
-                format!("{when} inSync sends `{id}` ({using}) to Microsoft 365, and no Microsoft 365 user has that UPN: OneDrive backup fails with EUSERNOTFOUND"),
-                fix_identifier(v, "the user's Microsoft 365 UPN").into(),
-            ));
-            if mx.mailbox_data {
+            // Without UPNs in the inputs OneDrive is not judged (skipped).
+            if mx.upn_data {
+                out.push(f(
+                    Rule::OnedriveUserNotFound,
+                    v.id_field(),
+                    id,
+                    format!("{when} inSync sends `{id}` ({using}) to Microsoft 365, and no Microsoft 365 user has that UPN: OneDrive backup fails with EUSERNOTFOUND"),
+                    fix_identifier(v, "the user's Microsoft 365 UPN").into(),
+                ));
+            }
+            if mx.exchange_judged {
                 out.push(f(
                     Rule::ExchangeMailboxNotFound,
                     v.id_field(),
@@ -193,7 +196,7 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
         Resolution::Ambiguous { users, any_upn } => {
             let names: Vec<String> = users
                 .iter()
-                .map(|&m| t.m365[m as usize].upn.trim().to_string())
+                .map(|&m| t.m365[m as usize].subject().trim().to_string())
                 .collect();
             out.push(f(
                 Rule::AmbiguousM365Match,
@@ -202,7 +205,7 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
                 format!("{when} inSync sends `{id}` ({using}), which is an address of {} different Microsoft 365 users: {}; it resolves to none of them", users.len(), list(&names)),
                 format!("Remove `{id}` from all but one of {} in Microsoft 365 (Exchange admin center > Recipients > Mailboxes > Email addresses)", list(&names)).into(),
             ));
-            if !any_upn {
+            if !any_upn && mx.upn_data {
                 out.push(f(
                     Rule::OnedriveUserNotFound,
                     v.id_field(),
@@ -214,9 +217,9 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
         }
         Resolution::One { user, kind } => {
             let m = &t.m365[*user as usize];
-            let upn = m.upn.trim();
+            let upn = m.subject().trim();
             let primary = primary_of(m).trim();
-            if *kind != MatchKind::Upn {
+            if *kind != MatchKind::Upn && mx.upn_data {
                 let what = if *kind == MatchKind::Primary {
                     "primary SMTP address"
                 } else {
@@ -239,7 +242,7 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
             let mut case_only = matched
                 .filter(|a| *a != id)
                 .map(|a| (a.to_string(), v.id_field(), id.to_string()));
-            if mx.mailbox_data && !primary.is_empty() {
+            if mx.exchange_judged && !primary.is_empty() {
                 let email = v.email.trim();
                 if !same_key(email, primary) {
                     // Fires for nearly every user of a tenant whose UPNs are not
@@ -320,7 +323,7 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
                     "Assign a licence in the Microsoft 365 admin center, or preserve the inSync user".into(),
                 ));
             }
-            if mx.mailbox_data && primary.is_empty() && m.proxies.is_empty() {
+            if mx.exchange_judged && primary.is_empty() && m.proxies.is_empty() {
                 out.push(f(
                     Rule::M365NoMailbox,
                     v.id_field(),

@@ -65,3 +65,26 @@ pub(super) fn unrecognised(r: &Report) -> Vec<String> {
         })
         .collect()
 }
+
+/// The columns and rows set aside, as sentences said up front.
+pub(super) fn set_aside(r: &Report) -> Vec<String> {
+    r.coverage
+        .iter()
+        .flat_map(|c| {
+            let columns = c
+                .set_aside
+                .iter()
+                .map(|a| format!("{}, column {}: {}", a.file, a.column, a.reason));
+            let rows = c.rows_set_aside.iter().map(|k| {
+                format!(
+                    "{}: {} whose {} is “{}”: not users, not audited.",
+                    k.file,
+                    plural(k.rows, "row", "rows"),
+                    k.column,
+                    k.value
+                )
+            });
+            columns.chain(rows).collect::<Vec<_>>()
+        })
+        .collect()
+}

@@ -156,6 +156,8 @@ struct Context {
     inputs: Vec<InputView>,
     /// Status values the systems do not use, read as active.
     unrecognised: Vec<String>,
+    /// Columns and rows set aside, said up front.
+    set_aside: Vec<String>,
     tracking: Tracking,
 }
 
@@ -179,6 +181,7 @@ impl Context {
             persons: Persons::build(r),
             inputs: r.inputs.iter().map(InputView::build).collect(),
             unrecognised: inputs::unrecognised(r),
+            set_aside: inputs::set_aside(r),
             tracking: Tracking::build(r),
         })
     }

@@ -1,0 +1,497 @@
+//! Odd export shapes (issue 25): each loads as its system from a file made
+//! the way the real command makes it, and the audit gives the findings of
+//! the well-formed export of the same tenant, but for the checks set aside,
+//! which are listed as skipped.
+//!
+//! The tenant is the sample tenant (`fixtures/contoso/`); each test writes
+//! one of its exports in an odd shape, under the same file name, and
+//! compares the two audits.
+
+use crate::{fixture, preflight};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// The sample tenant's CSV exports.
+const CONTOSO: [&str; 5] = [
+    "okta-export-users.csv",
+    "ad-users.csv",
+    "m365-active-users.csv",
+    "exo-mailboxes.csv",
+    "insync-user-provisioning.csv",
+];
+
+/// What an audit gave.
+struct Audit {
+    code: Option<i32>,
+    stdout: String,
+    /// findings.csv rows (header dropped).
+    findings: Vec<Vec<String>>,
+    summary: serde_json::Value,
+}
+
+/// Audits `files` (classified by header).
+fn audit(files: &[PathBuf]) -> Audit {
+    let out = tempfile::tempdir().unwrap();
+    let run = preflight()
+        .arg("audit")
+        .args(files)
+        .args(["--fail-on", "never", "--out"])
+        .arg(out.path().join("r"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout).into_owned();
+    if run.status.code() != Some(0) {
+        return Audit {
+            code: run.status.code(),
+            stdout: String::from_utf8_lossy(&run.stderr).into_owned(),
+            findings: Vec::new(),
+            summary: serde_json::Value::Null,
+        };
+    }
+    let text = std::fs::read_to_string(out.path().join("r/findings.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    // The file column as a file name: the odd export lies elsewhere.
+    let findings = reader
+        .records()
+        .map(|r| {
+            let mut row: Vec<String> = r.unwrap().iter().map(String::from).collect();
+            row[FILE] = Path::new(&row[FILE])
+                .file_name()
+                .map_or(String::new(), |n| n.to_string_lossy().into_owned());
+            row
+        })
+        .collect();
+    let summary =
+        serde_json::from_slice(&std::fs::read(out.path().join("r/summary.json")).unwrap()).unwrap();
+    Audit {
+        code: run.status.code(),
+        stdout,
+        findings,
+        summary,
+    }
+}
+
+/// The sample tenant's exports, `name` replaced by `odd` (written in `dir`
+/// under the same name, so findings name the same file); `None` drops it.
+fn contoso_with(dir: &Path, name: &str, odd: Option<&[u8]>) -> Vec<PathBuf> {
+    CONTOSO
+        .iter()
+        .filter_map(|f| {
+            if *f != name {
+                return Some(fixture(&format!("contoso/{f}")));
+            }
+            let bytes = odd?;
+            let path = dir.join(f);
+            std::fs::write(&path, bytes).unwrap();
+            Some(path)
+        })
+        .collect()
+}
+
+/// A PowerShell `Export-Csv` text (optional `#TYPE` line, every field
+/// quoted, CRLF) of `text`'s records, each passed through `edit`
+/// (header first).
+fn reexport(
+    text: &str,
+    type_line: Option<&str>,
+    edit: impl Fn(Vec<String>) -> Vec<String>,
+) -> String {
+    let body = text.trim_start_matches('\u{feff}');
+    let body = match body.strip_prefix("#TYPE") {
+        Some(rest) => rest.split_once('\n').unwrap().1,
+        None => body,
+    };
+    let mut out = String::new();
+    if let Some(t) = type_line {
+        out += &format!("#TYPE {t}\r\n");
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(body.as_bytes());
+    for record in reader.records() {
+        let cells = edit(record.unwrap().iter().map(String::from).collect());
+        let quoted: Vec<String> = cells
+            .iter()
+            .map(|c| format!("\"{}\"", c.replace('"', "\"\"")))
+            .collect();
+        out += &quoted.join(",");
+        out += "\r\n";
+    }
+    out
+}
+
+/// Replaces, below the header, every non-empty cell of column `column`
+/// with `value`.
+fn fill_column(column: &str, value: &str) -> impl Fn(Vec<String>) -> Vec<String> {
+    let column = column.to_string();
+    let value = value.to_string();
+    let at = std::cell::Cell::new(None);
+    move |mut cells: Vec<String>| {
+        match at.get() {
+            None => at.set(cells.iter().position(|c| *c == column)),
+            Some(i) if !cells[i].is_empty() => cells[i] = value.clone(),
+            Some(_) => {}
+        }
+        cells
+    }
+}
+
+fn contoso_text(name: &str) -> String {
+    std::fs::read_to_string(fixture(&format!("contoso/{name}"))).unwrap()
+}
+
+/// The findings of `a` without those `skip` selects.
+fn without(a: &Audit, skip: impl Fn(&[String]) -> bool) -> BTreeSet<Vec<String>> {
+    a.findings.iter().filter(|f| !skip(f)).cloned().collect()
+}
+
+/// Asserts two sets of findings are equal, showing only the difference.
+fn assert_same(shaped: &BTreeSet<Vec<String>>, well: &BTreeSet<Vec<String>>) {
+    let only_shaped: Vec<_> = shaped.difference(well).collect();
+    let only_well: Vec<_> = well.difference(shaped).collect();
+    assert!(
+        only_shaped.is_empty() && only_well.is_empty(),
+        "only with the odd shape: {only_shaped:#?}\nonly with the well-formed export: {only_well:#?}"
+    );
+}
+
+fn skipped_checks(a: &Audit) -> Vec<String> {
+    a.summary["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            format!(
+                "{}: {}",
+                s["check"].as_str().unwrap(),
+                s["reason"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+/// Column indexes of findings.csv.
+const RULE: usize = 1;
+const SUBJECT: usize = 4;
+const FILE: usize = 5;
+const SOURCE: usize = 3;
+const FIELD: usize = 7;
+const VALUE: usize = 8;
+
+/// `Get-ADUser | Export-Csv` without `-join`: `proxyAddresses` holds the
+/// collection's type name. The column is set aside; the findings are those
+/// of the well-formed export but the AD proxy-address ones, and the checks
+/// that read it are listed as skipped.
+#[test]
+fn ad_proxy_addresses_as_a_type_name_are_set_aside_and_the_rest_is_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let odd = reexport(
+        &contoso_text("ad-users.csv"),
+        Some("Selected.Microsoft.ActiveDirectory.Management.ADUser"),
+        fill_column(
+            "proxyAddresses",
+            "Microsoft.ActiveDirectory.Management.ADPropertyValueCollection",
+        ),
+    );
+    let well = audit(&contoso_with(dir.path(), "", None));
+    let shaped = audit(&contoso_with(
+        dir.path(),
+        "ad-users.csv",
+        Some(odd.as_bytes()),
+    ));
+    assert_eq!(shaped.code, Some(0), "{}", shaped.stdout);
+    // The AD findings on proxy addresses, and the duplicates they make
+    // with another record's UPN or mail (the same value).
+    let on_proxy = |f: &[String]| f[SOURCE] == "ad" && f[FIELD] == "proxy_addresses";
+    let proxy_values: BTreeSet<String> = well
+        .findings
+        .iter()
+        .filter(|f| on_proxy(f))
+        .map(|f| f[VALUE].to_lowercase())
+        .collect();
+    assert!(!proxy_values.is_empty(), "the tenant has AD proxy findings");
+    let ad_proxy = |f: &[String]| {
+        on_proxy(f)
+            || (f[SOURCE] == "ad"
+                && f[RULE] == "duplicate-address"
+                && proxy_values.contains(&f[VALUE].to_lowercase()))
+    };
+    assert_same(&without(&shaped, ad_proxy), &without(&well, ad_proxy));
+    assert!(!shaped.findings.iter().any(|f| ad_proxy(f)));
+    assert_eq!(shaped.summary["verdict"], well.summary["verdict"]);
+    // Reported: coverage, skipped checks, the run summary up front.
+    let aside = shaped.summary["coverage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["set_aside"].as_array().unwrap())
+        .collect::<Vec<_>>();
+    assert_eq!(aside.len(), 1, "{aside:?}");
+    assert!(aside[0]["file"].as_str().unwrap().ends_with("ad-users.csv"));
+    assert_eq!(aside[0]["column"], "proxyAddresses");
+    assert!(aside[0]["reason"].as_str().unwrap().contains("-join ';'"));
+    let skipped = skipped_checks(&shaped);
+    assert!(
+        skipped
+            .iter()
+            .any(|s| s.starts_with("Active Directory proxy-address checks")
+                && s.contains("ad-users.csv")
+                && s.contains("@{n='proxyAddresses';e={$_.proxyAddresses -join ';'}}")),
+        "{skipped:?}"
+    );
+    let head: String = shaped.stdout.lines().take(4).collect::<Vec<_>>().join("\n");
+    assert!(
+        head.contains("set aside: ") && head.contains("proxyAddresses"),
+        "{}",
+        shaped.stdout
+    );
+}
+
+/// A finding without its sentences (message, remediation): which rule, on
+/// which record and field, with which value. Sentences name the Microsoft
+/// 365 user by the identifier its export gives, so they differ when a
+/// mailbox export has no UPN.
+fn keyed(set: BTreeSet<Vec<String>>) -> BTreeSet<Vec<String>> {
+    set.into_iter()
+        .map(|mut f| {
+            f.truncate(VALUE + 1);
+            f
+        })
+        .collect()
+}
+
+fn verdict_reasons(a: &Audit) -> Vec<String> {
+    a.summary["verdict_reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            format!(
+                "{}: {}",
+                s["check"].as_str().unwrap(),
+                s["reason"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+/// Drops column `column` from every record.
+fn drop_column(column: &str) -> impl Fn(Vec<String>) -> Vec<String> {
+    let column = column.to_string();
+    let at = std::cell::Cell::new(None);
+    move |mut cells: Vec<String>| {
+        if at.get().is_none() {
+            at.set(cells.iter().position(|c| *c == column));
+        }
+        cells.remove(at.get().expect("the column exists"));
+        cells
+    }
+}
+
+/// A mailbox export without a UPN column beside the users export merges by
+/// primary SMTP address: the audit is the one with the UPN column.
+#[test]
+fn a_mailbox_export_without_upn_merges_by_primary_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let odd = reexport(
+        &contoso_text("exo-mailboxes.csv"),
+        None,
+        drop_column("UserPrincipalName"),
+    );
+    let well = audit(&contoso_with(dir.path(), "", None));
+    let shaped = audit(&contoso_with(
+        dir.path(),
+        "exo-mailboxes.csv",
+        Some(odd.as_bytes()),
+    ));
+    assert_eq!(shaped.code, Some(0), "{}", shaped.stdout);
+    assert_same(&without(&shaped, |_| false), &without(&well, |_| false));
+    assert_eq!(
+        shaped.summary["verdict_reasons"],
+        well.summary["verdict_reasons"]
+    );
+    assert_eq!(shaped.summary["counts"], well.summary["counts"]);
+}
+
+/// The mailbox export alone, without a UPN column: the mailboxes are keyed
+/// by primary address, OneDrive is not judged (a deciding check, listed
+/// with the reason), and every other finding is the one the same export
+/// with its UPN column gives.
+#[test]
+fn a_mailbox_export_without_upn_alone_skips_the_onedrive_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let with_upn = contoso_text("exo-mailboxes.csv");
+    let without_upn = reexport(&with_upn, None, drop_column("UserPrincipalName"));
+    let files = |text: &str| {
+        let mut files = contoso_with(dir.path(), "exo-mailboxes.csv", Some(text.as_bytes()));
+        files.retain(|f| !f.ends_with("m365-active-users.csv"));
+        files
+    };
+    let well = audit(&files(&with_upn));
+    let shaped = audit(&files(&without_upn));
+    assert_eq!(shaped.code, Some(0), "{}", shaped.stdout);
+    // What only UPNs show: OneDrive, the Microsoft 365 records' own
+    // identifiers, and identifiers that are a UPN and no address of their
+    // mailbox (`sam.clarke@` is Samantha's UPN and Samuel's alias: with the
+    // UPNs ambiguous, without them Samuel's, so its inSync user becomes a
+    // duplicate of Samuel's: existing-duplicate-user, found through that
+    // resolution, is left out too).
+    let mut reader = csv::Reader::from_reader(with_upn.trim_start_matches('\u{feff}').as_bytes());
+    let upn_only: BTreeSet<String> = reader
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| {
+            !r[4]
+                .to_lowercase()
+                .contains(&format!("smtp:{}", r[1].to_lowercase()))
+        })
+        .map(|r| r[1].to_lowercase())
+        .collect();
+    let onedrive = |f: &[String]| {
+        f[RULE] == "onedrive-user-not-found"
+            || f[RULE] == "existing-duplicate-user"
+            || f[SOURCE] == "m365"
+            || upn_only.contains(&f[SUBJECT].to_lowercase())
+    };
+    assert!(
+        well.findings
+            .iter()
+            .any(|f| f[RULE] == "onedrive-user-not-found")
+    );
+    assert!(
+        !shaped
+            .findings
+            .iter()
+            .any(|f| f[RULE] == "onedrive-user-not-found")
+    );
+    assert_same(
+        &keyed(without(&shaped, onedrive)),
+        &keyed(without(&well, onedrive)),
+    );
+    let reasons = verdict_reasons(&shaped);
+    assert!(
+        reasons.iter().any(|r| r.starts_with("OneDrive backup")
+            && r.contains("exo-mailboxes.csv has no UserPrincipalName column")),
+        "{reasons:?}"
+    );
+    assert_ne!(shaped.summary["verdict"], "go");
+    // The mailbox findings name the mailbox by its primary address.
+    assert!(
+        shaped
+            .findings
+            .iter()
+            .filter(|f| f[SOURCE] == "m365")
+            .all(|f| f[SUBJECT].contains('@')),
+    );
+}
+
+/// `Get-EXOMailbox | Export-Csv` in Windows PowerShell 5.1 writes
+/// `EmailAddresses` as a type name: the column is set aside, the Exchange
+/// checks are skipped as deciding checks, and the other findings stay.
+#[test]
+fn exo_email_addresses_as_a_type_name_skip_the_exchange_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let odd = reexport(
+        &contoso_text("exo-mailboxes.csv"),
+        Some("Microsoft.Exchange.Management.RestApiClient.ExoMailbox"),
+        fill_column("EmailAddresses", "System.Collections.ArrayList"),
+    );
+    let well = audit(&contoso_with(dir.path(), "", None));
+    let shaped = audit(&contoso_with(
+        dir.path(),
+        "exo-mailboxes.csv",
+        Some(odd.as_bytes()),
+    ));
+    assert_eq!(shaped.code, Some(0), "{}", shaped.stdout);
+    let exchange = |f: &[String]| {
+        matches!(
+            f[RULE].as_str(),
+            "exchange-mailbox-not-found" | "exchange-restore-mismatch" | "m365-no-mailbox"
+        )
+    };
+    assert!(well.findings.iter().any(|f| exchange(f)));
+    assert!(!shaped.findings.iter().any(|f| exchange(f)));
+    assert_same(
+        &keyed(without(&shaped, exchange)),
+        &keyed(without(&well, exchange)),
+    );
+    let reasons = verdict_reasons(&shaped);
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.starts_with("Exchange Online backup and restore")
+                && r.contains("exo-mailboxes.csv column `EmailAddresses`")
+                && r.contains("-join ';'")),
+        "{reasons:?}"
+    );
+}
+
+/// An ADUC export list in an audit: its users are audited, the other rows
+/// are counted in summary.json's coverage (rows read = used + set aside)
+/// and said at the top of the run summary.
+#[test]
+fn aduc_export_list_rows_that_are_no_user_are_counted() {
+    let a = audit(&[
+        fixture("formats/aduc-export-list-ad.txt"),
+        fixture("formats/mailbox-no-upn-m365.csv"),
+    ]);
+    assert_eq!(a.code, Some(0), "{}", a.stdout);
+    let ad = &a.summary["coverage"][0];
+    assert_eq!(ad["source"], "ad");
+    assert_eq!(ad["rows_read"], 9);
+    assert_eq!(ad["rows_used"], 4);
+    assert_eq!(ad["rows_skipped"], 0);
+    let aside = ad["rows_set_aside"].as_array().unwrap();
+    assert_eq!(aside.len(), 5);
+    assert_eq!(aside[0]["column"], "Type");
+    assert_eq!(aside[0]["value"], "Computer");
+    assert_eq!(aside[0]["rows"], 1);
+    assert!(
+        a.stdout.contains("set aside: ") && a.stdout.contains("rows whose Type is \"Contact\""),
+        "{}",
+        a.stdout
+    );
+}
+
+/// Several exports that cannot be used, each for its own reason: one run
+/// reports every one (file, reason, fix), exit 2.
+#[test]
+fn every_unloadable_export_is_reported_in_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let key_type_name = dir.path().join("okta.csv");
+    std::fs::write(
+        &key_type_name,
+        "User Id,Status,Username,Primary email\r\n00u1,ACTIVE,System.Object[],a@contoso.com\r\n",
+    )
+    .unwrap();
+    let run = preflight()
+        .arg("audit")
+        .arg(&key_type_name)
+        .arg(fixture("formats/ad-missing-upn.csv"))
+        .arg(fixture("formats/empty.csv"))
+        .arg(fixture("formats/dotnet-typename-ad.csv"))
+        .args(["--quiet", "--out"])
+        .arg(dir.path().join("r"))
+        .output()
+        .unwrap();
+    let e = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{e}");
+    assert!(e.contains("3 inputs cannot be used"), "{e}");
+    let line = |name: &str| {
+        e.lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        line("okta.csv").contains("\"Username\"") && line("okta.csv").contains("-join ';'"),
+        "{e}"
+    );
+    assert!(
+        line("ad-missing-upn.csv").contains("UserPrincipalName"),
+        "{e}"
+    );
+    assert!(line("empty.csv").contains("empty"), "{e}");
+    // The export whose proxyAddresses are set aside is no error.
+    assert!(!e.contains("dotnet-typename-ad.csv"), "{e}");
+}
