@@ -1,0 +1,286 @@
+//! Microsoft 365 resolution: which user an identifier is the UPN, primary
+//! SMTP address or alias of ([`M365Index`], [`Resolution`]), and accent
+//! folding for near misses ([`fold`]).
+
+use super::*;
+
+/// Whether two values have the same key once accents are folded
+/// (`fold(&key(a)) == fold(&key(b))`); ASCII values fold to themselves, so
+/// for them this is [`same_key`] and nothing is normalised.
+pub fn same_folded(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        same_key(a, b)
+    } else {
+        fold(&key(a)) == fold(&key(b))
+    }
+}
+
+/// Folds accents away: `josé` → `jose`, `ø` → `o`, `ß` → `ss`.
+pub fn fold(value: &str) -> String {
+    value
+        .nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .flat_map(|c| {
+            let s: &str = match c {
+                'ø' => "o",
+                'Ø' => "O",
+                'ł' => "l",
+                'Ł' => "L",
+                'đ' => "d",
+                'Đ' => "D",
+                'ß' => "ss",
+                'æ' => "ae",
+                'Æ' => "AE",
+                'œ' => "oe",
+                'Œ' => "OE",
+                'ı' => "i",
+                _ => "",
+            };
+            if s.is_empty() {
+                vec![c]
+            } else {
+                s.chars().collect()
+            }
+        })
+        .collect()
+}
+
+/// The primary SMTP address of a Microsoft 365 user: the primary-address
+/// column when it has a value, else the `SMTP:` proxy entry.
+pub fn primary_of(m: &M365User) -> &str {
+    if !m.primary_smtp.trim().is_empty() {
+        &m.primary_smtp
+    } else {
+        m.proxies
+            .iter()
+            .find(|p| p.primary)
+            .map_or("", |p| p.address)
+    }
+}
+
+/// The aliases of a Microsoft 365 user: its SMTP proxies other than the
+/// primary address.
+pub fn aliases_of(m: &M365User) -> impl Iterator<Item = &str> {
+    let primary = primary_of(m);
+    m.proxies
+        .iter()
+        .map(|p| p.address)
+        .filter(move |a| !same_key(a, primary))
+}
+
+/// How a Microsoft 365 user matched an identifier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MatchKind {
+    Upn,
+    Primary,
+    Alias,
+}
+
+/// What an identifier resolves to in Microsoft 365.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Resolution {
+    /// No Microsoft 365 input, or an empty identifier.
+    NotJudged,
+    None,
+    One {
+        user: u32,
+        kind: MatchKind,
+    },
+    Ambiguous {
+        users: Box<[u32]>,
+        any_upn: bool,
+    },
+}
+
+/// Folded address → users: the few addresses that folding accents changes,
+/// each key held as a string (an [`Index`] borrows its values from the
+/// tenant, and a folded address is in no record).
+#[derive(Debug, Default)]
+pub struct Folded {
+    users: rustc_hash::FxHashMap<String, Vec<u32>>,
+}
+
+impl Folded {
+    /// Empty values are not kept; a user is listed once per key, in the
+    /// order the entries come (each user's entries together).
+    pub(super) fn build(entries: impl Iterator<Item = (String, u32)>) -> Folded {
+        let mut users: rustc_hash::FxHashMap<String, Vec<u32>> = Default::default();
+        for (value, id) in entries {
+            let k = key(&value);
+            if k.is_empty() {
+                continue;
+            }
+            // A user's entries come together: only the last id can repeat.
+            let ids = users.entry(k).or_default();
+            if ids.last() != Some(&id) {
+                ids.push(id);
+            }
+        }
+        Folded { users }
+    }
+
+    /// The users with `value`'s key.
+    pub fn get(&self, value: &str) -> &[u32] {
+        self.users.get(&key(value)).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// The Microsoft 365 indexes.
+pub struct M365Index<'t> {
+    /// Every address → users, each id tagged with how it matches
+    /// (`user << 2 | kind`, see [`MatchKind`]): UPNs first, then primary
+    /// addresses, then aliases, so one look-up resolves an identifier.
+    address: Index<'t>,
+    /// Folded address → users, for addresses that folding changes.
+    pub folded: Folded,
+    /// Local part → users (for `other-domain-match`).
+    pub local: Index<'t>,
+    pub present: bool,
+    pub mailbox_data: bool,
+    /// Whether some input shows UPNs: OneDrive is judged only then.
+    pub upn_data: bool,
+    /// Whether the Exchange checks are judged (mailbox addresses shown, no
+    /// address column set aside).
+    pub exchange_judged: bool,
+}
+
+pub(super) const KINDS: [MatchKind; 3] = [MatchKind::Upn, MatchKind::Primary, MatchKind::Alias];
+
+impl<'t> M365Index<'t> {
+    pub fn build(t: &'t Tenant) -> M365Index<'t> {
+        let users = &t.m365;
+        let mailbox = t.mailbox_data;
+        let ids = || users.iter().enumerate().map(|(i, m)| (m, i as u32));
+        // Every address of a user: the UPN, and with mailbox data the
+        // primary address and the aliases.
+        let addresses = move |m: &'t M365User| {
+            let mail = mailbox.then(|| std::iter::once(primary_of(m)).chain(aliases_of(m)));
+            std::iter::once(m.upn.as_ref()).chain(mail.into_iter().flatten())
+        };
+        // At most a UPN, a primary address and the proxies of each user.
+        let expected = if mailbox {
+            users.len() * 2 + users.iter().map(|m| m.proxies.len()).sum::<usize>()
+        } else {
+            users.len()
+        };
+        let tag = |i: u32, kind: u32| {
+            assert!(i < 1 << 30, "more than 2^30 Microsoft 365 users");
+            i << 2 | kind
+        };
+        // Every address → users: UPNs, then primary addresses, then aliases.
+        let address = || {
+            let upns = ids().map(|(m, i)| (m.upn.as_ref(), tag(i, 0)));
+            let primaries = ids()
+                .filter(|_| mailbox)
+                .map(|(m, i)| (primary_of(m), tag(i, 1)));
+            let aliases = ids()
+                .filter(|_| mailbox)
+                .flat_map(|(m, i)| aliases_of(m).map(move |a| (a, tag(i, 2))));
+            Index::build_sized(upns.chain(primaries).chain(aliases), expected)
+        };
+        // Local part → users.
+        let local = || {
+            let locals = ids().flat_map(|(m, i)| {
+                addresses(m)
+                    .filter_map(move |a| a.trim().split_once('@').map(|(local, _)| (local, i)))
+            });
+            Index::build_sized(locals, expected)
+        };
+        // Folded address → users, for addresses that folding changes.
+        let folded = || {
+            Folded::build(ids().flat_map(|(m, i)| {
+                addresses(m).filter_map(move |a| {
+                    let a = a.trim();
+                    if a.is_ascii() {
+                        return None;
+                    }
+                    let k = key(a);
+                    let f = fold(&k);
+                    (f != k).then_some((f, i))
+                })
+            }))
+        };
+        // The three are independent: built in parallel.
+        let ((address, local), folded) = rayon::join(|| rayon::join(address, local), folded);
+        M365Index {
+            address,
+            folded,
+            local,
+            present: t.has(Source::M365),
+            mailbox_data: t.mailbox_data,
+            upn_data: t.upn_data,
+            exchange_judged: t.exchange_judged,
+        }
+    }
+
+    /// The users with `value` as an address, and how it matches: UPN
+    /// matches first, then primary addresses, then aliases (a user may come
+    /// more than once).
+    pub fn matches(&self, value: &str) -> impl Iterator<Item = (u32, MatchKind)> + '_ {
+        self.address
+            .get(value)
+            .iter()
+            .map(|&t| (t >> 2, KINDS[(t & 3) as usize]))
+    }
+
+    /// The users whose UPN is `value`.
+    pub fn upn(&self, value: &str) -> impl Iterator<Item = u32> + '_ {
+        self.matches(value)
+            .take_while(|(_, kind)| *kind == MatchKind::Upn)
+            .map(|(i, _)| i)
+    }
+
+    /// Frees the indexes (see [`Linked::release_indexes`]).
+    pub(super) fn release(&mut self) {
+        for index in [&mut self.address, &mut self.local] {
+            *index = Index::default();
+        }
+        self.folded = Folded::default();
+    }
+
+    /// Resolves an identifier to the Microsoft 365 user(s) it names.
+    pub fn resolve(&self, id: &str) -> Resolution {
+        if !self.present || id.trim().is_empty() {
+            return Resolution::NotJudged;
+        }
+        let all = self.address.get(id);
+        if let [t] = all {
+            return Resolution::One {
+                user: t >> 2,
+                kind: KINDS[(t & 3) as usize],
+            };
+        }
+        let mut found: Vec<(u32, MatchKind)> = Vec::new();
+        for (i, kind) in self.matches(id) {
+            if !found.iter().any(|(j, _)| *j == i) {
+                found.push((i, kind));
+            }
+        }
+        match found.len() {
+            0 => Resolution::None,
+            1 => Resolution::One {
+                user: found[0].0,
+                kind: found[0].1,
+            },
+            _ => {
+                let any_upn = found.iter().any(|(_, k)| *k == MatchKind::Upn);
+                let mut users: Vec<u32> = found.into_iter().map(|(i, _)| i).collect();
+                users.sort_unstable();
+                Resolution::Ambiguous {
+                    users: users.into_boxed_slice(),
+                    any_upn,
+                }
+            }
+        }
+    }
+}
+
+impl Resolution {
+    /// The one Microsoft 365 user resolved to, if it is one.
+    pub fn user(&self) -> Option<u32> {
+        match self {
+            Resolution::One { user, .. } => Some(*user),
+            _ => None,
+        }
+    }
+}
