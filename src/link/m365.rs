@@ -45,18 +45,7 @@ pub fn fold(value: &str) -> String {
         .collect()
 }
 
-/// The primary SMTP address of a Microsoft 365 user: the primary-address
-/// column when it has a value, else the `SMTP:` proxy entry.
-pub fn primary_of(m: &M365User) -> &str {
-    if !m.primary_smtp.trim().is_empty() {
-        &m.primary_smtp
-    } else {
-        m.proxies
-            .iter()
-            .find(|p| p.primary)
-            .map_or("", |p| p.address)
-    }
-}
+pub use crate::model::primary_of;
 
 /// The aliases of a Microsoft 365 user: its SMTP proxies other than the
 /// primary address.

@@ -255,6 +255,19 @@ pub struct M365User {
     pub display_name: Box<str>,
 }
 
+/// The primary SMTP address of a Microsoft 365 user: the primary-address
+/// column when it has a value, else the `SMTP:` proxy entry.
+pub fn primary_of(m: &M365User) -> &str {
+    if !m.primary_smtp.trim().is_empty() {
+        &m.primary_smtp
+    } else {
+        m.proxies
+            .iter()
+            .find(|p| p.primary)
+            .map_or("", |p| p.address)
+    }
+}
+
 impl M365User {
     /// The record's own identifier as written: its UPN, or, in a mailbox
     /// export without a UPN column, its primary SMTP address.

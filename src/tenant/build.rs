@@ -1,0 +1,385 @@
+//! [`Tenant::build`]: the records of every loaded table, merged, with the
+//! settings resolved and the checks that cannot run listed as skipped.
+
+use super::*;
+
+impl Tenant {
+    /// Builds the model from loaded tables and settings.
+    pub fn build(tables: Vec<Table>, mut settings: Settings) -> Result<Tenant> {
+        let mut skipped = Vec::new();
+        enum Records {
+            Okta(Vec<OktaUser>),
+            Ad(Vec<AdUser>),
+            Insync(Vec<InsyncUser>),
+            M365(Vec<M365User>),
+        }
+        // Every table's records at once (and each table's rows in parallel).
+        let parts: Vec<Records> = tables
+            .par_iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let file = i as u32;
+                match t.source {
+                    Source::Okta => Records::Okta(load::okta::records(t, file)),
+                    Source::Ad => Records::Ad(load::ad::records(t, file)),
+                    Source::Insync => Records::Insync(load::insync::records(t, file)),
+                    Source::M365 => Records::M365(load::m365::records(t, file)),
+                }
+            })
+            .collect();
+        let mut okta = Vec::new();
+        let mut ad = Vec::new();
+        let mut insync_parts = Vec::new();
+        let mut m365_parts = Vec::new();
+        for (t, part) in tables.iter().zip(parts) {
+            match part {
+                Records::Okta(r) if okta.is_empty() => okta = r,
+                Records::Okta(r) => okta.extend(r),
+                Records::Ad(r) if ad.is_empty() => ad = r,
+                Records::Ad(r) => ad.extend(r),
+                Records::Insync(r) => insync_parts.push((t, r)),
+                Records::M365(r) => m365_parts.push((t, r)),
+            }
+        }
+        let insync = merge_insync(insync_parts);
+        // A Microsoft 365 address column set aside (a .NET type name in
+        // it) leaves the mailbox addresses unknown (SPEC section 5).
+        let addresses_set_aside: Vec<&SetAside> = tables
+            .iter()
+            .filter(|t| t.source == Source::M365)
+            .flat_map(|t| &t.set_aside)
+            .filter(|s| matches!(s.field, Field::PrimarySmtp | Field::ProxyAddresses))
+            .collect();
+        let mailbox_data = m365_parts.iter().any(|(t, _)| {
+            t.columns.contains_key(&Field::PrimarySmtp)
+                || t.columns.contains_key(&Field::ProxyAddresses)
+        });
+        // The addresses known still resolve identifiers; the Exchange
+        // checks need them all.
+        let exchange_judged = mailbox_data && addresses_set_aside.is_empty();
+        // Whether some Microsoft 365 input shows UPNs (a mailbox export
+        // alone may not): OneDrive finds users by UPN only.
+        let upn_data = m365_parts
+            .iter()
+            .any(|(t, _)| t.columns.contains_key(&Field::Upn));
+        let no_upn_files: Vec<&str> = m365_parts
+            .iter()
+            .filter(|(t, _)| !t.columns.contains_key(&Field::Upn))
+            .map(|(t, _)| t.file_name())
+            .collect();
+        let m365 = merge_m365(m365_parts);
+
+        let okta_tables: Vec<&Table> = tables.iter().filter(|t| t.source == Source::Okta).collect();
+        let has_okta = !okta_tables.is_empty();
+
+        // okta.current.user_name: given, or inferred.
+        let mut inferred = None;
+        if has_okta && settings.current_user_name.value.is_none() {
+            let own = infer_user_name(&okta, &insync);
+            let inference = match settings.baseline_user_name.as_deref() {
+                Some(carried) if carried != own.attribute => Inference {
+                    attribute: own.other.clone(),
+                    matches: own.other_matches,
+                    other: own.attribute.clone(),
+                    other_matches: own.matches,
+                    from_baseline: true,
+                    this_run: Some(own.attribute),
+                },
+                Some(_) => Inference {
+                    from_baseline: true,
+                    ..own
+                },
+                None => own,
+            };
+            settings.current_user_name.value = Some(inference.attribute.clone());
+            inferred = Some(inference);
+        }
+        let mut planned = has_okta;
+        // A UUPIC audit is decided by its own checks; the change checks are
+        // not requested (SPEC section 5).
+        let uupic_audit = settings.identification_attribute.value.is_some() && !has_okta;
+        if uupic_audit {
+            skipped.push(Skip {
+                check: "planned scenario and change rules".into(),
+                reason: "not requested: a UUPIC audit (identification attribute set, no Okta export) is not about the Okta mapping change".into(),
+                decides: false,
+            });
+        } else if !has_okta {
+            skipped.push(Skip {
+                check: "planned scenario and change rules".into(),
+                reason: "no Okta export was given: the planned values come from Okta attributes"
+                    .into(),
+                decides: true,
+            });
+        }
+        // Every Okta column a setting names must exist.
+        let named = [
+            (
+                "okta.current.user_name",
+                &settings.current_user_name.value,
+                settings.current_user_name.explicit,
+            ),
+            (
+                "okta.current.upn",
+                &settings.current_upn.value,
+                settings.current_upn.explicit,
+            ),
+            (
+                "plan.user_name",
+                &Some(settings.plan_user_name.value.clone()),
+                settings.plan_user_name.explicit,
+            ),
+            (
+                "plan.upn",
+                &settings.plan_upn.value,
+                settings.plan_upn.explicit,
+            ),
+        ];
+        for (setting, attr, explicit) in named {
+            let Some(attr) = attr else { continue };
+            for t in &okta_tables {
+                if okta_column(t, attr).is_none() {
+                    if explicit {
+                        bail!(
+                            "{}: setting {setting} names the Okta attribute `{attr}`, but this export has no such column. \
+                             Columns found: {}. Export Okta with that attribute, or set {setting} to a column it has.",
+                            t.file,
+                            load::list_headers(&t.headers)
+                        );
+                    }
+                    planned = false;
+                    skipped.push(Skip {
+                        check: "planned scenario and change rules".into(),
+                        reason: format!(
+                            "{}: the default {setting} = `{attr}` names a column this Okta export lacks; set {setting} to the attribute you will map",
+                            t.file_name()
+                        ),
+                        decides: true,
+                    });
+                }
+            }
+        }
+        // The columns of the named attributes, per table (looked up once).
+        let attrs = [
+            settings.current_user_name.value.clone(),
+            settings.current_upn.value.clone(),
+            Some(settings.plan_user_name.value.clone()),
+            settings.plan_upn.value.clone(),
+        ];
+        let okta_cols: Vec<[Option<usize>; 4]> = tables
+            .iter()
+            .map(|t| attrs.clone().map(|a| a.and_then(|a| okta_column(t, &a))))
+            .collect();
+        // An attribute in the column of the user's login, email or second
+        // email reads that field.
+        let own_fields: Vec<[Option<usize>; 3]> = tables
+            .iter()
+            .map(|t| {
+                [Field::Login, Field::Email, Field::SecondEmail].map(|f| t.columns.get(&f).copied())
+            })
+            .collect();
+        let okta_values = okta
+            .par_iter()
+            .map(|o| {
+                let file = o.at.file as usize;
+                let row = &tables[file].rows[o.at.record as usize];
+                OktaValues(okta_cols[file].map(|col| {
+                    let Some(col) = col else {
+                        return OktaValue::Empty;
+                    };
+                    match own_fields[file].iter().position(|&c| c == Some(col)) {
+                        Some(0) => OktaValue::Login,
+                        Some(1) => OktaValue::Email,
+                        Some(_) => OktaValue::SecondEmail,
+                        None => match tables[file].value(row, col) {
+                            "" => OktaValue::Empty,
+                            v => OktaValue::Own(v.into()),
+                        },
+                    }
+                }))
+            })
+            .collect();
+
+        // The identification attribute must be an AD column.
+        let mut ad_uupic = Vec::new();
+        if let Some(attr) = &settings.identification_attribute.value {
+            let ad_tables: Vec<&Table> = tables.iter().filter(|t| t.source == Source::Ad).collect();
+            if ad_tables.is_empty() {
+                skipped.push(Skip {
+                    check: "UUPIC rules".into(),
+                    reason: format!("insync.identification_attribute = `{attr}` is set, but no Active Directory export was given"),
+                    decides: uupic_audit,
+                });
+            }
+            for t in &ad_tables {
+                if t.column(attr).is_none() {
+                    bail!(
+                        "{}: insync.identification_attribute names the AD attribute `{attr}`, but this export has no such column. \
+                         Columns found: {}. Export AD with it, e.g. Get-ADUser -Filter * -Properties {attr} | Select-Object UserPrincipalName,Enabled,{attr},... | Export-Csv",
+                        t.file,
+                        load::list_headers(&t.headers)
+                    );
+                }
+            }
+            let cols: Vec<Option<usize>> = tables.iter().map(|t| t.column(attr)).collect();
+            ad_uupic = ad
+                .par_iter()
+                .map(|a| {
+                    let t = &tables[a.at.file as usize];
+                    let row = &t.rows[a.at.record as usize];
+                    cols[a.at.file as usize]
+                        .map_or("", |c| t.value(row, c))
+                        .into()
+                })
+                .collect();
+        }
+        // The same attribute in Okta, when its export has it: a value with
+        // leading zeros there shows what AD's value lost.
+        let mut okta_uupic = Vec::new();
+        if let Some(attr) = &settings.identification_attribute.value {
+            let cols: Vec<Option<usize>> = tables
+                .iter()
+                .map(|t| {
+                    (t.source == Source::Okta)
+                        .then(|| okta_column(t, attr))
+                        .flatten()
+                })
+                .collect();
+            if cols.iter().any(Option::is_some) {
+                okta_uupic = okta
+                    .par_iter()
+                    .map(|o| {
+                        let t = &tables[o.at.file as usize];
+                        let row = &t.rows[o.at.record as usize];
+                        cols[o.at.file as usize]
+                            .map_or("", |c| t.value(row, c))
+                            .into()
+                    })
+                    .collect();
+            }
+        }
+        if !tables.iter().any(|t| t.source == Source::M365) {
+            skipped.push(Skip {
+                check: "backup checks (OneDrive, Exchange backup and restore)".into(),
+                reason: "no Microsoft 365 export was given: the identifiers cannot be resolved"
+                    .into(),
+                decides: !uupic_audit,
+            });
+        } else if let Some(first) = addresses_set_aside.first() {
+            let columns: Vec<String> = addresses_set_aside
+                .iter()
+                .map(|s| format!("{} column `{}`", crate::model::file_name(&s.file), s.column))
+                .collect();
+            skipped.push(Skip {
+                check: "Exchange Online backup and restore".into(),
+                reason: format!(
+                    "{} set aside: it holds a .NET type name instead of the mailbox addresses; OneDrive is judged by UPN alone. Export it again with the values joined: @{{n='{c}';e={{$_.{c} -join ';'}}}} in Select-Object",
+                    columns.join(", "),
+                    c = first.column
+                ),
+                decides: !uupic_audit,
+            });
+        } else if !mailbox_data {
+            skipped.push(Skip {
+                check: "Exchange Online backup and restore".into(),
+                reason: "no Microsoft 365 export shows mailbox addresses (no primary SMTP or proxy-address column); OneDrive is judged by UPN alone".into(),
+                decides: !uupic_audit,
+            });
+        }
+        // Every column set aside: the checks that read it run without it.
+        for t in &tables {
+            for s in &t.set_aside {
+                skipped.push(Skip {
+                    check: set_aside_checks(t.source, s),
+                    reason: format!(
+                        "{}: column `{}` holds a .NET type name instead of its values and was set aside; export it again with @{{n='{c}';e={{$_.{c} -join ';'}}}} in Select-Object",
+                        t.file_name(),
+                        s.column,
+                        c = s.column
+                    ),
+                    decides: false,
+                });
+            }
+        }
+        if !upn_data && !no_upn_files.is_empty() {
+            skipped.push(Skip {
+                check: "OneDrive backup (onedrive-user-not-found)".into(),
+                reason: format!(
+                    "no Microsoft 365 export shows UPNs ({} has no UserPrincipalName column): OneDrive finds users by UPN only. Add the users export (admin center Active users, or Get-EXOMailbox with UserPrincipalName)",
+                    no_upn_files.join(", ")
+                ),
+                decides: !uupic_audit,
+            });
+        }
+        if !tables.iter().any(|t| t.source == Source::Insync) {
+            skipped.push(Skip {
+                check: "inSync checks (backup, remap, duplicates)".into(),
+                reason: "no inSync export was given".into(),
+                decides: !uupic_audit,
+            });
+        }
+        // Every value the audit needs is in the records now: release the
+        // rows (the largest structure of a big tenant) before linking.
+        let mut tables = tables;
+        let released: Vec<Vec<load::Row>> = tables
+            .iter_mut()
+            .map(|t| std::mem::take(&mut t.rows))
+            .collect();
+        rayon::spawn(move || drop(released));
+        Ok(Tenant {
+            inputs: tables.into_iter().map(Table::into_info).collect(),
+            settings,
+            inferred,
+            okta,
+            okta_values,
+            ad,
+            ad_uupic,
+            okta_uupic,
+            insync,
+            m365,
+            mailbox_data,
+            exchange_judged,
+            upn_data,
+            planned,
+            uupic_audit,
+            skipped,
+        })
+    }
+}
+
+/// The checks that read a column set aside, for the list of skipped checks.
+pub(super) fn set_aside_checks(source: Source, s: &SetAside) -> String {
+    let hygiene = "duplicate-address, invalid-address, non-ascii-address";
+    match (source, s.field) {
+        (Source::Ad, Field::ProxyAddresses) => {
+            format!(
+                "Active Directory proxy-address checks ({hygiene} on `{}`)",
+                s.column
+            )
+        }
+        (Source::M365, Field::ProxyAddresses | Field::PrimarySmtp) => format!(
+            "Microsoft 365 mailbox-address checks ({hygiene}, m365-no-mailbox on `{}`)",
+            s.column
+        ),
+        (_, Field::Mail | Field::Email | Field::SecondEmail | Field::AdAttribute) => {
+            format!(
+                "{} address checks ({hygiene} on `{}`)",
+                source.title(),
+                s.column
+            )
+        }
+        _ => format!(
+            "checks that read the {} column `{}`",
+            source.title(),
+            s.column
+        ),
+    }
+}
+
+/// The column of an Okta table that holds an attribute: by its name as a
+/// header, or by the console title of the same attribute.
+pub fn okta_column(table: &Table, attribute: &str) -> Option<usize> {
+    table
+        .column(attribute)
+        .or_else(|| attribute_field(attribute).and_then(|f| table.columns.get(&f).copied()))
+}
