@@ -168,21 +168,21 @@ impl Table {
     }
 
     /// What the later stages know of this file.
-    pub fn into_info(self) -> InputInfo {
+    pub fn info(&self) -> InputInfo {
         InputInfo {
-            file: self.file,
+            file: self.file.clone(),
             source: self.source,
             format: self.format,
             encoding: self.encoding,
             delimiter: self.delimiter,
-            sheet: self.sheet,
-            headers: self.headers,
+            sheet: self.sheet.clone(),
+            headers: self.headers.clone(),
             rows: self.row_count,
-            problems: self.problems,
-            sha256: self.sha256,
-            statuses: self.statuses,
-            set_aside: self.set_aside,
-            rows_set_aside: self.rows_set_aside,
+            problems: self.problems.clone(),
+            sha256: self.sha256.clone(),
+            statuses: self.statuses.clone(),
+            set_aside: self.set_aside.clone(),
+            rows_set_aside: self.rows_set_aside.clone(),
         }
     }
 }

@@ -19,6 +19,7 @@ pub use input::{
 pub use key::{Keyed, be_words, cmp_key, key, key_hash, key_prefix, key_prefix_bytes, same_key};
 pub use proxies::{Proxies, Proxy, ProxyIter, ProxyRef, parse_proxies};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::fmt;
 
 /// The system an export comes from.
@@ -178,35 +179,36 @@ impl OktaStatus {
 }
 
 #[derive(Clone, Debug, Serialize)]
-pub struct OktaUser {
+pub struct OktaUser<'t> {
     #[serde(skip)]
     pub at: At,
-    pub login: Box<str>,
-    pub email: Box<str>,
-    pub second_email: Box<str>,
+    pub login: &'t str,
+    pub email: &'t str,
+    pub second_email: &'t str,
     pub status: OktaStatus,
     /// The status as the export writes it (`SUSPENDED`, `Deactivated`...).
-    pub status_text: Box<str>,
-    pub employee_number: Box<str>,
-    pub display_name: Box<str>,
+    pub status_text: &'t str,
+    pub employee_number: &'t str,
+    /// The display name, else first and last name joined.
+    pub display_name: Cow<'t, str>,
 }
 
 #[derive(Clone, Debug, Serialize)]
-pub struct AdUser {
+pub struct AdUser<'t> {
     #[serde(skip)]
     pub at: At,
-    pub upn: Box<str>,
-    pub mail: Box<str>,
-    pub proxies: Proxies,
-    pub sam_account_name: Box<str>,
+    pub upn: &'t str,
+    pub mail: &'t str,
+    pub proxies: Proxies<'t>,
+    pub sam_account_name: &'t str,
     pub enabled: bool,
     /// The column and value that say the account is disabled (`Enabled`
     /// `False`, or `userAccountControl` `514`); empty when enabled.
     #[serde(skip)]
-    pub disabled_by: (Box<str>, Box<str>),
-    pub employee_number: Box<str>,
-    pub employee_id: Box<str>,
-    pub display_name: Box<str>,
+    pub disabled_by: (&'t str, &'t str),
+    pub employee_number: &'t str,
+    pub employee_id: &'t str,
+    pub display_name: &'t str,
 }
 
 /// inSync user status.
@@ -231,35 +233,35 @@ impl InsyncStatus {
 }
 
 #[derive(Clone, Debug, Serialize)]
-pub struct InsyncUser {
+pub struct InsyncUser<'t> {
     #[serde(skip)]
     pub at: At,
-    pub email: Box<str>,
-    pub ad_attribute: Box<str>,
+    pub email: &'t str,
+    pub ad_attribute: &'t str,
     pub status: InsyncStatus,
-    pub profile: Box<str>,
-    pub display_name: Box<str>,
+    pub profile: &'t str,
+    pub display_name: &'t str,
 }
 
 #[derive(Clone, Debug, Serialize)]
-pub struct M365User {
+pub struct M365User<'t> {
     #[serde(skip)]
     pub at: At,
-    pub upn: Box<str>,
-    pub primary_smtp: Box<str>,
-    pub proxies: Proxies,
+    pub upn: &'t str,
+    pub primary_smtp: &'t str,
+    pub proxies: Proxies<'t>,
     pub sign_in_blocked: bool,
     /// `None` when the export shows no licence column.
     pub licensed: Option<bool>,
     pub shared_mailbox: bool,
-    pub display_name: Box<str>,
+    pub display_name: &'t str,
 }
 
 /// The primary SMTP address of a Microsoft 365 user: the primary-address
 /// column when it has a value, else the `SMTP:` proxy entry.
-pub fn primary_of(m: &M365User) -> &str {
+pub fn primary_of<'a>(m: &'a M365User<'_>) -> &'a str {
     if !m.primary_smtp.trim().is_empty() {
-        &m.primary_smtp
+        m.primary_smtp
     } else {
         m.proxies
             .iter()
@@ -268,14 +270,14 @@ pub fn primary_of(m: &M365User) -> &str {
     }
 }
 
-impl M365User {
+impl M365User<'_> {
     /// The record's own identifier as written: its UPN, or, in a mailbox
     /// export without a UPN column, its primary SMTP address.
     pub fn subject(&self) -> &str {
         if self.upn.trim().is_empty() {
-            &self.primary_smtp
+            self.primary_smtp
         } else {
-            &self.upn
+            self.upn
         }
     }
 }

@@ -3,15 +3,16 @@
 
 use super::*;
 
-impl Tenant {
-    /// Builds the model from loaded tables and settings.
-    pub fn build(tables: Vec<Table>, mut settings: Settings) -> Result<Tenant> {
+impl<'t> Tenant<'t> {
+    /// Builds the model from loaded tables and settings; the records borrow
+    /// their values from the tables.
+    pub fn build(tables: &'t [Table], mut settings: Settings) -> Result<Tenant<'t>> {
         let mut skipped = Vec::new();
-        enum Records {
-            Okta(Vec<OktaUser>),
-            Ad(Vec<AdUser>),
-            Insync(Vec<InsyncUser>),
-            M365(Vec<M365User>),
+        enum Records<'t> {
+            Okta(Vec<OktaUser<'t>>),
+            Ad(Vec<AdUser<'t>>),
+            Insync(Vec<InsyncUser<'t>>),
+            M365(Vec<M365User<'t>>),
         }
         // Every table's records at once (and each table's rows in parallel).
         let parts: Vec<Records> = tables
@@ -287,7 +288,7 @@ impl Tenant {
             });
         }
         // Every column set aside: the checks that read it run without it.
-        for t in &tables {
+        for t in tables {
             for s in &t.set_aside {
                 skipped.push(Skip {
                     check: set_aside_checks(t.source, s),
@@ -318,16 +319,8 @@ impl Tenant {
                 decides: !uupic_audit,
             });
         }
-        // Every value the audit needs is in the records now: release the
-        // rows (the largest structure of a big tenant) before linking.
-        let mut tables = tables;
-        let released: Vec<Vec<load::Row>> = tables
-            .iter_mut()
-            .map(|t| std::mem::take(&mut t.rows))
-            .collect();
-        rayon::spawn(move || drop(released));
         Ok(Tenant {
-            inputs: tables.into_iter().map(Table::into_info).collect(),
+            inputs: tables.iter().map(Table::info).collect(),
             settings,
             inferred,
             okta,

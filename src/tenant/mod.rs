@@ -98,21 +98,21 @@ pub struct OktaAttrs<'t> {
 }
 
 /// Everything the audit knows, before linking.
-pub struct Tenant {
+pub struct Tenant<'t> {
     /// The input files, in the order given; a record's `At::file` indexes it.
     pub inputs: Vec<InputInfo>,
     pub settings: Settings,
     pub inferred: Option<Inference>,
-    pub okta: Vec<OktaUser>,
+    pub okta: Vec<OktaUser<'t>>,
     okta_values: Vec<OktaValues>,
-    pub ad: Vec<AdUser>,
+    pub ad: Vec<AdUser<'t>>,
     /// The identification attribute's value per AD user (when set).
     pub ad_uupic: Vec<Box<str>>,
     /// The value of the Okta column named like the identification attribute,
     /// per Okta user (empty when unset or when Okta has no such column).
     pub okta_uupic: Vec<Box<str>>,
-    pub insync: Vec<InsyncUser>,
-    pub m365: Vec<M365User>,
+    pub insync: Vec<InsyncUser<'t>>,
+    pub m365: Vec<M365User<'t>>,
     /// Whether some Microsoft 365 input shows mailbox addresses.
     pub mailbox_data: bool,
     /// Whether the Exchange checks are judged: mailbox addresses shown and
@@ -129,7 +129,7 @@ pub struct Tenant {
     pub skipped: Vec<Skip>,
 }
 
-impl Tenant {
+impl<'t> Tenant<'t> {
     pub fn has(&self, source: Source) -> bool {
         self.inputs.iter().any(|t| t.source == source)
     }
@@ -155,9 +155,9 @@ impl Tenant {
     pub fn identifier(&self, source: Source, i: u32) -> &str {
         let i = i as usize;
         match source {
-            Source::Okta => &self.okta[i].login,
-            Source::Ad => &self.ad[i].upn,
-            Source::Insync => &self.insync[i].email,
+            Source::Okta => self.okta[i].login,
+            Source::Ad => self.ad[i].upn,
+            Source::Insync => self.insync[i].email,
             Source::M365 => self.m365[i].subject(),
         }
     }
@@ -167,9 +167,9 @@ impl Tenant {
         let user = &self.okta[o as usize];
         let [a, b, c, d] = self.okta_values[o as usize].0.each_ref().map(|v| match v {
             OktaValue::Empty => "",
-            OktaValue::Login => &user.login,
-            OktaValue::Email => &user.email,
-            OktaValue::SecondEmail => &user.second_email,
+            OktaValue::Login => user.login,
+            OktaValue::Email => user.email,
+            OktaValue::SecondEmail => user.second_email,
             OktaValue::Own(s) => s,
         });
         OktaAttrs {
@@ -191,35 +191,35 @@ mod tests {
     use super::*;
     use crate::model::{InsyncStatus, OktaStatus};
 
-    fn okta(login: &str, email: &str) -> OktaUser {
+    fn okta<'a>(login: &'a str, email: &'a str) -> OktaUser<'a> {
         OktaUser {
             at: At {
                 file: 0,
                 row: 2,
                 record: 0,
             },
-            login: login.into(),
-            email: email.into(),
-            second_email: "".into(),
+            login,
+            email,
+            second_email: "",
             status: OktaStatus::Active,
-            status_text: "ACTIVE".into(),
-            employee_number: "".into(),
+            status_text: "ACTIVE",
+            employee_number: "",
             display_name: "".into(),
         }
     }
 
-    fn insync(email: &str) -> InsyncUser {
+    fn insync(email: &str) -> InsyncUser<'_> {
         InsyncUser {
             at: At {
                 file: 0,
                 row: 2,
                 record: 0,
             },
-            email: email.into(),
-            ad_attribute: "".into(),
+            email,
+            ad_attribute: "",
             status: InsyncStatus::Active,
-            profile: "".into(),
-            display_name: "".into(),
+            profile: "",
+            display_name: "",
         }
     }
 
@@ -234,20 +234,20 @@ mod tests {
         (i.attribute, login, email)
     }
 
-    fn m365(upn: &str, primary: &str, licensed: Option<bool>) -> M365User {
+    fn m365<'a>(upn: &'a str, primary: &'a str, licensed: Option<bool>) -> M365User<'a> {
         M365User {
             at: At {
                 file: 0,
                 row: 2,
                 record: 0,
             },
-            upn: upn.into(),
-            primary_smtp: primary.into(),
+            upn,
+            primary_smtp: primary,
             proxies: Default::default(),
             sign_in_blocked: false,
             licensed,
             shared_mailbox: false,
-            display_name: "".into(),
+            display_name: "",
         }
     }
 
@@ -284,7 +284,7 @@ mod tests {
             let merged = merge_m365(parts);
             let upns: Vec<(&str, &str, Option<bool>)> = merged
                 .iter()
-                .map(|m| (&*m.upn, m.subject(), m.licensed))
+                .map(|m| (m.upn, m.subject(), m.licensed))
                 .collect();
             assert_eq!(merged.len(), 4, "{upns:?}");
             let anna: Vec<_> = upns
