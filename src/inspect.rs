@@ -207,6 +207,19 @@ pub fn text(info: &FileInfo) -> String {
     out
 }
 
+/// The text form of a file that cannot be loaded: its name and why, in
+/// its place among the others (the reason is on stderr too).
+pub fn failed_text(file: &str, error: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{file}");
+    let _ = writeln!(
+        out,
+        "  NOT LOADED {}",
+        error.trim_end().replace('\n', "\n             ")
+    );
+    out
+}
+
 /// One file given to `inspect`: what was understood of it, or why it
 /// cannot be loaded (JSON `{file, error}`).
 #[derive(Debug, Serialize)]
@@ -249,10 +262,13 @@ pub fn run(args: &InspectArgs) -> Result<Exit> {
         }
         Format::Text => {
             for entry in &listed {
-                if let Inspected::Loaded(info) = entry {
-                    terminal_safe::print(&text(info))?;
-                    terminal_safe::print_raw("\n")?;
+                match entry {
+                    Inspected::Loaded(info) => terminal_safe::print(&text(info))?,
+                    Inspected::Failed { file, error } => {
+                        terminal_safe::print(&failed_text(file, error))?
+                    }
                 }
+                terminal_safe::print_raw("\n")?;
             }
         }
     }

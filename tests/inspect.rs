@@ -180,3 +180,50 @@ fn set_aside_columns_are_shown() {
     assert_eq!(aside["column"], "EmailAddresses");
     assert!(aside["reason"].as_str().unwrap().contains("-join ';'"));
 }
+
+/// The text form lists a file that cannot be loaded in its place, with the
+/// reason (not only on stderr), its name's control characters escaped;
+/// the exit status is still 2.
+#[test]
+fn text_lists_an_unreadable_file_with_its_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let odd = dir.path().join("hosts\u{1b}[31m.csv");
+    std::fs::copy("fixtures/formats/unclassifiable.csv", &odd).unwrap();
+    let out = preflight()
+        .arg("inspect")
+        .args([
+            "fixtures/formats/exo-mailboxes.csv",
+            "fixtures/formats/no-such-file.csv",
+        ])
+        .arg(&odd)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains('\u{1b}'), "{text:?}");
+    let lines: Vec<&str> = text.lines().collect();
+    let at = |name: &str| {
+        lines
+            .iter()
+            .position(|l| *l == name)
+            .unwrap_or_else(|| panic!("{name} not listed:\n{text}"))
+    };
+    let (good, missing, unclassified) = (
+        at("fixtures/formats/exo-mailboxes.csv"),
+        at("fixtures/formats/no-such-file.csv"),
+        at(&format!("{}/hosts\\x1b[31m.csv", dir.path().display())),
+    );
+    assert!(good < missing && missing < unclassified, "{text}");
+    assert!(lines[good + 1].starts_with("  source     m365"), "{text}");
+    assert!(
+        lines[missing + 1].starts_with("  NOT LOADED ")
+            && lines[missing + 1].contains("cannot read the file"),
+        "{text}"
+    );
+    assert!(
+        lines[unclassified + 1].starts_with("  NOT LOADED ")
+            && lines[unclassified + 1].contains("\"Hostname\"")
+            && lines[unclassified + 1].contains("--m365"),
+        "{text}"
+    );
+}

@@ -110,3 +110,73 @@ fn summary_md_is_inert_whatever_the_values_hold() {
     let listed = evil.lines().filter(|l| l.starts_with("- `")).count();
     assert_eq!(listed, hostile.len(), "{evil}");
 }
+
+/// Columns and rows set aside are listed up front, one line each, their
+/// values (file, column, reason, the `Type` value) inside code spans: a
+/// hostile file name or `Type` value makes no link, image or HTML.
+#[test]
+fn summary_md_lists_columns_and_rows_set_aside_inertly() {
+    let dir = tempfile::tempdir().unwrap();
+    let typename = "ad [a](http:evil) `x` |.csv";
+    std::fs::copy(
+        crate::fixture("formats/dotnet-typename-ad.csv"),
+        dir.path().join(typename),
+    )
+    .unwrap();
+    let hostile_type = "[b](http://evil.example) <img src=x onerror=alert(1)>";
+    std::fs::write(
+        dir.path().join("aduc.csv"),
+        format!(
+            "Name,Type,Description,User Logon Name,E-Mail Address\r\n\
+             Tom Becker,User,,tom.becker@contoso.com,tom.becker@contoso.co.uk\r\n\
+             Printer,{hostile_type},,,\r\n\
+             Sales,Security Group - Global,,,sales@contoso.co.uk\r\n\
+             Sales EMEA,Security Group - Global,,,\r\n"
+        ),
+    )
+    .unwrap();
+    let res = preflight()
+        .current_dir(dir.path())
+        .args(["audit", "--ad", typename, "--ad", "aduc.csv"])
+        .args(["--fail-on", "never", "--quiet", "--out", "out"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        res.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    let md = std::fs::read_to_string(dir.path().join("out/summary.md")).unwrap();
+    let lines: Vec<&str> = md
+        .lines()
+        .filter(|l| l.starts_with("- set aside: "))
+        .collect();
+    assert_eq!(lines.len(), 3, "{md}");
+    assert!(
+        lines[0].starts_with(
+            "- set aside: ``ad [a](http:evil) `x` \\|.csv``, column `proxyAddresses`: `"
+        ) && lines[0].contains("ADPropertyValueCollection")
+            && lines[0].contains("-join ';'"),
+        "{md}"
+    );
+    assert!(
+        lines[1].starts_with("- set aside: `aduc.csv`: 1 row whose `Type` is `")
+            && lines[1].contains("onerror")
+            && lines[1].ends_with("(not users, not audited)"),
+        "{md}"
+    );
+    assert_eq!(
+        lines[2],
+        "- set aside: `aduc.csv`: 2 rows whose `Type` is `Security Group - Global` (not users, not audited)",
+        "{md}"
+    );
+    let s = shape(&md);
+    assert_eq!((s.links, s.images, s.html), (0, 0, 0), "{md}");
+    for needle in ["evil", "onerror", "proxyAddresses", "Security Group"] {
+        assert!(
+            !s.text.contains(needle),
+            "{needle} outside a code span:\n{md}"
+        );
+    }
+}

@@ -548,3 +548,72 @@ fn report_works_in_a_real_browser() {
         pdf.display()
     );
 }
+
+/// Handlebars' escaping of a value in text.
+fn escaped(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        match c {
+            '&' => out += "&amp;",
+            '<' => out += "&lt;",
+            '>' => out += "&gt;",
+            '"' => out += "&quot;",
+            '\'' => out += "&#x27;",
+            '`' => out += "&#x60;",
+            '=' => out += "&#x3D;",
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A column and rows set aside are said up front, in the verdict's box:
+/// one sentence each (file, column, why and the fix; file, how many rows,
+/// the `Type` value), every value from the inputs HTML-escaped.
+#[test]
+fn columns_and_rows_set_aside_are_said_up_front_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let typename = "ad <i>x&\"y.csv";
+    std::fs::copy(
+        crate::fixture("formats/dotnet-typename-ad.csv"),
+        dir.path().join(typename),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("aduc.csv"),
+        "Name,Type,Description,User Logon Name,E-Mail Address\r\n\
+         Tom Becker,User,,tom.becker@contoso.com,tom.becker@contoso.co.uk\r\n\
+         Printer,<b>Printer</b>,,,\r\n",
+    )
+    .unwrap();
+    preflight()
+        .current_dir(dir.path())
+        .args(["audit", "--ad", typename, "--ad", "aduc.csv"])
+        .args(["--fail-on", "never", "--quiet", "--out", "out"])
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(dir.path().join("out/report.html")).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("out/summary.json")).unwrap())
+            .unwrap();
+    let reason = summary["coverage"][0]["set_aside"][0]["reason"]
+        .as_str()
+        .unwrap();
+    assert!(reason.contains("-join ';'"), "{reason}");
+    let list = section(
+        &html,
+        "<ul class=\"verdict-reasons\" id=\"set-aside\">",
+        "</ul>",
+    );
+    let column = format!(
+        "<li><strong>set aside</strong>: {}</li>",
+        escaped(&format!("{typename}, column proxyAddresses: {reason}"))
+    );
+    assert!(list.contains(&column), "{column}\nnot in\n{list}");
+    let rows = format!(
+        "<li><strong>set aside</strong>: {}</li>",
+        escaped("aduc.csv: 1 row whose Type is “<b>Printer</b>”: not users, not audited.")
+    );
+    assert!(list.contains(&rows), "{rows}\nnot in\n{list}");
+    assert!(!html.contains("<i>x") && !html.contains("<b>Printer"));
+}

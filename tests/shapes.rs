@@ -177,6 +177,7 @@ const FILE: usize = 5;
 const SOURCE: usize = 3;
 const FIELD: usize = 7;
 const VALUE: usize = 8;
+const ROW: usize = 6;
 
 /// `Get-ADUser | Export-Csv` without `-join`: `proxyAddresses` holds the
 /// collection's type name. The column is set aside; the findings are those
@@ -494,4 +495,143 @@ fn every_unloadable_export_is_reported_in_one_run() {
     assert!(line("empty.csv").contains("empty"), "{e}");
     // The export whose proxyAddresses are set aside is no error.
     assert!(!e.contains("dotnet-typename-ad.csv"), "{e}");
+}
+
+/// An ADUC "Export List" (Unicode text, tab-separated, the console's
+/// column titles) of `ad-users.csv`'s accounts, then a group and a
+/// computer: what the console lists for a container.
+fn aduc_list_of(ad_users: &str) -> Vec<u8> {
+    let body = ad_users.trim_start_matches('\u{feff}');
+    let body = body
+        .strip_prefix("#TYPE")
+        .map_or(body, |rest| rest.split_once('\n').unwrap().1);
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (name, upn, mail) = (col("Name"), col("UserPrincipalName"), col("mail"));
+    let mut text = String::from("Name\tType\tDescription\tUser Logon Name\tE-Mail Address\r\n");
+    for r in reader.records() {
+        let r = r.unwrap();
+        text += &format!("{}\tUser\t\t{}\t{}\r\n", &r[name], &r[upn], &r[mail]);
+    }
+    text +=
+        "Domain Admins\tSecurity Group - Global\tDesignated administrators of the domain\t\t\r\n";
+    text += "LON-WS-0042\tComputer\t\t\t\r\n";
+    let mut bytes = vec![0xff, 0xfe];
+    for unit in text.encode_utf16() {
+        bytes.extend(unit.to_le_bytes());
+    }
+    bytes
+}
+
+/// The sample tenant with its AD export as an ADUC export list of the same
+/// accounts: the list has no `Enabled`/`userAccountControl` and no
+/// `proxyAddresses` column, so disabled accounts and the AD proxy-address
+/// checks cannot be judged: both are listed as skipped (summary.json and
+/// the run summary, which share the list with the report and summary.md),
+/// and every other finding is the well-formed export's.
+#[test]
+fn aduc_export_list_skips_the_checks_it_cannot_feed_and_the_rest_is_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let odd = aduc_list_of(&contoso_text("ad-users.csv"));
+    let well = audit(&contoso_with(dir.path(), "", None));
+    let shaped = audit(&contoso_with(dir.path(), "ad-users.csv", Some(&odd)));
+    assert_eq!(shaped.code, Some(0), "{}", shaped.stdout);
+    // The AD findings on proxy addresses (and the duplicates they make
+    // with another account's UPN or mail), and the inactive-in-idp
+    // findings whose cause is the AD account.
+    let on_proxy = |f: &[String]| f[SOURCE] == "ad" && f[FIELD] == "proxy_addresses";
+    let proxy_values: BTreeSet<String> = well
+        .findings
+        .iter()
+        .filter(|f| on_proxy(f))
+        .map(|f| f[VALUE].to_lowercase())
+        .collect();
+    let skipped_rules = |f: &[String]| {
+        on_proxy(f)
+            || (f[SOURCE] == "ad"
+                && f[RULE] == "duplicate-address"
+                && proxy_values.contains(&f[VALUE].to_lowercase()))
+            || (f[RULE] == "inactive-in-idp"
+                && matches!(f[FIELD].as_str(), "Enabled" | "userAccountControl"))
+    };
+    assert!(well.findings.iter().any(|f| on_proxy(f)));
+    assert!(
+        well.findings
+            .iter()
+            .any(|f| f[RULE] == "inactive-in-idp" && f[FIELD] == "Enabled"),
+        "the tenant has a disabled AD account behind an active inSync user"
+    );
+    assert!(!shaped.findings.iter().any(|f| skipped_rules(f)));
+    // The list has no `#TYPE` line: its records are one row higher.
+    let mut shaped_findings = shaped.findings.clone();
+    for f in &mut shaped_findings {
+        if f[FILE] == "ad-users.csv" {
+            f[ROW] = (f[ROW].parse::<u32>().unwrap() + 1).to_string();
+        }
+    }
+    let shaped_rows = Audit {
+        findings: shaped_findings,
+        code: shaped.code,
+        stdout: String::new(),
+        summary: serde_json::Value::Null,
+    };
+    assert_same(
+        &keyed(without(&shaped_rows, skipped_rules)),
+        &keyed(without(&well, skipped_rules)),
+    );
+    // Non-deciding: the verdict and its reasons are the well-formed one's.
+    assert_eq!(shaped.summary["verdict"], well.summary["verdict"]);
+    assert_eq!(
+        shaped.summary["verdict_reasons"],
+        well.summary["verdict_reasons"]
+    );
+    // The group and the computer are set aside and counted.
+    let ad = shaped.summary["coverage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["source"] == "ad")
+        .unwrap();
+    assert_eq!(ad["rows_set_aside"].as_array().unwrap().len(), 2);
+    // Listed as skipped, naming the file and the export that fixes it;
+    // the well-formed export skips neither.
+    let skipped = skipped_checks(&shaped);
+    let disabled = skipped
+        .iter()
+        .find(|s| s.starts_with("disabled Active Directory accounts (inactive-in-idp"))
+        .unwrap_or_else(|| panic!("{skipped:?}"));
+    assert!(
+        disabled.contains("ad-users.csv has no Enabled or userAccountControl column")
+            && disabled.contains("read as enabled")
+            && disabled.contains("ADUC export list"),
+        "{disabled}"
+    );
+    let proxies = skipped
+        .iter()
+        .find(|s| s.starts_with("Active Directory proxy-address checks"))
+        .unwrap_or_else(|| panic!("{skipped:?}"));
+    assert!(
+        proxies.contains("ad-users.csv has no proxyAddresses column")
+            && proxies.contains("@{n='proxyAddresses';e={$_.proxyAddresses -join ';'}}"),
+        "{proxies}"
+    );
+    assert!(
+        !skipped_checks(&well)
+            .iter()
+            .any(|s| s.contains("Active Directory")),
+        "{:?}",
+        skipped_checks(&well)
+    );
+    // The run summary lists them too.
+    assert!(
+        shaped
+            .stdout
+            .contains("skipped: disabled Active Directory accounts")
+            && shaped
+                .stdout
+                .contains("skipped: Active Directory proxy-address checks"),
+        "{}",
+        shaped.stdout
+    );
 }

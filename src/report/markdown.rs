@@ -65,7 +65,32 @@ pub fn summary(r: &Report) -> String {
             code(&reason.reason)
         );
     }
-    if !r.verdict_reasons.is_empty() {
+    // Up front, as the run summary and the report say it: what the audit
+    // ran without (SPEC section 3).
+    let mut set_aside = 0;
+    for a in r.coverage.iter().flat_map(|c| &c.set_aside) {
+        let _ = writeln!(
+            out,
+            "- set aside: {}, column {}: {}",
+            code(&a.file),
+            code(&a.column),
+            code(&a.reason)
+        );
+        set_aside += 1;
+    }
+    for k in r.coverage.iter().flat_map(|c| &c.rows_set_aside) {
+        let _ = writeln!(
+            out,
+            "- set aside: {}: {} {} whose {} is {} (not users, not audited)",
+            code(&k.file),
+            k.rows,
+            if k.rows == 1 { "row" } else { "rows" },
+            code(&k.column),
+            code(&k.value)
+        );
+        set_aside += 1;
+    }
+    if !r.verdict_reasons.is_empty() || set_aside > 0 {
         out.push('\n');
     }
     let sev = r.severities();

@@ -302,6 +302,10 @@ impl<'t> Tenant<'t> {
                 });
             }
         }
+        skipped.extend(ad_columns_missing(
+            tables,
+            settings.identification_attribute.value.is_some(),
+        ));
         if !upn_data && !no_upn_files.is_empty() {
             skipped.push(Skip {
                 check: "OneDrive backup (onedrive-user-not-found)".into(),
@@ -338,6 +342,70 @@ impl<'t> Tenant<'t> {
             skipped,
         })
     }
+}
+
+/// The AD checks an export cannot feed because it lacks their columns (an
+/// ADUC "Export List" shows only the console's columns: no `Enabled`,
+/// `userAccountControl` or `proxyAddresses`), listed as skipped with the
+/// files and the export that has them. A column set aside is listed with
+/// its own reason, and one empty in every row counts as absent.
+fn ad_columns_missing(tables: &[Table], uupic: bool) -> Vec<Skip> {
+    let ad: Vec<&Table> = tables.iter().filter(|t| t.source == Source::Ad).collect();
+    // The files lacking a column, and why when it is an ADUC list.
+    let lacking = |has: &dyn Fn(&Table) -> bool| -> (Vec<&str>, &str) {
+        let files: Vec<&Table> = ad.iter().copied().filter(|t| !has(t)).collect();
+        let aduc = files
+            .iter()
+            .any(|t| t.columns.contains_key(&Field::ObjectType));
+        (
+            files.iter().map(|t| t.file_name()).collect(),
+            if aduc {
+                " (an ADUC export list shows only the console's columns)"
+            } else {
+                ""
+            },
+        )
+    };
+    let set_aside = |t: &Table, f: Field| t.set_aside.iter().any(|s| s.field == f);
+    let mut skipped = Vec::new();
+    let (no_status, why) = lacking(&|t| {
+        [Field::Enabled, Field::UserAccountControl]
+            .iter()
+            .any(|f| t.columns.contains_key(f) || set_aside(t, *f))
+    });
+    if !no_status.is_empty() {
+        let uupic = if uupic {
+            "; the UUPIC checks count every account as in scope"
+        } else {
+            ""
+        };
+        skipped.push(Skip {
+            check: "disabled Active Directory accounts (inactive-in-idp for the AD account)".into(),
+            reason: format!(
+                "{} {} no Enabled or userAccountControl column{why}: every account is read as enabled{uupic}. \
+                 Export AD with Get-ADUser -Filter * -Properties mail,proxyAddresses | Select-Object UserPrincipalName,mail,Enabled,... | Export-Csv",
+                no_status.join(", "),
+                if no_status.len() == 1 { "has" } else { "have" }
+            ),
+            decides: false,
+        });
+    }
+    let (no_proxies, why) = lacking(&|t| {
+        t.columns.contains_key(&Field::ProxyAddresses) || set_aside(t, Field::ProxyAddresses)
+    });
+    if !no_proxies.is_empty() {
+        skipped.push(Skip {
+            check: "Active Directory proxy-address checks (duplicate-address, invalid-address, non-ascii-address on proxyAddresses)".into(),
+            reason: format!(
+                "{} {} no proxyAddresses column{why}: the AD aliases are not checked. \
+                 Export AD with Get-ADUser -Filter * -Properties mail,proxyAddresses | Select-Object UserPrincipalName,mail,Enabled,@{{n='proxyAddresses';e={{$_.proxyAddresses -join ';'}}}} | Export-Csv",
+                no_proxies.join(", "),
+                if no_proxies.len() == 1 { "has" } else { "have" }
+            ),
+            decides: false,
+        });
+    }
+    skipped
 }
 
 /// The checks that read a column set aside, for the list of skipped checks.
