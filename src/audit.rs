@@ -58,7 +58,7 @@ fn audit_timed(
     progress.stage("building the model");
     let mut settings = settings;
     settings.baseline_user_name = opts.baseline_user_name.clone();
-    let tenant = Tenant::build(&tables, settings)?;
+    let tenant = Tenant::build(tables, settings)?;
     laps.lap("tenant");
     progress.stage("linking records into persons");
     let mut linked = Linked::build(&tenant);

@@ -34,9 +34,9 @@ pub fn find(l: &Linked<'_>, address: &str) -> Vec<Hit> {
         let v = t.okta_values(i as u32);
         let mut f = Vec::new();
         for (name, value) in [
-            ("login", o.login),
-            ("email", o.email),
-            ("second_email", o.second_email),
+            ("login", &*o.login),
+            ("email", &o.email),
+            ("second_email", &o.second_email),
             ("planned userName", v.plan_user_name),
             ("planned userPrincipalName", v.plan_upn),
         ] {
@@ -48,10 +48,10 @@ pub fn find(l: &Linked<'_>, address: &str) -> Vec<Hit> {
     }
     for (i, a) in t.ad.iter().enumerate() {
         let mut f = Vec::new();
-        if is(a.upn) {
+        if is(&a.upn) {
             f.push("upn");
         }
-        if is(a.mail) {
+        if is(&a.mail) {
             f.push("mail");
         }
         if a.proxies.iter().any(|p| is(p.address)) {
@@ -61,17 +61,17 @@ pub fn find(l: &Linked<'_>, address: &str) -> Vec<Hit> {
     }
     for (i, u) in t.insync.iter().enumerate() {
         let mut f = Vec::new();
-        if is(u.email) {
+        if is(&u.email) {
             f.push("email");
         }
-        if is(u.ad_attribute) || is(l.current[i].ad_attribute) {
+        if is(&u.ad_attribute) || is(l.current[i].ad_attribute) {
             f.push("ad_attribute");
         }
         push(Source::Insync, i, f);
     }
     for (i, m) in t.m365.iter().enumerate() {
         let mut f = Vec::new();
-        if is(m.upn) {
+        if is(&m.upn) {
             f.push("upn");
         }
         if is(primary_of(m)) {
@@ -215,7 +215,7 @@ fn person_text(l: &Linked<'_>, p: Person<'_>, findings: &[&Finding]) -> String {
         }
         if let Some(a) = l.okta_ad[o as usize] {
             let ad = &t.ad[a as usize];
-            let by = if key(ad.upn) == key(x.login) {
+            let by = if key(&ad.upn) == key(&x.login) {
                 "login = UserPrincipalName"
             } else {
                 "email = mail"
@@ -392,7 +392,7 @@ pub fn run(args: &ExplainArgs) -> Result<Exit> {
     }
     let (tables, settings, _) = audit::load_inputs(&args.input)?;
     let rows = carriers(&tables, &args.address);
-    let tenant = Tenant::build(&tables, settings)?;
+    let tenant = Tenant::build(tables, settings)?;
     let linked = Linked::build(&tenant);
     let (findings, _) = rules::check(&linked);
     match explain(&linked, &findings, &args.address, &rows) {

@@ -55,7 +55,7 @@ fn password_protected_and_corrupt_workbooks_say_so() {
 fn formula_errors_are_kept_as_text_and_merged_cells_read() {
     let t = load("formula-errors-merged-cells.xlsx").unwrap();
     let users = load::okta::records(&t, 0);
-    assert_eq!(users[1].email, "#N/A");
+    assert_eq!(&*users[1].email, "#N/A");
     assert_eq!(&*users[2].display_name, "Li");
     assert_eq!(t.rows.len(), 3);
 }

@@ -49,7 +49,7 @@ pub use crate::model::primary_of;
 
 /// The aliases of a Microsoft 365 user: its SMTP proxies other than the
 /// primary address.
-pub fn aliases_of<'a>(m: &'a M365User<'_>) -> impl Iterator<Item = &'a str> {
+pub fn aliases_of(m: &M365User) -> impl Iterator<Item = &str> {
     let primary = primary_of(m);
     m.proxies
         .iter()
@@ -144,7 +144,7 @@ impl<'t> M365Index<'t> {
         // primary address and the aliases.
         let addresses = move |m: &'t M365User| {
             let mail = mailbox.then(|| std::iter::once(primary_of(m)).chain(aliases_of(m)));
-            std::iter::once(m.upn).chain(mail.into_iter().flatten())
+            std::iter::once(m.upn.as_ref()).chain(mail.into_iter().flatten())
         };
         // At most a UPN, a primary address and the proxies of each user.
         let expected = if mailbox {
@@ -158,7 +158,7 @@ impl<'t> M365Index<'t> {
         };
         // Every address → users: UPNs, then primary addresses, then aliases.
         let address = || {
-            let upns = ids().map(|(m, i)| (m.upn, tag(i, 0)));
+            let upns = ids().map(|(m, i)| (m.upn.as_ref(), tag(i, 0)));
             let primaries = ids()
                 .filter(|_| mailbox)
                 .map(|(m, i)| (primary_of(m), tag(i, 1)));

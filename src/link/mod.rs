@@ -31,7 +31,7 @@ pub use view::{Outcome, View};
 
 /// The linked tenant.
 pub struct Linked<'t> {
-    pub t: &'t Tenant<'t>,
+    pub t: &'t Tenant,
     pub m365: M365Index<'t>,
     pub insync_by_email: Index<'t>,
     /// The Okta users of each inSync user, back to back: `insync_okta`
@@ -76,7 +76,10 @@ impl<'t> Linked<'t> {
                         let okta = || (0..n32(t.okta.len())).map(|o| (o, t.okta_values(o)));
                         match which {
                             0 => Index::build(
-                                t.insync.iter().enumerate().map(|(i, u)| (u.email, n32(i))),
+                                t.insync
+                                    .iter()
+                                    .enumerate()
+                                    .map(|(i, u)| (u.email.as_ref(), n32(i))),
                             ),
                             1 => Index::build(okta().map(|(o, v)| (v.current_user_name, o))),
                             2 => Index::build(
@@ -86,12 +89,16 @@ impl<'t> Linked<'t> {
                                     })
                                     .map(|(o, v)| (v.plan_user_name, o)),
                             ),
-                            3 => {
-                                Index::build(t.ad.iter().enumerate().map(|(i, a)| (a.upn, n32(i))))
-                            }
-                            _ => {
-                                Index::build(t.ad.iter().enumerate().map(|(i, a)| (a.mail, n32(i))))
-                            }
+                            3 => Index::build(
+                                t.ad.iter()
+                                    .enumerate()
+                                    .map(|(i, a)| (a.upn.as_ref(), n32(i))),
+                            ),
+                            _ => Index::build(
+                                t.ad.iter()
+                                    .enumerate()
+                                    .map(|(i, a)| (a.mail.as_ref(), n32(i))),
+                            ),
                         }
                     })
                     .collect::<Vec<Index>>()
@@ -113,7 +120,7 @@ impl<'t> Linked<'t> {
         let insync_okta: Vec<(u32, u32)> = t
             .insync
             .par_iter()
-            .map(|u| okta_by_user_name.span(u.email))
+            .map(|u| okta_by_user_name.span(&u.email))
             .collect();
         let okta_insync: Vec<(u32, u32)> = (0..n32(t.okta.len()))
             .into_par_iter()
@@ -124,9 +131,9 @@ impl<'t> Linked<'t> {
             .par_iter()
             .map(|o| {
                 ad_by_upn
-                    .get(o.login)
+                    .get(&o.login)
                     .first()
-                    .or_else(|| ad_by_mail.get(o.email).first())
+                    .or_else(|| ad_by_mail.get(&o.email).first())
                     .copied()
             })
             .collect();
@@ -162,9 +169,9 @@ impl<'t> Linked<'t> {
                 } else {
                     let u = &t.insync[i];
                     ad_by_upn
-                        .get(u.email)
+                        .get(&u.email)
                         .first()
-                        .or_else(|| ad_by_mail.get(u.email).first())
+                        .or_else(|| ad_by_mail.get(&u.email).first())
                         .copied()
                 }
             })
@@ -266,7 +273,7 @@ impl<'t> Linked<'t> {
                     return None;
                 }
                 let by_email = self.m365.resolve(email).user();
-                let by_login = self.m365.resolve(t.okta[o as usize].login).user();
+                let by_login = self.m365.resolve(&t.okta[o as usize].login).user();
                 match (by_email, by_login) {
                     (Some(a), Some(b)) if a != b => None,
                     _ => Some(o),
@@ -329,7 +336,7 @@ impl<'t> Linked<'t> {
             .or(self.insync_ahead[insync as usize])
             .or_else(|| {
                 if self.insync_okta(insync).is_empty() {
-                    let email = key(self.t.insync[insync as usize].email);
+                    let email = key(&self.t.insync[insync as usize].email);
                     self.okta_by_plan_user_name.get(&email).first().copied()
                 } else {
                     None
@@ -362,14 +369,14 @@ impl<'t> Linked<'t> {
         let u = &t.insync[i as usize];
         let s = &t.settings;
         let current_ad: &'t str = if !u.ad_attribute.trim().is_empty() {
-            u.ad_attribute
+            &u.ad_attribute
         } else if s.current_upn.value.is_some() {
             self.okta_of(i).map_or("", |o| t.okta_values(o).current_upn)
         } else {
             ""
         };
         let (email, ad_attribute, access) = match which {
-            Which::Current => (u.email, current_ad, s.access_using.value),
+            Which::Current => (u.email.as_ref(), current_ad, s.access_using.value),
             Which::Planned => match self.planned_okta_of(i) {
                 Some(o) => {
                     let v = t.okta_values(o);
@@ -381,13 +388,13 @@ impl<'t> Linked<'t> {
                     // Okta cannot send an empty userName: the email stays
                     // (remap-value-missing reports the gap).
                     let email = if v.plan_user_name.trim().is_empty() {
-                        u.email
+                        u.email.as_ref()
                     } else {
                         v.plan_user_name
                     };
                     (email, ad, s.plan_access_using.value)
                 }
-                None => (u.email, current_ad, s.plan_access_using.value),
+                None => (u.email.as_ref(), current_ad, s.plan_access_using.value),
             },
         };
         let id = match access {
@@ -501,12 +508,12 @@ impl<'t> Linked<'t> {
         let okta_m365: Vec<Option<u32>> = t
             .okta
             .par_iter()
-            .map(|okta| m365.resolve(okta.login).user())
+            .map(|okta| m365.resolve(&okta.login).user())
             .collect();
         let ad_m365: Vec<Option<u32>> =
             t.ad.par_iter()
                 .map(|ad| {
-                    let mut upn = m365.upn(ad.upn);
+                    let mut upn = m365.upn(&ad.upn);
                     match (upn.next(), upn.next()) {
                         (Some(m), None) => Some(m),
                         _ => None,

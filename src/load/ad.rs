@@ -108,7 +108,7 @@ fn uac_disabled(value: &str) -> bool {
 }
 
 /// The AD users of a table.
-pub fn records(table: &Table, file: u32) -> Vec<AdUser<'_>> {
+pub fn records(table: &Table, file: u32) -> Vec<AdUser> {
     use rayon::prelude::*;
     (0..table.rows.len())
         .into_par_iter()
@@ -117,15 +117,15 @@ pub fn records(table: &Table, file: u32) -> Vec<AdUser<'_>> {
 }
 
 /// The record of row `i` of a table.
-pub fn record(table: &Table, i: usize, file: u32) -> AdUser<'_> {
+pub fn record(table: &Table, i: usize, file: u32) -> AdUser {
     let row = &table.rows[i];
-    let cell = |f| table.cell(row, f);
+    let cell = |f| Box::<str>::from(table.cell(row, f));
     // `Enabled` when it says True/False, else the ACCOUNTDISABLE bit.
     let header = |f: Field| {
         table
             .columns
             .get(&f)
-            .map_or("", |&c| table.headers[c].trim())
+            .map_or(Box::default(), |&c| table.headers[c].trim().into())
     };
     let (enabled, disabled_by) = match parse_bool(table.cell(row, Field::Enabled)) {
         Some(true) => (true, Default::default()),
@@ -133,13 +133,16 @@ pub fn record(table: &Table, i: usize, file: u32) -> AdUser<'_> {
             false,
             (
                 header(Field::Enabled),
-                table.cell(row, Field::Enabled).trim(),
+                table.cell(row, Field::Enabled).trim().into(),
             ),
         ),
         None => {
             let uac = table.cell(row, Field::UserAccountControl);
             if uac_disabled(uac) {
-                (false, (header(Field::UserAccountControl), uac.trim()))
+                (
+                    false,
+                    (header(Field::UserAccountControl), uac.trim().into()),
+                )
             } else {
                 (true, Default::default())
             }

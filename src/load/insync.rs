@@ -70,7 +70,7 @@ pub static SCHEMA: Schema = Schema {
 
 /// The inSync users of a table. A Preserved Users report marks its users
 /// preserved whatever else it says.
-pub fn records(table: &Table, file: u32) -> Vec<InsyncUser<'_>> {
+pub fn records(table: &Table, file: u32) -> Vec<InsyncUser> {
     use rayon::prelude::*;
     (0..table.rows.len())
         .into_par_iter()
@@ -79,10 +79,10 @@ pub fn records(table: &Table, file: u32) -> Vec<InsyncUser<'_>> {
 }
 
 /// The record of row `i` of a table.
-pub fn record(table: &Table, i: usize, file: u32) -> InsyncUser<'_> {
+pub fn record(table: &Table, i: usize, file: u32) -> InsyncUser {
     let row = &table.rows[i];
     let preserved_report = table.columns.contains_key(&Field::PreservedOn);
-    let cell = |f| table.cell(row, f);
+    let cell = |f| Box::<str>::from(table.cell(row, f));
     let status = if preserved_report {
         InsyncStatus::Preserved
     } else {

@@ -105,7 +105,7 @@ fn unlicensed(value: &str) -> bool {
 }
 
 /// The Microsoft 365 users of a table.
-pub fn records(table: &Table, file: u32) -> Vec<M365User<'_>> {
+pub fn records(table: &Table, file: u32) -> Vec<M365User> {
     use rayon::prelude::*;
     (0..table.rows.len())
         .into_par_iter()
@@ -114,10 +114,10 @@ pub fn records(table: &Table, file: u32) -> Vec<M365User<'_>> {
 }
 
 /// The record of row `i` of a table.
-pub fn record(table: &Table, i: usize, file: u32) -> M365User<'_> {
+pub fn record(table: &Table, i: usize, file: u32) -> M365User {
     let row = &table.rows[i];
     let has_licences = table.columns.contains_key(&Field::Licenses);
-    let cell = |f| table.cell(row, f);
+    let cell = |f| Box::<str>::from(table.cell(row, f));
     let blocked = parse_bool(table.cell(row, Field::BlockCredential)) == Some(true)
         || parse_bool(table.cell(row, Field::AccountEnabled)) == Some(false);
     M365User {

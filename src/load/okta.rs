@@ -6,7 +6,6 @@
 use super::Table;
 use super::schema::{FieldSpec, Schema};
 use crate::model::{At, Field, OktaStatus, OktaUser, Source};
-use std::borrow::Cow;
 
 pub static SCHEMA: Schema = Schema {
     source: Source::Okta,
@@ -103,7 +102,7 @@ pub fn attribute_field(attribute: &str) -> Option<Field> {
 }
 
 /// The Okta users of a table.
-pub fn records(table: &Table, file: u32) -> Vec<OktaUser<'_>> {
+pub fn records(table: &Table, file: u32) -> Vec<OktaUser> {
     use rayon::prelude::*;
     (0..table.rows.len())
         .into_par_iter()
@@ -112,21 +111,21 @@ pub fn records(table: &Table, file: u32) -> Vec<OktaUser<'_>> {
 }
 
 /// The record of row `i` of a table.
-pub fn record(table: &Table, i: usize, file: u32) -> OktaUser<'_> {
+pub fn record(table: &Table, i: usize, file: u32) -> OktaUser {
     let row = &table.rows[i];
-    let cell = |f| table.cell(row, f);
+    let cell = |f| Box::<str>::from(table.cell(row, f));
     let display = {
         let d = table.cell(row, Field::DisplayName);
         if d.trim().is_empty() {
-            let first = table.cell(row, Field::FirstName).trim();
-            let last = table.cell(row, Field::LastName).trim();
-            match (first.is_empty(), last.is_empty()) {
-                (_, true) => Cow::Borrowed(first),
-                (true, false) => Cow::Borrowed(last),
-                (false, false) => Cow::Owned(format!("{first} {last}")),
-            }
+            format!(
+                "{} {}",
+                table.cell(row, Field::FirstName),
+                table.cell(row, Field::LastName)
+            )
+            .trim()
+            .into()
         } else {
-            Cow::Borrowed(d)
+            d.into()
         }
     };
     OktaUser {

@@ -168,21 +168,21 @@ impl Table {
     }
 
     /// What the later stages know of this file.
-    pub fn info(&self) -> InputInfo {
+    pub fn into_info(self) -> InputInfo {
         InputInfo {
-            file: self.file.clone(),
+            file: self.file,
             source: self.source,
             format: self.format,
             encoding: self.encoding,
             delimiter: self.delimiter,
-            sheet: self.sheet.clone(),
-            headers: self.headers.clone(),
+            sheet: self.sheet,
+            headers: self.headers,
             rows: self.row_count,
-            problems: self.problems.clone(),
-            sha256: self.sha256.clone(),
-            statuses: self.statuses.clone(),
-            set_aside: self.set_aside.clone(),
-            rows_set_aside: self.rows_set_aside.clone(),
+            problems: self.problems,
+            sha256: self.sha256,
+            statuses: self.statuses,
+            set_aside: self.set_aside,
+            rows_set_aside: self.rows_set_aside,
         }
     }
 }

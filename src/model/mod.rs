@@ -19,7 +19,6 @@ pub use input::{
 pub use key::{Keyed, be_words, cmp_key, key, key_hash, key_prefix, key_prefix_bytes, same_key};
 pub use proxies::{Proxies, Proxy, ProxyIter, ProxyRef, parse_proxies};
 use serde::Serialize;
-use std::borrow::Cow;
 use std::fmt;
 
 /// The system an export comes from.
@@ -179,36 +178,35 @@ impl OktaStatus {
 }
 
 #[derive(Clone, Debug, Serialize)]
-pub struct OktaUser<'t> {
+pub struct OktaUser {
     #[serde(skip)]
     pub at: At,
-    pub login: &'t str,
-    pub email: &'t str,
-    pub second_email: &'t str,
+    pub login: Box<str>,
+    pub email: Box<str>,
+    pub second_email: Box<str>,
     pub status: OktaStatus,
     /// The status as the export writes it (`SUSPENDED`, `Deactivated`...).
-    pub status_text: &'t str,
-    pub employee_number: &'t str,
-    /// The display name, else first and last name joined.
-    pub display_name: Cow<'t, str>,
+    pub status_text: Box<str>,
+    pub employee_number: Box<str>,
+    pub display_name: Box<str>,
 }
 
 #[derive(Clone, Debug, Serialize)]
-pub struct AdUser<'t> {
+pub struct AdUser {
     #[serde(skip)]
     pub at: At,
-    pub upn: &'t str,
-    pub mail: &'t str,
-    pub proxies: Proxies<'t>,
-    pub sam_account_name: &'t str,
+    pub upn: Box<str>,
+    pub mail: Box<str>,
+    pub proxies: Proxies,
+    pub sam_account_name: Box<str>,
     pub enabled: bool,
     /// The column and value that say the account is disabled (`Enabled`
     /// `False`, or `userAccountControl` `514`); empty when enabled.
     #[serde(skip)]
-    pub disabled_by: (&'t str, &'t str),
-    pub employee_number: &'t str,
-    pub employee_id: &'t str,
-    pub display_name: &'t str,
+    pub disabled_by: (Box<str>, Box<str>),
+    pub employee_number: Box<str>,
+    pub employee_id: Box<str>,
+    pub display_name: Box<str>,
 }
 
 /// inSync user status.
@@ -233,35 +231,35 @@ impl InsyncStatus {
 }
 
 #[derive(Clone, Debug, Serialize)]
-pub struct InsyncUser<'t> {
+pub struct InsyncUser {
     #[serde(skip)]
     pub at: At,
-    pub email: &'t str,
-    pub ad_attribute: &'t str,
+    pub email: Box<str>,
+    pub ad_attribute: Box<str>,
     pub status: InsyncStatus,
-    pub profile: &'t str,
-    pub display_name: &'t str,
+    pub profile: Box<str>,
+    pub display_name: Box<str>,
 }
 
 #[derive(Clone, Debug, Serialize)]
-pub struct M365User<'t> {
+pub struct M365User {
     #[serde(skip)]
     pub at: At,
-    pub upn: &'t str,
-    pub primary_smtp: &'t str,
-    pub proxies: Proxies<'t>,
+    pub upn: Box<str>,
+    pub primary_smtp: Box<str>,
+    pub proxies: Proxies,
     pub sign_in_blocked: bool,
     /// `None` when the export shows no licence column.
     pub licensed: Option<bool>,
     pub shared_mailbox: bool,
-    pub display_name: &'t str,
+    pub display_name: Box<str>,
 }
 
 /// The primary SMTP address of a Microsoft 365 user: the primary-address
 /// column when it has a value, else the `SMTP:` proxy entry.
-pub fn primary_of<'a>(m: &'a M365User<'_>) -> &'a str {
+pub fn primary_of(m: &M365User) -> &str {
     if !m.primary_smtp.trim().is_empty() {
-        m.primary_smtp
+        &m.primary_smtp
     } else {
         m.proxies
             .iter()
@@ -270,14 +268,14 @@ pub fn primary_of<'a>(m: &'a M365User<'_>) -> &'a str {
     }
 }
 
-impl M365User<'_> {
+impl M365User {
     /// The record's own identifier as written: its UPN, or, in a mailbox
     /// export without a UPN column, its primary SMTP address.
     pub fn subject(&self) -> &str {
         if self.upn.trim().is_empty() {
-            self.primary_smtp
+            &self.primary_smtp
         } else {
-            self.upn
+            &self.upn
         }
     }
 }

@@ -2,7 +2,6 @@
 //! ([`parse_proxies`]) and the compact form records keep ([`Proxies`]).
 
 use serde::Serialize;
-use std::borrow::Cow;
 
 /// One address out of a proxy-address list.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -13,16 +12,16 @@ pub struct Proxy {
     pub address: String,
 }
 
-/// The proxy addresses of a record, compact: the cell they were read from
-/// (borrowed from the loaded table, or rebuilt when csvde's `\;` had to
-/// become `;`) and where each address starts and ends in it, the top bit
-/// of a span marking the primary address (one allocation per record, and
-/// none for the addresses themselves).
-#[derive(Clone, Debug, Default)]
-pub struct Proxies<'t> {
-    text: Cow<'t, str>,
-    spans: Box<[u64]>,
+/// The proxy addresses of a record, compact: the addresses back to back in
+/// one allocation and where each ends, the top bit of an end marking the
+/// primary address (two allocations per record instead of one per address
+/// and a vector).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Proxies {
+    text: Box<str>,
+    ends: Box<[u64]>,
 }
+
 /// One address of [`Proxies`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct ProxyRef<'a> {
@@ -34,76 +33,79 @@ pub struct ProxyRef<'a> {
 
 const PRIMARY_BIT: u64 = 1 << 63;
 
-impl<'t> Proxies<'t> {
+impl Proxies {
     pub fn iter(&self) -> ProxyIter<'_> {
         ProxyIter {
-            text: &self.text,
-            spans: self.spans.iter(),
+            proxies: self,
+            next: 0,
+            start: 0,
         }
     }
 
     pub fn len(&self) -> usize {
-        self.spans.len()
+        self.ends.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.spans.is_empty()
+        self.ends.is_empty()
     }
 }
 
-/// Equal when they list the same addresses, primary flags and order,
-/// whatever text they point into.
-impl PartialEq for Proxies<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.iter().eq(other.iter())
-    }
-}
-
-impl Eq for Proxies<'_> {}
-
-impl From<Vec<Proxy>> for Proxies<'static> {
-    fn from(proxies: Vec<Proxy>) -> Proxies<'static> {
-        let mut text = String::new();
-        let mut spans = Vec::with_capacity(proxies.len());
+impl From<Vec<Proxy>> for Proxies {
+    fn from(proxies: Vec<Proxy>) -> Proxies {
+        let mut b = ProxiesBuilder::default();
         for p in &proxies {
-            let start = text.len();
-            text.push_str(&p.address);
-            spans.push(span(p.primary, start, text.len()));
+            b.push(p.primary, &p.address);
         }
-        Proxies {
-            text: Cow::Owned(text),
-            spans: spans.into_boxed_slice(),
-        }
+        b.finish()
     }
 }
 
-/// A span: start in the low 32 bits, end in the next 31, the primary flag
-/// on top (cells are shorter than 2 GiB: `--max-cell-bytes`).
-fn span(primary: bool, start: usize, end: usize) -> u64 {
-    let flag = if primary { PRIMARY_BIT } else { 0 };
-    start as u64 | (end as u64) << 32 | flag
+/// [`Proxies`] being built, address by address.
+#[derive(Default)]
+struct ProxiesBuilder {
+    text: String,
+    ends: Vec<u64>,
+}
+
+impl ProxiesBuilder {
+    fn push(&mut self, primary: bool, address: &str) {
+        self.text.push_str(address);
+        let flag = if primary { PRIMARY_BIT } else { 0 };
+        self.ends.push(self.text.len() as u64 | flag);
+    }
+
+    fn finish(self) -> Proxies {
+        Proxies {
+            text: self.text.into_boxed_str(),
+            ends: self.ends.into_boxed_slice(),
+        }
+    }
 }
 
 /// The addresses of [`Proxies`], in order.
 pub struct ProxyIter<'a> {
-    text: &'a str,
-    spans: std::slice::Iter<'a, u64>,
+    proxies: &'a Proxies,
+    next: usize,
+    start: usize,
 }
 
 impl<'a> Iterator for ProxyIter<'a> {
     type Item = ProxyRef<'a>;
     fn next(&mut self) -> Option<ProxyRef<'a>> {
-        let s = *self.spans.next()?;
-        let start = (s & 0xFFFF_FFFF) as usize;
-        let end = ((s & !PRIMARY_BIT) >> 32) as usize;
+        let e = *self.proxies.ends.get(self.next)?;
+        let end = (e & !PRIMARY_BIT) as usize;
+        let address = &self.proxies.text[self.start..end];
+        self.next += 1;
+        self.start = end;
         Some(ProxyRef {
-            primary: s & PRIMARY_BIT != 0,
-            address: &self.text[start..end],
+            primary: e & PRIMARY_BIT != 0,
+            address,
         })
     }
 }
 
-impl<'a, 't> IntoIterator for &'a Proxies<'t> {
+impl<'a> IntoIterator for &'a Proxies {
     type Item = ProxyRef<'a>;
     type IntoIter = ProxyIter<'a>;
     fn into_iter(self) -> ProxyIter<'a> {
@@ -111,7 +113,7 @@ impl<'a, 't> IntoIterator for &'a Proxies<'t> {
     }
 }
 
-impl Serialize for Proxies<'_> {
+impl Serialize for Proxies {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_seq(self.iter())
     }
@@ -135,34 +137,13 @@ pub fn parse_proxies(cell: &str) -> Vec<Proxy> {
     out
 }
 
-impl<'t> Proxies<'t> {
+impl Proxies {
     /// [`parse_proxies`] straight into the compact form: the addresses are
-    /// spans of the cell, which is borrowed (rebuilt only when it holds
-    /// csvde's `\;`).
-    pub fn parse(cell: &'t str) -> Proxies<'t> {
-        let mut spans = Vec::new();
-        if cell.contains('\\') {
-            let mut text = String::new();
-            each_proxy(cell, |primary, address| {
-                let start = text.len();
-                text.push_str(address);
-                spans.push(span(primary, start, text.len()));
-            });
-            return Proxies {
-                text: Cow::Owned(text),
-                spans: spans.into_boxed_slice(),
-            };
-        }
-        // Each address is a slice of the cell: its span is where it lies.
-        let base = cell.as_ptr() as usize;
-        each_proxy(cell, |primary, address| {
-            let start = address.as_ptr() as usize - base;
-            spans.push(span(primary, start, start + address.len()));
-        });
-        Proxies {
-            text: Cow::Borrowed(cell),
-            spans: spans.into_boxed_slice(),
-        }
+    /// copied once, from the cell (no string per segment or address).
+    pub fn parse(cell: &str) -> Proxies {
+        let mut b = ProxiesBuilder::default();
+        each_proxy(cell, |primary, address| b.push(primary, address));
+        b.finish()
     }
 }
 

@@ -31,26 +31,26 @@ fn identity_fields(
     match source {
         Source::Okta => {
             let o = &t.okta[i];
-            each("login", o.login, true);
-            each("email", o.email, true);
+            each("login", &o.login, true);
+            each("email", &o.email, true);
         }
         Source::Ad => {
             let a = &t.ad[i];
-            each("upn", a.upn, true);
-            each("mail", a.mail, true);
+            each("upn", &a.upn, true);
+            each("mail", &a.mail, true);
             for p in &a.proxies {
                 each("proxy_addresses", p.address, false);
             }
         }
         Source::Insync => {
             let u = &t.insync[i];
-            each("email", u.email, true);
-            each("ad_attribute", u.ad_attribute, true);
+            each("email", &u.email, true);
+            each("ad_attribute", &u.ad_attribute, true);
         }
         Source::M365 => {
             let m = &t.m365[i];
-            each("upn", m.upn, true);
-            each("primary_smtp", m.primary_smtp, true);
+            each("upn", &m.upn, true);
+            each("primary_smtp", &m.primary_smtp, true);
             for p in &m.proxies {
                 each("proxy_addresses", p.address, false);
             }
@@ -143,14 +143,14 @@ fn duplicates<'t>(ctx: &Ctx<'_, 't>, out: &mut Vec<Finding>) {
         match source {
             Source::Okta => {
                 for (i, o) in t.okta.iter().enumerate() {
-                    add(i, login, o.login);
-                    add(i, email, o.email);
+                    add(i, login, &o.login);
+                    add(i, email, &o.email);
                 }
             }
             Source::Ad => {
                 for (i, a) in t.ad.iter().enumerate() {
-                    add(i, upn, a.upn);
-                    add(i, mail, a.mail);
+                    add(i, upn, &a.upn);
+                    add(i, mail, &a.mail);
                     for p in &a.proxies {
                         add(i, proxy, p.address);
                     }
@@ -158,12 +158,12 @@ fn duplicates<'t>(ctx: &Ctx<'_, 't>, out: &mut Vec<Finding>) {
             }
             Source::Insync => {
                 for (i, u) in t.insync.iter().enumerate() {
-                    add(i, email, u.email);
+                    add(i, email, &u.email);
                 }
             }
             Source::M365 => {
                 for (i, m) in t.m365.iter().enumerate() {
-                    add(i, upn, m.upn);
+                    add(i, upn, &m.upn);
                     if t.mailbox_data {
                         add(i, primary, primary_of(m));
                         for a in aliases_of(m) {
@@ -343,7 +343,7 @@ fn existing_duplicates(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
             // The email's user: already resolved when the current scenario
             // reaches Microsoft 365 by email (the user is active).
             if current.access != Access::InsyncEmail
-                && let Resolution::One { user, .. } = l.m365.resolve(u.email)
+                && let Resolution::One { user, .. } = l.m365.resolve(&u.email)
             {
                 v.push((1, user, i));
             }
@@ -450,8 +450,8 @@ fn idp(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
                     i,
                     Rule::InactiveInIdp,
                     Scenario::Any,
-                    ad.disabled_by.0,
-                    ad.disabled_by.1,
+                    &ad.disabled_by.0,
+                    &ad.disabled_by.1,
                     format!(
                         "inSync user `{email}` is active, but its AD account `{}` is disabled",
                         ad.upn.trim()

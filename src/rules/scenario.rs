@@ -266,12 +266,12 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
                     out.push(match planned_okta {
                         Some(o) => finding.with_fix(
                             Source::Okta,
-                            t.okta[o as usize].login,
+                            &t.okta[o as usize].login,
                             &t.settings.plan_user_name.value,
                             email,
                             primary,
                         ),
-                        None => finding.with_fix(Source::Insync, u.email, "email", email, primary),
+                        None => finding.with_fix(Source::Insync, &u.email, "email", email, primary),
                     });
                     if same_folded(email, primary) {
                         out.push(f(
@@ -370,7 +370,7 @@ fn folded_match(ctx: &Ctx<'_, '_>, id: &str) -> Option<String> {
     users.dedup();
     for m in users {
         let m = &ctx.l.t.m365[m as usize];
-        let mut addrs = vec![m.upn, primary_of(m)];
+        let mut addrs = vec![m.upn.as_ref(), primary_of(m)];
         addrs.extend(aliases_of(m));
         if let Some(a) = addrs
             .into_iter()
@@ -391,7 +391,7 @@ fn other_domain(ctx: &Ctx<'_, '_>, id: &str) -> Vec<String> {
     let mut found = Vec::new();
     for &m in ctx.l.m365.local.get(local) {
         let m = &ctx.l.t.m365[m as usize];
-        let mut addrs = vec![m.upn];
+        let mut addrs = vec![m.upn.as_ref()];
         if ctx.l.m365.mailbox_data {
             addrs.push(primary_of(m));
             addrs.extend(aliases_of(m));

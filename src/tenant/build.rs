@@ -3,16 +3,15 @@
 
 use super::*;
 
-impl<'t> Tenant<'t> {
-    /// Builds the model from loaded tables and settings; the records borrow
-    /// their values from the tables.
-    pub fn build(tables: &'t [Table], mut settings: Settings) -> Result<Tenant<'t>> {
+impl Tenant {
+    /// Builds the model from loaded tables and settings.
+    pub fn build(tables: Vec<Table>, mut settings: Settings) -> Result<Tenant> {
         let mut skipped = Vec::new();
-        enum Records<'t> {
-            Okta(Vec<OktaUser<'t>>),
-            Ad(Vec<AdUser<'t>>),
-            Insync(Vec<InsyncUser<'t>>),
-            M365(Vec<M365User<'t>>),
+        enum Records {
+            Okta(Vec<OktaUser>),
+            Ad(Vec<AdUser>),
+            Insync(Vec<InsyncUser>),
+            M365(Vec<M365User>),
         }
         // Every table's records at once (and each table's rows in parallel).
         let parts: Vec<Records> = tables
@@ -288,7 +287,7 @@ impl<'t> Tenant<'t> {
             });
         }
         // Every column set aside: the checks that read it run without it.
-        for t in tables {
+        for t in &tables {
             for s in &t.set_aside {
                 skipped.push(Skip {
                     check: set_aside_checks(t.source, s),
@@ -303,7 +302,7 @@ impl<'t> Tenant<'t> {
             }
         }
         skipped.extend(ad_columns_missing(
-            tables,
+            &tables,
             settings.identification_attribute.value.is_some(),
         ));
         if !upn_data && !no_upn_files.is_empty() {
@@ -323,8 +322,16 @@ impl<'t> Tenant<'t> {
                 decides: !uupic_audit,
             });
         }
+        // Every value the audit needs is in the records now: release the
+        // rows (the largest structure of a big tenant) before linking.
+        let mut tables = tables;
+        let released: Vec<Vec<load::Row>> = tables
+            .iter_mut()
+            .map(|t| std::mem::take(&mut t.rows))
+            .collect();
+        rayon::spawn(move || drop(released));
         Ok(Tenant {
-            inputs: tables.iter().map(Table::info).collect(),
+            inputs: tables.into_iter().map(Table::into_info).collect(),
             settings,
             inferred,
             okta,

@@ -16,7 +16,7 @@ pub(super) fn infer_user_name(okta: &[OktaUser], insync: &[InsyncUser]) -> Infer
     for u in insync {
         if !u.email.trim().is_empty() {
             let next = emails.len() as u32;
-            emails.entry(Keyed(u.email)).or_insert(next);
+            emails.entry(Keyed(&u.email)).or_insert(next);
         }
     }
     let matched: Vec<AtomicU8> = (0..emails.len()).map(|_| AtomicU8::new(0)).collect();
@@ -58,9 +58,7 @@ pub(super) fn infer_user_name(okta: &[OktaUser], insync: &[InsyncUser]) -> Infer
 /// Merges inSync files by email: the first file's record wins and later
 /// files fill what it lacks; a Preserved Users report marks its users
 /// preserved. Rows of one file are never merged.
-pub(super) fn merge_insync<'t>(
-    mut parts: Vec<(&Table, Vec<InsyncUser<'t>>)>,
-) -> Vec<InsyncUser<'t>> {
+pub(super) fn merge_insync(mut parts: Vec<(&Table, Vec<InsyncUser>)>) -> Vec<InsyncUser> {
     if parts.len() == 1 {
         // One file: nothing to merge (rows of one file are never merged).
         return parts.pop().map(|(_, users)| users).unwrap_or_default();
@@ -70,7 +68,7 @@ pub(super) fn merge_insync<'t>(
     for (_, users) in parts {
         let mut this_file: HashMap<String, usize> = HashMap::default();
         for u in users {
-            let k = key(u.email);
+            let k = key(&u.email);
             match by_email.get(&k) {
                 Some(&i) if !k.is_empty() && !this_file.contains_key(&k) => {
                     let m = &mut out[i];
@@ -105,7 +103,7 @@ pub(super) fn merge_insync<'t>(
 /// address with a record of an earlier file (SPEC section 3), and a later
 /// record with a UPN fills an earlier one without. Rows of one file are
 /// never merged.
-pub(super) fn merge_m365<'t>(mut parts: Vec<(&Table, Vec<M365User<'t>>)>) -> Vec<M365User<'t>> {
+pub(super) fn merge_m365(mut parts: Vec<(&Table, Vec<M365User>)>) -> Vec<M365User> {
     if parts.len() == 1 {
         // One file: nothing to merge (rows of one file are never merged).
         return parts.pop().map(|(_, users)| users).unwrap_or_default();
@@ -116,7 +114,7 @@ pub(super) fn merge_m365<'t>(mut parts: Vec<(&Table, Vec<M365User<'t>>)>) -> Vec
     for (_, users) in parts {
         let mut this_file: HashSet<usize> = HashSet::default();
         for u in users {
-            let upn = key(u.upn);
+            let upn = key(&u.upn);
             let primary = key(crate::model::primary_of(&u));
             let found = if upn.is_empty() {
                 by_primary.get(&primary).copied()

@@ -98,21 +98,21 @@ pub struct OktaAttrs<'t> {
 }
 
 /// Everything the audit knows, before linking.
-pub struct Tenant<'t> {
+pub struct Tenant {
     /// The input files, in the order given; a record's `At::file` indexes it.
     pub inputs: Vec<InputInfo>,
     pub settings: Settings,
     pub inferred: Option<Inference>,
-    pub okta: Vec<OktaUser<'t>>,
+    pub okta: Vec<OktaUser>,
     okta_values: Vec<OktaValues>,
-    pub ad: Vec<AdUser<'t>>,
+    pub ad: Vec<AdUser>,
     /// The identification attribute's value per AD user (when set).
     pub ad_uupic: Vec<Box<str>>,
     /// The value of the Okta column named like the identification attribute,
     /// per Okta user (empty when unset or when Okta has no such column).
     pub okta_uupic: Vec<Box<str>>,
-    pub insync: Vec<InsyncUser<'t>>,
-    pub m365: Vec<M365User<'t>>,
+    pub insync: Vec<InsyncUser>,
+    pub m365: Vec<M365User>,
     /// Whether some Microsoft 365 input shows mailbox addresses.
     pub mailbox_data: bool,
     /// Whether the Exchange checks are judged: mailbox addresses shown and
@@ -129,7 +129,7 @@ pub struct Tenant<'t> {
     pub skipped: Vec<Skip>,
 }
 
-impl<'t> Tenant<'t> {
+impl Tenant {
     pub fn has(&self, source: Source) -> bool {
         self.inputs.iter().any(|t| t.source == source)
     }
@@ -155,9 +155,9 @@ impl<'t> Tenant<'t> {
     pub fn identifier(&self, source: Source, i: u32) -> &str {
         let i = i as usize;
         match source {
-            Source::Okta => self.okta[i].login,
-            Source::Ad => self.ad[i].upn,
-            Source::Insync => self.insync[i].email,
+            Source::Okta => &self.okta[i].login,
+            Source::Ad => &self.ad[i].upn,
+            Source::Insync => &self.insync[i].email,
             Source::M365 => self.m365[i].subject(),
         }
     }
@@ -167,9 +167,9 @@ impl<'t> Tenant<'t> {
         let user = &self.okta[o as usize];
         let [a, b, c, d] = self.okta_values[o as usize].0.each_ref().map(|v| match v {
             OktaValue::Empty => "",
-            OktaValue::Login => user.login,
-            OktaValue::Email => user.email,
-            OktaValue::SecondEmail => user.second_email,
+            OktaValue::Login => &user.login,
+            OktaValue::Email => &user.email,
+            OktaValue::SecondEmail => &user.second_email,
             OktaValue::Own(s) => s,
         });
         OktaAttrs {
@@ -191,35 +191,35 @@ mod tests {
     use super::*;
     use crate::model::{InsyncStatus, OktaStatus};
 
-    fn okta<'a>(login: &'a str, email: &'a str) -> OktaUser<'a> {
+    fn okta(login: &str, email: &str) -> OktaUser {
         OktaUser {
             at: At {
                 file: 0,
                 row: 2,
                 record: 0,
             },
-            login,
-            email,
-            second_email: "",
+            login: login.into(),
+            email: email.into(),
+            second_email: "".into(),
             status: OktaStatus::Active,
-            status_text: "ACTIVE",
-            employee_number: "",
+            status_text: "ACTIVE".into(),
+            employee_number: "".into(),
             display_name: "".into(),
         }
     }
 
-    fn insync(email: &str) -> InsyncUser<'_> {
+    fn insync(email: &str) -> InsyncUser {
         InsyncUser {
             at: At {
                 file: 0,
                 row: 2,
                 record: 0,
             },
-            email,
-            ad_attribute: "",
+            email: email.into(),
+            ad_attribute: "".into(),
             status: InsyncStatus::Active,
-            profile: "",
-            display_name: "",
+            profile: "".into(),
+            display_name: "".into(),
         }
     }
 
@@ -234,20 +234,20 @@ mod tests {
         (i.attribute, login, email)
     }
 
-    fn m365<'a>(upn: &'a str, primary: &'a str, licensed: Option<bool>) -> M365User<'a> {
+    fn m365(upn: &str, primary: &str, licensed: Option<bool>) -> M365User {
         M365User {
             at: At {
                 file: 0,
                 row: 2,
                 record: 0,
             },
-            upn,
-            primary_smtp: primary,
+            upn: upn.into(),
+            primary_smtp: primary.into(),
             proxies: Default::default(),
             sign_in_blocked: false,
             licensed,
             shared_mailbox: false,
-            display_name: "",
+            display_name: "".into(),
         }
     }
 
@@ -284,7 +284,7 @@ mod tests {
             let merged = merge_m365(parts);
             let upns: Vec<(&str, &str, Option<bool>)> = merged
                 .iter()
-                .map(|m| (m.upn, m.subject(), m.licensed))
+                .map(|m| (&*m.upn, m.subject(), m.licensed))
                 .collect();
             assert_eq!(merged.len(), 4, "{upns:?}");
             let anna: Vec<_> = upns
