@@ -16,3 +16,12 @@ impl From<Exit> for std::process::ExitCode {
         std::process::ExitCode::from(exit as u8)
     }
 }
+
+/// An error as one line (or, for several inputs, one line per input),
+/// escaped for a terminal.
+pub fn error_text(err: &anyhow::Error) -> String {
+    match err.downcast_ref::<crate::input_file::InputErrors>() {
+        Some(list) => list.to_string(),
+        None => crate::terminal_safe::escape_line(&format!("{err:#}")).into_owned(),
+    }
+}

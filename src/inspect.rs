@@ -244,7 +244,7 @@ pub fn run(args: &InspectArgs) -> Result<Exit> {
             Ok(table) => listed.push(Inspected::Loaded(Box::new(FileInfo::of(&table)))),
             Err(e) => {
                 failed = true;
-                let error = crate::error_text(&e);
+                let error = crate::exit::error_text(&e);
                 terminal_safe::eprint(&format!("preflight: {error}\n"));
                 listed.push(Inspected::Failed {
                     file: input.path.clone(),

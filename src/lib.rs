@@ -32,7 +32,7 @@ pub mod waivers;
 
 use anyhow::Result;
 use cli::{Cli, Command};
-pub use exit::Exit;
+pub use exit::{Exit, error_text};
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<Exit> {
@@ -61,13 +61,4 @@ pub fn fail(err: &anyhow::Error) -> Exit {
     }
     terminal_safe::eprint(&format!("preflight: {}\n", error_text(err)));
     Exit::Failure
-}
-
-/// An error as one line (or, for several inputs, one line per input),
-/// escaped for a terminal.
-pub fn error_text(err: &anyhow::Error) -> String {
-    match err.downcast_ref::<input_file::InputErrors>() {
-        Some(list) => list.to_string(),
-        None => terminal_safe::escape_line(&format!("{err:#}")).into_owned(),
-    }
 }
