@@ -156,7 +156,12 @@ fn assert_same(shaped: &BTreeSet<Vec<String>>, well: &BTreeSet<Vec<String>>) {
 }
 
 fn skipped_checks(a: &Audit) -> Vec<String> {
-    a.summary["skipped"]
+    checks(a, "skipped")
+}
+
+/// A list of `{check, reason}` in summary.json, as `check: reason` lines.
+fn checks(a: &Audit, key: &str) -> Vec<String> {
+    a.summary[key]
         .as_array()
         .unwrap()
         .iter()
@@ -262,18 +267,7 @@ fn keyed(set: BTreeSet<Vec<String>>) -> BTreeSet<Vec<String>> {
 }
 
 fn verdict_reasons(a: &Audit) -> Vec<String> {
-    a.summary["verdict_reasons"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            format!(
-                "{}: {}",
-                s["check"].as_str().unwrap(),
-                s["reason"].as_str().unwrap()
-            )
-        })
-        .collect()
+    checks(a, "verdict_reasons")
 }
 
 /// Drops column `column` from every record.
