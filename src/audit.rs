@@ -279,6 +279,7 @@ pub fn run(args: &AuditArgs) -> Result<Exit> {
     // On an error the display is cleared when `progress` drops.
     let (tables, settings, config_waivers) = load_inputs_with(&args.input, &progress)?;
     laps.lap("load");
+    let named = settings.report.clone();
     let opts = options(
         config_waivers,
         args.waivers.as_deref(),
@@ -288,6 +289,9 @@ pub fn run(args: &AuditArgs) -> Result<Exit> {
     let mut audit = audit_timed(tables, settings, &opts, &mut laps, &progress)?;
     audit.report.report_limit = args.report_limit;
     audit.report.fail_on = args.fail_on.into();
+    audit.report.csv_delimiter = args.csv_delimiter;
+    audit.report.customer = args.customer.clone().or_else(|| named.customer.clone());
+    audit.report.author = args.author.clone().or_else(|| named.author.clone());
     if args.redact {
         report::redact::redact(&mut audit.report);
     }

@@ -159,9 +159,34 @@ pub struct AuditArgs {
     /// Exit 1 on findings of this level or worse.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
+    /// The customer the report is for, shown in its header and print footer
+    /// ([report] customer in preflight.toml).
+    #[arg(long, value_name = "NAME")]
+    pub customer: Option<String>,
+    /// Who prepared the report, shown in its header and print footer
+    /// ([report] author in preflight.toml).
+    #[arg(long, value_name = "NAME")]
+    pub author: Option<String>,
+    /// Field delimiter of the CSV files: `,` or `;` (for Excel set to a
+    /// European locale, which opens a comma file as one column).
+    #[arg(long, value_name = "CHAR", default_value = ",", value_parser = csv_delimiter)]
+    pub csv_delimiter: u8,
     /// No progress and no summary on the terminal.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// `--csv-delimiter`: `,` or `;` (tab too, written `tab` or as the character).
+fn csv_delimiter(value: &str) -> Result<u8, String> {
+    match value {
+        "," => Ok(b','),
+        ";" => Ok(b';'),
+        "\t" | "tab" => Ok(b'\t'),
+        _ => Err(format!(
+            "`{}` is not a CSV delimiter preflight writes: give `,` or `;` (or `tab`)",
+            value.escape_debug()
+        )),
+    }
 }
 
 impl From<FailOn> for crate::report::FailOn {

@@ -64,6 +64,8 @@ pub struct Settings {
     /// The `okta.current.user_name` a `--baseline` run inferred: used instead
     /// of this run's inference when the setting is not given (SPEC section 2).
     pub baseline_user_name: Option<String>,
+    /// `[report]` of the config file.
+    pub report: ReportSection,
 }
 
 impl Default for Settings {
@@ -77,6 +79,7 @@ impl Default for Settings {
             plan_upn: Setting::default(Some("login".to_string())),
             plan_access_using: Setting::default(Access::AdAttribute),
             baseline_user_name: None,
+            report: ReportSection::default(),
         }
     }
 }
@@ -117,9 +120,20 @@ pub struct ConfigFile {
     pub okta: OktaSection,
     #[serde(default)]
     pub plan: PlanSection,
+    #[serde(default)]
+    pub report: ReportSection,
     /// `[[waiver]]` entries (see `--waivers`).
     #[serde(default)]
     pub waiver: Vec<Waiver>,
+}
+
+/// `[report]`: who the report is for and who made it (`--customer` and
+/// `--author` override them).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportSection {
+    pub customer: Option<String>,
+    pub author: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -187,6 +201,7 @@ impl Settings {
     pub fn resolve(config: Option<&ConfigFile>, flags: &SettingsArgs) -> Result<Settings> {
         let mut s = Settings::default();
         if let Some(c) = config {
+            s.report = c.report.clone();
             s.apply(
                 c.insync.access_using,
                 c.insync.identification_attribute.as_deref(),
@@ -284,6 +299,11 @@ user_name = "email"
 upn = "login"
 # ...and inSync accessing Microsoft 365 by the AD attribute.
 access_using = "ad-attribute"
+
+[report]
+# Shown in the report's header and print footer (--customer, --author).
+# customer = "Contoso Ltd"
+# author = "Jane Consultant, Example Consulting"
 "#;
 
 /// One waiver as written, in a waivers file or a config file's

@@ -918,3 +918,157 @@ fn users_csv_names_each_person_first() {
     assert_eq!(redacted.len(), 4, "{redacted:?}");
     assert!(redacted.values().all(String::is_empty), "{redacted:?}");
 }
+
+/// An audit of the sample tenant into `dir/name` with `extra` flags.
+fn contoso_into(dir: &std::path::Path, name: &str, extra: &[&str]) -> std::path::PathBuf {
+    let out = dir.join(name);
+    let res = preflight()
+        .arg("audit")
+        .args(contoso_exports(false))
+        .args(extra)
+        .args(["--quiet", "--fail-on", "never", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        res.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    out
+}
+
+/// `--customer` and `--author` (or `[report]` in the config) are in the
+/// report's header, its footer and the print footer's `@page` rule, escaped,
+/// with the CSP hash covering the stylesheet that holds them; and in
+/// summary.json (SPEC v2, section 6).
+#[test]
+fn customer_and_author_head_the_report_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = contoso_into(
+        dir.path(),
+        "named",
+        &[
+            "--customer",
+            "Contoso <b>Ltd</b>",
+            "--author",
+            "Jane \"JD\" Doe",
+        ],
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let line = "For Contoso &lt;b&gt;Ltd&lt;/b&gt;, prepared by Jane &quot;JD&quot; Doe";
+    assert!(
+        html.contains(&format!("<p class=\"prepared\">{line}</p>")),
+        "header"
+    );
+    assert!(
+        html.contains(&format!("<p>{line} &middot; preflight")),
+        "footer"
+    );
+    assert!(!html.contains("<b>Ltd"), "unescaped customer");
+    // The print footer is in the stylesheet, as a CSS string of escapes.
+    let style = &html[html.find("<style>").unwrap() + 7..html.find("</style>").unwrap()];
+    assert!(
+        style.contains("@bottom-left { content: \"For Contoso \\3c b\\3e Ltd"),
+        "{}",
+        &style[style.len() - 400..]
+    );
+    let hash = preflight::report::html::csp_hash(style);
+    assert!(
+        html.contains(&format!("style-src '{hash}'")),
+        "the CSP hash misses the stylesheet"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["customer"], "Contoso <b>Ltd</b>");
+    assert_eq!(summary["author"], "Jane \"JD\" Doe");
+    // From the config file; a flag overrides it.
+    let config = dir.path().join("preflight.toml");
+    std::fs::write(
+        &config,
+        "[report]\ncustomer = \"Fabrikam\"\nauthor = \"Sam Lee\"\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let html = std::fs::read_to_string(
+        contoso_into(dir.path(), "config", &["--config", config]).join("report.html"),
+    )
+    .unwrap();
+    assert!(html.contains("<p class=\"prepared\">For Fabrikam, prepared by Sam Lee</p>"));
+    let html = std::fs::read_to_string(
+        contoso_into(
+            dir.path(),
+            "flag",
+            &["--config", config, "--author", "Kim Park"],
+        )
+        .join("report.html"),
+    )
+    .unwrap();
+    assert!(html.contains("<p class=\"prepared\">For Fabrikam, prepared by Kim Park</p>"));
+    // Neither given: no line, no rule, the stylesheet as it always was.
+    let html =
+        std::fs::read_to_string(contoso_into(dir.path(), "none", &[]).join("report.html")).unwrap();
+    assert!(!html.contains("class=\"prepared\"") && !html.contains("@bottom-left"));
+}
+
+/// `--csv-delimiter ';'` writes findings, users and the worklists with `;`
+/// (a `;` inside a value quoted), the same cells as with `,`; a baseline
+/// written that way is read back (every finding `open`).
+#[test]
+fn csv_delimiter_semicolon_writes_the_same_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let comma = contoso_into(dir.path(), "comma", &[]);
+    let semi = contoso_into(dir.path(), "semi", &["--csv-delimiter", ";"]);
+    for f in [
+        "findings.csv",
+        "users.csv",
+        "remediation.csv",
+        "fixes/insync.csv",
+        "fixes/okta.csv",
+    ] {
+        let read = |path: std::path::PathBuf, d: u8| -> Vec<Vec<String>> {
+            let text = std::fs::read_to_string(path).unwrap();
+            let text = text.strip_prefix('\u{feff}').expect("a BOM");
+            csv::ReaderBuilder::new()
+                .delimiter(d)
+                .has_headers(false)
+                .from_reader(text.as_bytes())
+                .records()
+                .map(|r| r.unwrap().iter().map(str::to_string).collect())
+                .collect()
+        };
+        let a = read(comma.join(f), b',');
+        let b = read(semi.join(f), b';');
+        assert!(a.len() > 1, "{f} is empty");
+        assert_eq!(a, b, "{f}");
+        let raw = std::fs::read_to_string(semi.join(f)).unwrap();
+        assert!(raw.lines().next().unwrap().contains(';'), "{f} header");
+    }
+    // users.csv's rules cells are `;`-joined: the equal cells above show
+    // they were quoted; make sure the tenant has such cells.
+    let users = std::fs::read_to_string(semi.join("users.csv")).unwrap();
+    assert!(
+        users
+            .lines()
+            .any(|l| l.ends_with('"') && l.contains(";exchange-")),
+        "no ;-joined rules cell"
+    );
+    let again = contoso_into(
+        dir.path(),
+        "again",
+        &["--csv-delimiter", ";", "--baseline", semi.to_str().unwrap()],
+    );
+    let findings = std::fs::read_to_string(again.join("findings.csv")).unwrap();
+    let rows: Vec<&str> = findings.lines().skip(1).collect();
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter().all(|r| r.ends_with(";open")),
+        "{:?}",
+        &rows[..2]
+    );
+    // Anything else is refused, naming what is accepted.
+    let res = contoso(&["--csv-delimiter", "|"]);
+    assert_eq!(res.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&res.stderr).contains("give `,` or `;`"));
+}

@@ -63,6 +63,9 @@ pub struct CsvOut<W: Write> {
     fields: usize,
     /// Where the current row starts in `buf`.
     row_start: usize,
+    /// The field delimiter: `,`, or `;` for European Excel
+    /// (`--csv-delimiter`).
+    delimiter: u8,
     /// A cell built from parts, reused.
     scratch: String,
     /// A message or remediation filled from its template, reused.
@@ -73,9 +76,15 @@ pub struct CsvOut<W: Write> {
 const FLUSH_AT: usize = 1 << 20;
 
 impl<W: Write> CsvOut<W> {
-    pub fn new(mut out: W, header: &[&str]) -> Result<CsvOut<W>> {
+    pub fn new(out: W, header: &[&str]) -> Result<CsvOut<W>> {
+        Self::with_delimiter(out, header, b',')
+    }
+
+    /// [`CsvOut::new`] with another field delimiter.
+    pub fn with_delimiter(mut out: W, header: &[&str], delimiter: u8) -> Result<CsvOut<W>> {
         out.write_all(b"\xEF\xBB\xBF")?;
         let mut w = Self::rows_only(out);
+        w.delimiter = delimiter;
         for h in header {
             w.field(None, h.as_bytes());
         }
@@ -90,6 +99,7 @@ impl<W: Write> CsvOut<W> {
             out,
             fields: 0,
             row_start: 0,
+            delimiter: b',',
             scratch: String::new(),
             filled: String::new(),
         }
@@ -197,7 +207,7 @@ impl<W: Write> CsvOut<W> {
 
     fn delimit(&mut self) {
         if self.fields > 0 {
-            self.buf.push(b',');
+            self.buf.push(self.delimiter);
         }
         self.fields += 1;
     }
@@ -206,7 +216,7 @@ impl<W: Write> CsvOut<W> {
     /// the value holds a delimiter, a quote or a line end.
     fn field(&mut self, prefix: Option<u8>, value: &[u8]) {
         self.delimit();
-        let quote = memchr::memchr3(b',', b'"', b'\n', value).is_some()
+        let quote = memchr::memchr3(self.delimiter, b'"', b'\n', value).is_some()
             || memchr::memchr(b'\r', value).is_some();
         if !quote {
             self.buf.extend(prefix);
@@ -229,8 +239,14 @@ impl<W: Write> CsvOut<W> {
 impl CsvOut<Vec<u8>> {
     /// Rows formatted into memory, for a part of a file.
     pub fn part(capacity: usize) -> CsvOut<Vec<u8>> {
+        Self::part_with(capacity, b',')
+    }
+
+    /// [`CsvOut::part`] with another field delimiter.
+    pub fn part_with(capacity: usize, delimiter: u8) -> CsvOut<Vec<u8>> {
         CsvOut {
             buf: Vec::with_capacity(capacity),
+            delimiter,
             ..Self::rows_only(Vec::new())
         }
     }
@@ -262,6 +278,7 @@ pub fn table<'a>(header: &[&str], rows: impl Iterator<Item = Vec<&'a str>>) -> R
 /// in parallel, a batch of parts at a time, and written in order.
 pub(super) fn in_parts<T: Sync, W: Write>(
     mut out: W,
+    delimiter: u8,
     items: &[T],
     row: impl Fn(&mut CsvOut<Vec<u8>>, &T) -> Result<()> + Sync,
 ) -> Result<()> {
@@ -270,7 +287,7 @@ pub(super) fn in_parts<T: Sync, W: Write>(
         let parts: Vec<Result<Vec<u8>>> = batch
             .par_chunks(PART)
             .map(|part| {
-                let mut p = CsvOut::part(part.len() * 256);
+                let mut p = CsvOut::part_with(part.len() * 256, delimiter);
                 for item in part {
                     row(&mut p, item)?;
                     p.end()?;
@@ -325,17 +342,19 @@ pub fn findings<W: Write>(r: &Report, mut out: W) -> Result<()> {
     if r.delta.is_some() {
         header.push("status");
     }
-    CsvOut::new(&mut out, &header)?.finish()?;
+    let d = r.csv_delimiter;
+    CsvOut::with_delimiter(&mut out, &header, d)?.finish()?;
     match &r.delta {
-        None => in_parts(out, &r.findings, finding_row),
-        Some(d) => {
+        None => in_parts(out, d, &r.findings, finding_row),
+        Some(delta) => {
             let mut w = CsvOut::rows_only(out);
-            for (f, status) in r.findings.iter().zip(&d.status) {
+            w.delimiter = d;
+            for (f, status) in r.findings.iter().zip(&delta.status) {
                 finding_row(&mut w, f)?;
                 w.cell(status)?;
                 w.end()?;
             }
-            for fixed in &d.fixed {
+            for fixed in &delta.fixed {
                 w.row(fixed.iter().map(String::as_str).chain(["fixed"]))?;
             }
             w.finish()
@@ -347,7 +366,7 @@ pub fn findings<W: Write>(r: &Report, mut out: W) -> Result<()> {
 pub fn waived<W: Write>(r: &Report, out: W) -> Result<()> {
     let mut header = FINDINGS_HEADER.to_vec();
     header.extend(["waiver_reason", "waiver_expires"]);
-    let mut w = CsvOut::new(out, &header)?;
+    let mut w = CsvOut::with_delimiter(out, &header, r.csv_delimiter)?;
     for x in r.waived.iter().flatten() {
         finding_row(&mut w, &x.finding)?;
         w.cell(&x.reason)?;
@@ -359,8 +378,8 @@ pub fn waived<W: Write>(r: &Report, out: W) -> Result<()> {
 
 /// `users.csv`.
 pub fn users<W: Write>(r: &Report, mut out: W) -> Result<()> {
-    CsvOut::new(&mut out, &super::UserRow::HEADER)?.finish()?;
-    in_parts(out, &r.users, |p, u| {
+    CsvOut::with_delimiter(&mut out, &super::UserRow::HEADER, r.csv_delimiter)?.finish()?;
+    in_parts(out, r.csv_delimiter, &r.users, |p, u| {
         p.cell(u.display_name())?;
         for c in u.cells() {
             p.cell(c)?;
@@ -394,8 +413,8 @@ pub fn remediation_cells(x: &crate::rules::change::Remediation) -> [&str; 8] {
 
 /// `remediation.csv`.
 pub fn remediation<W: Write>(r: &Report, mut out: W) -> Result<()> {
-    CsvOut::new(&mut out, &REMEDIATION_HEADER)?.finish()?;
-    in_parts(out, &r.remediation, |p, x| {
+    CsvOut::with_delimiter(&mut out, &REMEDIATION_HEADER, r.csv_delimiter)?.finish()?;
+    in_parts(out, r.csv_delimiter, &r.remediation, |p, x| {
         for c in remediation_cells(x) {
             p.cell(c)?;
         }
@@ -427,14 +446,15 @@ mod tests {
         #[test]
         fn csv_out_writes_as_the_csv_crate(
             rows in proptest::collection::vec(
-                proptest::collection::vec("[a-c,\"\r\n=+@\t' -]{0,6}|\\PC{0,6}", 4),
+                proptest::collection::vec("[a-c,;\"\r\n=+@\t' -]{0,6}|\\PC{0,6}", 4),
                 0..6,
             ),
             numbers in proptest::collection::vec(0u32..3_000_000, 6),
+            delimiter in proptest::sample::select(vec![b',', b';', b'\t']),
         ) {
-            let header = ["a", "b,c", "d\"e", "row", "f"];
+            let header = ["a", "b,c", "d\"e", "row", "f;g"];
             let mut ours = Vec::new();
-            let mut w = CsvOut::new(&mut ours, &header).unwrap();
+            let mut w = CsvOut::with_delimiter(&mut ours, &header, delimiter).unwrap();
             for (row, n) in rows.iter().zip(&numbers) {
                 for c in &row[..3] {
                     w.cell(c).unwrap();
@@ -448,6 +468,7 @@ mod tests {
             let mut theirs = b"\xEF\xBB\xBF".to_vec();
             let mut c = csv::WriterBuilder::new()
                 .terminator(csv::Terminator::CRLF)
+                .delimiter(delimiter)
                 .from_writer(&mut theirs);
             c.write_record(header).unwrap();
             for (row, n) in rows.iter().zip(&numbers) {

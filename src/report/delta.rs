@@ -67,7 +67,15 @@ pub fn read_baseline(dir: &Path) -> Result<Vec<Vec<String>>> {
     })?;
     let text = String::from_utf8_lossy(&bytes);
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    // Written with --csv-delimiter ';' (or tab), the header says so.
+    let first = text.lines().next().unwrap_or("");
+    let delimiter = [b';', b'\t']
+        .into_iter()
+        .find(|&d| first.starts_with(&format!("severity{}", d as char)))
+        .unwrap_or(b',');
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
     let headers = reader
         .headers()
         .with_context(|| format!("{}: not a findings.csv", path.display()))?

@@ -37,7 +37,7 @@ pub const FIXES_HEADER: [&str; 11] = [
 /// every error and warning (info findings ask for no change). A finding
 /// with a known fix goes to the system that holds the value to change.
 pub fn worklist<W: Write>(r: &Report, system: Source, out: W) -> Result<()> {
-    write(&r.findings, system, out)
+    write(&r.findings, system, r.csv_delimiter, out)
 }
 
 /// What one finding asks of `system`: a change and the finding asking it.
@@ -99,7 +99,7 @@ impl<'r> Ask<'r> {
 }
 
 /// [`worklist`] from the findings alone.
-fn write<W: Write>(findings: &[Finding], system: Source, mut out: W) -> Result<()> {
+fn write<W: Write>(findings: &[Finding], system: Source, delimiter: u8, mut out: W) -> Result<()> {
     let asks: Vec<Ask<'_>> = findings.iter().filter_map(|f| Ask::of(f, system)).collect();
     // Sorted as the subject's key prefix and the ask's index, the asks
     // compared in full only when the prefixes tie.
@@ -126,8 +126,8 @@ fn write<W: Write>(findings: &[Finding], system: Source, mut out: W) -> Result<(
             _ => rows.push((k as u32, k as u32 + 1)),
         }
     }
-    CsvOut::new(&mut out, &FIXES_HEADER)?.finish()?;
-    in_parts(out, &rows, |p, &(start, end)| {
+    CsvOut::with_delimiter(&mut out, &FIXES_HEADER, delimiter)?.finish()?;
+    in_parts(out, delimiter, &rows, |p, &(start, end)| {
         let run = &order[start as usize..end as usize];
         let first = &asks[run[0] as usize];
         for c in [
@@ -188,7 +188,7 @@ mod tests {
 
     fn list(findings: &[Finding], system: Source) -> String {
         let mut out = Vec::new();
-        write(findings, system, &mut out).unwrap();
+        write(findings, system, b',', &mut out).unwrap();
         String::from_utf8(out).unwrap()
     }
 

@@ -27,6 +27,12 @@ pub fn summary(r: &Report) -> Result<Vec<u8>> {
         "redacted": r.redacted,
         "version": r.version,
     });
+    // Who the report is for, when the consultant said so.
+    for (key, v) in [("customer", &r.customer), ("author", &r.author)] {
+        if let Some(v) = v {
+            value[key] = json!(v);
+        }
+    }
     if let Some(d) = &r.delta {
         value["delta"] =
             json!({ "new": d.count("new"), "open": d.count("open"), "fixed": d.count("fixed") });

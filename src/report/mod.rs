@@ -124,6 +124,12 @@ pub struct Report {
     pub waived: Option<Vec<crate::waivers::Waived>>,
     /// The comparison with `--baseline`, when given.
     pub delta: Option<delta::Delta>,
+    /// Who the report is for and who made it (`--customer`, `--author` or
+    /// `[report]` in preflight.toml): the report's header and print footer.
+    pub customer: Option<String>,
+    pub author: Option<String>,
+    /// The field delimiter of the CSV files (`--csv-delimiter`).
+    pub csv_delimiter: u8,
 }
 
 impl Report {
@@ -195,6 +201,9 @@ impl Report {
             redacted: false,
             waived: None,
             delta: None,
+            customer: None,
+            author: None,
+            csv_delimiter: b',',
             findings,
         }
     }

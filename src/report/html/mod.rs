@@ -27,6 +27,7 @@ mod compare;
 mod inputs;
 mod persons;
 mod plan;
+mod prepared;
 mod remediation;
 mod rules;
 mod settings;
@@ -91,12 +92,10 @@ pub fn render(r: &Report, generated: &str) -> Result<String> {
             .with_context(|| format!("cannot render the {name} section of report.html"))?;
         page = page.replacen(&format!("<!--preflight:{name}-->"), &html, 1);
     }
-    // Inserted byte for byte: the CSP hashes are computed over these constants.
-    Ok(page.replacen("<!--preflight:style-->", STYLE, 1).replacen(
-        "<!--preflight:script-->",
-        SCRIPT,
-        1,
-    ))
+    // Inserted byte for byte: the CSP hashes are computed over these texts.
+    Ok(page
+        .replacen("<!--preflight:style-->", &style(r), 1)
+        .replacen("<!--preflight:script-->", SCRIPT, 1))
 }
 
 /// The context the templates get, as JSON (for `PREFLIGHT_DUMP_CONTEXT`).
@@ -109,11 +108,22 @@ pub fn context_json(r: &Report, generated: &str) -> Result<String> {
 /// The Content-Security-Policy: the inline stylesheet and script by hash,
 /// data: images (the empty favicon), nothing else.
 pub fn content_security_policy() -> String {
+    policy_for(STYLE)
+}
+
+/// [`content_security_policy`] for the stylesheet `style`.
+fn policy_for(style: &str) -> String {
     format!(
         "default-src 'none'; style-src '{}'; script-src '{}'; img-src data:; base-uri 'none'; form-action 'none'",
-        csp_hash(STYLE),
+        csp_hash(style),
         csp_hash(SCRIPT)
     )
+}
+
+/// The report's stylesheet: the constant, and the print footer naming the
+/// customer and author when given.
+fn style(r: &Report) -> String {
+    format!("{STYLE}{}", prepared::page_rule(&prepared::prepared(r)))
 }
 
 /// `sha256-…` of an inline element's exact text, as CSP wants it.
@@ -140,6 +150,8 @@ fn registry() -> Result<Handlebars<'static>> {
 #[derive(Serialize)]
 struct Context {
     csp: String,
+    /// "For Contoso Ltd, prepared by …", or empty.
+    prepared: String,
     generated: String,
     version: &'static str,
     verdict: VerdictView,
@@ -165,7 +177,8 @@ impl Context {
     fn build(r: &Report, generated: &str) -> Result<Context> {
         let fired = chart::rule_counts(&r.findings);
         Ok(Context {
-            csp: content_security_policy(),
+            csp: policy_for(&style(r)),
+            prepared: prepared::prepared(r),
             generated: generated.to_string(),
             version: r.version,
             verdict: VerdictView::build(r),
