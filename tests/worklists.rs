@@ -24,7 +24,8 @@ fn demo_csvs() -> BTreeMap<&'static str, (Vec<String>, Vec<Vec<String>>)> {
         .unwrap();
     files
         .into_iter()
-        .filter(|(name, _)| name.ends_with(".csv"))
+        // Okta's import format has no BOM: tested on its own below.
+        .filter(|(name, _)| name.ends_with(".csv") && *name != "fixes/okta-import.csv")
         .map(|(name, bytes)| {
             let text = String::from_utf8(bytes).unwrap();
             let text = text.strip_prefix('\u{feff}').expect("a BOM").to_string();
@@ -133,4 +134,45 @@ fn the_demo_worklists_have_one_row_per_change_with_its_rules_in_order() {
     }
     // The demo has changes that two or more rules ask for.
     assert!(shared > 0, "no row with two rules in the demo");
+}
+
+/// `fixes/okta-import.csv` is Okta's import format (no BOM, commas, a
+/// header of profile variables, `login` first) and carries exactly the
+/// Okta worklist's changes the import can make: not the login changes.
+#[test]
+fn the_okta_import_carries_the_worklists_attribute_changes() {
+    let files = demo_audit()
+        .unwrap()
+        .report
+        .render("2026-01-01 00:00:00 UTC")
+        .unwrap();
+    let bytes = &files
+        .iter()
+        .find(|(n, _)| *n == "fixes/okta-import.csv")
+        .expect("fixes/okta-import.csv written")
+        .1;
+    assert!(!bytes.starts_with(b"\xEF\xBB\xBF"), "a BOM");
+    let mut r = csv::Reader::from_reader(bytes.as_slice());
+    let header: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+    assert_eq!(header[0], "login");
+    let imported: Vec<Vec<String>> = r
+        .records()
+        .map(|rec| rec.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    let worklist = &demo_csvs()["fixes/okta.csv"].1;
+    // The worklist's attribute changes with a value to set, one per login.
+    let mut expected: Vec<Vec<String>> = worklist
+        .iter()
+        .filter(|row| row[2] != "login" && !row[4].is_empty())
+        .map(|row| vec![row[1].clone(), row[4].clone()])
+        .collect();
+    expected.sort();
+    expected.dedup();
+    assert!(!expected.is_empty(), "the demo has Okta attribute changes");
+    assert_eq!(header, ["login", "email"]);
+    let mut got = imported.clone();
+    got.sort();
+    assert_eq!(got, expected);
+    // No cell carries the worklists' formula prefix.
+    assert!(imported.iter().flatten().all(|c| !c.starts_with('\'')));
 }

@@ -11,7 +11,7 @@ use std::io::Write;
 /// Whether a value gets the leading `'`: a spreadsheet would run it as a
 /// formula (it starts with `=`, `+`, `-`, `@`, tab or carriage return), or
 /// it starts with `'` itself, so that the prefix is undone exactly.
-fn formula_start(value: &str) -> bool {
+pub(super) fn formula_start(value: &str) -> bool {
     matches!(
         value.as_bytes().first(),
         Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r' | b'\'')

@@ -98,8 +98,15 @@ impl<'r> Ask<'r> {
     }
 }
 
-/// [`worklist`] from the findings alone.
-fn write<W: Write>(findings: &[Finding], system: Source, delimiter: u8, mut out: W) -> Result<()> {
+/// The asks of one system grouped into changes: `asks` in `order`, and
+/// each change as the run `rows[k] = (start, end)` of `order`.
+struct Grouped<'r> {
+    asks: Vec<Ask<'r>>,
+    order: Vec<u32>,
+    rows: Vec<(u32, u32)>,
+}
+
+fn grouped(findings: &[Finding], system: Source) -> Grouped<'_> {
     let asks: Vec<Ask<'_>> = findings.iter().filter_map(|f| Ask::of(f, system)).collect();
     // Sorted as the subject's key prefix and the ask's index, the asks
     // compared in full only when the prefixes tie.
@@ -126,6 +133,40 @@ fn write<W: Write>(findings: &[Finding], system: Source, delimiter: u8, mut out:
             _ => rows.push((k as u32, k as u32 + 1)),
         }
     }
+    Grouped { asks, order, rows }
+}
+
+/// One change to make in a system: a row of `fixes/<system>.csv` (its
+/// first ask's subject, field, current value and value to set).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Change<'r> {
+    pub subject: &'r str,
+    pub field: &'r str,
+    pub current: &'r str,
+    /// Empty when no finding knows the value to set.
+    pub to: &'r str,
+}
+
+/// The changes of `system`, in the worklist's order.
+pub fn changes(findings: &[Finding], system: Source) -> Vec<Change<'_>> {
+    let g = grouped(findings, system);
+    g.rows
+        .iter()
+        .map(|&(start, _)| {
+            let a = &g.asks[g.order[start as usize] as usize];
+            Change {
+                subject: a.subject,
+                field: a.field,
+                current: a.current,
+                to: a.to,
+            }
+        })
+        .collect()
+}
+
+/// [`worklist`] from the findings alone.
+fn write<W: Write>(findings: &[Finding], system: Source, delimiter: u8, mut out: W) -> Result<()> {
+    let Grouped { asks, order, rows } = grouped(findings, system);
     CsvOut::with_delimiter(&mut out, &FIXES_HEADER, delimiter)?.finish()?;
     in_parts(out, delimiter, &rows, |p, &(start, end)| {
         let run = &order[start as usize..end as usize];

@@ -9,6 +9,7 @@ pub mod fixes;
 pub mod html;
 pub mod json;
 pub mod markdown;
+mod okta_import;
 pub mod outdir;
 pub mod plan;
 pub mod redact;
@@ -273,6 +274,7 @@ impl Report {
             outputs.push(Output::Context);
         }
         outputs.extend([Source::Okta, Source::Ad, Source::M365, Source::Insync].map(Output::Fixes));
+        outputs.push(Output::OktaImport);
         outputs
     }
 
@@ -302,6 +304,8 @@ pub enum Output {
     Waived,
     Context,
     Fixes(Source),
+    /// `fixes/okta-import.csv`: Okta's import format.
+    OktaImport,
 }
 
 impl Output {
@@ -320,6 +324,7 @@ impl Output {
             Output::Fixes(Source::Ad) => "fixes/ad.csv",
             Output::Fixes(Source::M365) => "fixes/m365.csv",
             Output::Fixes(Source::Insync) => "fixes/insync.csv",
+            Output::OktaImport => "fixes/okta-import.csv",
         }
     }
 
@@ -331,6 +336,7 @@ impl Output {
             Output::Remediation => csv::remediation(r, out),
             Output::Waived => csv::waived(r, out),
             Output::Fixes(system) => fixes::worklist(r, system, out),
+            Output::OktaImport => okta_import::write(r, out),
             Output::SummaryJson => Ok(out.write_all(&json::summary(r)?)?),
             Output::SummaryMd => Ok(out.write_all(markdown::summary(r).as_bytes())?),
             Output::Html => Ok(out.write_all(html::render(r, generated)?.as_bytes())?),
