@@ -390,6 +390,9 @@ pub fn rules_text() -> String {
                 r.summary()
             );
             let _ = writeln!(out, "{:<28} {:<8} source: {}", "", "", r.provenance());
+            if let Some(link) = rules::source_link(r.provenance()) {
+                let _ = writeln!(out, "{:<28} {:<8} {link}", "", "");
+            }
         }
     }
     out

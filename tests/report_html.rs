@@ -96,9 +96,28 @@ fn every_rule_that_fired_is_explained() {
 #[test]
 fn the_report_refers_to_nothing_outside_itself() {
     let html = demo_html();
-    assert!(!html.contains("http://") && !html.contains("https://"));
+    // Links a reader may follow: the public pages of the sources the rules
+    // cite (SPEC: by title and link, never by file name); nothing loads.
+    let cited: Vec<&str> = Rule::ALL
+        .iter()
+        .filter_map(|r| preflight::rules::source_link(r.provenance()))
+        .collect();
+    assert!(!cited.is_empty());
+    let mut rest = html.clone();
+    for link in &cited {
+        rest = rest.replace(&format!("<a href=\"{link}\" rel=\"noreferrer\">"), "<a>");
+    }
+    assert!(
+        !rest.contains("http://") && !rest.contains("https://"),
+        "a link that is no cited source"
+    );
+    assert!(html.contains(cited[0]), "the main article is not linked");
+    assert!(
+        !html.contains("shared/reference") && !html.contains("0cd97adc76d112c4"),
+        "a file name cited"
+    );
     assert!(!html.contains(" src="), "no element loads anything");
-    for href in html.split("href=\"").skip(1) {
+    for href in rest.split("href=\"").skip(1) {
         assert!(
             href.starts_with('#') || href.starts_with("data:,\""),
             "href {}",

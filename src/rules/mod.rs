@@ -61,9 +61,22 @@ impl Scenario {
 }
 
 /// Where a rule comes from.
-pub const KB_UPN_SMTP: &str = "Druva KB: How to map both UserPrincipalName and Email address from Okta to Druva (shared/reference/004_0cd97adc76d112c4.txt)";
-pub const KB_UUPIC: &str =
-    "Druva docs: Configure inSync to use UUPIC for SSO (shared/reference/000_8cb9940a909a53b3.txt)";
+pub const KB_UPN_SMTP: &str =
+    "Druva Knowledge Base: How to map both UserPrincipalName and Email address from Okta to Druva";
+pub const KB_UUPIC: &str = "Druva documentation: Configure inSync to use UUPIC for SSO";
+
+/// The public page of a source a rule cites, when it has one.
+pub fn source_link(provenance: &str) -> Option<&'static str> {
+    match provenance {
+        KB_UPN_SMTP => Some(
+            "https://help.druva.com/en/articles/8807007-how-to-map-both-userprincipalname-and-email-address-from-okta-to-druva",
+        ),
+        KB_UUPIC => Some(
+            "https://docs.druva.com/001_inSync_Cloud/Cloud/020_Backup_and_Restore/010_Set_up_inSync/020_Configure_single_sign-on_for_inSync/Configure_inSync_to_use_UUPIC_for_SSO",
+        ),
+        _ => None,
+    }
+}
 pub const DOC_SHARED_MAILBOX: &str = "Druva docs: Configure SaaS Apps settings for Microsoft 365 (shared mailboxes need inSync Email ID)";
 pub const DOC_SCIM: &str =
     "Okta SCIM 2.0 guide (userName is the match key) and Druva: Manage users from Okta using SCIM";

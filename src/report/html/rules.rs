@@ -15,6 +15,8 @@ pub(super) struct RuleView {
     summary: String,
     explanation: &'static str,
     provenance: &'static str,
+    /// The cited page's public link, when it has one.
+    link: Option<&'static str>,
     /// The fix, when every listed finding has the same one (else empty).
     common_fix: Text,
     rows: Vec<FindingRow>,
@@ -136,6 +138,7 @@ pub(super) fn rule_views(r: &Report, fired: &[Fired]) -> Vec<RuleView> {
                 summary: sentence(c.rule.summary()),
                 explanation: c.rule.explanation(),
                 provenance: c.rule.provenance(),
+                link: crate::rules::source_link(c.rule.provenance()),
                 common_fix: common.unwrap_or_default(),
                 rows,
                 more: if more == 0 {
