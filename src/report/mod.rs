@@ -251,6 +251,24 @@ impl Report {
             .count()
     }
 
+    /// The persons with an error finding in one of `scenarios` (an error
+    /// about no person counts as one): the unit of the report's headline.
+    pub fn persons_with_errors_in(&self, scenarios: &[Scenario]) -> usize {
+        let mut persons: Vec<u32> = Vec::new();
+        let mut unowned = 0;
+        for f in &self.findings {
+            if f.severity() == Severity::Error && scenarios.contains(&f.scenario) {
+                match f.person {
+                    Some(p) => persons.push(p),
+                    None => unowned += 1,
+                }
+            }
+        }
+        persons.sort_unstable();
+        persons.dedup();
+        persons.len() + unowned
+    }
+
     /// Whether any finding is at or above a severity.
     pub fn has_at_least(&self, severity: Severity) -> bool {
         self.findings.iter().any(|f| f.severity() <= severity)

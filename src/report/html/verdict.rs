@@ -31,15 +31,14 @@ pub(super) struct VerdictView {
 
 impl VerdictView {
     pub(super) fn build(r: &Report) -> VerdictView {
-        let blocking = r.errors_in(Scenario::Planned) + r.errors_in(Scenario::Any);
-        let today = r.errors_in(Scenario::Current);
+        // Counted in persons, as the tiles below are.
+        let blocking = r.persons_with_errors_in(&[Scenario::Planned, Scenario::Any]);
+        let today = r.persons_with_errors_in(&[Scenario::Current]);
         let today_note = match today {
             0 => "Nothing is broken today at error level.".to_string(),
             n => format!(
-                "{} already broken today; {} not block the change by {}.",
-                plural(n, "error is", "errors are"),
-                if n == 1 { "it does" } else { "they do" },
-                if n == 1 { "itself" } else { "themselves" },
+                "{} already broken today; that alone does not block the change.",
+                plural(n, "person is", "persons are"),
             ),
         };
         let status = r.status().1 + ".";
@@ -55,8 +54,8 @@ impl VerdictView {
                         String::new()
                     } else {
                         format!(
-                            "{} already block the change. ",
-                            plural(blocking, "error finding", "error findings")
+                            "Errors for {} already block the change. ",
+                            plural(blocking, "person", "persons")
                         )
                     }
                 ),
@@ -68,14 +67,8 @@ impl VerdictView {
                 label: "NO-GO",
                 headline: "Do not apply the mapping change yet.".into(),
                 detail: format!(
-                    "{} the change: {} after the change or in the data itself. Fix {} first{}, then run the audit again. {today_note}",
-                    plural(blocking, "error finding blocks", "error findings block"),
-                    if blocking == 1 {
-                        "it shows"
-                    } else {
-                        "they show"
-                    },
-                    if blocking == 1 { "it" } else { "them" },
+                    "Errors for {} block the change: the change breaks them, or their data is wrong in itself. Fix them first{}, then run the audit again. {today_note}",
+                    plural(blocking, "person", "persons"),
                     if r.remediation.is_empty() {
                         ""
                     } else {
