@@ -880,22 +880,16 @@ fn users_csv_names_each_person_first() {
     );
     let names = |redact: bool| -> BTreeMap<String, String> {
         let out = dir.path().join(if redact { "redacted" } else { "plain" });
-        let mut cmd = preflight();
-        cmd.arg("audit").args([&okta, &ad, &m365, &insync]);
+        let mut args: Vec<&std::ffi::OsStr> = vec![
+            okta.as_os_str(),
+            ad.as_os_str(),
+            m365.as_os_str(),
+            insync.as_os_str(),
+        ];
         if redact {
-            cmd.arg("--redact");
+            args.push("--redact".as_ref());
         }
-        let res = cmd
-            .args(["--quiet", "--fail-on", "never", "--out"])
-            .arg(&out)
-            .output()
-            .unwrap();
-        assert_eq!(
-            res.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&res.stderr)
-        );
+        audit_ok(&args, &out);
         let users = std::fs::read_to_string(out.join("users.csv")).unwrap();
         let mut r = csv::Reader::from_reader(users.trim_start_matches('\u{feff}').as_bytes());
         assert_eq!(&r.headers().unwrap()[0], "display_name");
@@ -919,15 +913,14 @@ fn users_csv_names_each_person_first() {
     assert!(redacted.values().all(String::is_empty), "{redacted:?}");
 }
 
-/// An audit of the sample tenant into `dir/name` with `extra` flags.
-fn contoso_into(dir: &std::path::Path, name: &str, extra: &[&str]) -> std::path::PathBuf {
-    let out = dir.join(name);
+/// `preflight audit ARGS --quiet --fail-on never --out OUT`, which must
+/// exit 0.
+fn audit_ok(args: &[&std::ffi::OsStr], out: &std::path::Path) {
     let res = preflight()
         .arg("audit")
-        .args(contoso_exports(false))
-        .args(extra)
+        .args(args)
         .args(["--quiet", "--fail-on", "never", "--out"])
-        .arg(&out)
+        .arg(out)
         .output()
         .unwrap();
     assert_eq!(
@@ -936,6 +929,18 @@ fn contoso_into(dir: &std::path::Path, name: &str, extra: &[&str]) -> std::path:
         "{}",
         String::from_utf8_lossy(&res.stderr)
     );
+}
+
+/// An audit of the sample tenant into `dir/name` with `extra` flags.
+fn contoso_into(dir: &std::path::Path, name: &str, extra: &[&str]) -> std::path::PathBuf {
+    let out = dir.join(name);
+    let files = contoso_exports(false);
+    let args: Vec<&std::ffi::OsStr> = files
+        .iter()
+        .map(|f| f.as_os_str())
+        .chain(extra.iter().map(std::ffi::OsStr::new))
+        .collect();
+    audit_ok(&args, &out);
     out
 }
 
