@@ -290,6 +290,8 @@ pub fn run(args: &AuditArgs) -> Result<Exit> {
     audit.report.report_limit = args.report_limit;
     audit.report.fail_on = args.fail_on.into();
     audit.report.csv_delimiter = args.csv_delimiter;
+    audit.report.xlsx = !args.no_xlsx;
+    audit.report.xlsx_rows = args.xlsx_rows;
     audit.report.customer = args.customer.clone().or_else(|| named.customer.clone());
     audit.report.author = args.author.clone().or_else(|| named.author.clone());
     if args.redact {

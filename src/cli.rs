@@ -171,9 +171,28 @@ pub struct AuditArgs {
     /// European locale, which opens a comma file as one column).
     #[arg(long, value_name = "CHAR", default_value = ",", value_parser = csv_delimiter)]
     pub csv_delimiter: u8,
+    /// Rows per sheet of report.xlsx (the full lists are in the CSV files;
+    /// Excel takes 1048575 at most).
+    #[arg(long, value_name = "N", default_value_t = crate::report::xlsx::DEFAULT_XLSX_ROWS,
+          value_parser = xlsx_rows)]
+    pub xlsx_rows: usize,
+    /// Do not write report.xlsx.
+    #[arg(long)]
+    pub no_xlsx: bool,
     /// No progress and no summary on the terminal.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// `--xlsx-rows`: 1 to Excel's 1048575 rows under the header.
+fn xlsx_rows(value: &str) -> Result<usize, String> {
+    let max = crate::report::xlsx::EXCEL_ROWS - 1;
+    match value.parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "give a number of rows from 1 to {max} (Excel's limit)"
+        )),
+    }
 }
 
 /// `--csv-delimiter`: `,` or `;` (tab too, written `tab` or as the character).

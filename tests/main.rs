@@ -15,6 +15,7 @@ mod report_html;
 mod shapes;
 mod strict_inputs;
 mod worklists;
+mod xlsx;
 
 use std::path::PathBuf;
 

@@ -14,6 +14,7 @@ use crate::model::{Source, be_words, cmp_key, key_prefix_bytes, same_key};
 use crate::rules::{Finding, Severity};
 use anyhow::Result;
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::io::Write;
 
@@ -162,6 +163,42 @@ pub fn changes(findings: &[Finding], system: Source) -> Vec<Change<'_>> {
             }
         })
         .collect()
+}
+
+/// The first `cap` rows of `fixes/<system>.csv`, each handed to `row` as
+/// its seven cells before the tracking columns (the remediation in plain
+/// text, no formula prefix: the workbook writes text cells); returns how
+/// many rows the whole list has.
+pub fn worklist_rows<E>(
+    findings: &[Finding],
+    system: Source,
+    cap: usize,
+    mut row: impl FnMut(&[Cow<'_, str>]) -> Result<(), E>,
+) -> Result<usize, E> {
+    let Grouped { asks, order, rows } = grouped(findings, system);
+    for &(start, end) in rows.iter().take(cap) {
+        let run = &order[start as usize..end as usize];
+        let first = &asks[run[0] as usize];
+        let mut rules: Vec<&str> = Vec::new();
+        for &i in run {
+            let id = asks[i as usize].finding.rule.id();
+            if rules.last() != Some(&id) {
+                rules.push(id);
+            }
+        }
+        let mut remediation = String::new();
+        super::csv::plain_into(&first.finding.remediation(), &mut remediation);
+        row(&[
+            Cow::Borrowed(system.id()),
+            Cow::Borrowed(first.subject),
+            Cow::Borrowed(first.field),
+            Cow::Borrowed(first.current),
+            Cow::Borrowed(first.to),
+            Cow::Owned(rules.join(";")),
+            Cow::Owned(remediation),
+        ])?;
+    }
+    Ok(rows.len())
 }
 
 /// [`worklist`] from the findings alone.

@@ -16,6 +16,7 @@ pub mod redact;
 pub mod terminal;
 mod users;
 pub mod verdict;
+pub mod xlsx;
 
 use crate::link::Linked;
 use crate::model::Source;
@@ -131,6 +132,10 @@ pub struct Report {
     pub author: Option<String>,
     /// The field delimiter of the CSV files (`--csv-delimiter`).
     pub csv_delimiter: u8,
+    /// Whether `report.xlsx` is written (`--no-xlsx` leaves it out), and
+    /// the rows of each of its sheets (`--xlsx-rows`).
+    pub xlsx: bool,
+    pub xlsx_rows: usize,
 }
 
 impl Report {
@@ -205,6 +210,8 @@ impl Report {
             customer: None,
             author: None,
             csv_delimiter: b',',
+            xlsx: true,
+            xlsx_rows: xlsx::DEFAULT_XLSX_ROWS,
             findings,
         }
     }
@@ -293,6 +300,9 @@ impl Report {
         }
         outputs.extend([Source::Okta, Source::Ad, Source::M365, Source::Insync].map(Output::Fixes));
         outputs.push(Output::OktaImport);
+        if self.xlsx {
+            outputs.push(Output::Xlsx);
+        }
         outputs
     }
 
@@ -324,6 +334,7 @@ pub enum Output {
     Fixes(Source),
     /// `fixes/okta-import.csv`: Okta's import format.
     OktaImport,
+    Xlsx,
 }
 
 impl Output {
@@ -343,6 +354,7 @@ impl Output {
             Output::Fixes(Source::M365) => "fixes/m365.csv",
             Output::Fixes(Source::Insync) => "fixes/insync.csv",
             Output::OktaImport => "fixes/okta-import.csv",
+            Output::Xlsx => "report.xlsx",
         }
     }
 
@@ -355,6 +367,7 @@ impl Output {
             Output::Waived => csv::waived(r, out),
             Output::Fixes(system) => fixes::worklist(r, system, out),
             Output::OktaImport => okta_import::write(r, out),
+            Output::Xlsx => xlsx::write(r, generated, out),
             Output::SummaryJson => Ok(out.write_all(&json::summary(r)?)?),
             Output::SummaryMd => Ok(out.write_all(markdown::summary(r).as_bytes())?),
             Output::Html => Ok(out.write_all(html::render(r, generated)?.as_bytes())?),

@@ -1,0 +1,331 @@
+//! `report.xlsx`: the report as one workbook for the consultant's own work
+//! (issue 26): a Summary sheet, then Findings, Persons, Remediation and one
+//! sheet per system's worklist. Every cell is a text cell (an address, an
+//! id such as `01017` or `1E5` is never turned into a number or a date, and
+//! a value starting with `=` is text, not a formula), the header row is
+//! frozen and filtered, and each sheet holds at most `--xlsx-rows` rows:
+//! the Summary sheet says where the full lists are (the CSV files).
+//!
+//! Written with rust_xlsxwriter in constant-memory mode (rows go to a
+//! temporary file as they are written), so a large tenant's workbook costs
+//! its capped rows, not the whole tenant.
+
+use super::Report;
+use super::csv::{FINDINGS_HEADER, REMEDIATION_HEADER, plain_into, remediation_cells};
+use super::fixes::{FIXES_HEADER, worklist_rows};
+use crate::model::Source;
+use anyhow::{Context, Result};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
+use std::borrow::Cow;
+use std::io::Write;
+
+/// Rows per sheet unless `--xlsx-rows` says otherwise.
+pub const DEFAULT_XLSX_ROWS: usize = 100_000;
+
+/// Excel's limit on the rows of a sheet, the header row included.
+pub const EXCEL_ROWS: usize = 1_048_576;
+
+/// Excel's limit on the characters of a cell.
+const CELL_CHARS: usize = 32_767;
+
+/// A value as a cell can hold it: cut, with a note, beyond Excel's limit.
+fn cell(value: &str) -> Cow<'_, str> {
+    if value.chars().count() <= CELL_CHARS - 100 {
+        return Cow::Borrowed(value);
+    }
+    let cut: String = value.chars().take(CELL_CHARS - 100).collect();
+    Cow::Owned(format!("{cut}… (cut: the full value is in the CSV file)"))
+}
+
+/// One sheet being written: a header row, then rows up to the cap.
+struct Sheet<'w> {
+    ws: &'w mut Worksheet,
+    columns: u16,
+    rows: u32,
+    cap: usize,
+    /// Rows offered, written or not.
+    offered: usize,
+}
+
+impl<'w> Sheet<'w> {
+    fn new(
+        ws: &'w mut Worksheet,
+        name: &str,
+        header: &[&str],
+        cap: usize,
+        bold: &Format,
+    ) -> Result<Sheet<'w>, XlsxError> {
+        ws.set_name(name)?;
+        for (c, h) in header.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, *h, bold)?;
+            ws.set_column_width(c as u16, width(h))?;
+        }
+        ws.set_freeze_panes(1, 0)?;
+        Ok(Sheet {
+            ws,
+            columns: header.len() as u16,
+            rows: 0,
+            cap,
+            offered: 0,
+        })
+    }
+
+    /// Writes a row, or only counts it once the sheet is full.
+    fn row<'a>(&mut self, cells: impl IntoIterator<Item = &'a str>) -> Result<(), XlsxError> {
+        self.offered += 1;
+        if self.offered > self.cap {
+            return Ok(());
+        }
+        self.rows += 1;
+        for (c, v) in cells.into_iter().enumerate() {
+            if !v.is_empty() {
+                self.ws.write_string(self.rows, c as u16, cell(v))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds the filter over what was written; the rows offered.
+    fn finish(self) -> Result<usize, XlsxError> {
+        self.ws
+            .autofilter(0, 0, self.rows.max(1), self.columns.saturating_sub(1))?;
+        Ok(self.offered)
+    }
+}
+
+/// A column's width in characters, by what its header says it holds.
+fn width(header: &str) -> f64 {
+    match header {
+        "message" | "remediation" | "reason" | "detail" | "window" | "value" => 60.0,
+        h if h.contains("email")
+            || h.contains("upn")
+            || h.contains("login")
+            || h.contains("smtp")
+            || h == "subject"
+            || h == "display_name"
+            || h == "current_value"
+            || h == "value_to_set"
+            || h == "insync_ad_attribute"
+            || h == "ad_mail" =>
+        {
+            32.0
+        }
+        "file" | "rules" | "step" | "item" => 24.0,
+        _ => 14.0,
+    }
+}
+
+/// `report.xlsx`, its creation time the report's (`generated`, so the same
+/// inputs and time stamp give the same bytes).
+pub fn write<W: Write>(r: &Report, generated: &str, mut out: W) -> Result<()> {
+    let bytes = workbook(r, generated).context("cannot write report.xlsx")?;
+    out.write_all(&bytes)?;
+    Ok(())
+}
+
+fn workbook(r: &Report, generated: &str) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let created = ExcelDateTime::parse_from_str(generated.get(..19).unwrap_or(generated))
+        .or_else(|_| ExcelDateTime::from_ymd(2000, 1, 1))?;
+    wb.set_properties(
+        &DocProperties::new()
+            .set_title("preflight report")
+            .set_author(r.author.as_deref().unwrap_or("preflight"))
+            .set_company(r.customer.as_deref().unwrap_or(""))
+            .set_creation_datetime(&created),
+    );
+    let bold = Format::new().set_bold();
+    let cap = r.xlsx_rows.clamp(1, EXCEL_ROWS - 1);
+    // The summary comes first but is written last, when the lists' lengths
+    // are known: the sheets are added in order, filled in any order.
+    wb.add_worksheet_with_constant_memory()?
+        .set_name("Summary")?;
+    let mut lists: Vec<(&str, &str, usize)> = Vec::new();
+
+    let mut s = Sheet::new(
+        wb.add_worksheet_with_constant_memory()?,
+        "Findings",
+        &FINDINGS_HEADER,
+        cap,
+        &bold,
+    )?;
+    let mut message = String::new();
+    let mut remediation = String::new();
+    for f in &r.findings {
+        let row = if f.row == 0 {
+            String::new()
+        } else {
+            f.row.to_string()
+        };
+        message.clear();
+        plain_into(&f.message(), &mut message);
+        remediation.clear();
+        plain_into(&f.remediation(), &mut remediation);
+        s.row([
+            f.severity().id(),
+            f.rule.id(),
+            f.scenario.id(),
+            f.source.id(),
+            f.subject(),
+            &f.file,
+            &row,
+            f.field(),
+            f.value(),
+            &message,
+            &remediation,
+        ])?;
+        if s.offered >= cap {
+            // Only the count matters past the cap.
+            s.offered = r.findings.len();
+            break;
+        }
+    }
+    lists.push(("Findings", "findings.csv", s.finish()?));
+
+    let mut header = vec![super::UserRow::HEADER[0]];
+    header.extend(&super::UserRow::HEADER[1..]);
+    let mut s = Sheet::new(
+        wb.add_worksheet_with_constant_memory()?,
+        "Persons",
+        &header,
+        cap,
+        &bold,
+    )?;
+    for u in r.users.iter().take(cap) {
+        s.row(std::iter::once(u.display_name()).chain(u.cells()))?;
+    }
+    s.offered = r.users.len();
+    lists.push(("Persons", "users.csv", s.finish()?));
+
+    let mut s = Sheet::new(
+        wb.add_worksheet_with_constant_memory()?,
+        "Remediation",
+        &REMEDIATION_HEADER,
+        cap,
+        &bold,
+    )?;
+    for x in r.remediation.iter().take(cap) {
+        s.row(remediation_cells(x))?;
+    }
+    s.offered = r.remediation.len();
+    lists.push(("Remediation", "remediation.csv", s.finish()?));
+
+    for (system, name, file) in [
+        (Source::Okta, "Fixes Okta", "fixes/okta.csv"),
+        (Source::Ad, "Fixes AD", "fixes/ad.csv"),
+        (Source::M365, "Fixes M365", "fixes/m365.csv"),
+        (Source::Insync, "Fixes inSync", "fixes/insync.csv"),
+    ] {
+        let mut s = Sheet::new(
+            wb.add_worksheet_with_constant_memory()?,
+            name,
+            &FIXES_HEADER,
+            cap,
+            &bold,
+        )?;
+        let total = worklist_rows(&r.findings, system, cap, |cells| {
+            s.row(cells.iter().map(|c| &**c))
+        })?;
+        s.offered = total;
+        lists.push((name, file, s.finish()?));
+    }
+
+    summary(r, generated, wb.worksheet_from_index(0)?, &bold, &lists)?;
+    wb.save_to_buffer()
+}
+
+/// The Summary sheet: verdict, counts, settings, change plan, and where
+/// the full lists are.
+fn summary(
+    r: &Report,
+    generated: &str,
+    ws: &mut Worksheet,
+    bold: &Format,
+    lists: &[(&str, &str, usize)],
+) -> Result<(), XlsxError> {
+    ws.set_column_width(0, 34)?;
+    ws.set_column_width(1, 80)?;
+    ws.set_column_width(2, 12)?;
+    let mut row = 0u32;
+    let mut put = |ws: &mut Worksheet, cells: &[&str], heading: bool| -> Result<(), XlsxError> {
+        for (c, v) in cells.iter().enumerate() {
+            if heading {
+                ws.write_string_with_format(row, c as u16, cell(v), bold)?;
+            } else if !v.is_empty() {
+                ws.write_string(row, c as u16, cell(v))?;
+            }
+        }
+        row += 1;
+        Ok(())
+    };
+    put(ws, &["preflight report", "", ""], true)?;
+    put(ws, &["verdict", r.verdict.id(), ""], false)?;
+    put(ws, &["why the exit status", &r.status().1, ""], false)?;
+    put(ws, &["generated", generated, ""], false)?;
+    put(ws, &["preflight version", r.version, ""], false)?;
+    if let Some(c) = &r.customer {
+        put(ws, &["customer", c, ""], false)?;
+    }
+    if let Some(a) = &r.author {
+        put(ws, &["prepared by", a, ""], false)?;
+    }
+    for reason in &r.verdict_reasons {
+        put(
+            ws,
+            &[
+                "not checked",
+                &format!("{}: {}", reason.check, reason.reason),
+                "",
+            ],
+            false,
+        )?;
+    }
+    put(ws, &["", "", ""], false)?;
+    put(ws, &["sheet", "rows", "of"], true)?;
+    for (sheet, file, total) in lists {
+        let shown = (*total).min(r.xlsx_rows.clamp(1, EXCEL_ROWS - 1));
+        let note = if shown < *total {
+            format!("{shown} listed here; the full list is {file}")
+        } else {
+            format!("all listed (also in {file})")
+        };
+        put(ws, &[sheet, &note, &total.to_string()], false)?;
+    }
+    put(ws, &["", "", ""], false)?;
+    put(ws, &["rule", "findings", ""], true)?;
+    for (rule, n) in r.counts() {
+        put(ws, &[rule, &n.to_string(), ""], false)?;
+    }
+    put(ws, &["", "", ""], false)?;
+    put(ws, &["setting", "value", ""], true)?;
+    let settings = serde_json::to_value(&r.settings).unwrap_or_default();
+    if let Some(map) = settings.as_object() {
+        for (k, v) in map {
+            let text = match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            put(ws, &[k, &text, ""], false)?;
+        }
+    }
+    if !r.change_plan.is_empty() {
+        put(ws, &["", "", ""], false)?;
+        put(ws, &["change plan step", "what to do", "persons"], true)?;
+        for step in &r.change_plan {
+            let what = if step.window.is_empty() {
+                format!("{}: {}", step.title, step.detail)
+            } else {
+                format!(
+                    "{}: {} Until the next step: {}",
+                    step.title, step.detail, step.window
+                )
+            };
+            put(
+                ws,
+                &[&step.step.to_string(), &what, &step.persons.to_string()],
+                false,
+            )?;
+        }
+    }
+    Ok(())
+}
