@@ -3,6 +3,7 @@
 //! [`terminal`]), and written in exactly one place ([`write`], into the
 //! output folder [`outdir`] guards).
 
+pub mod apply;
 pub mod csv;
 pub mod delta;
 pub mod fixes;
@@ -130,6 +131,8 @@ pub struct Report {
     pub author: Option<String>,
     /// The field delimiter of the CSV files (`--csv-delimiter`).
     pub csv_delimiter: u8,
+    /// What the apply-ready scripts know of the records they change.
+    pub targets: apply::Targets,
 }
 
 impl Report {
@@ -183,6 +186,7 @@ impl Report {
             .collect();
         let users = users::user_rows(l, &findings);
         let (coverage, single_system) = coverage(l);
+        let targets = apply::targets(l, &findings);
         Report {
             version: env!("CARGO_PKG_VERSION"),
             verdict,
@@ -204,6 +208,7 @@ impl Report {
             customer: None,
             author: None,
             csv_delimiter: b',',
+            targets,
             findings,
         }
     }
@@ -273,6 +278,10 @@ impl Report {
             outputs.push(Output::Context);
         }
         outputs.extend([Source::Okta, Source::Ad, Source::M365, Source::Insync].map(Output::Fixes));
+        // Not under --redact: a script naming pseudonyms changes nothing.
+        if !self.redacted {
+            outputs.extend([Source::Ad, Source::M365].map(Output::Script));
+        }
         outputs
     }
 
@@ -302,6 +311,9 @@ pub enum Output {
     Waived,
     Context,
     Fixes(Source),
+    /// The apply-ready script of AD or Microsoft 365 (the only two:
+    /// [`Report::outputs`]).
+    Script(Source),
 }
 
 impl Output {
@@ -320,6 +332,8 @@ impl Output {
             Output::Fixes(Source::Ad) => "fixes/ad.csv",
             Output::Fixes(Source::M365) => "fixes/m365.csv",
             Output::Fixes(Source::Insync) => "fixes/insync.csv",
+            Output::Script(Source::Ad) => "fixes/ad.ps1",
+            Output::Script(_) => "fixes/m365.ps1",
         }
     }
 
@@ -331,6 +345,7 @@ impl Output {
             Output::Remediation => csv::remediation(r, out),
             Output::Waived => csv::waived(r, out),
             Output::Fixes(system) => fixes::worklist(r, system, out),
+            Output::Script(system) => apply::script(r, system, out),
             Output::SummaryJson => Ok(out.write_all(&json::summary(r)?)?),
             Output::SummaryMd => Ok(out.write_all(markdown::summary(r).as_bytes())?),
             Output::Html => Ok(out.write_all(html::render(r, generated)?.as_bytes())?),
