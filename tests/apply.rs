@@ -250,3 +250,12 @@ fn changes_of_users_synchronised_from_ad_go_to_the_ad_script() {
     assert_eq!(code("ad", ad).len(), 3);
     assert_eq!(code("m365", m).len(), 2);
 }
+
+#[test]
+fn redacted_runs_write_no_scripts() {
+    let mut report = demo_audit().unwrap().report;
+    preflight::report::redact::redact(&mut report);
+    let files = report.render("2026-01-01 00:00:00 UTC").unwrap();
+    assert!(files.iter().any(|(n, _)| *n == "fixes/ad.csv"));
+    assert!(!files.iter().any(|(n, _)| n.ends_with(".ps1")));
+}
