@@ -1,5 +1,6 @@
 //! The integration tests: one binary, a small prelude, modules per area.
 
+mod apply;
 mod audit;
 mod baseline;
 mod cases;

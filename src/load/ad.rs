@@ -80,6 +80,7 @@ pub static SCHEMA: Schema = Schema {
         Field::EmployeeId,
         Field::DisplayName,
         Field::ObjectType,
+        Field::ObjectGuid,
     ],
     markers: &[
         "sid",
@@ -163,6 +164,7 @@ pub fn record(table: &Table, i: usize, file: u32) -> AdUser {
         employee_number: cell(Field::EmployeeNumber),
         employee_id: cell(Field::EmployeeId),
         display_name: cell(Field::DisplayName),
+        object_guid: cell(Field::ObjectGuid),
     }
 }
 

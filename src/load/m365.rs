@@ -44,6 +44,14 @@ pub static SCHEMA: Schema = Schema {
             aliases: &["displayname"],
         },
         FieldSpec {
+            field: Field::ObjectId,
+            aliases: &["objectid", "externaldirectoryobjectid"],
+        },
+        FieldSpec {
+            field: Field::DirSync,
+            aliases: &["dirsyncenabled", "onpremisessyncenabled"],
+        },
+        FieldSpec {
             field: Field::FirstName,
             aliases: &["firstname", "givenname"],
         },
@@ -62,10 +70,10 @@ pub static SCHEMA: Schema = Schema {
         Field::Licenses,
         Field::RecipientTypeDetails,
         Field::DisplayName,
+        Field::ObjectId,
+        Field::DirSync,
     ],
     markers: &[
-        "objectid",
-        "dirsyncenabled",
         "softdeletiontimestamp",
         "preferreddatalocation",
         "usagelocation",
@@ -81,7 +89,6 @@ pub static SCHEMA: Schema = Schema {
         "stateorprovince",
         "preferredlanguage",
         "exchangeversion",
-        "externaldirectoryobjectid",
         "organizationid",
         "recipienttype",
         "alias",
@@ -90,7 +97,6 @@ pub static SCHEMA: Schema = Schema {
         "onpremisessamaccountname",
         "onpremisesimmutableid",
         "onpremisesuserprincipalname",
-        "onpremisessyncenabled",
         "othermails",
         "mailnickname",
         "usertype",
@@ -133,5 +139,7 @@ pub fn record(table: &Table, i: usize, file: u32) -> M365User {
         licensed: has_licences.then(|| !unlicensed(table.cell(row, Field::Licenses))),
         shared_mailbox: key(table.cell(row, Field::RecipientTypeDetails)) == "sharedmailbox",
         display_name: cell(Field::DisplayName),
+        object_id: cell(Field::ObjectId),
+        synced: parse_bool(table.cell(row, Field::DirSync)) == Some(true),
     }
 }

@@ -92,6 +92,10 @@ pub enum Field {
     UserAccountControl,
     ObjectGuid,
     DistinguishedName,
+    /// A Microsoft 365 (Entra) user's object id.
+    ObjectId,
+    /// Whether a Microsoft 365 user is synchronised from AD.
+    DirSync,
     Profile,
     AdAttribute,
     PreservedOn,
@@ -126,6 +130,8 @@ impl Field {
             Field::UserAccountControl => "user_account_control",
             Field::ObjectGuid => "object_guid",
             Field::DistinguishedName => "distinguished_name",
+            Field::ObjectId => "object_id",
+            Field::DirSync => "dir_sync",
             Field::Profile => "profile",
             Field::AdAttribute => "ad_attribute",
             Field::PreservedOn => "preserved_on",
@@ -207,6 +213,10 @@ pub struct AdUser {
     pub employee_number: Box<str>,
     pub employee_id: Box<str>,
     pub display_name: Box<str>,
+    /// `ObjectGUID` as the export writes it (empty without the column):
+    /// how `fixes/ad.ps1` names the account.
+    #[serde(skip)]
+    pub object_guid: Box<str>,
 }
 
 /// inSync user status.
@@ -253,6 +263,14 @@ pub struct M365User {
     pub licensed: Option<bool>,
     pub shared_mailbox: bool,
     pub display_name: Box<str>,
+    /// The object id (empty without the column): how `fixes/m365.ps1`
+    /// names the user.
+    #[serde(skip)]
+    pub object_id: Box<str>,
+    /// Synchronised from AD (`DirSyncEnabled`, `onPremisesSyncEnabled`):
+    /// its identifiers are changed in AD, not in the cloud.
+    #[serde(skip)]
+    pub synced: bool,
 }
 
 /// The primary SMTP address of a Microsoft 365 user: the primary-address

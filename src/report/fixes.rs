@@ -42,13 +42,13 @@ pub fn worklist<W: Write>(r: &Report, system: Source, out: W) -> Result<()> {
 }
 
 /// What one finding asks of `system`: a change and the finding asking it.
-struct Ask<'r> {
-    subject: &'r str,
-    field: &'r str,
-    current: &'r str,
+pub(super) struct Ask<'r> {
+    pub subject: &'r str,
+    pub field: &'r str,
+    pub current: &'r str,
     /// Empty when the finding knows no value to set.
-    to: &'r str,
-    finding: &'r Finding,
+    pub to: &'r str,
+    pub finding: &'r Finding,
 }
 
 impl<'r> Ask<'r> {
@@ -99,42 +99,69 @@ impl<'r> Ask<'r> {
     }
 }
 
-/// The asks of one system grouped into changes: `asks` in `order`, and
-/// each change as the run `rows[k] = (start, end)` of `order`.
-struct Grouped<'r> {
-    asks: Vec<Ask<'r>>,
+/// The changes some findings ask of one system, in the worklist's order:
+/// each change is a run of asks (see [`Changes::runs`]), the first of which
+/// the row shows. The apply-ready scripts ([`super::apply`]) read the same
+/// changes as the worklists.
+pub(super) struct Changes<'r> {
+    pub asks: Vec<Ask<'r>>,
+    /// The asks' indexes in the worklist's order.
     order: Vec<u32>,
-    rows: Vec<(u32, u32)>,
+    /// One per change: (start, end) in `order`.
+    runs: Vec<(u32, u32)>,
 }
 
-fn grouped(findings: &[Finding], system: Source) -> Grouped<'_> {
-    let asks: Vec<Ask<'_>> = findings.iter().filter_map(|f| Ask::of(f, system)).collect();
-    // Sorted as the subject's key prefix and the ask's index, the asks
-    // compared in full only when the prefixes tie.
-    let mut order: Vec<([u64; 4], u32)> = asks
-        .par_iter()
-        .enumerate()
-        .map(|(i, a)| (be_words(key_prefix_bytes::<32>(a.subject)), i as u32))
-        .collect();
-    order.par_sort_unstable_by(|(pa, a), (pb, b)| {
-        pa.cmp(pb)
-            .then_with(|| asks[*a as usize].order(&asks[*b as usize]))
-    });
-    let order: Vec<u32> = order.into_iter().map(|(_, i)| i).collect();
-    // One row per change: the runs of asks for the same change, as
-    // (start, end) in `order`.
-    let mut rows: Vec<(u32, u32)> = Vec::new();
-    for (k, &i) in order.iter().enumerate() {
-        match rows.last_mut() {
-            Some((start, end))
-                if asks[order[*start as usize] as usize].same_change(&asks[i as usize]) =>
-            {
-                *end = k as u32 + 1;
+impl<'r> Changes<'r> {
+    pub fn of(findings: &'r [Finding], system: Source) -> Changes<'r> {
+        let asks: Vec<Ask<'_>> = findings.iter().filter_map(|f| Ask::of(f, system)).collect();
+        // Sorted as the subject's key prefix and the ask's index, the asks
+        // compared in full only when the prefixes tie.
+        let mut order: Vec<([u64; 4], u32)> = asks
+            .par_iter()
+            .enumerate()
+            .map(|(i, a)| (be_words(key_prefix_bytes::<32>(a.subject)), i as u32))
+            .collect();
+        order.par_sort_unstable_by(|(pa, a), (pb, b)| {
+            pa.cmp(pb)
+                .then_with(|| asks[*a as usize].order(&asks[*b as usize]))
+        });
+        let order: Vec<u32> = order.into_iter().map(|(_, i)| i).collect();
+        // One row per change: the runs of asks for the same change.
+        let mut runs: Vec<(u32, u32)> = Vec::new();
+        for (k, &i) in order.iter().enumerate() {
+            match runs.last_mut() {
+                Some((start, end))
+                    if asks[order[*start as usize] as usize].same_change(&asks[i as usize]) =>
+                {
+                    *end = k as u32 + 1;
+                }
+                _ => runs.push((k as u32, k as u32 + 1)),
             }
-            _ => rows.push((k as u32, k as u32 + 1)),
         }
+        Changes { asks, order, runs }
     }
-    Grouped { asks, order, rows }
+
+    /// The changes, each as (start, end) for [`Changes::run`].
+    pub fn runs(&self) -> &[(u32, u32)] {
+        &self.runs
+    }
+
+    /// The asks of one change, the first being the one its row shows.
+    pub fn run(&self, (start, end): (u32, u32)) -> impl Iterator<Item = &Ask<'r>> + '_ {
+        self.order[start as usize..end as usize]
+            .iter()
+            .map(|&i| &self.asks[i as usize])
+    }
+
+    /// The rule ids of one change, each once, most severe first.
+    pub fn rules(&self, run: (u32, u32)) -> impl Iterator<Item = &'static str> + '_ {
+        // Sorted by rule within the run: each rule once.
+        let mut last = None;
+        self.run(run).filter_map(move |a| {
+            let rule = a.finding.rule;
+            (last.replace(rule) != Some(rule)).then(|| rule.id())
+        })
+    }
 }
 
 /// One change to make in a system: a row of `fixes/<system>.csv` (its
@@ -150,11 +177,12 @@ pub struct Change<'r> {
 
 /// The changes of `system`, in the worklist's order.
 pub fn changes(findings: &[Finding], system: Source) -> Vec<Change<'_>> {
-    let g = grouped(findings, system);
-    g.rows
+    let changes = Changes::of(findings, system);
+    changes
+        .runs()
         .iter()
-        .map(|&(start, _)| {
-            let a = &g.asks[g.order[start as usize] as usize];
+        .map(|&run| {
+            let a = changes.run(run).next().expect("a change has an ask");
             Change {
                 subject: a.subject,
                 field: a.field,
@@ -175,17 +203,9 @@ pub fn worklist_rows<E>(
     cap: usize,
     mut row: impl FnMut(&[Cow<'_, str>]) -> Result<(), E>,
 ) -> Result<usize, E> {
-    let Grouped { asks, order, rows } = grouped(findings, system);
-    for &(start, end) in rows.iter().take(cap) {
-        let run = &order[start as usize..end as usize];
-        let first = &asks[run[0] as usize];
-        let mut rules: Vec<&str> = Vec::new();
-        for &i in run {
-            let id = asks[i as usize].finding.rule.id();
-            if rules.last() != Some(&id) {
-                rules.push(id);
-            }
-        }
+    let changes = Changes::of(findings, system);
+    for &run in changes.runs().iter().take(cap) {
+        let first = changes.run(run).next().expect("a change has an ask");
         let mut remediation = String::new();
         super::csv::plain_into(&first.finding.remediation(), &mut remediation);
         row(&[
@@ -194,20 +214,19 @@ pub fn worklist_rows<E>(
             Cow::Borrowed(first.field),
             Cow::Borrowed(first.current),
             Cow::Borrowed(first.to),
-            Cow::Owned(rules.join(";")),
+            Cow::Owned(changes.rules(run).collect::<Vec<_>>().join(";")),
             Cow::Owned(remediation),
         ])?;
     }
-    Ok(rows.len())
+    Ok(changes.runs().len())
 }
 
 /// [`worklist`] from the findings alone.
 fn write<W: Write>(findings: &[Finding], system: Source, delimiter: u8, mut out: W) -> Result<()> {
-    let Grouped { asks, order, rows } = grouped(findings, system);
+    let changes = Changes::of(findings, system);
     CsvOut::with_delimiter(&mut out, &FIXES_HEADER, delimiter)?.finish()?;
-    in_parts(out, delimiter, &rows, |p, &(start, end)| {
-        let run = &order[start as usize..end as usize];
-        let first = &asks[run[0] as usize];
+    in_parts(out, delimiter, changes.runs(), |p, &run| {
+        let first = changes.run(run).next().expect("a change has an ask");
         for c in [
             system.id(),
             first.subject,
@@ -217,13 +236,7 @@ fn write<W: Write>(findings: &[Finding], system: Source, delimiter: u8, mut out:
         ] {
             p.cell(c)?;
         }
-        // Sorted by rule within the run: each rule once.
-        let rules = run.iter().enumerate().filter_map(|(n, &i)| {
-            let rule = asks[i as usize].finding.rule;
-            let repeat = n > 0 && asks[run[n - 1] as usize].finding.rule == rule;
-            (!repeat).then(|| rule.id())
-        });
-        p.joined(rules, ";")?;
+        p.joined(changes.rules(run), ";")?;
         p.text(first.finding, &first.finding.remediation)?;
         for _ in TRACKING {
             p.cell("")?;

@@ -3,6 +3,7 @@
 //! [`terminal`]), and written in exactly one place ([`write`], into the
 //! output folder [`outdir`] guards).
 
+pub mod apply;
 pub mod csv;
 pub mod delta;
 pub mod fixes;
@@ -136,6 +137,8 @@ pub struct Report {
     /// the rows of each of its sheets (`--xlsx-rows`).
     pub xlsx: bool,
     pub xlsx_rows: usize,
+    /// What the apply-ready scripts know of the records they change.
+    pub targets: apply::Targets,
 }
 
 impl Report {
@@ -189,6 +192,7 @@ impl Report {
             .collect();
         let users = users::user_rows(l, &findings);
         let (coverage, single_system) = coverage(l);
+        let targets = apply::targets(l, &findings);
         Report {
             version: env!("CARGO_PKG_VERSION"),
             verdict,
@@ -212,6 +216,7 @@ impl Report {
             csv_delimiter: b',',
             xlsx: true,
             xlsx_rows: xlsx::DEFAULT_XLSX_ROWS,
+            targets,
             findings,
         }
     }
@@ -300,6 +305,10 @@ impl Report {
         }
         outputs.extend([Source::Okta, Source::Ad, Source::M365, Source::Insync].map(Output::Fixes));
         outputs.push(Output::OktaImport);
+        // Not under --redact: a script naming pseudonyms changes nothing.
+        if !self.redacted {
+            outputs.extend([Source::Ad, Source::M365].map(Output::Script));
+        }
         if self.xlsx {
             outputs.push(Output::Xlsx);
         }
@@ -335,6 +344,9 @@ pub enum Output {
     /// `fixes/okta-import.csv`: Okta's import format.
     OktaImport,
     Xlsx,
+    /// The apply-ready script of AD or Microsoft 365 (the only two:
+    /// [`Report::outputs`]).
+    Script(Source),
 }
 
 impl Output {
@@ -355,6 +367,8 @@ impl Output {
             Output::Fixes(Source::Insync) => "fixes/insync.csv",
             Output::OktaImport => "fixes/okta-import.csv",
             Output::Xlsx => "report.xlsx",
+            Output::Script(Source::Ad) => "fixes/ad.ps1",
+            Output::Script(_) => "fixes/m365.ps1",
         }
     }
 
@@ -368,6 +382,7 @@ impl Output {
             Output::Fixes(system) => fixes::worklist(r, system, out),
             Output::OktaImport => okta_import::write(r, out),
             Output::Xlsx => xlsx::write(r, generated, out),
+            Output::Script(system) => apply::script(r, system, out),
             Output::SummaryJson => Ok(out.write_all(&json::summary(r)?)?),
             Output::SummaryMd => Ok(out.write_all(markdown::summary(r).as_bytes())?),
             Output::Html => Ok(out.write_all(html::render(r, generated)?.as_bytes())?),

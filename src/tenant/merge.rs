@@ -150,6 +150,10 @@ pub(super) fn merge_m365(mut parts: Vec<(&Table, Vec<M365User>)>) -> Vec<M365Use
                     if m.display_name.trim().is_empty() {
                         m.display_name = u.display_name;
                     }
+                    if m.object_id.trim().is_empty() {
+                        m.object_id = u.object_id;
+                    }
+                    m.synced |= u.synced;
                     if !primary.is_empty() {
                         by_primary.entry(primary).or_insert(i);
                     }

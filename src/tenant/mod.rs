@@ -248,6 +248,8 @@ mod tests {
             licensed,
             shared_mailbox: false,
             display_name: "".into(),
+            object_id: "".into(),
+            synced: false,
         }
     }
 
