@@ -303,8 +303,8 @@ fn script_of(system: Source, c: &Change<'_>) -> Source {
 
 /// `fixes/ad.ps1` or `fixes/m365.ps1`.
 pub fn script<W: Write>(r: &Report, script: Source, out: W) -> Result<()> {
-    let ad = Changes::of(&r.findings, Source::Ad);
-    let m365 = Changes::of(&r.findings, Source::M365);
+    let ad = Changes::cached(&r.findings, Source::Ad, &r.fix_orders);
+    let m365 = Changes::cached(&r.findings, Source::M365, &r.fix_orders);
     let mut lines = Lines { out };
     lines.out.write_all("\u{feff}".as_bytes())?;
     let (tool, how) = match script {

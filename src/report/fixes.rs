@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::io::Write;
+use std::sync::OnceLock;
 
 /// The columns of the worklists: the change, the rules asking for it and
 /// the remediation, then [`TRACKING`] (empty).
@@ -38,7 +39,8 @@ pub const FIXES_HEADER: [&str; 11] = [
 /// every error and warning (info findings ask for no change). A finding
 /// with a known fix goes to the system that holds the value to change.
 pub fn worklist<W: Write>(r: &Report, system: Source, out: W) -> Result<()> {
-    write(&r.findings, system, r.csv_delimiter, out)
+    let changes = Changes::cached(&r.findings, system, &r.fix_orders);
+    write(&changes, system, r.csv_delimiter, out)
 }
 
 /// What one finding asks of `system`: a change and the finding asking it.
@@ -105,15 +107,55 @@ impl<'r> Ask<'r> {
 /// changes as the worklists.
 pub(super) struct Changes<'r> {
     pub asks: Vec<Ask<'r>>,
+    order: Cow<'r, Order>,
+}
+
+/// The worklist's order of a system's asks.
+#[derive(Clone, Debug, Default)]
+pub struct Order {
     /// The asks' indexes in the worklist's order.
     order: Vec<u32>,
     /// One per change: (start, end) in `order`.
     runs: Vec<(u32, u32)>,
 }
 
+/// Each system's [`Order`], computed once for every output that reads it
+/// (the worklist, the scripts, the Okta import, the workbook: they are
+/// written at the same time, and the sort is the costly part). Filled when
+/// the outputs are written; [`super::redact`] empties it.
+#[derive(Debug, Default)]
+pub struct Orders([OnceLock<Order>; 4]);
+
 impl<'r> Changes<'r> {
+    /// The changes of `system`, the order taken from `orders` (computed
+    /// there by the first caller).
+    pub fn cached(findings: &'r [Finding], system: Source, orders: &'r Orders) -> Changes<'r> {
+        let slot = &orders.0[match system {
+            Source::Okta => 0,
+            Source::Ad => 1,
+            Source::Insync => 2,
+            Source::M365 => 3,
+        }];
+        let asks: Vec<Ask<'_>> = findings.iter().filter_map(|f| Ask::of(f, system)).collect();
+        let order = slot.get_or_init(|| Self::sorted(&asks));
+        Changes {
+            asks,
+            order: Cow::Borrowed(order),
+        }
+    }
+
+    #[cfg(test)]
     pub fn of(findings: &'r [Finding], system: Source) -> Changes<'r> {
         let asks: Vec<Ask<'_>> = findings.iter().filter_map(|f| Ask::of(f, system)).collect();
+        let order = Self::sorted(&asks);
+        Changes {
+            asks,
+            order: Cow::Owned(order),
+        }
+    }
+
+    /// The worklist's order of `asks`.
+    fn sorted(asks: &[Ask<'_>]) -> Order {
         // Sorted as the subject's key prefix and the ask's index, the asks
         // compared in full only when the prefixes tie.
         let mut order: Vec<([u64; 4], u32)> = asks
@@ -138,17 +180,17 @@ impl<'r> Changes<'r> {
                 _ => runs.push((k as u32, k as u32 + 1)),
             }
         }
-        Changes { asks, order, runs }
+        Order { order, runs }
     }
 
     /// The changes, each as (start, end) for [`Changes::run`].
     pub fn runs(&self) -> &[(u32, u32)] {
-        &self.runs
+        &self.order.runs
     }
 
     /// The asks of one change, the first being the one its row shows.
     pub fn run(&self, (start, end): (u32, u32)) -> impl Iterator<Item = &Ask<'r>> + '_ {
-        self.order[start as usize..end as usize]
+        self.order.order[start as usize..end as usize]
             .iter()
             .map(|&i| &self.asks[i as usize])
     }
@@ -176,8 +218,8 @@ pub struct Change<'r> {
 }
 
 /// The changes of `system`, in the worklist's order.
-pub fn changes(findings: &[Finding], system: Source) -> Vec<Change<'_>> {
-    let changes = Changes::of(findings, system);
+pub fn changes(r: &Report, system: Source) -> Vec<Change<'_>> {
+    let changes = Changes::cached(&r.findings, system, &r.fix_orders);
     changes
         .runs()
         .iter()
@@ -198,12 +240,12 @@ pub fn changes(findings: &[Finding], system: Source) -> Vec<Change<'_>> {
 /// text, no formula prefix: the workbook writes text cells); returns how
 /// many rows the whole list has.
 pub fn worklist_rows<E>(
-    findings: &[Finding],
+    r: &Report,
     system: Source,
     cap: usize,
     mut row: impl FnMut(&[Cow<'_, str>]) -> Result<(), E>,
 ) -> Result<usize, E> {
-    let changes = Changes::of(findings, system);
+    let changes = Changes::cached(&r.findings, system, &r.fix_orders);
     for &run in changes.runs().iter().take(cap) {
         let first = changes.run(run).next().expect("a change has an ask");
         let mut remediation = String::new();
@@ -222,8 +264,7 @@ pub fn worklist_rows<E>(
 }
 
 /// [`worklist`] from the findings alone.
-fn write<W: Write>(findings: &[Finding], system: Source, delimiter: u8, mut out: W) -> Result<()> {
-    let changes = Changes::of(findings, system);
+fn write<W: Write>(changes: &Changes<'_>, system: Source, delimiter: u8, mut out: W) -> Result<()> {
     CsvOut::with_delimiter(&mut out, &FIXES_HEADER, delimiter)?.finish()?;
     in_parts(out, delimiter, changes.runs(), |p, &run| {
         let first = changes.run(run).next().expect("a change has an ask");
@@ -279,7 +320,7 @@ mod tests {
 
     fn list(findings: &[Finding], system: Source) -> String {
         let mut out = Vec::new();
-        write(findings, system, b',', &mut out).unwrap();
+        write(&Changes::of(findings, system), system, b',', &mut out).unwrap();
         String::from_utf8(out).unwrap()
     }
 

@@ -137,6 +137,8 @@ pub struct Report {
     /// the rows of each of its sheets (`--xlsx-rows`).
     pub xlsx: bool,
     pub xlsx_rows: usize,
+    /// The worklists' order, shared by the outputs that read it.
+    pub fix_orders: fixes::Orders,
     /// What the apply-ready scripts know of the records they change.
     pub targets: apply::Targets,
 }
@@ -216,6 +218,7 @@ impl Report {
             csv_delimiter: b',',
             xlsx: true,
             xlsx_rows: xlsx::DEFAULT_XLSX_ROWS,
+            fix_orders: fixes::Orders::default(),
             targets,
             findings,
         }

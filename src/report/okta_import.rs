@@ -97,7 +97,7 @@ fn rows<'r>(okta: &[Change<'r>]) -> (Vec<&'r str>, Vec<Row<'r>>) {
 
 /// `fixes/okta-import.csv`.
 pub fn write<W: Write>(r: &Report, out: W) -> Result<()> {
-    let okta = changes(&r.findings, Source::Okta);
+    let okta = changes(r, Source::Okta);
     let (columns, users) = rows(&okta);
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)

@@ -432,6 +432,8 @@ fn redact_finding(red: &Redactor, f: &mut Finding) {
 
 /// Redacts a report in place.
 pub fn redact(r: &mut Report) {
+    // The worklists' order follows the values: computed again if needed.
+    r.fix_orders = Default::default();
     let red = names(r).redactor();
     let waived = r.waived.iter_mut().flatten();
     for w in waived {
