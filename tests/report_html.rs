@@ -636,3 +636,13 @@ fn columns_and_rows_set_aside_are_said_up_front_escaped() {
     assert!(list.contains(&rows), "{rows}\nnot in\n{list}");
     assert!(!html.contains("<i>x") && !html.contains("<b>Printer"));
 }
+
+/// The change plan's values show as code, as the rules' do: no backtick is
+/// left in the plan's text.
+#[test]
+fn the_change_plan_shows_values_as_code() {
+    let html = demo_html();
+    let plan = section(&html, "<section id=\"plan\"", "</section>");
+    assert!(plan.contains("(<code>email</code>)"), "{plan}");
+    assert!(!plan.contains('`'), "a backtick in the plan");
+}

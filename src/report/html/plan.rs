@@ -1,6 +1,6 @@
 //! The `plan` section: the steps of the change plan.
 
-use super::text::plural;
+use super::text::{Text, plural, text};
 use serde::Serialize;
 
 /// A step of the change plan as the report shows it.
@@ -8,8 +8,9 @@ use serde::Serialize;
 pub(super) struct PlanStepView {
     title: String,
     persons_text: String,
-    detail: String,
-    window: String,
+    /// Sentences whose `backticked` values show as code.
+    detail: Text,
+    window: Text,
 }
 
 impl PlanStepView {
@@ -21,8 +22,8 @@ impl PlanStepView {
         PlanStepView {
             title: s.title.clone(),
             persons_text,
-            detail: s.detail.clone(),
-            window: s.window.clone(),
+            detail: text(&s.detail),
+            window: text(&s.window),
         }
     }
 }
