@@ -53,6 +53,19 @@ pub fn run(cli: Cli) -> Result<Exit> {
 /// headers and values), and returns its exit status. Stdout closed by its
 /// reader (`| head -1`) ends the run quietly with 0, as if the reader had
 /// read everything; a full or failing stdout says so in one line (exit 2).
+/// Installs the panic hook: a panic inside rust_xlsxwriter is turned into
+/// report.xlsx's error by the guard in [`report::xlsx::write`], so it
+/// prints nothing; any other panic is reported as before.
+pub fn quiet_panics() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let place = info.location().map(|l| l.file()).unwrap_or_default();
+        if !place.contains("rust_xlsxwriter") {
+            previous(info);
+        }
+    }));
+}
+
 pub fn fail(err: &anyhow::Error) -> Exit {
     if let Some(e) = err.downcast_ref::<terminal_safe::StdoutError>()
         && e.is_closed_pipe()

@@ -6,6 +6,7 @@ use clap::Parser;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
+    preflight::quiet_panics();
     let cli = preflight::cli::Cli::parse();
     match preflight::run(cli) {
         Ok(exit) => exit.into(),

@@ -335,6 +335,9 @@ fn a_run_that_fails_while_writing_leaves_the_previous_set_and_no_temporary_file(
         .output()
         .unwrap();
     assert_refused(&res, &["cannot write"]);
+    // No output's writer panics on it (report.xlsx's temporary files fail
+    // first as often as not).
+    assert!(!stderr(&res).contains("panicked"), "{}", stderr(&res));
     assert_eq!(files(&out), before, "the previous set changed");
     assert_eq!(names(root.path()), [".out.preflight-lock", "out"]);
 }

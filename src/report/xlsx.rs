@@ -14,7 +14,7 @@ use super::Report;
 use super::csv::{FINDINGS_HEADER, REMEDIATION_HEADER, plain_into, remediation_cells};
 use super::fixes::{FIXES_HEADER, worklist_rows};
 use crate::model::Source;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 use std::borrow::Cow;
 use std::io::Write;
@@ -118,7 +118,16 @@ fn width(header: &str) -> f64 {
 /// `report.xlsx`, its creation time the report's (`generated`, so the same
 /// inputs and time stamp give the same bytes).
 pub fn write<W: Write>(r: &Report, generated: &str, mut out: W) -> Result<()> {
-    let bytes = workbook(r, generated).context("cannot write report.xlsx")?;
+    // In constant-memory mode rust_xlsxwriter panics when it cannot write
+    // its temporary sheet files (a full disk): that is this output's error,
+    // not a crash (`crate::quiet_panics` keeps the panic off stderr).
+    let bytes = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| workbook(r, generated)))
+        .map_err(|_| {
+            anyhow::anyhow!(
+                "its temporary files in {} could not be written (is the disk full?)",
+                std::env::temp_dir().display()
+            )
+        })??;
     out.write_all(&bytes)?;
     Ok(())
 }
