@@ -35,6 +35,8 @@ pub(super) fn escaped_len(s: &str) -> usize {
                 b'&' => 4,
                 b'<' | b'>' => 3,
                 b'"' | b'\'' | b'`' | b'=' => 5,
+                // The `<wbr>` after it, where addresses may wrap.
+                b'@' | b'.' => 5,
                 _ => 0,
             })
             .sum::<usize>()

@@ -141,6 +141,7 @@ fn registry() -> Result<Handlebars<'static>> {
     hb.set_prevent_indent(true);
     hb.register_template_string("report", LAYOUT)?;
     hb.register_helper("segments", Box::new(text::segments));
+    hb.register_helper("addr", Box::new(text::addr));
     for (name, text) in PARTIALS {
         hb.register_template_string(name, text.trim_end())?;
     }

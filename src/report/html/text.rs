@@ -43,9 +43,49 @@ pub(super) fn segments(
             ("", "")
         };
         out.write(open)?;
-        out.write(&escape(text))?;
+        if code {
+            write_breakable(out, &escape(text))?;
+        } else {
+            out.write(&escape(text))?;
+        }
         out.write(close)?;
     }
+    Ok(())
+}
+
+/// `{{addr VALUE}}`: a value escaped, with a line-break opportunity
+/// (`<wbr>`) after each `@` and `.`, so that an address wraps there rather
+/// than in the middle of a word.
+pub(super) fn addr(
+    h: &handlebars::Helper<'_>,
+    r: &Handlebars<'_>,
+    _: &handlebars::Context,
+    _: &mut handlebars::RenderContext<'_, '_>,
+    out: &mut dyn handlebars::Output,
+) -> handlebars::HelperResult {
+    use handlebars::RenderErrorReason;
+    let value = h
+        .param(0)
+        .ok_or(RenderErrorReason::ParamNotFoundForIndex("addr", 0))?
+        .value();
+    let text = match value {
+        serde_json::Value::String(s) => s.as_str(),
+        serde_json::Value::Null => "",
+        _ => return Err(RenderErrorReason::InvalidParamType("a string").into()),
+    };
+    write_breakable(out, &r.get_escape_fn()(text))
+}
+
+/// Escaped text with `<wbr>` after each `@` and `.` (neither appears in an
+/// escape sequence, so none is split).
+fn write_breakable(out: &mut dyn handlebars::Output, escaped: &str) -> handlebars::HelperResult {
+    let mut rest = escaped;
+    while let Some(i) = rest.find(['@', '.']) {
+        out.write(&rest[..=i])?;
+        out.write("<wbr>")?;
+        rest = &rest[i + 1..];
+    }
+    out.write(rest)?;
     Ok(())
 }
 
