@@ -128,6 +128,7 @@ pub fn write<W: Write>(r: &Report, generated: &str, mut out: W) -> Result<()> {
                 std::env::temp_dir().display()
             )
         })??;
+    let bytes = unix_origin(bytes);
     out.write_all(&bytes)?;
     Ok(())
 }
@@ -244,6 +245,49 @@ fn workbook(r: &Report, generated: &str) -> Result<Vec<u8>, XlsxError> {
     wb.save_to_buffer()
 }
 
+/// The workbook with every zip entry marked as made on Unix. The zip
+/// crate marks the origin as the platform it runs on (MS-DOS on Windows),
+/// the only byte that differs between a Linux and a Windows run; outputs
+/// are byte-identical across platforms. Each central directory entry's
+/// "version made by" high byte becomes 3 (Unix); anything that is not a
+/// well-formed zip is left as it is.
+fn unix_origin(mut zip: Vec<u8>) -> Vec<u8> {
+    const END: [u8; 4] = [0x50, 0x4b, 0x05, 0x06];
+    const ENTRY: [u8; 4] = [0x50, 0x4b, 0x01, 0x02];
+    let u16_at = |b: &[u8], i: usize| b.get(i..i + 2).map(|s| u16::from_le_bytes([s[0], s[1]]));
+    let u32_at = |b: &[u8], i: usize| {
+        b.get(i..i + 4)
+            .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+    };
+    // The end record is the last 22 bytes (the workbook has no comment).
+    let Some(end) = zip.len().checked_sub(22) else {
+        return zip;
+    };
+    if zip[end..end + 4] != END {
+        return zip;
+    }
+    let (Some(count), Some(start)) = (u16_at(&zip, end + 10), u32_at(&zip, end + 16)) else {
+        return zip;
+    };
+    let mut at = start as usize;
+    for _ in 0..count {
+        if zip.get(at..at + 4) != Some(&ENTRY[..]) {
+            return zip;
+        }
+        let lengths = (
+            u16_at(&zip, at + 28),
+            u16_at(&zip, at + 30),
+            u16_at(&zip, at + 32),
+        );
+        let (Some(name), Some(extra), Some(comment)) = lengths else {
+            return zip;
+        };
+        zip[at + 5] = 3;
+        at += 46 + name as usize + extra as usize + comment as usize;
+    }
+    zip
+}
+
 /// The Summary sheet: verdict, counts, settings, change plan, and where
 /// the full lists are.
 fn summary(
@@ -338,4 +382,45 @@ fn summary(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use calamine::Reader;
+
+    /// The offsets of the central directory entries of a zip.
+    fn entries(bytes: &[u8]) -> Vec<usize> {
+        let sig = [0x50, 0x4b, 0x01, 0x02];
+        (0..bytes.len().saturating_sub(4))
+            .filter(|&i| bytes[i..i + 4] == sig)
+            .collect()
+    }
+
+    /// Every entry says Unix whatever the platform (here as if made on
+    /// Windows: origin 0, MS-DOS), and the zip still reads.
+    #[test]
+    fn entries_are_marked_as_made_on_unix() {
+        let mut wb = Workbook::new();
+        wb.add_worksheet().write_string(0, 0, "01017").unwrap();
+        let mut bytes = wb.save_to_buffer().unwrap();
+        for i in entries(&bytes) {
+            bytes[i + 5] = 0;
+        }
+        let bytes = unix_origin(bytes);
+        let entries = entries(&bytes)
+            .into_iter()
+            .filter(|&i| bytes[i + 5] == 3)
+            .count();
+        assert!(entries >= 5);
+        let mut book: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let range = book.worksheet_range("Sheet1").unwrap();
+        assert_eq!(
+            range.get((0, 0)),
+            Some(&calamine::Data::String("01017".into()))
+        );
+        // Not a zip: left alone.
+        assert_eq!(unix_origin(b"not a zip".to_vec()), b"not a zip");
+    }
 }
