@@ -1,7 +1,7 @@
 //! The audit as a whole: the sample tenant's outputs, determinism across
 //! thread counts, exit codes and the errors a consultant can act on.
 
-use crate::{fixture, preflight};
+use crate::{audit_ok, fixture, preflight};
 use preflight::audit::demo_audit;
 use preflight::rules::Rule;
 use std::collections::BTreeMap;
@@ -911,24 +911,6 @@ fn users_csv_names_each_person_first() {
     let redacted = names(true);
     assert_eq!(redacted.len(), 4, "{redacted:?}");
     assert!(redacted.values().all(String::is_empty), "{redacted:?}");
-}
-
-/// `preflight audit ARGS --quiet --fail-on never --out OUT`, which must
-/// exit 0.
-fn audit_ok(args: &[&std::ffi::OsStr], out: &std::path::Path) {
-    let res = preflight()
-        .arg("audit")
-        .args(args)
-        .args(["--quiet", "--fail-on", "never", "--out"])
-        .arg(out)
-        .output()
-        .unwrap();
-    assert_eq!(
-        res.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&res.stderr)
-    );
 }
 
 /// An audit of the sample tenant into `dir/name` with `extra` flags.

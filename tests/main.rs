@@ -37,3 +37,21 @@ pub fn preflight() -> assert_cmd::Command {
     cmd.env_remove("SOURCE_DATE_EPOCH");
     cmd
 }
+
+/// `preflight audit ARGS --quiet --fail-on never --out OUT`, which must
+/// exit 0.
+pub fn audit_ok(args: &[&std::ffi::OsStr], out: &std::path::Path) {
+    let res = preflight()
+        .arg("audit")
+        .args(args)
+        .args(["--quiet", "--fail-on", "never", "--out"])
+        .arg(out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        res.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+}

@@ -3,25 +3,18 @@
 //! the rows capped by `--xlsx-rows` with the Summary saying where the full
 //! lists are, and `--no-xlsx`.
 
-use crate::{fixture, preflight};
+use crate::{audit_ok, fixture, preflight};
 use calamine::{Data, Reader, Xlsx};
 use std::path::Path;
 
 fn audit(out: &Path, inputs: &[&str], extra: &[&str]) {
-    let res = preflight()
-        .arg("audit")
-        .args(inputs.iter().map(|f| fixture(f)))
-        .args(extra)
-        .args(["--quiet", "--fail-on", "never", "--out"])
-        .arg(out)
-        .output()
-        .unwrap();
-    assert_eq!(
-        res.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&res.stderr)
-    );
+    let files: Vec<std::path::PathBuf> = inputs.iter().map(|f| fixture(f)).collect();
+    let args: Vec<&std::ffi::OsStr> = files
+        .iter()
+        .map(|f| f.as_os_str())
+        .chain(extra.iter().map(std::ffi::OsStr::new))
+        .collect();
+    audit_ok(&args, out);
 }
 
 fn sheets(path: &Path) -> Vec<(String, Vec<Vec<Data>>)> {

@@ -13,9 +13,9 @@
 
 use super::Report;
 use super::fixes::{Change, changes};
-use crate::model::{Source, cmp_key, same_key};
+use crate::model::{Keyed, Source, cmp_key};
 use anyhow::Result;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 
 /// The profile variable an Okta attribute of the settings names: the
@@ -55,8 +55,10 @@ type Row<'r> = (&'r str, BTreeMap<&'r str, &'r str>);
 
 /// The rows of the import, and the columns (the variables, in name order).
 fn rows<'r>(okta: &[Change<'r>]) -> (Vec<&'r str>, Vec<Row<'r>>) {
-    // By login (its key), every attribute's values.
+    // By login (its key), every attribute's values; a map finds the login,
+    // the Okta list of a large tenant has tens of thousands of changes.
     let mut users: Vec<(&'r str, BTreeMap<&'r str, Vec<&'r str>>)> = Vec::new();
+    let mut by_login: HashMap<Keyed<'r>, usize> = HashMap::new();
     for c in okta {
         let Some(var) = variable(c.field) else {
             continue;
@@ -64,13 +66,11 @@ fn rows<'r>(okta: &[Change<'r>]) -> (Vec<&'r str>, Vec<Row<'r>>) {
         if var == "login" || !importable(c.to) || !importable(c.subject) {
             continue;
         }
-        match users
-            .iter_mut()
-            .find(|(login, _)| same_key(login, c.subject))
-        {
-            Some((_, values)) => values.entry(var).or_default().push(c.to),
-            None => users.push((c.subject, BTreeMap::from([(var, vec![c.to])]))),
-        }
+        let at = *by_login.entry(Keyed(c.subject)).or_insert_with(|| {
+            users.push((c.subject, BTreeMap::new()));
+            users.len() - 1
+        });
+        users[at].1.entry(var).or_default().push(c.to);
     }
     // One value per attribute, or the attribute is left to the worklist.
     let users: Vec<Row<'r>> = users

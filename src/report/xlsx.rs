@@ -37,14 +37,11 @@ fn cell(value: &str) -> Cow<'_, str> {
     Cow::Owned(format!("{cut}… (cut: the full value is in the CSV file)"))
 }
 
-/// One sheet being written: a header row, then rows up to the cap.
+/// One sheet being written: a header row, then rows.
 struct Sheet<'w> {
     ws: &'w mut Worksheet,
     columns: u16,
     rows: u32,
-    cap: usize,
-    /// Rows offered, written or not.
-    offered: usize,
 }
 
 impl<'w> Sheet<'w> {
@@ -52,7 +49,6 @@ impl<'w> Sheet<'w> {
         ws: &'w mut Worksheet,
         name: &str,
         header: &[&str],
-        cap: usize,
         bold: &Format,
     ) -> Result<Sheet<'w>, XlsxError> {
         ws.set_name(name)?;
@@ -65,17 +61,11 @@ impl<'w> Sheet<'w> {
             ws,
             columns: header.len() as u16,
             rows: 0,
-            cap,
-            offered: 0,
         })
     }
 
-    /// Writes a row, or only counts it once the sheet is full.
+    /// Writes a row (the callers stop at the cap).
     fn row<'a>(&mut self, cells: impl IntoIterator<Item = &'a str>) -> Result<(), XlsxError> {
-        self.offered += 1;
-        if self.offered > self.cap {
-            return Ok(());
-        }
         self.rows += 1;
         for (c, v) in cells.into_iter().enumerate() {
             if !v.is_empty() {
@@ -85,11 +75,12 @@ impl<'w> Sheet<'w> {
         Ok(())
     }
 
-    /// Adds the filter over what was written; the rows offered.
-    fn finish(self) -> Result<usize, XlsxError> {
+    /// Adds the filter over what was written; the rows written and the
+    /// rows of the whole list, for the Summary.
+    fn finish(self, total: usize) -> Result<(usize, usize), XlsxError> {
         self.ws
             .autofilter(0, 0, self.rows.max(1), self.columns.saturating_sub(1))?;
-        Ok(self.offered)
+        Ok((self.rows as usize, total))
     }
 }
 
@@ -153,18 +144,18 @@ fn workbook(r: &Report, generated: &str) -> Result<Vec<u8>, XlsxError> {
     // are known: the sheets are added in order, filled in any order.
     wb.add_worksheet_with_constant_memory()?
         .set_name("Summary")?;
-    let mut lists: Vec<(&str, &str, usize)> = Vec::new();
+    // Each list: sheet, CSV file, rows written and rows in all.
+    let mut lists: Vec<(&str, &str, (usize, usize))> = Vec::new();
 
     let mut s = Sheet::new(
         wb.add_worksheet_with_constant_memory()?,
         "Findings",
         &FINDINGS_HEADER,
-        cap,
         &bold,
     )?;
     let mut message = String::new();
     let mut remediation = String::new();
-    for f in &r.findings {
+    for f in r.findings.iter().take(cap) {
         let row = if f.row == 0 {
             String::new()
         } else {
@@ -187,41 +178,34 @@ fn workbook(r: &Report, generated: &str) -> Result<Vec<u8>, XlsxError> {
             &message,
             &remediation,
         ])?;
-        if s.offered >= cap {
-            // Only the count matters past the cap.
-            s.offered = r.findings.len();
-            break;
-        }
     }
-    lists.push(("Findings", "findings.csv", s.finish()?));
+    lists.push(("Findings", "findings.csv", s.finish(r.findings.len())?));
 
-    let mut header = vec![super::UserRow::HEADER[0]];
-    header.extend(&super::UserRow::HEADER[1..]);
     let mut s = Sheet::new(
         wb.add_worksheet_with_constant_memory()?,
         "Persons",
-        &header,
-        cap,
+        &super::UserRow::HEADER,
         &bold,
     )?;
     for u in r.users.iter().take(cap) {
         s.row(std::iter::once(u.display_name()).chain(u.cells()))?;
     }
-    s.offered = r.users.len();
-    lists.push(("Persons", "users.csv", s.finish()?));
+    lists.push(("Persons", "users.csv", s.finish(r.users.len())?));
 
     let mut s = Sheet::new(
         wb.add_worksheet_with_constant_memory()?,
         "Remediation",
         &REMEDIATION_HEADER,
-        cap,
         &bold,
     )?;
     for x in r.remediation.iter().take(cap) {
         s.row(remediation_cells(x))?;
     }
-    s.offered = r.remediation.len();
-    lists.push(("Remediation", "remediation.csv", s.finish()?));
+    lists.push((
+        "Remediation",
+        "remediation.csv",
+        s.finish(r.remediation.len())?,
+    ));
 
     for (system, name, file) in [
         (Source::Okta, "Fixes Okta", "fixes/okta.csv"),
@@ -233,12 +217,10 @@ fn workbook(r: &Report, generated: &str) -> Result<Vec<u8>, XlsxError> {
             wb.add_worksheet_with_constant_memory()?,
             name,
             &FIXES_HEADER,
-            cap,
             &bold,
         )?;
         let total = worklist_rows(r, system, cap, |cells| s.row(cells.iter().map(|c| &**c)))?;
-        s.offered = total;
-        lists.push((name, file, s.finish()?));
+        lists.push((name, file, s.finish(total)?));
     }
 
     summary(r, generated, wb.worksheet_from_index(0)?, &bold, &lists)?;
@@ -295,7 +277,7 @@ fn summary(
     generated: &str,
     ws: &mut Worksheet,
     bold: &Format,
-    lists: &[(&str, &str, usize)],
+    lists: &[(&str, &str, (usize, usize))],
 ) -> Result<(), XlsxError> {
     ws.set_column_width(0, 34)?;
     ws.set_column_width(1, 80)?;
@@ -336,9 +318,8 @@ fn summary(
     }
     put(ws, &["", "", ""], false)?;
     put(ws, &["sheet", "rows", "of"], true)?;
-    for (sheet, file, total) in lists {
-        let shown = (*total).min(r.xlsx_rows.clamp(1, EXCEL_ROWS - 1));
-        let note = if shown < *total {
+    for (sheet, file, (shown, total)) in lists {
+        let note = if shown < total {
             format!("{shown} listed here; the full list is {file}")
         } else {
             format!("all listed (also in {file})")
