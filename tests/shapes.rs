@@ -629,3 +629,305 @@ fn aduc_export_list_skips_the_checks_it_cannot_feed_and_the_rest_is_the_same() {
         shaped.stdout
     );
 }
+
+/// The header and records of a CSV text (BOM and `#TYPE` line dropped).
+fn records_of(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let body = text.trim_start_matches('\u{feff}');
+    let body = body
+        .strip_prefix("#TYPE")
+        .map_or(body, |rest| rest.split_once('\n').unwrap().1);
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let headers = reader.headers().unwrap().iter().map(String::from).collect();
+    let rows = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    (headers, rows)
+}
+
+/// A csvde export (`csvde -f ad-users.csv -r "(objectClass=user)" -l
+/// objectClass,givenName,name,sAMAccountName,sn,userPrincipalName,mail,proxyAddresses,employeeNumber,employeeID,userAccountControl`)
+/// of the accounts of `ad_users`: LDAP display names, the DN first, a
+/// field quoted only when it holds a comma (the DNs), `proxyAddresses` one
+/// `;`-joined field as csvde writes a multi-valued attribute, and
+/// `userAccountControl` (512 enabled, 514 disabled) where `Get-ADUser`
+/// gives `Enabled`. No BOM, no `#TYPE` line, CRLF.
+fn csvde_of(ad_users: &str) -> Vec<u8> {
+    let (headers, rows) = records_of(ad_users);
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let take = [
+        ("DN", "DistinguishedName"),
+        ("objectClass", ""),
+        ("givenName", "GivenName"),
+        ("name", "Name"),
+        ("sAMAccountName", "SamAccountName"),
+        ("sn", "Surname"),
+        ("userPrincipalName", "UserPrincipalName"),
+        ("mail", "mail"),
+        ("proxyAddresses", "proxyAddresses"),
+        ("employeeNumber", "employeeNumber"),
+        ("employeeID", "employeeID"),
+        ("userAccountControl", "Enabled"),
+    ];
+    let mut out = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    out.write_record(take.iter().map(|(ldap, _)| *ldap))
+        .unwrap();
+    for r in &rows {
+        out.write_record(take.iter().map(|(ldap, ps)| match *ldap {
+            "objectClass" => "user".to_string(),
+            "userAccountControl" => match r[col(ps)].as_str() {
+                "False" => "514".to_string(),
+                _ => "512".to_string(),
+            },
+            _ => r[col(ps)].clone(),
+        }))
+        .unwrap();
+    }
+    out.into_inner().unwrap()
+}
+
+/// The sample tenant with its AD export made by csvde: the findings are
+/// the `Get-ADUser` export's. Only what names the column differs: csvde's
+/// LDAP names (`userPrincipalName` for `UserPrincipalName`), the disabled
+/// account read from `userAccountControl` 514 where `Enabled` said False,
+/// and the rows, one higher without the `#TYPE` line.
+#[test]
+fn a_csvde_export_gives_the_findings_of_get_aduser() {
+    let dir = tempfile::tempdir().unwrap();
+    let odd = csvde_of(&contoso_text("ad-users.csv"));
+    let well = audit(&contoso_with(dir.path(), "", None));
+    let shaped = audit(&contoso_with(dir.path(), "ad-users.csv", Some(&odd)));
+    assert_eq!(shaped.code, Some(0), "{}", shaped.stdout);
+    let disabled_by_uac = shaped
+        .findings
+        .iter()
+        .filter(|f| f[RULE] == "inactive-in-idp" && f[FIELD] == "userAccountControl")
+        .count();
+    assert!(disabled_by_uac > 0, "{:#?}", shaped.findings);
+    let same_names = |a: &Audit, shift: u32| {
+        a.findings
+            .iter()
+            .map(|f| {
+                let mut f = f.clone();
+                if f[FIELD] == "userAccountControl" && f[VALUE] == "514" {
+                    f[FIELD] = "Enabled".into();
+                    f[VALUE] = "False".into();
+                }
+                f[FIELD] = f[FIELD].to_lowercase();
+                if f[FILE] == "ad-users.csv" {
+                    f[ROW] = (f[ROW].parse::<u32>().unwrap() + shift).to_string();
+                }
+                f.truncate(VALUE + 1);
+                f
+            })
+            .collect::<BTreeSet<_>>()
+    };
+    assert_same(&same_names(&shaped, 1), &same_names(&well, 0));
+    assert_eq!(shaped.summary["verdict"], well.summary["verdict"]);
+    assert_eq!(
+        shaped.summary["verdict_reasons"],
+        well.summary["verdict_reasons"]
+    );
+    assert_eq!(skipped_checks(&shaped), skipped_checks(&well));
+    assert_eq!(shaped.summary["counts"], well.summary["counts"]);
+}
+
+/// A `Get-MgUser` export of the sample tenant's Microsoft 365 users, as a
+/// consultant runs it (PowerShell 7, so no `#TYPE` line):
+/// `Get-MgUser -All -Property ... | Select-Object Id,DisplayName,UserPrincipalName,Mail,AccountEnabled,ProxyAddresses,AssignedLicenses,GivenName,Surname,OnPremisesSyncEnabled | Export-Csv -NoTypeInformation`,
+/// with `ProxyAddresses` and `AssignedLicenses` (`.SkuId`) joined by `;`
+/// when `joined`, else as the collections' type names.
+fn mguser_of(m365_users: &str, joined: bool) -> String {
+    let (headers, rows) = records_of(m365_users);
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let sku = |name: &str| match name {
+        "Microsoft 365 E5" => "06ebc4ee-1bb5-47dd-8120-11324bc54e06",
+        "Microsoft 365 E3" => "05e9a617-0261-4cee-bb44-138d3ef5d965",
+        "Power BI Pro" => "f8a1db68-be16-40ed-86d5-cb42ce701560",
+        "Microsoft 365 F1" => "44575883-256e-4a79-9da4-ebe9acabe2b2",
+        _ => "6070a4c8-34c6-4937-8dfb-39bbc6397a60",
+    };
+    let quoted = |cells: &[String]| {
+        cells
+            .iter()
+            .map(|c| format!("\"{}\"", c.replace('"', "\"\"")))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let mut out = quoted(
+        &[
+            "Id",
+            "DisplayName",
+            "UserPrincipalName",
+            "Mail",
+            "AccountEnabled",
+            "ProxyAddresses",
+            "AssignedLicenses",
+            "GivenName",
+            "Surname",
+            "OnPremisesSyncEnabled",
+        ]
+        .map(String::from),
+    ) + "\r\n";
+    for r in &rows {
+        let proxies: Vec<&str> = r[col("Proxy addresses")]
+            .split('+')
+            .filter(|p| !p.is_empty())
+            .collect();
+        let mail = proxies
+            .iter()
+            .find_map(|p| p.strip_prefix("SMTP:"))
+            .unwrap_or_default();
+        let licences = match r[col("Licenses")].as_str() {
+            "Unlicensed" => String::new(),
+            names => names.split('+').map(sku).collect::<Vec<_>>().join(";"),
+        };
+        let (proxies, licences) = if joined {
+            (proxies.join(";"), licences)
+        } else {
+            (
+                "System.String[]".to_string(),
+                "Microsoft.Graph.PowerShell.Models.IMicrosoftGraphAssignedLicense[]".to_string(),
+            )
+        };
+        let enabled = match r[col("Block credential")].as_str() {
+            "True" => "False",
+            _ => "True",
+        };
+        out += &quoted(&[
+            r[col("Object Id")].clone(),
+            r[col("Display name")].clone(),
+            r[col("User principal name")].clone(),
+            mail.to_string(),
+            enabled.to_string(),
+            proxies,
+            licences,
+            r[col("First name")].clone(),
+            r[col("Last name")].clone(),
+            r[col("DirSyncEnabled")].clone(),
+        ]);
+        out += "\r\n";
+    }
+    out
+}
+
+/// The findings of `a` as the rule, record and value say them: the field
+/// by the column's meaning, so that `Get-MgUser`'s `ProxyAddresses` and
+/// the admin center's `Proxy addresses` compare equal.
+fn m365_keyed(a: &Audit) -> BTreeSet<Vec<String>> {
+    a.findings
+        .iter()
+        .map(|f| {
+            let mut f = f.clone();
+            f[FIELD] = f[FIELD].to_lowercase().replace(' ', "");
+            f.truncate(VALUE + 1);
+            f
+        })
+        .collect()
+}
+
+/// The sample tenant with its Microsoft 365 users exported by
+/// `Get-MgUser` (values joined): the findings are the admin center
+/// export's.
+#[test]
+fn a_get_mguser_export_gives_the_findings_of_the_admin_center_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let odd = mguser_of(&contoso_text("m365-active-users.csv"), true);
+    let well = audit(&contoso_with(dir.path(), "", None));
+    let shaped = audit(&contoso_with(
+        dir.path(),
+        "m365-active-users.csv",
+        Some(odd.as_bytes()),
+    ));
+    assert_eq!(shaped.code, Some(0), "{}", shaped.stdout);
+    assert_same(&m365_keyed(&shaped), &m365_keyed(&well));
+    assert_eq!(shaped.summary["verdict"], well.summary["verdict"]);
+    assert_eq!(
+        shaped.summary["verdict_reasons"],
+        well.summary["verdict_reasons"]
+    );
+    assert_eq!(skipped_checks(&shaped), skipped_checks(&well));
+    assert_eq!(shaped.summary["counts"], well.summary["counts"]);
+}
+
+/// The same `Get-MgUser` export without `-join`: `ProxyAddresses` and
+/// `AssignedLicenses` hold type names. Both are set aside; the checks that
+/// read them are listed as skipped, each with the export that fixes it
+/// (`.SkuId` for the licences, whose text would be their type name again);
+/// with an address column set aside the Exchange checks do not decide
+/// (SPEC section 5), so the verdict says so; every other finding stays.
+#[test]
+fn a_get_mguser_export_of_type_names_sets_them_aside_and_the_rest_is_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let odd = mguser_of(&contoso_text("m365-active-users.csv"), false);
+    let well = audit(&contoso_with(dir.path(), "", None));
+    let shaped = audit(&contoso_with(
+        dir.path(),
+        "m365-active-users.csv",
+        Some(odd.as_bytes()),
+    ));
+    assert_eq!(shaped.code, Some(0), "{}", shaped.stdout);
+    let aside: Vec<String> = shaped.summary["coverage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["set_aside"].as_array().unwrap())
+        .map(|s| s["column"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(aside, ["ProxyAddresses", "AssignedLicenses"]);
+    let skipped = skipped_checks(&shaped);
+    let has = |start: &str, fix: &str| {
+        assert!(
+            skipped.iter().any(|s| s.starts_with(start)
+                && s.contains("m365-active-users.csv")
+                && s.contains(fix)),
+            "{start}: {skipped:#?}"
+        )
+    };
+    has(
+        "Microsoft 365 mailbox-address checks",
+        "@{n='ProxyAddresses';e={$_.ProxyAddresses -join ';'}}",
+    );
+    has(
+        "Microsoft 365 licence check (m365-unlicensed on `AssignedLicenses`)",
+        "@{n='AssignedLicenses';e={$_.AssignedLicenses.SkuId -join ';'}}",
+    );
+    let reasons = verdict_reasons(&shaped);
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.starts_with("Exchange Online backup and restore")
+                && r.contains("m365-active-users.csv column `ProxyAddresses`")),
+        "{reasons:?}"
+    );
+    assert_ne!(shaped.summary["verdict"], "go");
+    // What the columns set aside fed: the Exchange checks and the licence
+    // check. The well-formed export has each; the odd one none.
+    let fed = |f: &[String]| {
+        matches!(
+            f[RULE].as_str(),
+            "exchange-mailbox-not-found"
+                | "exchange-restore-mismatch"
+                | "m365-no-mailbox"
+                | "m365-unlicensed"
+        )
+    };
+    for rule in [
+        "exchange-mailbox-not-found",
+        "exchange-restore-mismatch",
+        "m365-no-mailbox",
+        "m365-unlicensed",
+    ] {
+        assert!(well.findings.iter().any(|f| f[RULE] == rule), "{rule}");
+    }
+    assert!(!shaped.findings.iter().any(|f| fed(f)));
+    let rest = |a: &Audit| {
+        m365_keyed(a)
+            .into_iter()
+            .filter(|f| !fed(f))
+            .collect::<BTreeSet<_>>()
+    };
+    assert_same(&rest(&shaped), &rest(&well));
+}

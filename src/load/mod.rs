@@ -371,7 +371,8 @@ fn set_aside_type_names(
         let Some((row, value)) = hit else { continue };
         let header = raw.headers[*col].trim();
         let fix = format!(
-            "Select-Object ...,@{{n='{header}';e={{$_.{header} -join ';'}}}} | Export-Csv ..."
+            "Select-Object ...,{} | Export-Csv ...",
+            crate::model::joined_export(header)
         );
         let Some(field) = columns.iter().find_map(|(f, c)| (c == col).then_some(*f)) else {
             continue;

@@ -103,6 +103,19 @@ pub struct SetAside {
     pub field: Field,
 }
 
+/// The `Select-Object` calculated property that exports column `column`
+/// with its values joined by `;`: `-join` on the collection, or for
+/// `AssignedLicenses` (licence objects, whose text is their type name) on
+/// their `SkuId`s.
+pub fn joined_export(column: &str) -> String {
+    let values = if column.eq_ignore_ascii_case("assignedlicenses") {
+        format!("$_.{column}.SkuId")
+    } else {
+        format!("$_.{column}")
+    };
+    format!("@{{n='{column}';e={{{values} -join ';'}}}}")
+}
+
 /// Records of one kind that are not users, set aside and counted (an ADUC
 /// "Export List" holds groups, contacts and computers beside the users).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

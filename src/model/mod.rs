@@ -15,6 +15,7 @@ mod proxies;
 pub use address::{address_problem, is_dotnet_type_name};
 pub use input::{
     InputInfo, RowProblem, RowsSetAside, SetAside, StatusValue, delimiter_name, file_name,
+    joined_export,
 };
 pub use key::{Keyed, be_words, cmp_key, key, key_hash, key_prefix, key_prefix_bytes, same_key};
 pub use proxies::{Proxies, Proxy, ProxyIter, ProxyRef, parse_proxies};

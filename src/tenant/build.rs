@@ -273,9 +273,9 @@ impl Tenant {
             skipped.push(Skip {
                 check: "Exchange Online backup and restore".into(),
                 reason: format!(
-                    "{} set aside: it holds a .NET type name instead of the mailbox addresses; OneDrive is judged by UPN alone. Export it again with the values joined: @{{n='{c}';e={{$_.{c} -join ';'}}}} in Select-Object",
+                    "{} set aside: it holds a .NET type name instead of the mailbox addresses; OneDrive is judged by UPN alone. Export it again with the values joined: {} in Select-Object",
                     columns.join(", "),
-                    c = first.column
+                    crate::model::joined_export(&first.column)
                 ),
                 decides: !uupic_audit,
             });
@@ -292,10 +292,10 @@ impl Tenant {
                 skipped.push(Skip {
                     check: set_aside_checks(t.source, s),
                     reason: format!(
-                        "{}: column `{}` holds a .NET type name instead of its values and was set aside; export it again with @{{n='{c}';e={{$_.{c} -join ';'}}}} in Select-Object",
+                        "{}: column `{}` holds a .NET type name instead of its values and was set aside; export it again with {} in Select-Object",
                         t.file_name(),
                         s.column,
-                        c = s.column
+                        crate::model::joined_export(&s.column)
                     ),
                     decides: false,
                 });
@@ -429,6 +429,12 @@ pub(super) fn set_aside_checks(source: Source, s: &SetAside) -> String {
             "Microsoft 365 mailbox-address checks ({hygiene}, m365-no-mailbox on `{}`)",
             s.column
         ),
+        (Source::M365, Field::Licenses) => {
+            format!(
+                "Microsoft 365 licence check (m365-unlicensed on `{}`)",
+                s.column
+            )
+        }
         (_, Field::Mail | Field::Email | Field::SecondEmail | Field::AdAttribute) => {
             format!(
                 "{} address checks ({hygiene} on `{}`)",
