@@ -27,10 +27,16 @@
 #   SHARED   the yardstick's folder             (default ../shared/bench)
 #   PYTHON   the Python running the yardstick   (default python3; duckdb is
 #            installed into it with pip when missing)
+#            "audit" runs with --no-xlsx (the core's targets); "workbook"
+#            is the same audit writing report.xlsx too
 #   AUDIT_ARGS  extra arguments for preflight audit (e.g. "--identification-attribute employeeNumber")
-#   MEASURE  what to time, any of "floor audit peer" (default: all three with
+#   MEASURE  what to time, any of "floor audit peer workbook" (default: the first three with
 #            GEN=shared, "floor audit" with GEN=preflight); they always run in
 #            that order within a round
+#   CHROMIUM headless Chromium for the report's render time (default
+#            /usr/bin/chromium; "none" skips it): after the audit's rounds of
+#            a size, the last report.html is shown RUNS times and its first
+#            screen saved as a screenshot, timed (the issue 26 measure)
 #   OUT      where the outputs are written (default: a temporary folder under
 #            TMPDIR; /dev/shm measures the tools rather than the disk). Each
 #            run writes a fresh folder there, removed after the run (untimed)
@@ -47,6 +53,7 @@ SHARED=${SHARED:-$ROOT/../shared/bench}
 PYTHON=${PYTHON:-python3}
 AUDIT_ARGS=${AUDIT_ARGS:-}
 WARMUP=${WARMUP:-1}
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 
 case $GEN in
 shared)
@@ -121,13 +128,13 @@ ratio() {
     awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b > 0) printf "%.2f×", a / b; else print "—" }'
 }
 
-# The command of NAME (floor, audit or peer) on tenant $dir, writing into
+# The command of NAME (floor, audit, peer or workbook) on tenant $dir, writing into
 # $1 (a folder that does not exist yet); sets CMD.
 command_of() {
     local name=$1 into=$2
     case $name in
     floor) CMD=("$FLOOR" "${paths[@]}") ;;
-    audit)
+    audit | workbook)
         if [[ $GEN == shared ]]; then
             CMD=("$BIN" audit --okta "$dir/okta.csv" --ad "$dir/ad.csv" --m365 "$dir/m365.csv" --insync "$dir/insync.csv")
         else
@@ -135,6 +142,9 @@ command_of() {
         fi
         # shellcheck disable=SC2206 # AUDIT_ARGS is split on purpose
         CMD+=(--out "$into" --quiet --fail-on never $AUDIT_ARGS)
+        # The workbook (report.xlsx, issue 26) is measured apart: "audit"
+        # leaves it out, "workbook" is the same audit with it.
+        if [[ $name == audit ]]; then CMD+=(--no-xlsx); fi
         ;;
     peer) CMD=("$PYTHON" "$WORK/peer_duckdb.py" --dir "$dir" --out "$into") ;;
     esac
@@ -168,6 +178,7 @@ run_one() {
     fi
     if [[ $name == audit ]]; then
         html=$(wc -c <"$into/report.html")
+        cp "$into/report.html" "$WORK/report.html"
     fi
     if [[ $name == peer ]]; then
         # Its counts, once per size, to compare with the audit's.
@@ -187,11 +198,11 @@ row() {
 }
 
 ORDER=()
-for name in floor audit peer; do
+for name in floor audit peer workbook; do
     if measured "$name"; then ORDER+=("$name"); fi
 done
 if [[ ${#ORDER[@]} -eq 0 ]]; then
-    echo "MEASURE names none of floor, audit, peer" >&2
+    echo "MEASURE names none of floor, audit, peer, workbook" >&2
     exit 2
 fi
 
@@ -248,10 +259,28 @@ for n in $SIZES; do
         for name in "${ORDER[@]}"; do run_one "$name" "$r" 1; done
     done
 
+    render=""
+    if [[ -x $CHROMIUM && -f $WORK/report.html ]]; then
+        : >"$WORK/render.walls"
+        for ((r = 1; r <= RUNS; r++)); do
+            rm -rf "$WORK/chromium-profile"
+            /usr/bin/time -f "%e" -o "$WORK/render.time" "$CHROMIUM" --headless --no-sandbox --disable-gpu \
+                --user-data-dir="$WORK/chromium-profile" --window-size=1280,900 \
+                --screenshot="$WORK/first-screen.png" "file://$WORK/report.html" >/dev/null 2>&1 || {
+                echo "chromium failed on report.html" >&2
+                exit 1
+            }
+            tail -1 "$WORK/render.time" >>"$WORK/render.walls"
+            echo "  report.html first screen, run $r: $(tail -1 "$WORK/render.walls") s" >&2
+        done
+        render=$(median <"$WORK/render.walls")
+    fi
+    rm -f "$WORK/report.html"
+
     table="#### $n persons: $rows rows, input $(human_bytes "$bytes") ($bytes bytes)"$'\n\n'
     table+="| run | wall, median (min–max) | CPU (user + sys), median | peak RSS, median | peak RSS / input |"$'\n'
     table+="| --- | ---: | ---: | ---: | ---: |"$'\n'
-    unset floor_wall audit_wall peer_wall audit_rss
+    unset floor_wall audit_wall peer_wall audit_rss workbook_wall
     for name in "${ORDER[@]}"; do
         row "$name"
         table+="$ROW"$'\n'
@@ -262,6 +291,7 @@ for n in $SIZES; do
             audit_rss=$MED_RSS
             ;;
         peer) peer_wall=$MED_WALL ;;
+        workbook) workbook_wall=$MED_WALL ;;
         esac
     done
     table+=$'\n'
@@ -270,6 +300,12 @@ for n in $SIZES; do
     table+=" audit peak RSS / input: $(ratio "${audit_rss:-}" "$input_kb")"
     if [[ -n $html ]]; then
         table+="; report.html $(awk -v b="$html" 'BEGIN { printf "%.1f MB", b / 1e6 }')"
+        if [[ -n $render ]]; then
+            table+=", first screen in headless Chromium ${render} s (median)"
+        fi
+    fi
+    if [[ -n ${workbook_wall:-} && -n ${audit_wall:-} ]]; then
+        table+="; the workbook adds $(awk -v a="$workbook_wall" -v b="$audit_wall" 'BEGIN { printf "%.2f s", a - b }') (workbook - audit)"
     fi
     if [[ -n $peer_summary ]]; then
         table+="; peer: $peer_summary"

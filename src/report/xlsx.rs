@@ -144,87 +144,142 @@ fn workbook(r: &Report, generated: &str) -> Result<Vec<u8>, XlsxError> {
     // are known: the sheets are added in order, filled in any order.
     wb.add_worksheet_with_constant_memory()?
         .set_name("Summary")?;
+    for _ in LISTS {
+        wb.add_worksheet_with_constant_memory()?;
+    }
+    // Each list's sheet is filled on its own (the sheets are independent
+    // until the workbook is saved): in parallel, so that the largest
+    // (Findings) is not waited for after the rest.
+    use rayon::prelude::*;
+    let filled: Vec<Result<(usize, usize), XlsxError>> = wb.worksheets_mut()[1..]
+        .par_iter_mut()
+        .zip(LISTS.par_iter())
+        .map(|(ws, list)| fill(r, list, ws, &bold, cap))
+        .collect();
     // Each list: sheet, CSV file, rows written and rows in all.
     let mut lists: Vec<(&str, &str, (usize, usize))> = Vec::new();
-
-    let mut s = Sheet::new(
-        wb.add_worksheet_with_constant_memory()?,
-        "Findings",
-        &FINDINGS_HEADER,
-        &bold,
-    )?;
-    let mut message = String::new();
-    let mut remediation = String::new();
-    for f in r.findings.iter().take(cap) {
-        let row = if f.row == 0 {
-            String::new()
-        } else {
-            f.row.to_string()
-        };
-        message.clear();
-        plain_into(&f.message(), &mut message);
-        remediation.clear();
-        plain_into(&f.remediation(), &mut remediation);
-        s.row([
-            f.severity().id(),
-            f.rule.id(),
-            f.scenario.id(),
-            f.source.id(),
-            f.subject(),
-            &f.file,
-            &row,
-            f.field(),
-            f.value(),
-            &message,
-            &remediation,
-        ])?;
-    }
-    lists.push(("Findings", "findings.csv", s.finish(r.findings.len())?));
-
-    let mut s = Sheet::new(
-        wb.add_worksheet_with_constant_memory()?,
-        "Persons",
-        &super::UserRow::HEADER,
-        &bold,
-    )?;
-    for u in r.users.iter().take(cap) {
-        s.row(std::iter::once(u.display_name()).chain(u.cells()))?;
-    }
-    lists.push(("Persons", "users.csv", s.finish(r.users.len())?));
-
-    let mut s = Sheet::new(
-        wb.add_worksheet_with_constant_memory()?,
-        "Remediation",
-        &REMEDIATION_HEADER,
-        &bold,
-    )?;
-    for x in r.remediation.iter().take(cap) {
-        s.row(remediation_cells(x))?;
-    }
-    lists.push((
-        "Remediation",
-        "remediation.csv",
-        s.finish(r.remediation.len())?,
-    ));
-
-    for (system, name, file) in [
-        (Source::Okta, "Fixes Okta", "fixes/okta.csv"),
-        (Source::Ad, "Fixes AD", "fixes/ad.csv"),
-        (Source::M365, "Fixes M365", "fixes/m365.csv"),
-        (Source::Insync, "Fixes inSync", "fixes/insync.csv"),
-    ] {
-        let mut s = Sheet::new(
-            wb.add_worksheet_with_constant_memory()?,
-            name,
-            &FIXES_HEADER,
-            &bold,
-        )?;
-        let total = worklist_rows(r, system, cap, |cells| s.row(cells.iter().map(|c| &**c)))?;
-        lists.push((name, file, s.finish(total)?));
+    for (list, counts) in LISTS.iter().zip(filled) {
+        lists.push((list.sheet, list.file, counts?));
     }
 
     summary(r, generated, wb.worksheet_from_index(0)?, &bold, &lists)?;
     wb.save_to_buffer()
+}
+
+/// A list sheet of the workbook: its name, the CSV file with the whole
+/// list, and what it lists.
+struct List {
+    sheet: &'static str,
+    file: &'static str,
+    rows: Rows,
+}
+
+enum Rows {
+    Findings,
+    Persons,
+    Remediation,
+    Fixes(Source),
+}
+
+/// The list sheets, in the workbook's order after the Summary.
+const LISTS: [List; 7] = [
+    List {
+        sheet: "Findings",
+        file: "findings.csv",
+        rows: Rows::Findings,
+    },
+    List {
+        sheet: "Persons",
+        file: "users.csv",
+        rows: Rows::Persons,
+    },
+    List {
+        sheet: "Remediation",
+        file: "remediation.csv",
+        rows: Rows::Remediation,
+    },
+    List {
+        sheet: "Fixes Okta",
+        file: "fixes/okta.csv",
+        rows: Rows::Fixes(Source::Okta),
+    },
+    List {
+        sheet: "Fixes AD",
+        file: "fixes/ad.csv",
+        rows: Rows::Fixes(Source::Ad),
+    },
+    List {
+        sheet: "Fixes M365",
+        file: "fixes/m365.csv",
+        rows: Rows::Fixes(Source::M365),
+    },
+    List {
+        sheet: "Fixes inSync",
+        file: "fixes/insync.csv",
+        rows: Rows::Fixes(Source::Insync),
+    },
+];
+
+/// Fills the sheet of `list` with at most `cap` rows; the rows written and
+/// the rows of the whole list.
+fn fill(
+    r: &Report,
+    list: &List,
+    ws: &mut Worksheet,
+    bold: &Format,
+    cap: usize,
+) -> Result<(usize, usize), XlsxError> {
+    match list.rows {
+        Rows::Findings => {
+            let mut s = Sheet::new(ws, list.sheet, &FINDINGS_HEADER, bold)?;
+            let mut message = String::new();
+            let mut remediation = String::new();
+            for f in r.findings.iter().take(cap) {
+                let row = if f.row == 0 {
+                    String::new()
+                } else {
+                    f.row.to_string()
+                };
+                message.clear();
+                plain_into(&f.message(), &mut message);
+                remediation.clear();
+                plain_into(&f.remediation(), &mut remediation);
+                s.row([
+                    f.severity().id(),
+                    f.rule.id(),
+                    f.scenario.id(),
+                    f.source.id(),
+                    f.subject(),
+                    &f.file,
+                    &row,
+                    f.field(),
+                    f.value(),
+                    &message,
+                    &remediation,
+                ])?;
+            }
+            s.finish(r.findings.len())
+        }
+        Rows::Persons => {
+            let mut s = Sheet::new(ws, list.sheet, &super::UserRow::HEADER, bold)?;
+            for u in r.users.iter().take(cap) {
+                s.row(std::iter::once(u.display_name()).chain(u.cells()))?;
+            }
+            s.finish(r.users.len())
+        }
+        Rows::Remediation => {
+            let mut s = Sheet::new(ws, list.sheet, &REMEDIATION_HEADER, bold)?;
+            for x in r.remediation.iter().take(cap) {
+                s.row(remediation_cells(x))?;
+            }
+            s.finish(r.remediation.len())
+        }
+        Rows::Fixes(system) => {
+            let mut s = Sheet::new(ws, list.sheet, &FIXES_HEADER, bold)?;
+            let total = worklist_rows(r, system, cap, |cells| s.row(cells.iter().map(|c| &**c)))?;
+            s.finish(total)
+        }
+    }
 }
 
 /// The workbook with every zip entry marked as made on Unix. The zip
