@@ -570,6 +570,114 @@ fn report_works_in_a_real_browser() {
     );
 }
 
+/// The stylesheet's colours by custom property (`--text` as `text`): the
+/// light scheme (`:root`), and the dark one (the light with the overrides
+/// of the dark block).
+fn palettes() -> (
+    std::collections::BTreeMap<String, String>,
+    std::collections::BTreeMap<String, String>,
+) {
+    let css = include_str!("../templates/report.css");
+    let block = |from: &str, end: &str| {
+        let at = css.find(from).unwrap_or_else(|| panic!("{from} not found"));
+        let body = &css[at + from.len()..];
+        &body[..body.find(end).unwrap()]
+    };
+    let colours = |block: &str| {
+        block
+            .lines()
+            .filter_map(|l| {
+                let (name, value) = l.trim().strip_prefix("--")?.split_once(':')?;
+                let value = value.trim().trim_end_matches(';');
+                value
+                    .starts_with('#')
+                    .then(|| (name.to_string(), value.to_string()))
+            })
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let light = colours(block(":root {", "\n}"));
+    let mut dark = light.clone();
+    dark.extend(colours(block(
+        "@media screen and (prefers-color-scheme: dark) {\n  :root {",
+        "\n  }",
+    )));
+    (light, dark)
+}
+
+/// WCAG's contrast ratio of two `#rgb` / `#rrggbb` colours.
+fn contrast(a: &str, b: &str) -> f64 {
+    let luminance = |c: &str| {
+        let hex = c.trim_start_matches('#');
+        let hex: String = if hex.len() == 3 {
+            hex.chars().flat_map(|c| [c, c]).collect()
+        } else {
+            hex.to_string()
+        };
+        let channel = |i: usize| {
+            let v = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap()) / 255.0;
+            if v <= 0.03928 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * channel(0) + 0.7152 * channel(2) + 0.0722 * channel(4)
+    };
+    let (x, y) = (luminance(a), luminance(b));
+    (x.max(y) + 0.05) / (x.min(y) + 0.05)
+}
+
+/// Every text colour against every background it is used on keeps 4.5:1
+/// (WCAG 1.4.3), and control borders 3:1 (1.4.11), in both schemes,
+/// wherever the colours are drawn (the chart's SVG text too). The dark
+/// scheme is for the screen only: print stays light.
+#[test]
+fn palette_contrast_meets_aa_in_both_schemes() {
+    let css = include_str!("../templates/report.css");
+    assert_eq!(
+        css.matches("prefers-color-scheme").count(),
+        1,
+        "one dark block"
+    );
+    assert!(css.contains("@media screen and (prefers-color-scheme: dark)"));
+    const PAGE: [&str; 3] = ["bg", "subtle", "stripe"];
+    let tints = ["error-bg", "warning-bg", "ok-bg", "info-bg"];
+    let mut pairs: Vec<(&str, &str, f64)> = Vec::new();
+    for text in ["text", "muted", "accent"] {
+        for bg in PAGE.iter().chain(&tints) {
+            pairs.push((text, bg, 4.5));
+        }
+    }
+    for tone in ["error", "warning", "ok", "info"] {
+        for bg in PAGE {
+            pairs.push((tone, bg, 4.5));
+        }
+    }
+    pairs.extend([
+        ("error", "error-bg", 4.5),
+        ("warning", "warning-bg", 4.5),
+        ("ok", "ok-bg", 4.5),
+        ("info", "info-bg", 4.5),
+        ("control", "bg", 3.0),
+        ("control", "subtle", 3.0),
+    ]);
+    let (light, dark) = palettes();
+    assert_ne!(light["bg"], dark["bg"], "no dark scheme");
+    let mut low = Vec::new();
+    for (scheme, colours) in [("light", &light), ("dark", &dark)] {
+        for &(fg, bg, min) in &pairs {
+            let ratio = contrast(&colours[fg], &colours[bg]);
+            if ratio < min {
+                low.push(format!(
+                    "{scheme}: --{fg} {} on --{bg} {}: {ratio:.2} < {min}",
+                    colours[fg], colours[bg]
+                ));
+            }
+        }
+    }
+    assert!(low.is_empty(), "contrast too low:\n{}", low.join("\n"));
+}
+
 /// Handlebars' escaping of a value in text.
 fn escaped(text: &str) -> String {
     let mut out = String::new();
