@@ -331,6 +331,24 @@ const SELFTEST: &str = r##"
     expect(ordered(column(table, 2), -1), "not descending");
     table.querySelector('th[data-col="6"] button').click();
     expect(column(table, 6)[0] === "fail", "status sort puts fail first");
+    // Landmarks, header cells with their scope, and keyboard use: the sort
+    // controls are buttons in the tab order, and every control shows where
+    // the focus is.
+    expect(document.querySelectorAll("main").length === 1 && document.querySelector("body > header nav[aria-label]") && document.querySelector("body > footer"), "landmarks: banner with navigation, main, footer");
+    var unscoped = document.querySelectorAll("th:not([scope])");
+    expect(unscoped.length === 0, "header cells without scope: " + unscoped.length);
+    var sorts = table.querySelectorAll("thead button.sort");
+    expect(sorts.length === table.querySelectorAll("th[data-col]").length, "a sortable column without its button");
+    expect(Array.prototype.every.call(sorts, function (b) { return b.tabIndex === 0 && !b.disabled; }), "a sort button out of the tab order");
+    var focusable = [button, document.getElementById("person-filter"), document.querySelector('nav a[href="#plan"]'), document.querySelector("a.chip"), document.querySelector(".chart a")];
+    var copy = document.querySelector("button.copy");
+    if (copy) { focusable.push(copy); }
+    focusable.forEach(function (el) {
+      el.focus();
+      var style = getComputedStyle(el);
+      expect(document.activeElement === el && el.matches(":focus-visible") && style.outlineStyle === "solid" && parseFloat(style.outlineWidth) >= 2, "no visible focus on " + el.outerHTML.slice(0, 60));
+    });
+    document.activeElement.blur();
     // Filter.
     var input = document.getElementById("person-filter");
     var count = document.getElementById("person-count");
