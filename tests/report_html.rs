@@ -331,6 +331,24 @@ const SELFTEST: &str = r##"
     expect(ordered(column(table, 2), -1), "not descending");
     table.querySelector('th[data-col="6"] button').click();
     expect(column(table, 6)[0] === "fail", "status sort puts fail first");
+    // Landmarks, header cells with their scope, and keyboard use: the sort
+    // controls are buttons in the tab order, and every control shows where
+    // the focus is.
+    expect(document.querySelectorAll("main").length === 1 && document.querySelector("body > header nav[aria-label]") && document.querySelector("body > footer"), "landmarks: banner with navigation, main, footer");
+    var unscoped = document.querySelectorAll("th:not([scope])");
+    expect(unscoped.length === 0, "header cells without scope: " + unscoped.length);
+    var sorts = table.querySelectorAll("thead button.sort");
+    expect(sorts.length === table.querySelectorAll("th[data-col]").length, "a sortable column without its button");
+    expect(Array.prototype.every.call(sorts, function (b) { return b.tabIndex === 0 && !b.disabled; }), "a sort button out of the tab order");
+    var focusable = [button, document.getElementById("person-filter"), document.querySelector('nav a[href="#plan"]'), document.querySelector("a.chip"), document.querySelector(".chart a")];
+    var copy = document.querySelector("button.copy");
+    if (copy) { focusable.push(copy); }
+    focusable.forEach(function (el) {
+      el.focus();
+      var style = getComputedStyle(el);
+      expect(document.activeElement === el && el.matches(":focus-visible") && style.outlineStyle === "solid" && parseFloat(style.outlineWidth) >= 2, "no visible focus on " + el.outerHTML.slice(0, 60));
+    });
+    document.activeElement.blur();
     // Filter.
     var input = document.getElementById("person-filter");
     var count = document.getElementById("person-count");
@@ -451,21 +469,28 @@ fn selftest_result(dom: &str) -> Option<&str> {
     Some(&dom[from..from + dom[from..].find('"')?])
 }
 
+/// A browser test cannot run for want of `missing`: a failure under
+/// `PREFLIGHT_REQUIRE_BROWSER=1` (CI), else a loud skip.
+fn cannot_run(test: &str, missing: &str, how: &str) {
+    if std::env::var("PREFLIGHT_REQUIRE_BROWSER").as_deref() == Ok("1") {
+        panic!("PREFLIGHT_REQUIRE_BROWSER=1 but {missing} ({how})");
+    }
+    // Written to the process's stderr, past the test harness's capture,
+    // so that a skip shows in a plain `cargo test`.
+    use std::io::Write as _;
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {test}: {missing} ({how}; PREFLIGHT_REQUIRE_BROWSER=1 makes this a failure)"
+    );
+}
+
+const NO_CHROMIUM: &str = "no Chromium at /usr/bin/chromium (or PREFLIGHT_CHROMIUM)";
+const GET_CHROMIUM: &str = "apt-get install chromium, or set PREFLIGHT_CHROMIUM";
+
 #[test]
 fn report_works_in_a_real_browser() {
     let Some(bin) = chromium() else {
-        if std::env::var("PREFLIGHT_REQUIRE_BROWSER").as_deref() == Ok("1") {
-            panic!(
-                "PREFLIGHT_REQUIRE_BROWSER=1 but no Chromium at /usr/bin/chromium (or PREFLIGHT_CHROMIUM)"
-            );
-        }
-        // Written to the process's stderr, past the test harness's capture,
-        // so that a skip shows in a plain `cargo test`.
-        use std::io::Write as _;
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED report_works_in_a_real_browser: no Chromium at /usr/bin/chromium (apt-get install chromium, or set PREFLIGHT_CHROMIUM; PREFLIGHT_REQUIRE_BROWSER=1 makes this a failure)"
-        );
+        cannot_run("report_works_in_a_real_browser", NO_CHROMIUM, GET_CHROMIUM);
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -568,6 +593,305 @@ fn report_works_in_a_real_browser() {
         shot.display(),
         pdf.display()
     );
+}
+
+// ---------------------------------------------------------------------------
+// Accessibility: axe-core in the browser, light and dark.
+
+/// axe-core's `axe.min.js`: the file `PREFLIGHT_AXE` names, else where
+/// `.ci/run` installs it (`npm install --prefix target/axe-core`).
+fn axe_core() -> Option<PathBuf> {
+    match std::env::var_os("PREFLIGHT_AXE") {
+        Some(path) => Some(PathBuf::from(path)),
+        None => Some(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("target/axe-core/node_modules/axe-core/axe.min.js"),
+        ),
+    }
+    .filter(|p| p.exists())
+}
+
+/// Runs in the page after axe-core, once it has loaded: axe with the WCAG
+/// 2.0, 2.1 and 2.2 A and AA rules on the whole page (axe tags no rule
+/// `wcag22a`). Its outcome goes as JSON into `<pre id="axe-result">` for
+/// `--dump-dom` to carry out (`<`, `>`, `&` and every non-ASCII character
+/// as `\u` escapes, so that the text needs no unescaping), with whether
+/// the page saw a dark scheme.
+const AXE_RUN: &str = r##"
+window.addEventListener("load", function () {
+  var dark = window.matchMedia("(prefers-color-scheme: dark)").matches;
+  function done(result) {
+    var pre = document.createElement("pre");
+    pre.id = "axe-result";
+    pre.textContent = JSON.stringify(result).replace(/[^\x20-\x7e]|[<>&]/g, function (c) {
+      return "\\u" + ("000" + c.charCodeAt(0).toString(16)).slice(-4);
+    });
+    document.body.appendChild(pre);
+  }
+  function rules(list) {
+    return list.map(function (v) {
+      return {
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        nodes: v.nodes.map(function (n) { return { target: n.target.join(" "), summary: n.failureSummary || "" }; })
+      };
+    });
+  }
+  axe.run(document, {
+    runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] },
+    resultTypes: ["violations", "incomplete"]
+  }).then(function (r) {
+    done({ dark: dark, version: axe.version, passes: r.passes.length, violations: rules(r.violations), incomplete: rules(r.incomplete) });
+  }, function (e) {
+    done({ dark: dark, error: String(e && e.stack || e) });
+  });
+});
+"##;
+
+/// A copy of the report with axe-core and [`AXE_RUN`] at the end of the
+/// body; the copy's Content-Security-Policy allows the two scripts by
+/// their hashes, as it allows the report's own (the report is unchanged).
+fn with_axe(html: &str, axe: &str) -> String {
+    let script_src = "script-src ";
+    let at = html.find(script_src).unwrap() + script_src.len();
+    let mut page = html.to_string();
+    page.insert_str(
+        at,
+        &format!("'{}' '{}' ", html::csp_hash(axe), html::csp_hash(AXE_RUN)),
+    );
+    let body_end = page.rfind("</body>").unwrap();
+    page.insert_str(
+        body_end,
+        &format!("<script>{axe}</script>\n<script>{AXE_RUN}</script>\n"),
+    );
+    page
+}
+
+/// The JSON [`AXE_RUN`] wrote into the dumped page.
+fn axe_result(dom: &str) -> Option<serde_json::Value> {
+    let open = "<pre id=\"axe-result\">";
+    let from = dom.find(open)? + open.len();
+    serde_json::from_str(&dom[from..from + dom[from..].find("</pre>")?]).ok()
+}
+
+/// Rule id, impact, help and each element with axe's summary, one a line.
+fn describe(rules: &[serde_json::Value], nodes_each: usize) -> String {
+    let mut out = String::new();
+    for v in rules {
+        let nodes = v["nodes"].as_array().map_or(&[][..], Vec::as_slice);
+        out += &format!(
+            "- {} ({}): {} [{} element(s)]\n",
+            v["id"].as_str().unwrap_or("?"),
+            v["impact"].as_str().unwrap_or("?"),
+            v["help"].as_str().unwrap_or("?"),
+            nodes.len()
+        );
+        for n in nodes.iter().take(nodes_each) {
+            out += &format!(
+                "    {}\n      {}\n",
+                n["target"].as_str().unwrap_or("?"),
+                n["summary"]
+                    .as_str()
+                    .unwrap_or("")
+                    .replace('\n', "\n      ")
+            );
+        }
+    }
+    out
+}
+
+/// The demo's report has no WCAG 2.0/2.1/2.2 A or AA violation that
+/// axe-core finds, in the light scheme and in the dark one. Chromium is
+/// told the scheme with `--blink-settings=preferredColorScheme=` (0 dark,
+/// 1 light), and the page reports what `prefers-color-scheme` matched.
+#[test]
+fn report_has_no_axe_violation_in_light_and_dark() {
+    let test = "report_has_no_axe_violation_in_light_and_dark";
+    let Some(bin) = chromium() else {
+        cannot_run(test, NO_CHROMIUM, GET_CHROMIUM);
+        return;
+    };
+    let Some(axe_path) = axe_core() else {
+        cannot_run(
+            test,
+            "no axe-core at target/axe-core/node_modules/axe-core/axe.min.js (or PREFLIGHT_AXE)",
+            "bash .ci/run installs it, or: npm install --prefix target/axe-core axe-core@4",
+        );
+        return;
+    };
+    let axe = std::fs::read_to_string(&axe_path).unwrap();
+    assert!(
+        !axe.contains("</script"),
+        "{} cannot be inlined",
+        axe_path.display()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("report.html");
+    std::fs::write(&page, with_axe(&demo_html(), &axe)).unwrap();
+    let mut failures = Vec::new();
+    for (scheme, setting, dark) in [("light", 1, false), ("dark", 0, true)] {
+        let (dom, stderr) = run_chromium(
+            &bin,
+            &dir.path().join("profile"),
+            &[
+                "--dump-dom".into(),
+                "--window-size=1280,1000".into(),
+                format!("--blink-settings=preferredColorScheme={setting}"),
+            ],
+            &page,
+        );
+        let Some(result) = axe_result(&dom) else {
+            panic!("{scheme}: axe-core gave no result; stderr:\n{stderr}");
+        };
+        assert!(
+            result["error"].is_null(),
+            "{scheme}: axe-core failed: {}",
+            result["error"]
+        );
+        assert_eq!(
+            result["dark"],
+            serde_json::Value::Bool(dark),
+            "{scheme}: the page did not see the {scheme} scheme"
+        );
+        assert!(
+            result["passes"].as_u64().unwrap_or(0) > 20,
+            "{scheme}: axe-core checked next to nothing: {result}"
+        );
+        let violations = result["violations"].as_array().unwrap();
+        if !violations.is_empty() {
+            failures.push(format!(
+                "{scheme} scheme, axe-core {}:\n{}",
+                result["version"],
+                describe(violations, 10)
+            ));
+        }
+        // What axe-core could not decide (the chart's SVG text, cells it
+        // could not see whole): for the reader; the palette's contrast is
+        // held by `palette_contrast_meets_aa_in_both_schemes`.
+        let incomplete = result["incomplete"].as_array().unwrap();
+        eprintln!(
+            "axe-core {} on report.html, {scheme}: {} rules passed, {} violated; left undecided:\n{}",
+            result["version"],
+            result["passes"],
+            violations.len(),
+            describe(incomplete, 0)
+        );
+    }
+    assert!(
+        failures.is_empty(),
+        "axe-core found WCAG A/AA violations in report.html:\n{}",
+        failures.join("\n")
+    );
+}
+
+/// The stylesheet's colours by custom property (`--text` as `text`): the
+/// light scheme (`:root`), and the dark one (the light with the overrides
+/// of the dark block).
+fn palettes() -> (
+    std::collections::BTreeMap<String, String>,
+    std::collections::BTreeMap<String, String>,
+) {
+    let css = include_str!("../templates/report.css");
+    let block = |from: &str, end: &str| {
+        let at = css.find(from).unwrap_or_else(|| panic!("{from} not found"));
+        let body = &css[at + from.len()..];
+        &body[..body.find(end).unwrap()]
+    };
+    let colours = |block: &str| {
+        block
+            .lines()
+            .filter_map(|l| {
+                let (name, value) = l.trim().strip_prefix("--")?.split_once(':')?;
+                let value = value.trim().trim_end_matches(';');
+                value
+                    .starts_with('#')
+                    .then(|| (name.to_string(), value.to_string()))
+            })
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let light = colours(block(":root {", "\n}"));
+    let mut dark = light.clone();
+    dark.extend(colours(block(
+        "@media screen and (prefers-color-scheme: dark) {\n  :root {",
+        "\n  }",
+    )));
+    (light, dark)
+}
+
+/// WCAG's contrast ratio of two `#rgb` / `#rrggbb` colours.
+fn contrast(a: &str, b: &str) -> f64 {
+    let luminance = |c: &str| {
+        let hex = c.trim_start_matches('#');
+        let hex: String = if hex.len() == 3 {
+            hex.chars().flat_map(|c| [c, c]).collect()
+        } else {
+            hex.to_string()
+        };
+        let channel = |i: usize| {
+            let v = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap()) / 255.0;
+            if v <= 0.03928 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * channel(0) + 0.7152 * channel(2) + 0.0722 * channel(4)
+    };
+    let (x, y) = (luminance(a), luminance(b));
+    (x.max(y) + 0.05) / (x.min(y) + 0.05)
+}
+
+/// Every text colour against every background it is used on keeps 4.5:1
+/// (WCAG 1.4.3), and control borders 3:1 (1.4.11), in both schemes,
+/// wherever the colours are drawn: axe-core (above) checks the page's HTML
+/// text, but leaves the chart's SVG text undecided. The dark scheme is for
+/// the screen only: print stays light.
+#[test]
+fn palette_contrast_meets_aa_in_both_schemes() {
+    let css = include_str!("../templates/report.css");
+    assert_eq!(
+        css.matches("prefers-color-scheme").count(),
+        1,
+        "one dark block"
+    );
+    assert!(css.contains("@media screen and (prefers-color-scheme: dark)"));
+    const PAGE: [&str; 3] = ["bg", "subtle", "stripe"];
+    let tints = ["error-bg", "warning-bg", "ok-bg", "info-bg"];
+    let mut pairs: Vec<(&str, &str, f64)> = Vec::new();
+    for text in ["text", "muted", "accent"] {
+        for bg in PAGE.iter().chain(&tints) {
+            pairs.push((text, bg, 4.5));
+        }
+    }
+    for tone in ["error", "warning", "ok", "info"] {
+        for bg in PAGE {
+            pairs.push((tone, bg, 4.5));
+        }
+    }
+    pairs.extend([
+        ("error", "error-bg", 4.5),
+        ("warning", "warning-bg", 4.5),
+        ("ok", "ok-bg", 4.5),
+        ("info", "info-bg", 4.5),
+        ("control", "bg", 3.0),
+        ("control", "subtle", 3.0),
+    ]);
+    let (light, dark) = palettes();
+    assert_ne!(light["bg"], dark["bg"], "no dark scheme");
+    let mut low = Vec::new();
+    for (scheme, colours) in [("light", &light), ("dark", &dark)] {
+        for &(fg, bg, min) in &pairs {
+            let ratio = contrast(&colours[fg], &colours[bg]);
+            if ratio < min {
+                low.push(format!(
+                    "{scheme}: --{fg} {} on --{bg} {}: {ratio:.2} < {min}",
+                    colours[fg], colours[bg]
+                ));
+            }
+        }
+    }
+    assert!(low.is_empty(), "contrast too low:\n{}", low.join("\n"));
 }
 
 /// Handlebars' escaping of a value in text.

@@ -13,8 +13,8 @@ pub(super) const REMEDIATION_BUDGET: usize = 1_000_000;
 /// Characters of one value shown in a table cell.
 pub(super) const CELL_CHARS: usize = 1_500;
 /// Markup around one finding row and one person row, for the budgets.
-pub(super) const FINDING_ROW_MARKUP: usize = 420;
-pub(super) const PERSON_ROW_MARKUP: usize = 540;
+pub(super) const FINDING_ROW_MARKUP: usize = 432;
+pub(super) const PERSON_ROW_MARKUP: usize = 552;
 
 /// A value cut to `CELL_CHARS` characters for a table cell.
 pub(super) fn clip(s: &str) -> String {

@@ -97,7 +97,7 @@ fn chart_svg(fired: &[Fired]) -> String {
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r#"<svg viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="img" aria-labelledby="chart-title"><title id="chart-title">Findings per rule and severity</title>"#
+        r#"<svg viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="group" aria-labelledby="chart-title"><title id="chart-title">Findings per rule and severity</title>"#
     );
     // Legend.
     let mut x = 0;

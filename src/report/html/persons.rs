@@ -115,7 +115,7 @@ fn person_cost(u: &UserRow) -> usize {
             .iter()
             .map(|c| escaped_len(c).min(CELL_CHARS * 6))
             .sum::<usize>()
-        + 60 * u.rules().matches(';').count()
+        + 95 * u.rules().matches(';').count()
 }
 
 impl Persons {
@@ -178,7 +178,7 @@ impl Persons {
         let more = r.users.len() - rows.len();
         Persons {
             lead: format!(
-                "One row per person ({}{}), persons with an error first, then those with other findings; the name is the one the exports give. Under an identifier, AFTER is the inSync email after the change, AD the Active Directory account and SMTP the primary SMTP address, where they differ. Click a column title to sort; users.csv has every identifier of every source.",
+                "One row per person ({}{}), persons with an error first, then those with other findings; the name is the one the exports give. Under an identifier, AFTER is the inSync email after the change, AD the Active Directory account and SMTP the primary SMTP address, where they differ. In the findings column, \u{2716} marks an error, \u{25b2} a warning and \u{25cf} information. A column title sorts by that column (click it, or Tab to it and press Enter); users.csv has every identifier of every source.",
                 if more == 0 {
                     plural(rows.len(), "person", "persons")
                 } else {
