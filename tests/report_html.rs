@@ -616,10 +616,15 @@ fn axe_core() -> Option<PathBuf> {
 /// `wcag22a`). Its outcome goes as JSON into `<pre id="axe-result">` for
 /// `--dump-dom` to carry out (`<`, `>`, `&` and every non-ASCII character
 /// as `\u` escapes, so that the text needs no unescaping), with whether
-/// the page saw a dark scheme.
+/// the page saw a dark scheme. The sections the screen lays out only near
+/// the viewport (`content-visibility: auto`) are laid out first, so that
+/// axe can judge the contrast of every element, not of the first screen's.
 const AXE_RUN: &str = r##"
 window.addEventListener("load", function () {
   var dark = window.matchMedia("(prefers-color-scheme: dark)").matches;
+  document.querySelectorAll("section, article").forEach(function (e) {
+    e.style.contentVisibility = "visible";
+  });
   function done(result) {
     var pre = document.createElement("pre");
     pre.id = "axe-result";
