@@ -30,7 +30,8 @@ const CELL_CHARS: usize = 32_767;
 
 /// A value as a cell can hold it: cut, with a note, beyond Excel's limit.
 fn cell(value: &str) -> Cow<'_, str> {
-    if value.chars().count() <= CELL_CHARS - 100 {
+    // Bytes bound characters: most values need no count.
+    if value.len() <= CELL_CHARS - 100 || value.chars().count() <= CELL_CHARS - 100 {
         return Cow::Borrowed(value);
     }
     let cut: String = value.chars().take(CELL_CHARS - 100).collect();
@@ -424,6 +425,25 @@ fn summary(
 mod tests {
     use super::*;
     use calamine::Reader;
+
+    /// A value is cut beyond Excel's limit in characters, not bytes: at the
+    /// limit, ASCII and two-byte characters alike are kept whole.
+    #[test]
+    fn cells_are_cut_by_characters() {
+        let keep = CELL_CHARS - 100;
+        for unit in ["a", "é", "\u{1f600}"] {
+            let at_limit = unit.repeat(keep);
+            assert!(matches!(cell(&at_limit), Cow::Borrowed(_)), "{unit}");
+            let over = unit.repeat(keep + 1);
+            let cut = cell(&over);
+            assert!(cut.starts_with(&at_limit), "{unit}");
+            assert!(cut.ends_with("(cut: the full value is in the CSV file)"));
+            assert_eq!(
+                cut.chars().count(),
+                keep + "… (cut: the full value is in the CSV file)".chars().count()
+            );
+        }
+    }
 
     /// The offsets of the central directory entries of a zip.
     fn entries(bytes: &[u8]) -> Vec<usize> {
