@@ -977,3 +977,67 @@ fn the_change_plan_shows_values_as_code() {
     assert!(plan.contains("(<code>email</code>)"), "{plan}");
     assert!(!plan.contains('`'), "a backtick in the plan");
 }
+
+/// Printed (Chromium's print to PDF, read back with poppler's `pdftotext`),
+/// every page of a report made for a customer carries, at its foot, who it
+/// is for and by whom, and its page number of all; a hostile name is
+/// printed as written.
+#[test]
+fn every_printed_page_says_who_it_is_for_and_its_number() {
+    let test = "every_printed_page_says_who_it_is_for_and_its_number";
+    let Some(bin) = chromium() else {
+        cannot_run(test, NO_CHROMIUM, GET_CHROMIUM);
+        return;
+    };
+    if Command::new("pdftotext").arg("-v").output().is_err() {
+        cannot_run(
+            test,
+            "no pdftotext",
+            "apt-get install poppler-utils; bash .ci/run installs it",
+        );
+        return;
+    }
+    let mut r = demo_report();
+    r.customer = Some("Contoso \"Ltd\" </style> \\ ;".into());
+    r.author = Some("Jane Doe".into());
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("report.html");
+    std::fs::write(&page, html::render(&r, GENERATED).unwrap()).unwrap();
+    let pdf = dir.path().join("report.pdf");
+    let (_, stderr) = run_chromium(
+        &bin,
+        &dir.path().join("profile"),
+        &[
+            "--no-pdf-header-footer".into(),
+            format!("--print-to-pdf={}", pdf.display()),
+        ],
+        &page,
+    );
+    assert!(pdf.exists(), "no PDF; stderr:\n{stderr}");
+    let text = dir.path().join("report.txt");
+    let run = Command::new("pdftotext")
+        .arg("-layout")
+        .arg(&pdf)
+        .arg(&text)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{run:?}");
+    let text = std::fs::read_to_string(&text).unwrap();
+    let pages: Vec<&str> = text
+        .split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    assert!(pages.len() > 5, "{} pages", pages.len());
+    for (n, p) in pages.iter().enumerate() {
+        assert!(
+            p.contains("For Contoso \"Ltd\" </style> \\ ;, prepared by Jane Doe"),
+            "page {}:\n{p}",
+            n + 1
+        );
+        assert!(
+            p.contains(&format!("page {} of {}", n + 1, pages.len())),
+            "page {}:\n{p}",
+            n + 1
+        );
+    }
+}
