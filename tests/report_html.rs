@@ -978,6 +978,25 @@ fn the_change_plan_shows_values_as_code() {
     assert!(!plan.contains('`'), "a backtick in the plan");
 }
 
+/// A step of the change plan says what stays broken before the next one
+/// only when something does: no "Between this step and the next:" with
+/// nothing after it.
+#[test]
+fn the_change_plan_names_a_window_only_when_it_has_one() {
+    let html = demo_html();
+    let plan = section(&html, "<section id=\"plan\"", "</section>");
+    let steps: Vec<&str> = plan.split("<li class=\"plan-step\">").skip(1).collect();
+    assert!(steps.len() >= 3, "{plan}");
+    let windows: Vec<&str> = steps
+        .iter()
+        .filter_map(|s| s.split_once("Between this step and the next:</strong>"))
+        .map(|(_, after)| after.split("</p>").next().unwrap().trim())
+        .collect();
+    assert!(!windows.is_empty(), "the demo's plan has a window: {plan}");
+    assert!(windows.len() < steps.len(), "{plan}");
+    assert!(windows.iter().all(|w| !w.is_empty()), "{windows:?}");
+}
+
 /// Printed (Chromium's print to PDF, read back with poppler's `pdftotext`),
 /// every page of a report made for a customer carries, at its foot, who it
 /// is for and by whom, and its page number of all; a hostile name is

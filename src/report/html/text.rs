@@ -97,6 +97,10 @@ pub(super) struct Segment {
 
 /// Splits a sentence at backticks; the parts inside become code.
 pub(super) fn text(s: &str) -> Text {
+    // No text, no segment: `{{#if}}` on it is false.
+    if s.is_empty() {
+        return Vec::new();
+    }
     if !s.contains('`') {
         return vec![Segment {
             text: s.to_string(),
