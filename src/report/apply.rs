@@ -248,7 +248,7 @@ impl<W: Write> Lines<W> {
 
 /// One change as a script sees it.
 struct Change<'a> {
-    first: &'a Ask<'a>,
+    first: Ask<'a>,
     rules: String,
     target: Option<&'a Target>,
 }

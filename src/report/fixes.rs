@@ -44,6 +44,7 @@ pub fn worklist<W: Write>(r: &Report, system: Source, out: W) -> Result<()> {
 }
 
 /// What one finding asks of `system`: a change and the finding asking it.
+#[derive(Clone, Copy)]
 pub(super) struct Ask<'r> {
     pub subject: &'r str,
     pub field: &'r str,
@@ -106,14 +107,16 @@ impl<'r> Ask<'r> {
 /// the row shows. The apply-ready scripts ([`super::apply`]) read the same
 /// changes as the worklists.
 pub(super) struct Changes<'r> {
-    pub asks: Vec<Ask<'r>>,
+    findings: &'r [Finding],
+    system: Source,
     order: Cow<'r, Order>,
 }
 
 /// The worklist's order of a system's asks.
 #[derive(Clone, Debug, Default)]
 pub struct Order {
-    /// The asks' indexes in the worklist's order.
+    /// The indexes of the findings that ask something of the system, in
+    /// the worklist's order.
     order: Vec<u32>,
     /// One per change: (start, end) in `order`.
     runs: Vec<(u32, u32)>,
@@ -121,8 +124,9 @@ pub struct Order {
 
 /// Each system's [`Order`], computed once for every output that reads it
 /// (the worklist, the scripts, the Okta import, the workbook: they are
-/// written at the same time, and the sort is the costly part). Filled when
-/// the outputs are written; [`super::redact`] empties it.
+/// written at the same time, and finding the asks among every finding and
+/// sorting them is the costly part). Filled when the outputs are written;
+/// [`super::redact`] empties it.
 #[derive(Debug, Default)]
 pub struct Orders([OnceLock<Order>; 4]);
 
@@ -136,50 +140,56 @@ impl<'r> Changes<'r> {
             Source::Insync => 2,
             Source::M365 => 3,
         }];
-        let asks: Vec<Ask<'_>> = findings.iter().filter_map(|f| Ask::of(f, system)).collect();
-        let order = slot.get_or_init(|| Self::sorted(&asks));
+        let order = slot.get_or_init(|| Self::sorted(findings, system));
         Changes {
-            asks,
+            findings,
+            system,
             order: Cow::Borrowed(order),
         }
     }
 
     #[cfg(test)]
     pub fn of(findings: &'r [Finding], system: Source) -> Changes<'r> {
-        let asks: Vec<Ask<'_>> = findings.iter().filter_map(|f| Ask::of(f, system)).collect();
-        let order = Self::sorted(&asks);
         Changes {
-            asks,
-            order: Cow::Owned(order),
+            findings,
+            system,
+            order: Cow::Owned(Self::sorted(findings, system)),
         }
     }
 
-    /// The worklist's order of `asks`.
-    fn sorted(asks: &[Ask<'_>]) -> Order {
+    /// The worklist's order of what `findings` ask of `system`.
+    fn sorted(findings: &[Finding], system: Source) -> Order {
+        let asks: Vec<(u32, Ask<'_>)> = findings
+            .par_iter()
+            .enumerate()
+            .filter_map(|(i, f)| Some((i as u32, Ask::of(f, system)?)))
+            .collect();
         // Sorted as the subject's key prefix and the ask's index, the asks
         // compared in full only when the prefixes tie.
         let mut order: Vec<([u64; 4], u32)> = asks
             .par_iter()
             .enumerate()
-            .map(|(i, a)| (be_words(key_prefix_bytes::<32>(a.subject)), i as u32))
+            .map(|(i, (_, a))| (be_words(key_prefix_bytes::<32>(a.subject)), i as u32))
             .collect();
         order.par_sort_unstable_by(|(pa, a), (pb, b)| {
             pa.cmp(pb)
-                .then_with(|| asks[*a as usize].order(&asks[*b as usize]))
+                .then_with(|| asks[*a as usize].1.order(&asks[*b as usize].1))
         });
-        let order: Vec<u32> = order.into_iter().map(|(_, i)| i).collect();
         // One row per change: the runs of asks for the same change.
         let mut runs: Vec<(u32, u32)> = Vec::new();
-        for (k, &i) in order.iter().enumerate() {
+        for (k, &(_, i)) in order.iter().enumerate() {
             match runs.last_mut() {
                 Some((start, end))
-                    if asks[order[*start as usize] as usize].same_change(&asks[i as usize]) =>
+                    if asks[order[*start as usize].1 as usize]
+                        .1
+                        .same_change(&asks[i as usize].1) =>
                 {
                     *end = k as u32 + 1;
                 }
                 _ => runs.push((k as u32, k as u32 + 1)),
             }
         }
+        let order = order.into_iter().map(|(_, i)| asks[i as usize].0).collect();
         Order { order, runs }
     }
 
@@ -189,10 +199,10 @@ impl<'r> Changes<'r> {
     }
 
     /// The asks of one change, the first being the one its row shows.
-    pub fn run(&self, (start, end): (u32, u32)) -> impl Iterator<Item = &Ask<'r>> + '_ {
+    pub fn run(&self, (start, end): (u32, u32)) -> impl Iterator<Item = Ask<'r>> + '_ {
         self.order.order[start as usize..end as usize]
             .iter()
-            .map(|&i| &self.asks[i as usize])
+            .map(|&i| Ask::of(&self.findings[i as usize], self.system).expect("an ask"))
     }
 
     /// The rule ids of one change, each once, most severe first.
