@@ -291,7 +291,7 @@ pub fn carriers(tables: &[Table], address: &str) -> Vec<Carrier> {
     let k = key(address);
     let mut out = Vec::new();
     for t in tables {
-        for row in &t.rows {
+        for row in t.rows.iter() {
             let mut headers = Vec::new();
             for (field, &col) in &t.columns {
                 let cell = t.value(row, col);

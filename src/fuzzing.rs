@@ -108,7 +108,7 @@ fn load_with(data: &[u8], source: Option<Source>) -> Option<Table> {
     for (field, col) in &table.columns {
         assert!(*col < width, "{field} maps to column {col} of {width}");
     }
-    for row in &table.rows {
+    for row in table.rows.iter() {
         assert_eq!(row.cells.len(), width, "row {} is ragged", row.line);
     }
     assert!(

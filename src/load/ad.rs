@@ -119,7 +119,7 @@ pub fn records(table: &Table, file: u32) -> Vec<AdUser> {
 
 /// The record of row `i` of a table.
 pub fn record(table: &Table, i: usize, file: u32) -> AdUser {
-    let row = &table.rows[i];
+    let row = table.rows.get(i);
     let cell = |f| Box::<str>::from(table.cell(row, f));
     // `Enabled` when it says True/False, else the ACCOUNTDISABLE bit.
     let header = |f: Field| {

@@ -80,7 +80,7 @@ pub fn records(table: &Table, file: u32) -> Vec<InsyncUser> {
 
 /// The record of row `i` of a table.
 pub fn record(table: &Table, i: usize, file: u32) -> InsyncUser {
-    let row = &table.rows[i];
+    let row = table.rows.get(i);
     let preserved_report = table.columns.contains_key(&Field::PreservedOn);
     let cell = |f| Box::<str>::from(table.cell(row, f));
     let status = if preserved_report {

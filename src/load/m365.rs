@@ -121,7 +121,7 @@ pub fn records(table: &Table, file: u32) -> Vec<M365User> {
 
 /// The record of row `i` of a table.
 pub fn record(table: &Table, i: usize, file: u32) -> M365User {
-    let row = &table.rows[i];
+    let row = table.rows.get(i);
     let has_licences = table.columns.contains_key(&Field::Licenses);
     let cell = |f| Box::<str>::from(table.cell(row, f));
     let blocked = parse_bool(table.cell(row, Field::BlockCredential)) == Some(true)

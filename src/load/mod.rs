@@ -38,7 +38,7 @@ use std::collections::BTreeMap;
 pub use crate::model::RowProblem;
 pub use split::Records;
 pub(crate) use split::*;
-pub use table::{Cells, Keep, Limits, LoadOptions, RawTable, Row, Table};
+pub use table::{Cells, CellsRef, Keep, Limits, LoadOptions, RawTable, Row, RowRef, Rows, Table};
 
 /// Loads one export from its bytes. `name` is used in messages.
 pub fn load_bytes(name: &str, bytes: &[u8], opts: &LoadOptions) -> Result<Table> {
@@ -102,7 +102,17 @@ fn load_file(path: &str, opts: &LoadOptions, progress: &ProgressBar) -> Result<T
     let head_is_file = head.len() < text::HEAD_BYTES;
     if !head_is_file {
         let head = std::mem::take(&mut head);
-        match text::read_streaming(path, head, &mut file, false, usize::MAX, opts, progress)? {
+        let size = file.metadata().map_or(0, |m| m.len()) as usize;
+        match text::read_streaming(
+            path,
+            head,
+            &mut file,
+            false,
+            usize::MAX,
+            size,
+            opts,
+            progress,
+        )? {
             Some(read) => {
                 let (raw, meta, score, sha256) = *read;
                 return table(path, raw, meta, score, sha256);
@@ -224,7 +234,7 @@ fn without_empty_columns(
         return (columns, Vec::new());
     }
     // Whether the row has a value in the column.
-    fn filled(raw: &RawTable, row: &Row, col: usize) -> bool {
+    fn filled(raw: &RawTable, row: RowRef<'_>, col: usize) -> bool {
         raw.stored
             .get(col)
             .copied()
@@ -491,6 +501,49 @@ mod tests {
         assert_eq!(rows[2], Cells::new(["", ""]).unwrap());
     }
 
+    proptest::proptest! {
+        /// The compact rows read back what was pushed, row by row and cell
+        /// by cell, as a plain list of rows of strings does, whether pushed
+        /// from values or from a record of the csv crate, and keep the
+        /// rows a filter keeps.
+        #[test]
+        fn rows_are_a_list_of_rows_of_cells(
+            rows in proptest::collection::vec(
+                (0u32..1_000_000, proptest::collection::vec("[a-zé@. \"\n,]{0,12}", 0..6)),
+                0..40,
+            ),
+            keep_every in 1usize..4,
+        ) {
+            let mut compact = Rows::default();
+            for (n, (line, cells)) in rows.iter().enumerate() {
+                if n % 2 == 0 {
+                    compact.push(*line, cells.iter().map(String::as_str));
+                } else {
+                    let record = csv::StringRecord::from(cells.clone());
+                    compact.push_record(*line, &record);
+                }
+            }
+            let read = |r: &Rows| -> Vec<(u32, Vec<String>)> {
+                r.iter()
+                    .map(|row| (row.line, row.cells.iter().map(String::from).collect()))
+                    .collect()
+            };
+            proptest::prop_assert_eq!(read(&compact), rows.clone());
+            for (i, (_, cells)) in rows.iter().enumerate() {
+                let row = compact.get(i);
+                proptest::prop_assert_eq!(row.cells.len(), cells.len());
+                proptest::prop_assert_eq!(row.cells.get(cells.len()), None);
+            }
+            let mut n = 0;
+            compact.retain(|_| {
+                n += 1;
+                (n - 1) % keep_every == 0
+            });
+            let kept: Vec<_> = rows.into_iter().step_by(keep_every).collect();
+            proptest::prop_assert_eq!(read(&compact), kept);
+        }
+    }
+
     /// Files larger than the head: streamed (UTF-8), read again whole (a
     /// Windows-1252 byte past the head), read whole (UTF-16): each the table
     /// its bytes give, digest and row numbers included.
@@ -627,6 +680,7 @@ mod tests {
             Failing(5000),
             false,
             usize::MAX,
+            0,
             &LoadOptions::default(),
             &ProgressBar::hidden(),
         ) {
@@ -644,9 +698,12 @@ mod tests {
         let t = load(b"User Id,Status,Username,First name,Last name,Primary email\n\"00u1\",\"ACTIVE\",\"anna.berg@contoso.com\",\"Anna\",\"Berg\",\"anna.berg@contoso.co.uk\"\n").unwrap();
         assert_eq!(t.source, Source::Okta);
         assert_eq!(t.rows.len(), 1);
-        assert_eq!(t.rows[0].line, 2);
-        assert_eq!(t.cell(&t.rows[0], Field::Login), "anna.berg@contoso.com");
-        assert_eq!(t.cell(&t.rows[0], Field::Email), "anna.berg@contoso.co.uk");
+        assert_eq!(t.rows.get(0).line, 2);
+        assert_eq!(t.cell(t.rows.get(0), Field::Login), "anna.berg@contoso.com");
+        assert_eq!(
+            t.cell(t.rows.get(0), Field::Email),
+            "anna.berg@contoso.co.uk"
+        );
         assert_eq!(t.column("email"), None);
         assert_eq!(t.column("Primary Email"), Some(5));
     }
@@ -728,7 +785,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(t.source, Source::Insync);
-        assert_eq!(t.cell(&t.rows[0], Field::Email), "john.doe@contoso.com");
+        assert_eq!(t.cell(t.rows.get(0), Field::Email), "john.doe@contoso.com");
         assert!(load(b"Username, Email\n\"Doe, John\",john.doe@contoso.com\n").is_err());
     }
 }
@@ -800,14 +857,19 @@ mod keep_tests {
             assert_eq!(lines(&kept), lines(&all), "{name}");
             for attr in named {
                 if let Some(col) = all.column(attr) {
-                    for (k, a) in kept.rows.iter().zip(&all.rows) {
+                    for (k, a) in kept.rows.iter().zip(all.rows.iter()) {
                         assert_eq!(kept.value(k, col), all.value(a, col), "{name} {attr}");
                     }
                 }
             }
             if all.format == "csv" && kept.stored.iter().any(Option::is_none) {
                 narrowed += 1;
-                let text = |t: &Table| t.rows.iter().map(|r| r.cells.text.len()).sum::<usize>();
+                let text = |t: &Table| {
+                    t.rows
+                        .iter()
+                        .map(|r| r.cells.iter().map(str::len).sum::<usize>())
+                        .sum::<usize>()
+                };
                 assert!(text(&kept) <= text(&all), "{name}");
             }
         }
@@ -825,7 +887,7 @@ mod keep_tests {
             ..Default::default()
         };
         let titled = load_bytes("m365.csv", csv, &opts).unwrap();
-        assert_eq!(titled.value(&titled.rows[0], 1), "Engineer");
+        assert_eq!(titled.value(titled.rows.get(0), 1), "Engineer");
         let t = load_bytes(
             "m365.csv",
             csv,
@@ -835,7 +897,7 @@ mod keep_tests {
             },
         )
         .unwrap();
-        let row = &t.rows[0];
+        let row = t.rows.get(0);
         assert_eq!(t.value(row, 1), "");
         assert_eq!(t.value(row, 2), "Anna Berg");
         assert_eq!(t.cell(row, Field::Upn), "a@contoso.com");

@@ -112,7 +112,7 @@ pub fn records(table: &Table, file: u32) -> Vec<OktaUser> {
 
 /// The record of row `i` of a table.
 pub fn record(table: &Table, i: usize, file: u32) -> OktaUser {
-    let row = &table.rows[i];
+    let row = table.rows.get(i);
     let cell = |f| Box::<str>::from(table.cell(row, f));
     let display = {
         let d = table.cell(row, Field::DisplayName);

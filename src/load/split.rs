@@ -116,7 +116,7 @@ pub(crate) struct Splitter {
     /// The columns checked for a .NET type name, with the first row (and
     /// value) that holds one.
     pub(super) type_names: Vec<(usize, Option<(u32, String)>)>,
-    pub(super) rows: Vec<Row>,
+    pub(super) rows: Rows,
     pub(super) problems: Vec<RowProblem>,
     /// The problem of the latest record when it has too few fields and line
     /// breaks inside (how many): if no record follows, a quote that is never
@@ -138,7 +138,7 @@ impl Splitter {
             type_names: Vec::new(),
             headers,
             normalised,
-            rows: Vec::new(),
+            rows: Rows::default(),
             problems: Vec::new(),
             unclosed: None,
         }
@@ -161,6 +161,11 @@ impl Splitter {
             })
             .map(|(_, &col)| (col, None))
             .collect();
+    }
+
+    /// Makes room for about `bytes` of kept text.
+    pub(crate) fn reserve(&mut self, bytes: usize) {
+        self.rows.reserve(bytes);
     }
 
     /// Checks a record; `true` when it is kept (its .NET type names noted),
@@ -218,22 +223,12 @@ impl Splitter {
         self.kept.len() == self.headers.len() && n == self.headers.len()
     }
 
-    /// The kept cells of a record that passed [`Splitter::accept`] (so it
-    /// has at most the header's fields): one allocation each for the text
-    /// and the ends, a missing field empty.
-    pub(super) fn pick(&self, f: &(impl Fields + ?Sized)) -> Cells {
-        let len = self.kept.iter().map(|&c| f.field(c).len()).sum();
-        let mut text = String::with_capacity(len);
-        let mut ends = Vec::with_capacity(self.kept.len());
-        for &c in &self.kept {
-            text.push_str(f.field(c));
-            // No more than the record's text, which is under 4 GiB.
-            ends.push(text.len() as u32);
-        }
-        Cells {
-            text: text.into_boxed_str(),
-            ends: ends.into_boxed_slice(),
-        }
+    /// Stores the kept cells of a record that passed [`Splitter::accept`]
+    /// (so it has at most the header's fields), a missing field empty.
+    fn keep(&mut self, line: u32, f: &(impl Fields + ?Sized)) {
+        let kept = std::mem::take(&mut self.kept);
+        self.rows.push(line, kept.iter().map(|&c| f.field(c)));
+        self.kept = kept;
     }
 
     /// Checks and keeps (or reports) a row read whole.
@@ -241,15 +236,11 @@ impl Splitter {
         if !self.accept(row.line, &row.cells) {
             return;
         }
-        let cells = if self.whole(row.cells.len()) {
-            row.cells
+        if self.whole(row.cells.len()) {
+            self.rows.push(row.line, row.cells.iter());
         } else {
-            self.pick(&row.cells)
-        };
-        self.rows.push(Row {
-            line: row.line,
-            cells,
-        });
+            self.keep(row.line, &row.cells);
+        }
     }
 
     /// Checks and keeps (or reports) a record of the csv crate, copying
@@ -259,12 +250,11 @@ impl Splitter {
         if !self.accept(line, record) {
             return;
         }
-        let cells = if self.whole(record.len()) {
-            Cells::of_fitting(record)
+        if self.whole(record.len()) {
+            self.rows.push_record(line, record);
         } else {
-            self.pick(record)
-        };
-        self.rows.push(Row { line, cells });
+            self.keep(line, record);
+        }
     }
 
     /// The table: these rows and their problems after the problems met

@@ -3,7 +3,7 @@
 //! checks still run, and is never passed over in silence (`inspect` lists
 //! every value; the audit reports the unrecognised ones).
 
-use super::{RawTable, Row};
+use super::{RawTable, RowRef};
 use crate::model::{Field, Source, key, parse_bool};
 use std::collections::BTreeMap;
 
@@ -83,10 +83,10 @@ pub(crate) fn values(
         let Some(at) = raw.stored.get(col).copied().flatten() else {
             continue;
         };
-        let cell = |row: &Row| row.cells.get(at as usize).unwrap_or("").trim().to_string();
+        let cell = |row: RowRef<'_>| row.cells.get(at as usize).unwrap_or("").trim().to_string();
         // By key: the first spelling seen, and the count.
         let mut seen: BTreeMap<String, (String, usize)> = BTreeMap::new();
-        for row in &raw.rows {
+        for row in raw.rows.iter() {
             let value = cell(row);
             seen.entry(key(&value))
                 .and_modify(|e| e.1 += 1)

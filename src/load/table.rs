@@ -75,12 +75,149 @@ impl Cells {
     }
 }
 
+/// The kept records of a table, compact: every row's cells' text back to
+/// back in one buffer, each row and cell an offset into it (one row used
+/// to be two allocations, and a large tenant has millions of rows).
+#[derive(Clone, Debug)]
+pub struct Rows {
+    text: String,
+    /// Per row, where its text starts in `text`; one more at the end.
+    starts: Vec<usize>,
+    /// Per row, where its cells are in `ends`; one more at the end.
+    firsts: Vec<usize>,
+    /// Per cell, where its text ends, counted from its row's start (a
+    /// row's text is under 4 GiB: the readers pass no larger record).
+    ends: Vec<u32>,
+    /// Per row, the row a spreadsheet shows.
+    lines: Vec<u32>,
+}
+
+impl Default for Rows {
+    fn default() -> Rows {
+        Rows {
+            text: String::new(),
+            starts: vec![0],
+            firsts: vec![0],
+            ends: Vec::new(),
+            lines: Vec::new(),
+        }
+    }
+}
+
+/// One row of [`Rows`]: the row a spreadsheet shows and its cells.
+#[derive(Clone, Copy, Debug)]
+pub struct RowRef<'a> {
+    pub line: u32,
+    pub cells: CellsRef<'a>,
+}
+
+/// The cells of one row of [`Rows`] (as [`Cells`] reads them).
+#[derive(Clone, Copy, Debug)]
+pub struct CellsRef<'a> {
+    text: &'a str,
+    ends: &'a [u32],
+}
+
+impl<'a> CellsRef<'a> {
+    /// Cell `i`, when the row has it.
+    pub fn get(&self, i: usize) -> Option<&'a str> {
+        let end = *self.ends.get(i)? as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        self.text.get(start..end)
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &'a str> + 'a {
+        let cells = *self;
+        (0..self.len()).map(move |i| cells.get(i).unwrap_or(""))
+    }
+}
+
+impl Rows {
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// Row `i` (panics past the end, as indexing does).
+    pub fn get(&self, i: usize) -> RowRef<'_> {
+        RowRef {
+            line: self.lines[i],
+            cells: CellsRef {
+                text: &self.text[self.starts[i]..self.starts[i + 1]],
+                ends: &self.ends[self.firsts[i]..self.firsts[i + 1]],
+            },
+        }
+    }
+
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = RowRef<'_>> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// Makes room for about `bytes` of text: a bound such as the file's
+    /// size (capacity never written to is not memory the process uses),
+    /// so that the text is not copied again and again as it grows.
+    pub fn reserve(&mut self, bytes: usize) {
+        self.text.reserve(bytes);
+    }
+
+    /// Appends a row of `values` (each row's text under 4 GiB).
+    pub fn push<'v>(&mut self, line: u32, values: impl IntoIterator<Item = &'v str>) {
+        let start = self.text.len();
+        for v in values {
+            self.text.push_str(v);
+            self.ends.push((self.text.len() - start) as u32);
+        }
+        self.close(line);
+    }
+
+    /// Appends a record of the csv crate whole (its text under 4 GiB).
+    pub fn push_record(&mut self, line: u32, record: &csv::StringRecord) {
+        let start = self.text.len();
+        self.text.push_str(record.as_slice());
+        let mut end = 0;
+        for field in record {
+            end += field.len() as u32;
+            self.ends.push(end);
+        }
+        debug_assert_eq!(self.text.len() - start, end as usize);
+        self.close(line);
+    }
+
+    fn close(&mut self, line: u32) {
+        self.starts.push(self.text.len());
+        self.firsts.push(self.ends.len());
+        self.lines.push(line);
+    }
+
+    /// Keeps the rows `keep` says, in order.
+    pub fn retain(&mut self, mut keep: impl FnMut(RowRef<'_>) -> bool) {
+        let mut kept = Rows::default();
+        for row in self.iter() {
+            if keep(row) {
+                kept.push(row.line, row.cells.iter());
+            }
+        }
+        *self = kept;
+    }
+}
+
 /// The header row and records of a file, before classification.
 #[derive(Debug, Default)]
 pub struct RawTable {
     pub headers: Vec<String>,
     pub header_row: u32,
-    pub rows: Vec<Row>,
+    pub rows: Rows,
     pub problems: Vec<RowProblem>,
     /// Blank rows seen (not records, not problems).
     pub blank_rows: u32,
@@ -116,7 +253,7 @@ pub struct Table {
     pub decided_by: Vec<String>,
     /// The records; emptied once the model has taken what it needs (see
     /// [`Table::row_count`]).
-    pub rows: Vec<Row>,
+    pub rows: Rows,
     /// Records read (rows used), kept when `rows` is released.
     pub row_count: usize,
     /// Where each column is in a row's cells: `None` for a column not kept
@@ -138,7 +275,7 @@ pub struct Table {
 
 impl Table {
     /// The value of a canonical field in a row (empty when the file lacks it).
-    pub fn cell<'a>(&self, row: &'a Row, field: Field) -> &'a str {
+    pub fn cell<'a>(&self, row: RowRef<'a>, field: Field) -> &'a str {
         self.columns
             .get(&field)
             .map_or("", |&col| self.value(row, col))
@@ -146,7 +283,7 @@ impl Table {
 
     /// The value of column `col` in a row (empty when the column is not
     /// kept or the file lacks it).
-    pub fn value<'a>(&self, row: &'a Row, col: usize) -> &'a str {
+    pub fn value<'a>(&self, row: RowRef<'a>, col: usize) -> &'a str {
         match self.stored.get(col) {
             Some(Some(at)) => row.cells.get(*at as usize).unwrap_or(""),
             _ => "",

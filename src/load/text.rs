@@ -24,7 +24,7 @@ pub fn read(
 ) -> Result<(RawTable, Meta, Score)> {
     let ((raw, score), meta) = body(name, bytes, |body, delimiter, preamble_rows| {
         let mut stream = Stream::new_whole(body.as_bytes(), delimiter, preamble_rows, progress);
-        let (split, score) = records(name, &mut stream, opts)?;
+        let (split, score) = records(name, &mut stream, opts, body.len())?;
         let (problems, blank_rows, _) = stream.finish();
         Ok((split.finish(problems, blank_rows), score))
     })?;
@@ -33,10 +33,13 @@ pub fn read(
 
 /// Reads the header row and the records of a stream: them checked, and how
 /// the header was classified.
+/// `bytes` is about the body's size: what the kept text reserves (a bound:
+/// untouched capacity costs no memory).
 fn records<B: Body>(
     name: &str,
     stream: &mut Stream<'_, B>,
     opts: &LoadOptions,
+    bytes: usize,
 ) -> Result<(Splitter, Score)> {
     let mut head = Vec::new();
     while head.len() < HEADER_SEARCH {
@@ -51,6 +54,7 @@ fn records<B: Body>(
     let mut head = head.into_iter().skip(header);
     let mut split = Splitter::new(head.next().as_ref(), opts.limits, true);
     split.plan(score.source, &opts.keep);
+    split.reserve(bytes);
     for row in head {
         split.push_row(row);
     }
@@ -77,13 +81,16 @@ pub(crate) type Streamed = Option<Box<(RawTable, Meta, Score, String)>>;
 /// holding the file in memory: the same table, problems and meta as
 /// [`read`] of all the bytes, with their SHA-256, or `None` when that
 /// cannot be promised (spreadsheets and UTF-16 among them). Each read takes
-/// at most `max_read` bytes (tests cut the bytes small).
+/// at most `max_read` bytes (tests cut the bytes small); `size_hint` is
+/// about the file's size (what the kept text reserves).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn read_streaming<R: Read>(
     name: &str,
     head: Vec<u8>,
     rest: R,
     head_is_file: bool,
     max_read: usize,
+    size_hint: usize,
     opts: &LoadOptions,
     progress: &ProgressBar,
 ) -> Result<Streamed> {
@@ -104,7 +111,7 @@ pub(crate) fn read_streaming<R: Read>(
         invalid: false,
     };
     let mut stream = Stream::new(feed, start.delimiter, start.preamble_rows, progress);
-    let (split, score) = match records(name, &mut stream, opts) {
+    let (split, score) = match records(name, &mut stream, opts, size_hint) {
         // Bytes cut off inside a character at the very end are not UTF-8
         // either.
         Ok(read) if stream.reader.get_ref().is_utf8() => read,
@@ -612,6 +619,7 @@ mod tests {
             rest,
             rest.is_empty(),
             max_read,
+            bytes.len(),
             opts,
             &ProgressBar::hidden(),
         ) {
@@ -803,7 +811,7 @@ mod tests {
             raw.problems.iter().map(|p| p.row).collect::<Vec<_>>(),
             vec![3, 5]
         );
-        assert_eq!(raw.rows[1].line, 6);
+        assert_eq!(raw.rows.get(1).line, 6);
     }
 
     #[test]
@@ -815,8 +823,8 @@ mod tests {
         .unwrap();
         assert_eq!(meta.delimiter, Some(b';'));
         let raw = split(records, 0, &Limits::default(), true);
-        assert_eq!(raw.rows[0].cells.get(0), Some("Doe, John"));
-        assert_eq!(raw.rows[0].line, 3);
+        assert_eq!(raw.rows.get(0).cells.get(0), Some("Doe, John"));
+        assert_eq!(raw.rows.get(0).line, 3);
     }
 
     #[test]

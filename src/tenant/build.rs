@@ -182,7 +182,7 @@ impl Tenant {
             .par_iter()
             .map(|o| {
                 let file = o.at.file as usize;
-                let row = &tables[file].rows[o.at.record as usize];
+                let row = tables[file].rows.get(o.at.record as usize);
                 OktaValues(okta_cols[file].map(|col| {
                     let Some(col) = col else {
                         return OktaValue::Empty;
@@ -226,7 +226,7 @@ impl Tenant {
                 .par_iter()
                 .map(|a| {
                     let t = &tables[a.at.file as usize];
-                    let row = &t.rows[a.at.record as usize];
+                    let row = t.rows.get(a.at.record as usize);
                     cols[a.at.file as usize]
                         .map_or("", |c| t.value(row, c))
                         .into()
@@ -250,7 +250,7 @@ impl Tenant {
                     .par_iter()
                     .map(|o| {
                         let t = &tables[o.at.file as usize];
-                        let row = &t.rows[o.at.record as usize];
+                        let row = t.rows.get(o.at.record as usize);
                         cols[o.at.file as usize]
                             .map_or("", |c| t.value(row, c))
                             .into()
@@ -325,7 +325,7 @@ impl Tenant {
         // Every value the audit needs is in the records now: release the
         // rows (the largest structure of a big tenant) before linking.
         let mut tables = tables;
-        let released: Vec<Vec<load::Row>> = tables
+        let released: Vec<load::Rows> = tables
             .iter_mut()
             .map(|t| std::mem::take(&mut t.rows))
             .collect();
