@@ -767,7 +767,7 @@ fn progress_shows_on_a_terminal_only_and_never_with_quiet() {
 #[test]
 fn findings_csv_in_parallel_parts_is_the_same_as_row_by_row() {
     use preflight::report::Output;
-    use preflight::report::csv::{CsvOut, FINDINGS_HEADER};
+    use preflight::report::csv::{CsvOut, FINDINGS_HEADER, finding_cells};
     let mut report = demo_audit().unwrap().report;
     let base = report.findings.clone();
     report.findings = (0..40_000)
@@ -800,20 +800,10 @@ fn findings_csv_in_parallel_parts_is_the_same_as_row_by_row() {
         } else {
             f.row.to_string()
         };
-        w.row([
-            f.severity().id(),
-            f.rule.id(),
-            f.scenario.id(),
-            f.source.id(),
-            f.subject(),
-            &f.file,
-            &row,
-            f.field(),
-            f.value(),
-            &f.message().replace('`', "\""),
-            &f.remediation().replace('`', "\""),
-        ])
-        .unwrap();
+        let message = f.message().replace('`', "\"");
+        let remediation = f.remediation().replace('`', "\"");
+        w.row(finding_cells(f, &row, &message, &remediation))
+            .unwrap();
     }
     w.finish().unwrap();
     assert!(one == expected, "the parts differ from row-by-row writing");

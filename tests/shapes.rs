@@ -155,6 +155,28 @@ fn assert_same(shaped: &BTreeSet<Vec<String>>, well: &BTreeSet<Vec<String>>) {
     );
 }
 
+/// The audits of the sample tenant as exported (`well`) and with the
+/// export `name` replaced by `odd` (`shaped`), which must run.
+fn well_and_shaped(name: &str, odd: &[u8]) -> (Audit, Audit) {
+    let dir = tempfile::tempdir().unwrap();
+    let well = audit(&contoso_with(dir.path(), "", None));
+    let shaped = audit(&contoso_with(dir.path(), name, Some(odd)));
+    assert_eq!(shaped.code, Some(0), "{}", shaped.stdout);
+    (well, shaped)
+}
+
+/// The verdict, its reasons, the checks skipped and the counts per rule
+/// are the same.
+fn assert_same_verdict(shaped: &Audit, well: &Audit) {
+    assert_eq!(shaped.summary["verdict"], well.summary["verdict"]);
+    assert_eq!(
+        shaped.summary["verdict_reasons"],
+        well.summary["verdict_reasons"]
+    );
+    assert_eq!(skipped_checks(shaped), skipped_checks(well));
+    assert_eq!(shaped.summary["counts"], well.summary["counts"]);
+}
+
 fn skipped_checks(a: &Audit) -> Vec<String> {
     checks(a, "skipped")
 }
@@ -190,7 +212,6 @@ const ROW: usize = 6;
 /// that read it are listed as skipped.
 #[test]
 fn ad_proxy_addresses_as_a_type_name_are_set_aside_and_the_rest_is_the_same() {
-    let dir = tempfile::tempdir().unwrap();
     let odd = reexport(
         &contoso_text("ad-users.csv"),
         Some("Selected.Microsoft.ActiveDirectory.Management.ADUser"),
@@ -199,13 +220,7 @@ fn ad_proxy_addresses_as_a_type_name_are_set_aside_and_the_rest_is_the_same() {
             "Microsoft.ActiveDirectory.Management.ADPropertyValueCollection",
         ),
     );
-    let well = audit(&contoso_with(dir.path(), "", None));
-    let shaped = audit(&contoso_with(
-        dir.path(),
-        "ad-users.csv",
-        Some(odd.as_bytes()),
-    ));
-    assert_eq!(shaped.code, Some(0), "{}", shaped.stdout);
+    let (well, shaped) = well_and_shaped("ad-users.csv", odd.as_bytes());
     // The AD findings on proxy addresses, and the duplicates they make
     // with another record's UPN or mail (the same value).
     let on_proxy = |f: &[String]| f[SOURCE] == "ad" && f[FIELD] == "proxy_addresses";
@@ -287,19 +302,12 @@ fn drop_column(column: &str) -> impl Fn(Vec<String>) -> Vec<String> {
 /// primary SMTP address: the audit is the one with the UPN column.
 #[test]
 fn a_mailbox_export_without_upn_merges_by_primary_address() {
-    let dir = tempfile::tempdir().unwrap();
     let odd = reexport(
         &contoso_text("exo-mailboxes.csv"),
         None,
         drop_column("UserPrincipalName"),
     );
-    let well = audit(&contoso_with(dir.path(), "", None));
-    let shaped = audit(&contoso_with(
-        dir.path(),
-        "exo-mailboxes.csv",
-        Some(odd.as_bytes()),
-    ));
-    assert_eq!(shaped.code, Some(0), "{}", shaped.stdout);
+    let (well, shaped) = well_and_shaped("exo-mailboxes.csv", odd.as_bytes());
     assert_same(&without(&shaped, |_| false), &without(&well, |_| false));
     assert_eq!(
         shaped.summary["verdict_reasons"],
@@ -385,19 +393,12 @@ fn a_mailbox_export_without_upn_alone_skips_the_onedrive_checks() {
 /// checks are skipped as deciding checks, and the other findings stay.
 #[test]
 fn exo_email_addresses_as_a_type_name_skip_the_exchange_checks() {
-    let dir = tempfile::tempdir().unwrap();
     let odd = reexport(
         &contoso_text("exo-mailboxes.csv"),
         Some("Microsoft.Exchange.Management.RestApiClient.ExoMailbox"),
         fill_column("EmailAddresses", "System.Collections.ArrayList"),
     );
-    let well = audit(&contoso_with(dir.path(), "", None));
-    let shaped = audit(&contoso_with(
-        dir.path(),
-        "exo-mailboxes.csv",
-        Some(odd.as_bytes()),
-    ));
-    assert_eq!(shaped.code, Some(0), "{}", shaped.stdout);
+    let (well, shaped) = well_and_shaped("exo-mailboxes.csv", odd.as_bytes());
     let exchange = |f: &[String]| {
         matches!(
             f[RULE].as_str(),
@@ -526,11 +527,8 @@ fn aduc_list_of(ad_users: &str) -> Vec<u8> {
 /// and every other finding is the well-formed export's.
 #[test]
 fn aduc_export_list_skips_the_checks_it_cannot_feed_and_the_rest_is_the_same() {
-    let dir = tempfile::tempdir().unwrap();
     let odd = aduc_list_of(&contoso_text("ad-users.csv"));
-    let well = audit(&contoso_with(dir.path(), "", None));
-    let shaped = audit(&contoso_with(dir.path(), "ad-users.csv", Some(&odd)));
-    assert_eq!(shaped.code, Some(0), "{}", shaped.stdout);
+    let (well, shaped) = well_and_shaped("ad-users.csv", &odd);
     // The AD findings on proxy addresses (and the duplicates they make
     // with another account's UPN or mail), and the inactive-in-idp
     // findings whose cause is the AD account.
@@ -695,11 +693,8 @@ fn csvde_of(ad_users: &str) -> Vec<u8> {
 /// and the rows, one higher without the `#TYPE` line.
 #[test]
 fn a_csvde_export_gives_the_findings_of_get_aduser() {
-    let dir = tempfile::tempdir().unwrap();
     let odd = csvde_of(&contoso_text("ad-users.csv"));
-    let well = audit(&contoso_with(dir.path(), "", None));
-    let shaped = audit(&contoso_with(dir.path(), "ad-users.csv", Some(&odd)));
-    assert_eq!(shaped.code, Some(0), "{}", shaped.stdout);
+    let (well, shaped) = well_and_shaped("ad-users.csv", &odd);
     let disabled_by_uac = shaped
         .findings
         .iter()
@@ -725,13 +720,7 @@ fn a_csvde_export_gives_the_findings_of_get_aduser() {
             .collect::<BTreeSet<_>>()
     };
     assert_same(&same_names(&shaped, 1), &same_names(&well, 0));
-    assert_eq!(shaped.summary["verdict"], well.summary["verdict"]);
-    assert_eq!(
-        shaped.summary["verdict_reasons"],
-        well.summary["verdict_reasons"]
-    );
-    assert_eq!(skipped_checks(&shaped), skipped_checks(&well));
-    assert_eq!(shaped.summary["counts"], well.summary["counts"]);
+    assert_same_verdict(&shaped, &well);
 }
 
 /// A `Get-MgUser` export of the sample tenant's Microsoft 365 users, as a
@@ -833,23 +822,10 @@ fn m365_keyed(a: &Audit) -> BTreeSet<Vec<String>> {
 /// export's.
 #[test]
 fn a_get_mguser_export_gives_the_findings_of_the_admin_center_export() {
-    let dir = tempfile::tempdir().unwrap();
     let odd = mguser_of(&contoso_text("m365-active-users.csv"), true);
-    let well = audit(&contoso_with(dir.path(), "", None));
-    let shaped = audit(&contoso_with(
-        dir.path(),
-        "m365-active-users.csv",
-        Some(odd.as_bytes()),
-    ));
-    assert_eq!(shaped.code, Some(0), "{}", shaped.stdout);
+    let (well, shaped) = well_and_shaped("m365-active-users.csv", odd.as_bytes());
     assert_same(&m365_keyed(&shaped), &m365_keyed(&well));
-    assert_eq!(shaped.summary["verdict"], well.summary["verdict"]);
-    assert_eq!(
-        shaped.summary["verdict_reasons"],
-        well.summary["verdict_reasons"]
-    );
-    assert_eq!(skipped_checks(&shaped), skipped_checks(&well));
-    assert_eq!(shaped.summary["counts"], well.summary["counts"]);
+    assert_same_verdict(&shaped, &well);
 }
 
 /// The same `Get-MgUser` export without `-join`: `ProxyAddresses` and
@@ -860,15 +836,8 @@ fn a_get_mguser_export_gives_the_findings_of_the_admin_center_export() {
 /// (SPEC section 5), so the verdict says so; every other finding stays.
 #[test]
 fn a_get_mguser_export_of_type_names_sets_them_aside_and_the_rest_is_the_same() {
-    let dir = tempfile::tempdir().unwrap();
     let odd = mguser_of(&contoso_text("m365-active-users.csv"), false);
-    let well = audit(&contoso_with(dir.path(), "", None));
-    let shaped = audit(&contoso_with(
-        dir.path(),
-        "m365-active-users.csv",
-        Some(odd.as_bytes()),
-    ));
-    assert_eq!(shaped.code, Some(0), "{}", shaped.stdout);
+    let (well, shaped) = well_and_shaped("m365-active-users.csv", odd.as_bytes());
     let aside: Vec<String> = shaped.summary["coverage"]
         .as_array()
         .unwrap()

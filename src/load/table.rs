@@ -55,11 +55,17 @@ impl Cells {
         }
     }
 
+    /// The cells as [`CellsRef`] reads them.
+    pub fn cells(&self) -> CellsRef<'_> {
+        CellsRef {
+            text: &self.text,
+            ends: &self.ends,
+        }
+    }
+
     /// Cell `i`, when the row has it.
     pub fn get(&self, i: usize) -> Option<&str> {
-        let end = *self.ends.get(i)? as usize;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        self.text.get(start..end)
+        self.cells().get(i)
     }
 
     pub fn len(&self) -> usize {
@@ -71,7 +77,7 @@ impl Cells {
     }
 
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
-        (0..self.len()).map(|i| self.get(i).unwrap_or(""))
+        self.cells().iter()
     }
 }
 
@@ -134,9 +140,8 @@ impl<'a> CellsRef<'a> {
         self.ends.is_empty()
     }
 
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = &'a str> + 'a {
-        let cells = *self;
-        (0..self.len()).map(move |i| cells.get(i).unwrap_or(""))
+    pub fn iter(self) -> impl ExactSizeIterator<Item = &'a str> + 'a {
+        (0..self.len()).map(move |i| self.get(i).unwrap_or(""))
     }
 }
 

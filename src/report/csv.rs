@@ -316,21 +316,45 @@ pub const FINDINGS_HEADER: [&str; 11] = [
     "remediation",
 ];
 
-/// The cells of a finding, in [`FINDINGS_HEADER`] order.
-fn finding_row<W: Write>(w: &mut CsvOut<W>, f: &crate::rules::Finding) -> Result<()> {
-    for c in [
+/// The cells of a finding, in [`FINDINGS_HEADER`] order, given its row as
+/// text (empty for 0) and its message and remediation as plain text: what
+/// the workbook writes, and what [`finding_row`] writes straight into the
+/// CSV without these strings (tests hold the two to the same text).
+pub fn finding_cells<'a>(
+    f: &'a crate::rules::Finding,
+    row: &'a str,
+    message: &'a str,
+    remediation: &'a str,
+) -> [&'a str; 11] {
+    [
         f.severity().id(),
         f.rule.id(),
         f.scenario.id(),
         f.source.id(),
         f.subject(),
         &f.file,
-    ] {
+        row,
+        f.field(),
+        f.value(),
+        message,
+        remediation,
+    ]
+}
+
+/// The cells of a finding, in [`FINDINGS_HEADER`] order: those of
+/// [`finding_cells`], the row number and sentences formatted in place.
+fn finding_row<W: Write>(w: &mut CsvOut<W>, f: &crate::rules::Finding) -> Result<()> {
+    // Where the row number and the sentences go among the cells.
+    const ROW: usize = 6;
+    const MESSAGE: usize = 9;
+    let cells = finding_cells(f, "", "", "");
+    for c in &cells[..ROW] {
         w.cell(c)?;
     }
     w.row_number(f.row)?;
-    w.cell(f.field())?;
-    w.cell(f.value())?;
+    for c in &cells[ROW + 1..MESSAGE] {
+        w.cell(c)?;
+    }
     w.text(f, &f.message)?;
     w.text(f, &f.remediation)
 }

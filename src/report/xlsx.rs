@@ -11,7 +11,9 @@
 //! its capped rows, not the whole tenant.
 
 use super::Report;
-use super::csv::{FINDINGS_HEADER, REMEDIATION_HEADER, plain_into, remediation_cells};
+use super::csv::{
+    FINDINGS_HEADER, REMEDIATION_HEADER, finding_cells, plain_into, remediation_cells,
+};
 use super::fixes::{FIXES_HEADER, worklist_rows};
 use crate::model::Source;
 use anyhow::Result;
@@ -245,19 +247,7 @@ fn fill(
                 plain_into(&f.message(), &mut message);
                 remediation.clear();
                 plain_into(&f.remediation(), &mut remediation);
-                s.row([
-                    f.severity().id(),
-                    f.rule.id(),
-                    f.scenario.id(),
-                    f.source.id(),
-                    f.subject(),
-                    &f.file,
-                    &row,
-                    f.field(),
-                    f.value(),
-                    &message,
-                    &remediation,
-                ])?;
+                s.row(finding_cells(f, &row, &message, &remediation))?;
             }
             s.finish(r.findings.len())
         }
