@@ -246,12 +246,7 @@ fn init_writes_a_config_that_audit_reads() {
         "--fail-on",
         "never",
     ]);
-    assert_eq!(
-        res.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&res.stderr)
-    );
+    crate::assert_ran(&res);
 }
 
 #[test]
@@ -265,12 +260,7 @@ fn redact_replaces_every_local_part_in_every_output() {
         .arg(out.path())
         .output()
         .unwrap();
-    assert_eq!(
-        res.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&res.stderr)
-    );
+    crate::assert_ran(&res);
     for f in [
         "findings.csv",
         "users.csv",
@@ -564,12 +554,7 @@ fn same_inputs_and_epoch_give_byte_identical_outputs_and_inputs_stay_untouched()
             .env("RAYON_NUM_THREADS", threads)
             .output()
             .unwrap();
-        assert_eq!(
-            res.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&res.stderr)
-        );
+        crate::assert_ran(&res);
         let mut files: Vec<(String, Vec<u8>)> = walk(out.path())
             .into_iter()
             .map(|p| {
@@ -671,12 +656,7 @@ fn the_report_shows_the_delta_the_waivers_and_the_coverage() {
             .args(extra)
             .output()
             .unwrap();
-        assert_eq!(
-            res.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&res.stderr)
-        );
+        crate::assert_ran(&res);
     };
     run(&case.join("previous"), before.path(), &[]);
     let waivers = now.path().join("waivers.toml");

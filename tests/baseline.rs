@@ -142,12 +142,7 @@ fn values_starting_with_a_quote_round_trip_through_a_baseline() {
         args.extend(baseline.iter().flat_map(|b| ["--baseline", *b]));
         let args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
         let res = run(d, &args);
-        assert_eq!(
-            res.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&res.stderr)
-        );
+        crate::assert_ran(&res);
         std::fs::read_to_string(d.join(out).join("findings.csv")).unwrap()
     };
     let first = audit("first", None);

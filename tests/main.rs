@@ -38,6 +38,16 @@ pub fn preflight() -> assert_cmd::Command {
     cmd
 }
 
+/// Asserts a run of preflight exited 0, showing its stderr when not.
+pub fn assert_ran(res: &std::process::Output) {
+    assert_eq!(
+        res.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+}
+
 /// `preflight audit ARGS --quiet --fail-on never --out OUT`, which must
 /// exit 0.
 pub fn audit_ok(args: &[&std::ffi::OsStr], out: &std::path::Path) {
@@ -48,10 +58,5 @@ pub fn audit_ok(args: &[&std::ffi::OsStr], out: &std::path::Path) {
         .arg(out)
         .output()
         .unwrap();
-    assert_eq!(
-        res.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&res.stderr)
-    );
+    crate::assert_ran(&res);
 }

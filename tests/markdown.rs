@@ -32,12 +32,7 @@ fn summary_md(dir: &Path, okta_name: &str, logins: &[&str]) -> String {
         .arg(&out)
         .output()
         .unwrap();
-    assert_eq!(
-        res.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&res.stderr)
-    );
+    crate::assert_ran(&res);
     std::fs::read_to_string(out.join("summary.md")).unwrap()
 }
 
@@ -141,12 +136,7 @@ fn summary_md_lists_columns_and_rows_set_aside_inertly() {
         .args(["--fail-on", "never", "--quiet", "--out", "out"])
         .output()
         .unwrap();
-    assert_eq!(
-        res.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&res.stderr)
-    );
+    crate::assert_ran(&res);
     let md = std::fs::read_to_string(dir.path().join("out/summary.md")).unwrap();
     let lines: Vec<&str> = md
         .lines()

@@ -7,6 +7,16 @@ use serde::Serialize;
 /// Text with `backticked` parts, which the templates show as code.
 pub(super) type Text = Vec<Segment>;
 
+/// The value of helper `name`'s first parameter.
+fn first_param<'a>(
+    h: &'a handlebars::Helper<'_>,
+    name: &'static str,
+) -> Result<&'a serde_json::Value, handlebars::RenderError> {
+    h.param(0)
+        .map(|p| p.value())
+        .ok_or_else(|| handlebars::RenderErrorReason::ParamNotFoundForIndex(name, 0).into())
+}
+
 /// `{{segments TEXT}}`: a [`Text`] as HTML, its code parts in `<code>`, every
 /// part escaped with the registry's escape function. Writes what
 /// `{{#each TEXT}}{{#if code}}<code>{{text}}</code>{{else}}{{text}}{{/if}}{{/each}}`
@@ -20,15 +30,12 @@ pub(super) fn segments(
     out: &mut dyn handlebars::Output,
 ) -> handlebars::HelperResult {
     use handlebars::RenderErrorReason;
-    let param = h
-        .param(0)
-        .ok_or(RenderErrorReason::ParamNotFoundForIndex("segments", 0))?;
-    let parts = param
-        .value()
-        .as_array()
-        .ok_or(RenderErrorReason::InvalidParamType(
-            "a list of text segments",
-        ))?;
+    let parts =
+        first_param(h, "segments")?
+            .as_array()
+            .ok_or(RenderErrorReason::InvalidParamType(
+                "a list of text segments",
+            ))?;
     let escape = r.get_escape_fn();
     for part in parts {
         let (Some(text), Some(code)) = (
@@ -64,11 +71,7 @@ pub(super) fn addr(
     out: &mut dyn handlebars::Output,
 ) -> handlebars::HelperResult {
     use handlebars::RenderErrorReason;
-    let value = h
-        .param(0)
-        .ok_or(RenderErrorReason::ParamNotFoundForIndex("addr", 0))?
-        .value();
-    let text = match value {
+    let text = match first_param(h, "addr")? {
         serde_json::Value::String(s) => s.as_str(),
         serde_json::Value::Null => "",
         _ => return Err(RenderErrorReason::InvalidParamType("a string").into()),
