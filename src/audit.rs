@@ -61,12 +61,14 @@ fn audit_timed(
     let tenant = Tenant::build(tables, settings)?;
     laps.lap("tenant");
     progress.stage("linking records into persons");
-    let mut linked = Linked::build(&tenant);
+    let (linked, lookups) = Linked::build(&tenant);
     laps.lap("link");
     progress.stage("checking the rules");
-    let (mut findings, remediation) = rules::check(&linked);
-    let plan_facts = report::plan::Facts::gather(&linked, &remediation);
-    linked.release_indexes();
+    let (mut findings, remediation) = rules::check(&linked, &lookups);
+    let plan_facts = report::plan::Facts::gather(&linked, &lookups, &remediation);
+    // The look-ups have served: the report reads the links and views only,
+    // and at a million persons the indexes hold hundreds of megabytes.
+    drop(lookups);
     laps.lap("rules");
     let mut waived = None;
     if let Some(ws) = &opts.waivers {

@@ -6,7 +6,7 @@
 use crate::audit;
 use crate::cli::ExplainArgs;
 use crate::exit::Exit;
-use crate::link::{Linked, MatchKind, Person, Resolution, View, primary_of};
+use crate::link::{Linked, Lookups, MatchKind, Person, Resolution, View, primary_of};
 use crate::load::Table;
 use crate::model::{Field, Source, key, parse_proxies};
 use crate::rules::{self, Finding};
@@ -142,7 +142,7 @@ fn view_text(out: &mut String, t: &Tenant, name: &str, v: &View) {
 }
 
 /// The explanation of one person.
-fn person_text(l: &Linked<'_>, p: Person<'_>, findings: &[&Finding]) -> String {
+fn person_text(l: &Linked<'_>, lk: &Lookups<'_>, p: Person<'_>, findings: &[&Finding]) -> String {
     let t = l.t;
     let s = &t.settings;
     let mut out = String::new();
@@ -204,7 +204,7 @@ fn person_text(l: &Linked<'_>, p: Person<'_>, findings: &[&Finding]) -> String {
     let user_name = s.current_user_name.value.as_deref().unwrap_or("login");
     for &o in p.okta {
         let x = &t.okta[o as usize];
-        for &u in l.okta_insync(o) {
+        for &u in lk.okta_insync(o) {
             let _ = writeln!(
                 out,
                 "    Okta `{}` → inSync `{}`: okta.current.user_name ({user_name}) = `{}`",
@@ -229,7 +229,7 @@ fn person_text(l: &Linked<'_>, p: Person<'_>, findings: &[&Finding]) -> String {
         }
     }
     for &u in p.insync {
-        if l.insync_okta(u).is_empty()
+        if lk.insync_okta(u).is_empty()
             && let Some(a) = l.insync_ad[u as usize]
         {
             let _ = writeln!(
@@ -321,6 +321,7 @@ pub fn carriers(tables: &[Table], address: &str) -> Vec<Carrier> {
 /// `carriers` are the input rows that hold it ([`carriers`]).
 pub fn explain(
     l: &Linked<'_>,
+    lk: &Lookups<'_>,
     findings: &[Finding],
     address: &str,
     carriers: &[Carrier],
@@ -378,7 +379,7 @@ pub fn explain(
     for p in persons {
         let _ = writeln!(out, "\nperson {}", p + 1);
         let mine: Vec<&Finding> = findings.iter().filter(|f| f.person == Some(p)).collect();
-        out.push_str(&person_text(l, l.persons.get(p as usize), &mine));
+        out.push_str(&person_text(l, lk, l.persons.get(p as usize), &mine));
     }
     Some(out)
 }
@@ -393,9 +394,9 @@ pub fn run(args: &ExplainArgs) -> Result<Exit> {
     let (tables, settings, _) = audit::load_inputs(&args.input)?;
     let rows = carriers(&tables, &args.address);
     let tenant = Tenant::build(tables, settings)?;
-    let linked = Linked::build(&tenant);
-    let (findings, _) = rules::check(&linked);
-    match explain(&linked, &findings, &args.address, &rows) {
+    let (linked, lookups) = Linked::build(&tenant);
+    let (findings, _) = rules::check(&linked, &lookups);
+    match explain(&linked, &lookups, &findings, &args.address, &rows) {
         Some(text) => {
             terminal_safe::print(&text)?;
             Ok(Exit::Clean)

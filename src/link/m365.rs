@@ -219,14 +219,6 @@ impl<'t> M365Index<'t> {
             .map(|(i, _)| i)
     }
 
-    /// Frees the indexes (see [`Linked::release_indexes`]).
-    pub(super) fn release(&mut self) {
-        for index in [&mut self.address, &mut self.local] {
-            *index = Index::default();
-        }
-        self.folded = Folded::default();
-    }
-
     /// Resolves an identifier to the Microsoft 365 user(s) it names.
     pub fn resolve(&self, id: &str) -> Resolution {
         if !self.present || id.trim().is_empty() {

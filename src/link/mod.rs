@@ -17,11 +17,13 @@ use rayon::prelude::*;
 use unicode_normalization::UnicodeNormalization;
 
 mod index;
+mod lookups;
 mod m365;
 mod persons;
 mod view;
 
 pub use index::Index;
+pub use lookups::Lookups;
 pub use m365::{
     Folded, M365Index, MatchKind, Resolution, aliases_of, fold, primary_of, same_folded,
 };
@@ -29,21 +31,10 @@ use persons::UnionFind;
 pub use persons::{Person, Persons, Which};
 pub use view::{Outcome, View};
 
-/// The linked tenant.
+/// The linked tenant: what the report reads. The indexes that found the
+/// links are [`Lookups`], returned beside it and dropped on their own.
 pub struct Linked<'t> {
     pub t: &'t Tenant,
-    pub m365: M365Index<'t>,
-    pub insync_by_email: Index<'t>,
-    /// The Okta users of each inSync user, back to back: `insync_okta`
-    /// holds each one's span. The ids of the Okta-by-userName index, kept
-    /// when its slots are freed after linking.
-    insync_okta_ids: Vec<u32>,
-    /// Active Okta users by the userName they will send after the change.
-    pub okta_by_plan_user_name: Index<'t>,
-    /// Okta users linked to each inSync user (by today's userName).
-    insync_okta: Vec<(u32, u32)>,
-    /// inSync users linked to each Okta user.
-    okta_insync: Vec<(u32, u32)>,
     pub okta_ad: Vec<Option<u32>>,
     /// The Okta user each inSync user is linked to *ahead* (SPEC section 4,
     /// remediated ahead): its email already is that Okta user's planned
@@ -64,7 +55,9 @@ pub struct Linked<'t> {
 }
 
 impl<'t> Linked<'t> {
-    pub fn build(t: &'t Tenant) -> Linked<'t> {
+    /// Links a tenant: the links and views, and the look-ups that found
+    /// them (the rules borrow them; drop them once the rules have run).
+    pub fn build(t: &'t Tenant) -> (Linked<'t>, Lookups<'t>) {
         let n32 = |i: usize| i as u32;
         // The indexes are independent: build them in parallel.
         let (m365, indexes) = rayon::join(
@@ -137,7 +130,7 @@ impl<'t> Linked<'t> {
                     .copied()
             })
             .collect();
-        let mut linked = Linked {
+        let lk = Lookups {
             t,
             m365,
             insync_by_email,
@@ -145,6 +138,9 @@ impl<'t> Linked<'t> {
             okta_by_plan_user_name,
             insync_okta,
             okta_insync,
+        };
+        let mut linked = Linked {
+            t,
             okta_ad,
             insync_ahead: Vec::new(),
             okta_ahead: Vec::new(),
@@ -157,13 +153,12 @@ impl<'t> Linked<'t> {
             insync_person: Vec::new(),
             m365_person: Vec::new(),
         };
-        (linked.insync_ahead, linked.okta_ahead) = linked.ahead_links();
+        (linked.insync_ahead, linked.okta_ahead) = lk.ahead_links();
         linked.insync_ad = (0..t.insync.len())
             .into_par_iter()
             .map(|i| {
                 if has_okta {
-                    linked
-                        .okta_of(i as u32)
+                    lk.okta_of(i as u32)
                         .or(linked.insync_ahead[i])
                         .and_then(|o| linked.okta_ad[o as usize])
                 } else {
@@ -185,7 +180,7 @@ impl<'t> Linked<'t> {
                 .into_par_iter()
                 .filter(|&i| {
                     linked.insync_ad[i as usize].is_none()
-                        && linked.okta_of(i).is_none()
+                        && lk.okta_of(i).is_none()
                         && linked.insync_ahead[i as usize].is_none()
                 })
                 .filter_map(|i| {
@@ -206,87 +201,18 @@ impl<'t> Linked<'t> {
         drop((ad_by_upn, ad_by_mail));
         linked.current = (0..t.insync.len())
             .into_par_iter()
-            .map(|i| linked.view(i as u32, Which::Current))
+            .map(|i| linked.view(&lk, i as u32, Which::Current))
             .collect();
         if t.planned {
             linked.planned = Some(
                 (0..t.insync.len())
                     .into_par_iter()
-                    .map(|i| linked.view(i as u32, Which::Planned))
+                    .map(|i| linked.view(&lk, i as u32, Which::Planned))
                     .collect(),
             );
         }
-        linked.group_persons(&insync_ad_unlinked);
-        linked
-    }
-
-    /// Frees the indexes once the rules have run: the report reads records,
-    /// views and persons only, and at a million persons the indexes hold
-    /// hundreds of megabytes. The look-ups (`okta_of`, `insync_okta`,
-    /// `M365Index::resolve`...) must not be used afterwards.
-    pub fn release_indexes(&mut self) {
-        self.m365.release();
-        for index in [&mut self.insync_by_email, &mut self.okta_by_plan_user_name] {
-            *index = Index::default();
-        }
-        self.insync_okta_ids = Vec::new();
-        self.insync_okta = Vec::new();
-        self.okta_insync = Vec::new();
-    }
-
-    /// The links made *ahead* (SPEC section 4): an active inSync user that no
-    /// Okta user links to, whose email is the planned userName of exactly one
-    /// active Okta user that links to no inSync user today, and that Okta
-    /// user's only such inSync user; where both the email and the Okta login
-    /// resolve in Microsoft 365, to the same user. Returns the Okta user of
-    /// each inSync user and the inSync user of each Okta user.
-    fn ahead_links(&self) -> (Vec<Option<u32>>, Vec<Option<u32>>) {
-        let t = self.t;
-        let active_unlinked_insync = |u: u32| {
-            t.insync[u as usize].status == InsyncStatus::Active && self.insync_okta(u).is_empty()
-        };
-        let insync_ahead: Vec<Option<u32>> = (0..t.insync.len() as u32)
-            .into_par_iter()
-            .map(|u| {
-                if !active_unlinked_insync(u) {
-                    return None;
-                }
-                let email = &t.insync[u as usize].email;
-                // Active Okta users by planned userName, unlinked today.
-                let mut candidates = self
-                    .okta_by_plan_user_name
-                    .get(email)
-                    .iter()
-                    .copied()
-                    .filter(|&o| self.okta_insync(o).is_empty());
-                let (Some(o), None) = (candidates.next(), candidates.next()) else {
-                    return None;
-                };
-                // This inSync user is the only active unlinked one with it.
-                let mut peers = self
-                    .insync_by_email
-                    .get(email)
-                    .iter()
-                    .copied()
-                    .filter(|&v| active_unlinked_insync(v));
-                if (peers.next(), peers.next()) != (Some(u), None) {
-                    return None;
-                }
-                let by_email = self.m365.resolve(email).user();
-                let by_login = self.m365.resolve(&t.okta[o as usize].login).user();
-                match (by_email, by_login) {
-                    (Some(a), Some(b)) if a != b => None,
-                    _ => Some(o),
-                }
-            })
-            .collect();
-        let mut okta_ahead = vec![None; t.okta.len()];
-        for (u, o) in insync_ahead.iter().enumerate() {
-            if let Some(o) = o {
-                okta_ahead[*o as usize] = Some(u as u32);
-            }
-        }
-        (insync_ahead, okta_ahead)
+        linked.group_persons(&lk, &insync_ad_unlinked);
+        (linked, lk)
     }
 
     /// The Okta user an inSync user is linked to ahead (remediated ahead).
@@ -299,45 +225,17 @@ impl<'t> Linked<'t> {
         self.okta_ahead[okta as usize]
     }
 
-    /// The Okta users linked to an inSync user (by today's userName).
-    pub fn insync_okta(&self, insync: u32) -> &[u32] {
-        let (start, len) = self.insync_okta[insync as usize];
-        &self.insync_okta_ids[start as usize..(start + len) as usize]
-    }
-
-    /// The inSync users linked to an Okta user.
-    pub fn okta_insync(&self, okta: u32) -> &[u32] {
-        self.insync_by_email.ids(self.okta_insync[okta as usize])
-    }
-
-    /// The Okta user an inSync user is linked to: the first active one,
-    /// else the first.
-    pub fn okta_of(&self, insync: u32) -> Option<u32> {
-        let linked = self.insync_okta(insync);
-        linked
-            .iter()
-            .copied()
-            .find(|&o| self.t.okta[o as usize].status == OktaStatus::Active)
-            .or_else(|| linked.first().copied())
-    }
-
-    /// The active Okta user an inSync user is linked to.
-    pub fn active_okta_of(&self, insync: u32) -> Option<u32> {
-        self.okta_of(insync)
-            .filter(|&o| self.t.okta[o as usize].status == OktaStatus::Active)
-    }
-
     /// The active Okta user that will provision an inSync user after the
     /// change: the one linked today, else the one linked ahead, or else the
     /// first whose planned userName is this inSync email (Okta matches
     /// existing users by userName).
-    pub fn planned_okta_of(&self, insync: u32) -> Option<u32> {
-        self.active_okta_of(insync)
+    pub fn planned_okta_of(&self, lk: &Lookups<'_>, insync: u32) -> Option<u32> {
+        lk.active_okta_of(insync)
             .or(self.insync_ahead[insync as usize])
             .or_else(|| {
-                if self.insync_okta(insync).is_empty() {
+                if lk.insync_okta(insync).is_empty() {
                     let email = key(&self.t.insync[insync as usize].email);
-                    self.okta_by_plan_user_name.get(&email).first().copied()
+                    lk.okta_by_plan_user_name.get(&email).first().copied()
                 } else {
                     None
                 }
@@ -364,20 +262,20 @@ impl<'t> Linked<'t> {
     }
 
     /// An inSync user's values and backup outcomes in a scenario.
-    fn view(&self, i: u32, which: Which) -> View<'t> {
+    fn view(&self, lk: &Lookups<'t>, i: u32, which: Which) -> View<'t> {
         let t: &'t Tenant = self.t;
         let u = &t.insync[i as usize];
         let s = &t.settings;
         let current_ad: &'t str = if !u.ad_attribute.trim().is_empty() {
             &u.ad_attribute
         } else if s.current_upn.value.is_some() {
-            self.okta_of(i).map_or("", |o| t.okta_values(o).current_upn)
+            lk.okta_of(i).map_or("", |o| t.okta_values(o).current_upn)
         } else {
             ""
         };
         let (email, ad_attribute, access) = match which {
             Which::Current => (u.email.as_ref(), current_ad, s.access_using.value),
-            Which::Planned => match self.planned_okta_of(i) {
+            Which::Planned => match self.planned_okta_of(lk, i) {
                 Some(o) => {
                     let v = t.okta_values(o);
                     let ad = if s.plan_upn.value.is_some() {
@@ -403,13 +301,13 @@ impl<'t> Linked<'t> {
         };
         let active = u.status == InsyncStatus::Active;
         let resolution = if active {
-            self.m365.resolve(id)
+            lk.m365.resolve(id)
         } else {
             Resolution::NotJudged
         };
         let na = Outcome::NotApplicable;
-        let mailbox = self.m365.mailbox_data;
-        let (onedrive, exchange_backup, exchange_restore) = if !active || !self.m365.present {
+        let mailbox = lk.m365.mailbox_data;
+        let (onedrive, exchange_backup, exchange_restore) = if !active || !lk.m365.present {
             (na, na, na)
         } else if id.trim().is_empty() {
             (Outcome::Fail, if mailbox { Outcome::Fail } else { na }, na)
@@ -440,8 +338,8 @@ impl<'t> Linked<'t> {
         };
         // Without UPNs in the inputs, OneDrive is not judged; without all
         // the mailbox addresses, Exchange is not.
-        let onedrive = if self.m365.upn_data { onedrive } else { na };
-        let (exchange_backup, exchange_restore) = if self.m365.exchange_judged {
+        let onedrive = if lk.m365.upn_data { onedrive } else { na };
+        let (exchange_backup, exchange_restore) = if lk.m365.exchange_judged {
             (exchange_backup, exchange_restore)
         } else {
             (na, na)
@@ -460,13 +358,13 @@ impl<'t> Linked<'t> {
     /// Groups records into persons (connected components of the links, and
     /// of `insync_ad_unlinked`: inSync users and AD accounts joined for
     /// grouping only).
-    fn group_persons(&mut self, insync_ad_unlinked: &[(u32, u32)]) {
+    fn group_persons(&mut self, lk: &Lookups<'_>, insync_ad_unlinked: &[(u32, u32)]) {
         let t = self.t;
         let (no, na, ni, nm) = (t.okta.len(), t.ad.len(), t.insync.len(), t.m365.len());
         let (base_ad, base_insync, base_m365) = (no, no + na, no + na + ni);
         let mut uf = UnionFind::new(no + na + ni + nm);
         for o in 0..no {
-            for &u in self.okta_insync(o as u32) {
+            for &u in lk.okta_insync(o as u32) {
                 uf.union(o, base_insync + u as usize);
             }
         }
@@ -490,7 +388,7 @@ impl<'t> Linked<'t> {
         }
         // The Microsoft 365 user of each inSync, Okta and AD record, looked
         // up in parallel (millions of hash probes), joined in order below.
-        let m365 = &self.m365;
+        let m365 = &lk.m365;
         let insync_m365: Vec<Option<u32>> = self
             .current
             .par_iter()

@@ -5,7 +5,7 @@
 //! `summary.json` (`change_plan`).
 
 use super::Report;
-use crate::link::{Linked, Outcome};
+use crate::link::{Linked, Lookups, Outcome};
 use crate::rules::change::Remediation;
 use crate::rules::{Rule, Scenario, Severity};
 use crate::settings::Access;
@@ -28,8 +28,8 @@ pub struct Step {
     pub window: String,
 }
 
-/// What the plan needs from the linked tenant, gathered before its indexes
-/// are released.
+/// What the plan needs from the linked tenant, gathered while the
+/// look-ups are alive (the audit drops them after the rules).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Facts {
     /// Persons whose inSync email, once changed as `remediation.csv` says (or
@@ -45,14 +45,14 @@ pub struct Facts {
 }
 
 impl Facts {
-    pub fn gather(l: &Linked<'_>, remediation: &[Remediation]) -> Facts {
+    pub fn gather(l: &Linked<'_>, lk: &Lookups<'_>, remediation: &[Remediation]) -> Facts {
         let t = l.t;
         let access_by_email = t.settings.access_using.value == Access::InsyncEmail;
         let mut onedrive_in_window = 0;
-        if access_by_email && l.m365.present && l.m365.upn_data {
+        if access_by_email && lk.m365.present && lk.m365.upn_data {
             onedrive_in_window += remediation
                 .iter()
-                .filter(|r| l.m365.upn(&r.insync_email_new).next().is_none())
+                .filter(|r| lk.m365.upn(&r.insync_email_new).next().is_none())
                 .count();
             onedrive_in_window += (0..t.insync.len() as u32)
                 .filter(|&u| {

@@ -101,10 +101,11 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Vec<Finding>>, Vec<Remediation>) 
                 format!("Change `{un_attr}` in Okta to an address without ? * / \\ < >").into(),
             ));
         }
-        let linked = l.okta_insync(o);
+        let linked = ctx.lk.okta_insync(o);
         let me = l.okta_person[o as usize];
         // The value already is an inSync user: whose?
-        let holders: Vec<u32> = l
+        let holders: Vec<u32> = ctx
+            .lk
             .insync_by_email
             .get(new)
             .iter()
@@ -181,7 +182,8 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Vec<Finding>>, Vec<Remediation>) 
                 continue;
             }
             let other = t.insync[h as usize].email.trim();
-            let owner = l
+            let owner = ctx
+                .lk
                 .okta_of(h)
                 .map(|x| t.okta[x as usize].login.trim().to_string());
             let whose = match owner {

@@ -333,7 +333,7 @@ fn existing_duplicates(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
         .flat_map_iter(|i| {
             let u = &t.insync[i as usize];
             let mut v = Vec::new();
-            if let Some(o) = l.okta_of(i) {
+            if let Some(o) = ctx.lk.okta_of(i) {
                 v.push((0, o, i));
             }
             let current = &l.current[i as usize];
@@ -343,7 +343,7 @@ fn existing_duplicates(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
             // The email's user: already resolved when the current scenario
             // reaches Microsoft 365 by email (the user is active).
             if current.access != Access::InsyncEmail
-                && let Resolution::One { user, .. } = l.m365.resolve(&u.email)
+                && let Resolution::One { user, .. } = ctx.lk.m365.resolve(&u.email)
             {
                 v.push((1, user, i));
             }
@@ -402,7 +402,7 @@ fn idp(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
         }
         let i = i as u32;
         let email = u.email.trim();
-        if let Some(o) = l.okta_of(i) {
+        if let Some(o) = ctx.lk.okta_of(i) {
             let okta = &t.okta[o as usize];
             if okta.status == OktaStatus::Inactive {
                 let status = okta.status_text.trim().to_string();
@@ -464,7 +464,7 @@ fn idp(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
     if has_insync {
         for (o, okta) in t.okta.iter().enumerate() {
             if okta.status != OktaStatus::Active
-                || !l.okta_insync(o as u32).is_empty()
+                || !ctx.lk.okta_insync(o as u32).is_empty()
                 || l.ahead_insync_of(o as u32).is_some()
             {
                 continue;

@@ -206,18 +206,20 @@ const _: () = assert!(Rule::ALL.len() <= 64, "rule ranks take 6 bits");
 /// Builds findings about the records of a linked tenant.
 pub struct Ctx<'a, 't> {
     pub l: &'a crate::link::Linked<'t>,
+    /// The indexes linking built: who links to whom, Microsoft 365 by address.
+    pub lk: &'a crate::link::Lookups<'t>,
     /// The input file names, shared by the findings.
     pub files: Vec<Arc<str>>,
 }
 
 impl<'a, 't> Ctx<'a, 't> {
-    pub fn new(l: &'a crate::link::Linked<'t>) -> Self {
+    pub fn new(l: &'a crate::link::Linked<'t>, lk: &'a crate::link::Lookups<'t>) -> Self {
         let files =
             l.t.inputs
                 .iter()
                 .map(|t| Arc::from(t.file.as_str()))
                 .collect();
-        Ctx { l, files }
+        Ctx { l, lk, files }
     }
 
     /// A finding about record `i` of a source: its subject, file, row and
@@ -283,8 +285,11 @@ pub fn list(values: &[String]) -> String {
 
 /// Every finding of a linked tenant, sorted, and the inSync email changes
 /// to make before the mapping change.
-pub fn check(l: &crate::link::Linked<'_>) -> (Vec<Finding>, Vec<change::Remediation>) {
-    let ctx = Ctx::new(l);
+pub fn check(
+    l: &crate::link::Linked<'_>,
+    lk: &crate::link::Lookups<'_>,
+) -> (Vec<Finding>, Vec<change::Remediation>) {
+    let ctx = Ctx::new(l, lk);
     // The families are independent: checked side by side, joined once.
     let (((change, remediation), scenario), (hygiene, uupic)) = rayon::join(
         || rayon::join(|| change::check(&ctx), || scenario::check(&ctx)),

@@ -75,7 +75,7 @@ const SHARED_MAILBOX_FIX: &str = "Apply Druva's workaround (How to back up share
 /// The UPN of the shared mailbox an address resolves to, if it does.
 fn shared_mailbox_of<'t>(ctx: &Ctx<'_, 't>, address: &str) -> Option<&'t str> {
     let t = ctx.l.t;
-    let user = ctx.l.m365.resolve(address).user()?;
+    let user = ctx.lk.m365.resolve(address).user()?;
     let m = &t.m365[user as usize];
     m.shared_mailbox.then(|| m.subject().trim())
 }
@@ -115,7 +115,8 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
             ));
             return out;
         }
-        let source = if scenario == Scenario::Planned && ctx.l.planned_okta_of(i).is_some() {
+        let source = if scenario == Scenario::Planned && ctx.l.planned_okta_of(ctx.lk, i).is_some()
+        {
             format!(
                 "the Okta attribute `{}` that will feed userPrincipalName is empty for this user",
                 t.settings.plan_upn.value.as_deref().unwrap_or("")
@@ -146,7 +147,7 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
             "Prefer the user's address on the organisation's own domain, so the identifier survives a tenant rename or migration".into(),
         ));
     }
-    let mx = &ctx.l.m365;
+    let mx = &ctx.lk.m365;
     match &v.resolution {
         Resolution::NotJudged => {}
         Resolution::None => {
@@ -261,7 +262,7 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
                     );
                     // Where the value comes from: Okta after the change, inSync today.
                     let planned_okta = (scenario == Scenario::Planned)
-                        .then(|| ctx.l.planned_okta_of(i))
+                        .then(|| ctx.l.planned_okta_of(ctx.lk, i))
                         .flatten();
                     out.push(match planned_okta {
                         Some(o) => finding.with_fix(
@@ -362,7 +363,7 @@ fn fix_identifier(v: &View, target: &str) -> String {
 fn folded_match(ctx: &Ctx<'_, '_>, id: &str) -> Option<String> {
     let k = key(id);
     let f = fold(&k);
-    let mx = &ctx.l.m365;
+    let mx = &ctx.lk.m365;
     let mut users: Vec<u32> = Vec::new();
     users.extend(mx.matches(&f).map(|(i, _)| i));
     users.extend_from_slice(mx.folded.get(&f));
@@ -389,10 +390,10 @@ fn other_domain(ctx: &Ctx<'_, '_>, id: &str) -> Vec<String> {
         return Vec::new();
     };
     let mut found = Vec::new();
-    for &m in ctx.l.m365.local.get(local) {
+    for &m in ctx.lk.m365.local.get(local) {
         let m = &ctx.l.t.m365[m as usize];
         let mut addrs = vec![m.upn.as_ref()];
-        if ctx.l.m365.mailbox_data {
+        if ctx.lk.m365.mailbox_data {
             addrs.push(primary_of(m));
             addrs.extend(aliases_of(m));
         }

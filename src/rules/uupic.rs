@@ -142,7 +142,7 @@ fn in_scope(ctx: &Ctx<'_, '_>) -> Vec<bool> {
     }
     for (o, okta) in t.okta.iter().enumerate() {
         if let Some(a) = l.okta_ad[o]
-            && (okta.status == OktaStatus::Active || !l.okta_insync(o as u32).is_empty())
+            && (okta.status == OktaStatus::Active || !ctx.lk.okta_insync(o as u32).is_empty())
         {
             scope[a as usize] = true;
         }
