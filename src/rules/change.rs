@@ -35,181 +35,38 @@ impl Remediation {
 
 /// The change findings and the inSync email changes they ask for.
 ///
-/// Findings come in chunks (see [`super::check`]).
+/// Findings come in chunks (see [`super::check`]): each active Okta user is
+/// checked on its own, in parallel, a chunk of users at a time, by the
+/// rule functions below; `remap-shared-value` compares users at the end.
 pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Vec<Finding>>, Vec<Remediation>) {
-    let l = ctx.l;
-    let t = l.t;
-    if l.planned.is_none() {
+    let t = ctx.l.t;
+    if ctx.l.planned.is_none() {
         return (Vec::new(), Vec::new());
     }
-    let s = &t.settings;
-    let un_attr = s.plan_user_name.value.as_str();
-    let scenario = Scenario::Planned;
     // (hash of the planned userName's key, Okta user), for remap-shared-value.
     type Part = (Vec<Finding>, Vec<Remediation>, Vec<(u64, u32)>);
-    // Each Okta user is checked on its own: in parallel, a chunk of users
-    // at a time, the parts joined once (the order is set by the sort).
-    let each = |o: usize,
-                out: &mut Vec<Finding>,
-                fixes: &mut Vec<Remediation>,
-                by_new: &mut Vec<(u64, u32)>| {
-        let okta = &t.okta[o];
-        if okta.status != OktaStatus::Active {
-            return;
-        }
-        let o = o as u32;
-        let v = t.okta_values(o);
-        let new = v.plan_user_name.trim();
-        let login = okta.login.trim();
-        let f = |rule, field: &str, value: &str, message: String, fix: Cow<'static, str>| {
-            ctx.record(Source::Okta, o, rule, scenario, field, value, message, fix)
-        };
-        if new.is_empty() {
-            out.push(f(
-                Rule::RemapValueMissing,
-                un_attr,
-                "",
-                format!("Okta user `{login}` has no value in `{un_attr}`, the attribute that will feed Druva userName (the inSync email)"),
-                format!("In the Okta Admin Console, fill `{un_attr}` for this user before changing the mapping").into(),
-            ));
-        }
-        if let Some(upn_attr) = s.plan_upn.value.as_deref()
-            && v.plan_upn.trim().is_empty()
-        {
-            out.push(f(
-                Rule::RemapValueMissing,
-                upn_attr,
-                "",
-                format!("Okta user `{login}` has no value in `{upn_attr}`, the attribute that will feed Druva userPrincipalName (the inSync AD attribute)"),
-                format!("In the Okta Admin Console, fill `{upn_attr}` for this user before changing the mapping").into(),
-            ));
-        }
-        if new.is_empty() {
-            return;
-        }
-        by_new.push((key_hash(new), o));
-        if new.contains(DRUVA_REWRITES) {
-            let stored: String = new
-                .chars()
-                .map(|c| if DRUVA_REWRITES.contains(&c) { '_' } else { c })
-                .collect();
-            out.push(f(
-                Rule::DruvaCharacterRewrite,
-                un_attr,
-                new,
-                format!("The planned userName `{new}` holds characters Druva's SCIM provisioning replaces with `_`: inSync would store `{stored}`, which matches nothing in Microsoft 365"),
-                format!("Change `{un_attr}` in Okta to an address without ? * / \\ < >").into(),
-            ));
-        }
-        let linked = ctx.lk.okta_insync(o);
-        let me = l.okta_person[o as usize];
-        // The value already is an inSync user: whose?
-        let holders: Vec<u32> = ctx
-            .lk
-            .insync_by_email
-            .get(new)
-            .iter()
-            .copied()
-            .filter(|u| !linked.contains(u))
-            .collect();
-        for &u in linked {
-            let current = t.insync[u as usize].email.trim();
-            if same_key(current, new) {
-                continue;
-            }
-            let same_person_holder = holders.iter().any(|&h| l.insync_person[h as usize] == me);
-            // Whether the new value can be applied as it is: not onto another
-            // person's inSync email, not an invalid address, not a value
-            // Druva would rewrite (those need the Okta value fixed first).
-            // Templates over [login, current, new, userName attribute]: this
-            // rule fires for nearly every user of the classic change.
-            let blocker = if holders.iter().any(|&h| l.insync_person[h as usize] != me) {
-                Some(
-                    "Do not rename `{1}` to `{2}`: it is another person's inSync email (see remap-collision). First correct `{3}` of `{0}` in the Okta Admin Console, then change the inSync email of `{1}` to the corrected value before changing the mapping",
-                )
-            } else if address_problem(new).is_some() {
-                Some(
-                    "Do not rename `{1}` to `{2}`: it is not a valid address (see invalid-address). First correct `{3}` of `{0}` in the Okta Admin Console, then change the inSync email of `{1}` to the corrected value before changing the mapping",
-                )
-            } else if new.contains(DRUVA_REWRITES) {
-                Some(
-                    "Do not rename `{1}` to `{2}`: Druva would store it with `_` (see druva-character-rewrite). First correct `{3}` of `{0}` in the Okta Admin Console, then change the inSync email of `{1}` to the corrected value before changing the mapping",
-                )
-            } else {
-                None
-            };
-            let message = if same_person_holder {
-                "Okta user `{0}` is provisioned today as inSync user `{1}`; after the change Okta sends userName `{2}`, which is this person's other inSync user: Okta will provision that account, and `{1}` with its backups is left to itself"
-            } else {
-                "Okta user `{0}` is provisioned today as inSync user `{1}`; after the change Okta sends userName `{2}`, which matches no existing account of this user, so the next push creates a second inSync user"
-            };
-            let fix = match (blocker, same_person_holder) {
-                (Some(template), _) => template,
-                (None, true) => {
-                    "inSync user `{2}` already exists and belongs to the same person: in the inSync Management Console preserve (or have Druva Support merge) that duplicate first, then change the email of `{1}` to `{2}`, before changing the Okta mapping"
-                }
-                (None, false) => {
-                    "In the inSync Management Console change the email of `{1}` to `{2}` before changing the Okta mapping (the user must reset the inSync password afterwards)"
-                }
-            };
-            let finding = f(
-                Rule::DuplicateOnRemap,
-                un_attr,
-                new,
-                String::new(),
-                "".into(),
-            )
-            .templated(&[login, current, new, un_attr], message, fix);
-            out.push(match blocker {
-                None => finding.with_fix(Source::Insync, current, "email", current, new),
-                Some(_) => finding,
-            });
-            if blocker.is_none() {
-                fixes.push(Remediation {
-                    insync_email_current: current.to_string(),
-                    insync_email_new: new.to_string(),
-                    okta_login: login.to_string(),
-                    reason: if same_person_holder {
-                        format!("duplicate-on-remap: preserve or merge the existing inSync user {new} first").into()
-                    } else {
-                        "duplicate-on-remap: Okta will send the new userName".into()
-                    },
-                });
-            }
-        }
-        for &h in &holders {
-            if l.insync_person[h as usize] == me {
-                continue;
-            }
-            let other = t.insync[h as usize].email.trim();
-            let owner = ctx
-                .lk
-                .okta_of(h)
-                .map(|x| t.okta[x as usize].login.trim().to_string());
-            let whose = match owner {
-                Some(owner) => format!("the inSync user of Okta user `{owner}`"),
-                None => format!("inSync user `{other}`, who is another person"),
-            };
-            out.push(f(
-                Rule::RemapCollision,
-                un_attr,
-                new,
-                format!("After the change Okta sends userName `{new}` for `{login}`, but `{new}` is already {whose}: Okta would join `{login}` to that account and its backups"),
-                format!("Correct `{un_attr}` of `{login}` in Okta, or the email of inSync user `{other}`, so that each person keeps a distinct address").into(),
-            ));
-        }
-    };
     const CHUNK: usize = 1 << 14;
     let parts: Vec<Part> = t
         .okta
         .par_chunks(CHUNK)
         .enumerate()
         .map(|(c, chunk)| {
-            let mut part = Part::default();
+            let (mut out, mut fixes, mut by_new) = Part::default();
             for o in c * CHUNK..c * CHUNK + chunk.len() {
-                each(o, &mut part.0, &mut part.1, &mut part.2);
+                let o = o as u32;
+                if t.okta[o as usize].status != OktaStatus::Active {
+                    continue;
+                }
+                remap_value_missing(ctx, o, &mut out);
+                let Some(p) = Planned::of(ctx, o) else {
+                    continue;
+                };
+                by_new.push((key_hash(p.new), o));
+                druva_character_rewrite(ctx, &p, &mut out);
+                duplicate_on_remap(ctx, &p, &mut out, &mut fixes);
+                remap_collision(ctx, &p, &mut out);
             }
-            part
+            (out, fixes, by_new)
         })
         .collect();
     let mut chunks = Vec::with_capacity(parts.len() + 1);
@@ -220,6 +77,263 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Vec<Finding>>, Vec<Remediation>) 
         fixes.extend(f);
         by_new.extend(b);
     }
+    chunks.push(remap_shared_value(ctx, by_new));
+    (chunks, sorted(fixes))
+}
+
+/// What the change rules know of one active Okta user with a planned
+/// userName.
+struct Planned<'a> {
+    o: u32,
+    login: &'a str,
+    /// The planned userName, trimmed (never empty).
+    new: &'a str,
+    /// The inSync users linked to this Okta user today.
+    linked: &'a [u32],
+    /// Other inSync users whose email is the planned userName.
+    holders: Vec<u32>,
+    /// The person of this Okta user.
+    me: u32,
+}
+
+impl<'a> Planned<'a> {
+    fn of(ctx: &Ctx<'a, '_>, o: u32) -> Option<Planned<'a>> {
+        let l = ctx.l;
+        let t = l.t;
+        let new = t.okta_values(o).plan_user_name.trim();
+        if new.is_empty() {
+            return None;
+        }
+        let linked = ctx.lk.okta_insync(o);
+        let holders: Vec<u32> = ctx
+            .lk
+            .insync_by_email
+            .get(new)
+            .iter()
+            .copied()
+            .filter(|u| !linked.contains(u))
+            .collect();
+        Some(Planned {
+            o,
+            login: t.okta[o as usize].login.trim(),
+            new,
+            linked,
+            holders,
+            me: l.okta_person[o as usize],
+        })
+    }
+}
+/// The userName attribute of the plan (`plan.user_name`).
+fn un_attr<'t>(ctx: &Ctx<'_, 't>) -> &'t str {
+    ctx.l.t.settings.plan_user_name.value.as_str()
+}
+
+/// A change finding about Okta user `o`.
+fn okta_finding(
+    ctx: &Ctx<'_, '_>,
+    o: u32,
+    rule: Rule,
+    field: &str,
+    value: &str,
+    message: String,
+    fix: Cow<'static, str>,
+) -> Finding {
+    ctx.record(
+        Source::Okta,
+        o,
+        rule,
+        Scenario::Planned,
+        field,
+        value,
+        message,
+        fix,
+    )
+}
+
+/// `remap-value-missing`: the attribute that will feed userName (or
+/// userPrincipalName) is empty for an active Okta user.
+fn remap_value_missing(ctx: &Ctx<'_, '_>, o: u32, out: &mut Vec<Finding>) {
+    let t = ctx.l.t;
+    let s = &t.settings;
+    let v = t.okta_values(o);
+    let login = t.okta[o as usize].login.trim();
+    let un_attr = un_attr(ctx);
+    if v.plan_user_name.trim().is_empty() {
+        out.push(okta_finding(
+            ctx,
+            o,
+            Rule::RemapValueMissing,
+            un_attr,
+            "",
+            format!("Okta user `{login}` has no value in `{un_attr}`, the attribute that will feed Druva userName (the inSync email)"),
+            format!("In the Okta Admin Console, fill `{un_attr}` for this user before changing the mapping").into(),
+        ));
+    }
+    if let Some(upn_attr) = s.plan_upn.value.as_deref()
+        && v.plan_upn.trim().is_empty()
+    {
+        out.push(okta_finding(
+            ctx,
+            o,
+            Rule::RemapValueMissing,
+            upn_attr,
+            "",
+            format!("Okta user `{login}` has no value in `{upn_attr}`, the attribute that will feed Druva userPrincipalName (the inSync AD attribute)"),
+            format!("In the Okta Admin Console, fill `{upn_attr}` for this user before changing the mapping").into(),
+        ));
+    }
+}
+
+/// `druva-character-rewrite`: the planned userName holds characters Druva
+/// stores as `_`.
+fn druva_character_rewrite(ctx: &Ctx<'_, '_>, p: &Planned<'_>, out: &mut Vec<Finding>) {
+    let new = p.new;
+    if !new.contains(DRUVA_REWRITES) {
+        return;
+    }
+    let un_attr = un_attr(ctx);
+    let stored: String = new
+        .chars()
+        .map(|c| if DRUVA_REWRITES.contains(&c) { '_' } else { c })
+        .collect();
+    out.push(okta_finding(
+        ctx,
+        p.o,
+        Rule::DruvaCharacterRewrite,
+        un_attr,
+        new,
+        format!("The planned userName `{new}` holds characters Druva's SCIM provisioning replaces with `_`: inSync would store `{stored}`, which matches nothing in Microsoft 365"),
+        format!("Change `{un_attr}` in Okta to an address without ? * / \\ < >").into(),
+    ));
+}
+
+/// `duplicate-on-remap`: each inSync user linked today whose email is not
+/// the planned userName gets a second inSync user at the next push; with
+/// the email change to make first, unless something blocks it.
+fn duplicate_on_remap(
+    ctx: &Ctx<'_, '_>,
+    p: &Planned<'_>,
+    out: &mut Vec<Finding>,
+    fixes: &mut Vec<Remediation>,
+) {
+    let l = ctx.l;
+    let t = l.t;
+    let (login, new, un_attr) = (p.login, p.new, un_attr(ctx));
+    let same_person_holder = p
+        .holders
+        .iter()
+        .any(|&h| l.insync_person[h as usize] == p.me);
+    let other_person_holder = p
+        .holders
+        .iter()
+        .any(|&h| l.insync_person[h as usize] != p.me);
+    for &u in p.linked {
+        let current = t.insync[u as usize].email.trim();
+        if same_key(current, new) {
+            continue;
+        }
+        // Whether the new value can be applied as it is: not onto another
+        // person's inSync email, not an invalid address, not a value
+        // Druva would rewrite (those need the Okta value fixed first).
+        // Templates over [login, current, new, userName attribute]: this
+        // rule fires for nearly every user of the classic change.
+        let blocker = if other_person_holder {
+            Some(
+                "Do not rename `{1}` to `{2}`: it is another person's inSync email (see remap-collision). First correct `{3}` of `{0}` in the Okta Admin Console, then change the inSync email of `{1}` to the corrected value before changing the mapping",
+            )
+        } else if address_problem(new).is_some() {
+            Some(
+                "Do not rename `{1}` to `{2}`: it is not a valid address (see invalid-address). First correct `{3}` of `{0}` in the Okta Admin Console, then change the inSync email of `{1}` to the corrected value before changing the mapping",
+            )
+        } else if new.contains(DRUVA_REWRITES) {
+            Some(
+                "Do not rename `{1}` to `{2}`: Druva would store it with `_` (see druva-character-rewrite). First correct `{3}` of `{0}` in the Okta Admin Console, then change the inSync email of `{1}` to the corrected value before changing the mapping",
+            )
+        } else {
+            None
+        };
+        let message = if same_person_holder {
+            "Okta user `{0}` is provisioned today as inSync user `{1}`; after the change Okta sends userName `{2}`, which is this person's other inSync user: Okta will provision that account, and `{1}` with its backups is left to itself"
+        } else {
+            "Okta user `{0}` is provisioned today as inSync user `{1}`; after the change Okta sends userName `{2}`, which matches no existing account of this user, so the next push creates a second inSync user"
+        };
+        let fix = match (blocker, same_person_holder) {
+            (Some(template), _) => template,
+            (None, true) => {
+                "inSync user `{2}` already exists and belongs to the same person: in the inSync Management Console preserve (or have Druva Support merge) that duplicate first, then change the email of `{1}` to `{2}`, before changing the Okta mapping"
+            }
+            (None, false) => {
+                "In the inSync Management Console change the email of `{1}` to `{2}` before changing the Okta mapping (the user must reset the inSync password afterwards)"
+            }
+        };
+        let finding = okta_finding(
+            ctx,
+            p.o,
+            Rule::DuplicateOnRemap,
+            un_attr,
+            new,
+            String::new(),
+            "".into(),
+        )
+        .templated(&[login, current, new, un_attr], message, fix);
+        out.push(match blocker {
+            None => finding.with_fix(Source::Insync, current, "email", current, new),
+            Some(_) => finding,
+        });
+        if blocker.is_none() {
+            fixes.push(Remediation {
+                insync_email_current: current.to_string(),
+                insync_email_new: new.to_string(),
+                okta_login: login.to_string(),
+                reason: if same_person_holder {
+                    format!(
+                        "duplicate-on-remap: preserve or merge the existing inSync user {new} first"
+                    )
+                    .into()
+                } else {
+                    "duplicate-on-remap: Okta will send the new userName".into()
+                },
+            });
+        }
+    }
+}
+
+/// `remap-collision`: the planned userName is the inSync email of another
+/// person.
+fn remap_collision(ctx: &Ctx<'_, '_>, p: &Planned<'_>, out: &mut Vec<Finding>) {
+    let l = ctx.l;
+    let t = l.t;
+    let (login, new, un_attr) = (p.login, p.new, un_attr(ctx));
+    for &h in &p.holders {
+        if l.insync_person[h as usize] == p.me {
+            continue;
+        }
+        let other = t.insync[h as usize].email.trim();
+        let owner = ctx
+            .lk
+            .okta_of(h)
+            .map(|x| t.okta[x as usize].login.trim().to_string());
+        let whose = match owner {
+            Some(owner) => format!("the inSync user of Okta user `{owner}`"),
+            None => format!("inSync user `{other}`, who is another person"),
+        };
+        out.push(okta_finding(
+            ctx,
+            p.o,
+            Rule::RemapCollision,
+            un_attr,
+            new,
+            format!("After the change Okta sends userName `{new}` for `{login}`, but `{new}` is already {whose}: Okta would join `{login}` to that account and its backups"),
+            format!("Correct `{un_attr}` of `{login}` in Okta, or the email of inSync user `{other}`, so that each person keeps a distinct address").into(),
+        ));
+    }
+}
+
+/// `remap-shared-value`: active Okta users that would all send one
+/// userName. `by_new` is (hash of the planned userName's key, Okta user).
+fn remap_shared_value(ctx: &Ctx<'_, '_>, mut by_new: Vec<(u64, u32)>) -> Vec<Finding> {
+    let t = ctx.l.t;
+    let un_attr = un_attr(ctx);
     let mut out = Vec::new();
     // Okta users sharing a planned value: same hash, then the same key (a
     // hash collision must not join two values); by key, members in order.
@@ -250,17 +364,23 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Vec<Finding>>, Vec<Remediation>) 
                 .map(|&x| t.okta[x as usize].login.trim().to_string())
                 .collect();
             let new = t.okta_values(o).plan_user_name.trim();
-            out.push(ctx.record(Source::Okta,
+            out.push(okta_finding(
+                ctx,
                 o,
                 Rule::RemapSharedValue,
-                scenario,
                 un_attr,
                 new,
                 format!("Okta user `{}` and {} would all be sent userName `{new}`: only one inSync user can have it", okta.login.trim(), list(&others)),
-                format!("Give each of these Okta users their own `{un_attr}` before changing the mapping"),
+                format!("Give each of these Okta users their own `{un_attr}` before changing the mapping").into(),
             ));
         }
     }
+    out
+}
+
+/// The inSync email changes in `remediation.csv`'s order (the current
+/// email's key, then the new one's), each once.
+fn sorted(fixes: Vec<Remediation>) -> Vec<Remediation> {
     // Each with its key prefix, computed once rather than per comparison.
     let mut keyed: Vec<(u64, Remediation)> = fixes
         .into_par_iter()
@@ -273,7 +393,5 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Vec<Finding>>, Vec<Remediation>) 
             .then_with(|| a.cmp(b))
     });
     keyed.dedup_by(|a, b| a.1 == b.1);
-    let fixes = keyed.into_iter().map(|(_, r)| r).collect();
-    chunks.push(out);
-    (chunks, fixes)
+    keyed.into_iter().map(|(_, r)| r).collect()
 }
