@@ -122,7 +122,8 @@ pub struct M365Index<'t> {
     address: Index<'t>,
     /// Folded address → users, for addresses that folding changes.
     pub folded: Folded,
-    /// Local part → users (for `other-domain-match`).
+    /// Local part → users (for `other-domain-match`), of the local parts
+    /// that some unresolved identifier has: see [`M365Index::index_locals`].
     pub local: Index<'t>,
     pub present: bool,
     pub mailbox_data: bool,
@@ -167,14 +168,6 @@ impl<'t> M365Index<'t> {
                 .flat_map(|(m, i)| aliases_of(m).map(move |a| (a, tag(i, 2))));
             Index::build_sized(upns.chain(primaries).chain(aliases), expected)
         };
-        // Local part → users.
-        let local = || {
-            let locals = ids().flat_map(|(m, i)| {
-                addresses(m)
-                    .filter_map(move |a| a.trim().split_once('@').map(|(local, _)| (local, i)))
-            });
-            Index::build_sized(locals, expected)
-        };
         // Folded address → users, for addresses that folding changes.
         let folded = || {
             Folded::build(ids().flat_map(|(m, i)| {
@@ -190,16 +183,49 @@ impl<'t> M365Index<'t> {
             }))
         };
         // The three are independent: built in parallel.
-        let ((address, local), folded) = rayon::join(|| rayon::join(address, local), folded);
+        let (address, folded) = rayon::join(address, folded);
         M365Index {
             address,
             folded,
-            local,
+            local: Index::default(),
             present: t.has(Source::M365),
             mailbox_data: t.mailbox_data,
             upn_data: t.upn_data,
             exchange_judged: t.exchange_judged,
         }
+    }
+
+    /// Indexes by local part the addresses whose local part is one of
+    /// `wanted`'s (the identifiers that resolve to no user): those are the
+    /// only ones `other-domain-match` looks up, a few thousand where every
+    /// address of a large tenant took millions of entries. A local part is
+    /// listed under its key, the users in the order of every address's
+    /// index, as an index of all local parts lists them.
+    pub(super) fn index_locals<'w>(&mut self, t: &'t Tenant, wanted: impl Iterator<Item = &'w str>) {
+        let wanted: rustc_hash::FxHashSet<u64> = wanted
+            .filter_map(|id| key(id).split_once('@').map(|(local, _)| key_hash(local)))
+            .collect();
+        if wanted.is_empty() {
+            return;
+        }
+        let mailbox = t.mailbox_data;
+        // (user, local part) of every address whose local part's hash is
+        // wanted (a hash shared by another key only adds entries under
+        // that key, which no look-up asks for).
+        let found: Vec<(u32, &'t str)> = (0..t.m365.len() as u32)
+            .into_par_iter()
+            .flat_map_iter(|i| {
+                let m: &'t M365User = &t.m365[i as usize];
+                let mail = mailbox.then(|| std::iter::once(primary_of(m)).chain(aliases_of(m)));
+                std::iter::once(m.upn.as_ref())
+                    .chain(mail.into_iter().flatten())
+                    .filter_map(|a| a.trim().split_once('@').map(|(local, _)| local))
+                    .filter(|local| wanted.contains(&key_hash(local)))
+                    .map(move |local| (i, local))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        self.local = Index::build(found.into_iter().map(|(i, local)| (local, i)));
     }
 
     /// The users with `value` as an address, and how it matches: UPN

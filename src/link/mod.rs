@@ -130,7 +130,7 @@ impl<'t> Linked<'t> {
                     .copied()
             })
             .collect();
-        let lk = Lookups {
+        let mut lk = Lookups {
             t,
             m365,
             insync_by_email,
@@ -212,6 +212,15 @@ impl<'t> Linked<'t> {
             );
         }
         linked.group_persons(&lk, &insync_ad_unlinked);
+        // other-domain-match looks up the local parts of the identifiers
+        // that resolve to no Microsoft 365 user, in either scenario.
+        let unresolved = linked
+            .current
+            .iter()
+            .chain(linked.planned.iter().flatten())
+            .filter(|v| matches!(v.resolution, Resolution::None))
+            .map(|v| v.id());
+        lk.m365.index_locals(t, unresolved);
         (linked, lk)
     }
 
