@@ -201,7 +201,11 @@ impl<'t> M365Index<'t> {
     /// address of a large tenant took millions of entries. A local part is
     /// listed under its key, the users in the order of every address's
     /// index, as an index of all local parts lists them.
-    pub(super) fn index_locals<'w>(&mut self, t: &'t Tenant, wanted: impl Iterator<Item = &'w str>) {
+    pub(super) fn index_locals<'w>(
+        &mut self,
+        t: &'t Tenant,
+        wanted: impl Iterator<Item = &'w str>,
+    ) {
         let wanted: rustc_hash::FxHashSet<u64> = wanted
             .filter_map(|id| key(id).split_once('@').map(|(local, _)| key_hash(local)))
             .collect();

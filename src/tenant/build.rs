@@ -178,27 +178,41 @@ impl Tenant {
                 [Field::Login, Field::Email, Field::SecondEmail].map(|f| t.columns.get(&f).copied())
             })
             .collect();
-        let okta_values = okta
-            .par_iter()
-            .map(|o| {
-                let file = o.at.file as usize;
-                let row = tables[file].rows.get(o.at.record as usize);
-                OktaValues(okta_cols[file].map(|col| {
-                    let Some(col) = col else {
-                        return OktaValue::Empty;
-                    };
-                    match own_fields[file].iter().position(|&c| c == Some(col)) {
+        let places: Vec<[OktaValue; 4]> = okta_cols
+            .iter()
+            .zip(&own_fields)
+            .map(|(cols, own)| {
+                cols.map(|col| match col {
+                    None => OktaValue::Empty,
+                    Some(col) => match own.iter().position(|&c| c == Some(col)) {
                         Some(0) => OktaValue::Login,
                         Some(1) => OktaValue::Email,
                         Some(_) => OktaValue::SecondEmail,
-                        None => match tables[file].value(row, col) {
-                            "" => OktaValue::Empty,
-                            v => OktaValue::Own(v.into()),
-                        },
-                    }
-                }))
+                        None => OktaValue::Own,
+                    },
+                })
             })
             .collect();
+        // The attributes some file has in a column of their own: each user's
+        // value copied (empty where the user's file has it elsewhere).
+        let own: [Vec<Box<str>>; 4] = std::array::from_fn(|k| {
+            if !places.iter().any(|p| p[k] == OktaValue::Own) {
+                return Vec::new();
+            }
+            okta.par_iter()
+                .map(|o| {
+                    let file = o.at.file as usize;
+                    match (places[file][k], okta_cols[file][k]) {
+                        (OktaValue::Own, Some(col)) => {
+                            let row = tables[file].rows.get(o.at.record as usize);
+                            tables[file].value(row, col).into()
+                        }
+                        _ => Box::default(),
+                    }
+                })
+                .collect()
+        });
+        let okta_values = OktaValues { places, own };
 
         // The identification attribute must be an AD column.
         let mut ad_uupic = Vec::new();

@@ -70,22 +70,32 @@ impl Inference {
     }
 }
 
-/// The Okta attribute values the settings name, per Okta user: read them
-/// with [`Tenant::okta_values`].
+/// The Okta attribute values the settings name (current userName, current
+/// UPN, planned userName, planned UPN): read them with
+/// [`Tenant::okta_values`]. Where an attribute is the column of the users'
+/// login, email or second email (the usual case) it reads that field, per
+/// input file, and nothing is kept per user; only the values of other
+/// columns are copied.
 #[derive(Clone, Debug, Default)]
-pub struct OktaValues([OktaValue; 4]);
+pub struct OktaValues {
+    /// Per input file (by index), where each attribute's value is.
+    pub(super) places: Vec<[OktaValue; 4]>,
+    /// Per attribute, the value of each Okta user when some file has it in
+    /// a column of its own (else empty).
+    pub(super) own: [Vec<Box<str>>; 4],
+}
 
-/// One attribute value of an Okta user: one of the user's own fields when
-/// the attribute is that field's column (the usual case: `login`, `email`),
-/// not copied; else its own copy.
-#[derive(Clone, Debug, Default)]
-enum OktaValue {
+/// Where an attribute's value is, in one input file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) enum OktaValue {
+    /// The file has no such column.
     #[default]
     Empty,
     Login,
     Email,
     SecondEmail,
-    Own(Box<str>),
+    /// A column of its own: the value is copied ([`OktaValues::own`]).
+    Own,
 }
 
 /// The Okta attribute values the settings name, of one Okta user.
@@ -104,7 +114,7 @@ pub struct Tenant {
     pub settings: Settings,
     pub inferred: Option<Inference>,
     pub okta: Vec<OktaUser>,
-    okta_values: Vec<OktaValues>,
+    okta_values: OktaValues,
     pub ad: Vec<AdUser>,
     /// The identification attribute's value per AD user (when set).
     pub ad_uupic: Vec<Box<str>>,
@@ -165,12 +175,13 @@ impl Tenant {
     /// The attribute values the settings name of Okta user `o`.
     pub fn okta_values(&self, o: u32) -> OktaAttrs<'_> {
         let user = &self.okta[o as usize];
-        let [a, b, c, d] = self.okta_values[o as usize].0.each_ref().map(|v| match v {
+        let places = &self.okta_values.places[user.at.file as usize];
+        let [a, b, c, d] = std::array::from_fn(|k| match places[k] {
             OktaValue::Empty => "",
             OktaValue::Login => &user.login,
             OktaValue::Email => &user.email,
             OktaValue::SecondEmail => &user.second_email,
-            OktaValue::Own(s) => s,
+            OktaValue::Own => &self.okta_values.own[k][o as usize],
         });
         OktaAttrs {
             current_user_name: a,
@@ -303,6 +314,51 @@ mod tests {
             );
             assert!(upns.iter().any(|(_, s, _)| *s == "info@contoso.co.uk"));
         }
+    }
+
+    /// The attributes the settings name read the users' own fields where
+    /// they are those fields' columns, and a column of their own elsewhere,
+    /// file by file (two Okta exports with their columns in other orders).
+    #[test]
+    fn okta_attributes_read_their_column_in_each_file() {
+        let opts = Default::default();
+        let a = crate::load::load_bytes(
+            "okta-a.csv",
+            b"login,email,workEmail,upnAttr\nanna@x.com,anna@y.com,anna@work.com,anna@upn.com\nben@x.com,ben@y.com,,\n",
+            &opts,
+        )
+        .unwrap();
+        let b = crate::load::load_bytes(
+            "okta-b.csv",
+            b"upnAttr,workEmail,email,login\ncarl@upn.com,carl@work.com,carl@y.com,carl@x.com\n",
+            &opts,
+        )
+        .unwrap();
+        let mut settings = Settings::default();
+        settings.current_user_name.value = Some("email".into());
+        settings.current_upn.value = Some("login".into());
+        settings.plan_user_name.value = "workEmail".into();
+        settings.plan_upn.value = Some("upnAttr".into());
+        let t = Tenant::build(vec![a, b], settings).unwrap();
+        let values: Vec<[&str; 4]> = (0..t.okta.len() as u32)
+            .map(|o| {
+                let v = t.okta_values(o);
+                [
+                    v.current_user_name,
+                    v.current_upn,
+                    v.plan_user_name,
+                    v.plan_upn,
+                ]
+            })
+            .collect();
+        assert_eq!(
+            values,
+            [
+                ["anna@y.com", "anna@x.com", "anna@work.com", "anna@upn.com"],
+                ["ben@y.com", "ben@x.com", "", ""],
+                ["carl@y.com", "carl@x.com", "carl@work.com", "carl@upn.com"],
+            ]
+        );
     }
 
     #[test]
