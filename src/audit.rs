@@ -35,6 +35,8 @@ pub struct Options {
     /// The `okta.current.user_name` the baseline inferred, to carry over
     /// (SPEC section 2); `None` with `--no-baseline-settings`.
     pub baseline_user_name: Option<String>,
+    /// How the report is made and written.
+    pub report: report::Options,
 }
 
 /// Runs the audit on loaded tables.
@@ -77,13 +79,15 @@ fn audit_timed(
         rules::sort(&mut findings);
         waived = Some(w);
     }
-    let mut report = Report::build(&linked, findings, remediation);
-    report.change_plan = report::plan::steps(&report, plan_facts);
+    let parts = report::Parts {
+        remediation,
+        plan: plan_facts,
+        waived,
+        baseline: opts.baseline.as_deref(),
+        options: opts.report.clone(),
+    };
+    let report = Report::build(&linked, findings, parts);
     laps.lap("report");
-    report.waived = waived;
-    if let Some(rows) = &opts.baseline {
-        report.delta = Some(report::delta::compare(&report.findings, rows));
-    }
     Ok(Audit { report })
 }
 
@@ -194,6 +198,7 @@ pub fn options(
             Some(dir) if carry_settings => report::delta::inferred_user_name(Path::new(dir))?,
             _ => None,
         },
+        report: report::Options::default(),
     })
 }
 
@@ -282,20 +287,22 @@ pub fn run(args: &AuditArgs) -> Result<Exit> {
     let (tables, settings, config_waivers) = load_inputs_with(&args.input, &progress)?;
     laps.lap("load");
     let named = settings.report.clone();
-    let opts = options(
+    let mut opts = options(
         config_waivers,
         args.waivers.as_deref(),
         args.baseline.as_deref(),
         !args.no_baseline_settings,
     )?;
+    opts.report = report::Options {
+        fail_on: args.fail_on.into(),
+        report_limit: args.report_limit,
+        csv_delimiter: args.csv_delimiter,
+        xlsx: !args.no_xlsx,
+        xlsx_rows: args.xlsx_rows,
+        customer: args.customer.clone().or(named.customer),
+        author: args.author.clone().or(named.author),
+    };
     let mut audit = audit_timed(tables, settings, &opts, &mut laps, &progress)?;
-    audit.report.report_limit = args.report_limit;
-    audit.report.fail_on = args.fail_on.into();
-    audit.report.csv_delimiter = args.csv_delimiter;
-    audit.report.xlsx = !args.no_xlsx;
-    audit.report.xlsx_rows = args.xlsx_rows;
-    audit.report.customer = args.customer.clone().or_else(|| named.customer.clone());
-    audit.report.author = args.author.clone().or_else(|| named.author.clone());
     if args.redact {
         report::redact::redact(&mut audit.report);
     }
@@ -348,19 +355,30 @@ pub fn demo_settings() -> Settings {
 
 /// Audits the embedded sample tenant.
 pub fn demo_audit() -> Result<Audit> {
+    demo_audit_with(report::Options::default())
+}
+
+/// Audits the embedded sample tenant, the report made with `options`.
+pub fn demo_audit_with(options: report::Options) -> Result<Audit> {
     let tables = DEMO_FILES
         .iter()
         .map(|(name, bytes)| load::load_bytes(name, bytes, &LoadOptions::default()))
         .collect::<Result<Vec<_>>>()?;
-    audit_tables(tables, demo_settings(), &Options::default())
+    let opts = Options {
+        report: options,
+        ..Options::default()
+    };
+    audit_tables(tables, demo_settings(), &opts)
 }
 
 /// `preflight demo`: the audit always exits 0 when it ran, so a first
 /// `cargo run -- demo` does not look like a failure.
 pub fn demo(args: &DemoArgs) -> Result<Exit> {
     let out = OutDir::claim(Path::new(&args.out), &[])?;
-    let mut audit = demo_audit()?;
-    audit.report.fail_on = report::FailOn::Demo;
+    let audit = demo_audit_with(report::Options {
+        fail_on: report::FailOn::Demo,
+        ..Default::default()
+    })?;
     finish(
         &audit,
         out,

@@ -98,6 +98,52 @@ pub struct SettingsInfo {
 /// Rows listed per rule in report.html unless `--report-limit` says otherwise.
 pub const DEFAULT_REPORT_LIMIT: usize = 500;
 
+/// How the report is made and written, from the command line and the
+/// config file: given to [`Report::build`], which makes the report once.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// When the audit exits 1 (`--fail-on`; the demo never).
+    pub fail_on: FailOn,
+    /// Rows listed per rule (and persons) in report.html (`--report-limit`).
+    pub report_limit: usize,
+    /// The field delimiter of the CSV files (`--csv-delimiter`).
+    pub csv_delimiter: u8,
+    /// Whether `report.xlsx` is written (`--no-xlsx`), and the rows of each
+    /// of its sheets (`--xlsx-rows`).
+    pub xlsx: bool,
+    pub xlsx_rows: usize,
+    /// Who the report is for and who made it (`--customer`, `--author` or
+    /// `[report]` in preflight.toml).
+    pub customer: Option<String>,
+    pub author: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            fail_on: FailOn::default(),
+            report_limit: DEFAULT_REPORT_LIMIT,
+            csv_delimiter: b',',
+            xlsx: true,
+            xlsx_rows: xlsx::DEFAULT_XLSX_ROWS,
+            customer: None,
+            author: None,
+        }
+    }
+}
+
+/// What the report is made of besides the linked tenant and its findings.
+pub struct Parts<'a> {
+    pub remediation: Vec<Remediation>,
+    /// What the change plan needs of the linked tenant ([`plan::Facts`]).
+    pub plan: plan::Facts,
+    /// Findings waived (`--waivers`); `None` without waivers.
+    pub waived: Option<Vec<crate::waivers::Waived>>,
+    /// A previous run's findings rows (`--baseline`), to compare with.
+    pub baseline: Option<&'a [Vec<String>]>,
+    pub options: Options,
+}
+
 /// Everything an audit produced, ready to render.
 pub struct Report {
     pub version: &'static str,
@@ -144,7 +190,15 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn build(l: &Linked<'_>, findings: Vec<Finding>, remediation: Vec<Remediation>) -> Report {
+    /// Makes the report of a linked tenant's findings, once.
+    pub fn build(l: &Linked<'_>, findings: Vec<Finding>, parts: Parts<'_>) -> Report {
+        let Parts {
+            remediation,
+            plan,
+            waived,
+            baseline,
+            options,
+        } = parts;
         let t = l.t;
         let s = &t.settings;
         let (verdict, verdict_reasons) = verdict::decide(&findings, &t.skipped, l.persons.len());
@@ -195,11 +249,11 @@ impl Report {
         let users = users::user_rows(l, &findings);
         let (coverage, single_system) = coverage(l);
         let targets = apply::targets(l, &findings);
-        Report {
+        let mut report = Report {
             version: env!("CARGO_PKG_VERSION"),
             verdict,
             verdict_reasons,
-            fail_on: FailOn::default(),
+            fail_on: options.fail_on,
             change_plan: Vec::new(),
             users,
             remediation,
@@ -209,19 +263,23 @@ impl Report {
             persons: l.persons.len(),
             coverage,
             single_system,
-            report_limit: DEFAULT_REPORT_LIMIT,
+            report_limit: options.report_limit,
             redacted: false,
-            waived: None,
+            waived,
             delta: None,
-            customer: None,
-            author: None,
-            csv_delimiter: b',',
-            xlsx: true,
-            xlsx_rows: xlsx::DEFAULT_XLSX_ROWS,
+            customer: options.customer,
+            author: options.author,
+            csv_delimiter: options.csv_delimiter,
+            xlsx: options.xlsx,
+            xlsx_rows: options.xlsx_rows,
             fix_orders: fixes::Orders::default(),
             targets,
             findings,
-        }
+        };
+        // The plan and the comparison read the report's own counts.
+        report.change_plan = plan::steps(&report, plan);
+        report.delta = baseline.map(|rows| delta::compare(&report.findings, rows));
+        report
     }
 
     /// The exit status (0 or 1) and the sentence that gives the verdict and
