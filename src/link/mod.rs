@@ -9,6 +9,11 @@
 //! alias it is. Persons are the connected components of these links. The
 //! per-user views are computed in parallel; their order never depends on
 //! the thread count.
+//!
+//! Here: [`Linked::build`], the order of the steps. `index`: the index
+//! type; `lookups`: the indexes the rules borrow; `m365`: resolution in
+//! Microsoft 365; `view`: one inSync user's identifier and backup outcomes
+//! per scenario; `persons`: grouping the records into persons.
 
 use crate::model::{InsyncStatus, M365User, OktaStatus, Source, key, key_hash, same_key};
 use crate::settings::Access;
@@ -27,7 +32,6 @@ pub use lookups::Lookups;
 pub use m365::{
     Folded, M365Index, MatchKind, Resolution, aliases_of, fold, primary_of, same_folded,
 };
-use persons::UnionFind;
 pub use persons::{Person, Persons, Which};
 pub use view::{Outcome, View};
 
@@ -268,223 +272,6 @@ impl<'t> Linked<'t> {
             Which::Current => Some(&self.current),
             Which::Planned => self.planned.as_deref(),
         }
-    }
-
-    /// An inSync user's values and backup outcomes in a scenario.
-    fn view(&self, lk: &Lookups<'t>, i: u32, which: Which) -> View<'t> {
-        let t: &'t Tenant = self.t;
-        let u = &t.insync[i as usize];
-        let s = &t.settings;
-        let current_ad: &'t str = if !u.ad_attribute.trim().is_empty() {
-            &u.ad_attribute
-        } else if s.current_upn.value.is_some() {
-            lk.okta_of(i).map_or("", |o| t.okta_values(o).current_upn)
-        } else {
-            ""
-        };
-        let (email, ad_attribute, access) = match which {
-            Which::Current => (u.email.as_ref(), current_ad, s.access_using.value),
-            Which::Planned => match self.planned_okta_of(lk, i) {
-                Some(o) => {
-                    let v = t.okta_values(o);
-                    let ad = if s.plan_upn.value.is_some() {
-                        v.plan_upn
-                    } else {
-                        current_ad
-                    };
-                    // Okta cannot send an empty userName: the email stays
-                    // (remap-value-missing reports the gap).
-                    let email = if v.plan_user_name.trim().is_empty() {
-                        u.email.as_ref()
-                    } else {
-                        v.plan_user_name
-                    };
-                    (email, ad, s.plan_access_using.value)
-                }
-                None => (u.email.as_ref(), current_ad, s.plan_access_using.value),
-            },
-        };
-        let id = match access {
-            Access::AdAttribute => ad_attribute,
-            Access::InsyncEmail => email,
-        };
-        let active = u.status == InsyncStatus::Active;
-        let resolution = if active {
-            lk.m365.resolve(id)
-        } else {
-            Resolution::NotJudged
-        };
-        let na = Outcome::NotApplicable;
-        let mailbox = lk.m365.mailbox_data;
-        let (onedrive, exchange_backup, exchange_restore) = if !active || !lk.m365.present {
-            (na, na, na)
-        } else if id.trim().is_empty() {
-            (Outcome::Fail, if mailbox { Outcome::Fail } else { na }, na)
-        } else {
-            match &resolution {
-                Resolution::NotJudged => (na, na, na),
-                Resolution::None | Resolution::Ambiguous { .. } => {
-                    (Outcome::Fail, if mailbox { Outcome::Fail } else { na }, na)
-                }
-                Resolution::One { user, kind } => {
-                    let m = &t.m365[*user as usize];
-                    let onedrive = if *kind == MatchKind::Upn {
-                        Outcome::Ok
-                    } else {
-                        Outcome::Fail
-                    };
-                    let primary = primary_of(m);
-                    let restore = if !mailbox || primary.trim().is_empty() {
-                        na
-                    } else if same_key(primary, email) {
-                        Outcome::Ok
-                    } else {
-                        Outcome::Fail
-                    };
-                    (onedrive, if mailbox { Outcome::Ok } else { na }, restore)
-                }
-            }
-        };
-        // Without UPNs in the inputs, OneDrive is not judged; without all
-        // the mailbox addresses, Exchange is not.
-        let onedrive = if lk.m365.upn_data { onedrive } else { na };
-        let (exchange_backup, exchange_restore) = if lk.m365.exchange_judged {
-            (exchange_backup, exchange_restore)
-        } else {
-            (na, na)
-        };
-        View {
-            email,
-            ad_attribute,
-            access,
-            resolution,
-            onedrive,
-            exchange_backup,
-            exchange_restore,
-        }
-    }
-
-    /// Groups records into persons (connected components of the links, and
-    /// of `insync_ad_unlinked`: inSync users and AD accounts joined for
-    /// grouping only).
-    fn group_persons(&mut self, lk: &Lookups<'_>, insync_ad_unlinked: &[(u32, u32)]) {
-        let t = self.t;
-        let (no, na, ni, nm) = (t.okta.len(), t.ad.len(), t.insync.len(), t.m365.len());
-        let (base_ad, base_insync, base_m365) = (no, no + na, no + na + ni);
-        let mut uf = UnionFind::new(no + na + ni + nm);
-        for o in 0..no {
-            for &u in lk.okta_insync(o as u32) {
-                uf.union(o, base_insync + u as usize);
-            }
-        }
-        for (o, a) in self.okta_ad.iter().enumerate() {
-            if let Some(a) = a {
-                uf.union(o, base_ad + *a as usize);
-            }
-        }
-        for (u, a) in self.insync_ad.iter().enumerate() {
-            if let Some(a) = a {
-                uf.union(base_insync + u, base_ad + *a as usize);
-            }
-        }
-        for &(u, a) in insync_ad_unlinked {
-            uf.union(base_insync + u as usize, base_ad + a as usize);
-        }
-        for (u, o) in self.insync_ahead.iter().enumerate() {
-            if let Some(o) = o {
-                uf.union(*o as usize, base_insync + u);
-            }
-        }
-        // The Microsoft 365 user of each inSync, Okta and AD record, looked
-        // up in parallel (millions of hash probes), joined in order below.
-        let m365 = &lk.m365;
-        let insync_m365: Vec<Option<u32>> = self
-            .current
-            .par_iter()
-            .map(|v| match v.resolution {
-                Resolution::One { user, .. } => Some(user),
-                // The email resolved already, to none or several users.
-                Resolution::None | Resolution::Ambiguous { .. }
-                    if v.access == Access::InsyncEmail =>
-                {
-                    None
-                }
-                _ => m365.resolve(v.email).user(),
-            })
-            .collect();
-        let okta_m365: Vec<Option<u32>> = t
-            .okta
-            .par_iter()
-            .map(|okta| m365.resolve(&okta.login).user())
-            .collect();
-        let ad_m365: Vec<Option<u32>> =
-            t.ad.par_iter()
-                .map(|ad| {
-                    let mut upn = m365.upn(&ad.upn);
-                    match (upn.next(), upn.next()) {
-                        (Some(m), None) => Some(m),
-                        _ => None,
-                    }
-                })
-                .collect();
-        for (u, m) in insync_m365.into_iter().enumerate() {
-            if let Some(user) = m {
-                uf.union(base_insync + u, base_m365 + user as usize);
-            }
-        }
-        for (o, m) in okta_m365.into_iter().enumerate() {
-            if let Some(user) = m {
-                uf.union(o, base_m365 + user as usize);
-            }
-        }
-        for (a, m) in ad_m365.into_iter().enumerate() {
-            if let Some(user) = m {
-                uf.union(base_ad + a, base_m365 + user as usize);
-            }
-        }
-        // Persons numbered in order of first appearance: inSync users
-        // first, so persons follow the inSync export.
-        let mut person_of_root: Vec<u32> = vec![u32::MAX; uf.parent.len()];
-        let mut count = 0u32;
-        let mut assign = |node: usize| -> u32 {
-            let root = uf.find(node);
-            if person_of_root[root] == u32::MAX {
-                person_of_root[root] = count;
-                count += 1;
-            }
-            person_of_root[root]
-        };
-        self.insync_person = (0..ni).map(|u| assign(base_insync + u)).collect();
-        self.okta_person = (0..no).map(&mut assign).collect();
-        self.ad_person = (0..na).map(|a| assign(base_ad + a)).collect();
-        self.m365_person = (0..nm).map(|m| assign(base_m365 + m)).collect();
-        // Counting sort into the flat layout, records in ascending order.
-        let n = count as usize;
-        let mut starts = vec![0u32; 4 * n + 1];
-        let parts = [
-            &self.okta_person,
-            &self.ad_person,
-            &self.insync_person,
-            &self.m365_person,
-        ];
-        for (s, owners) in parts.iter().enumerate() {
-            for &p in owners.iter() {
-                starts[4 * p as usize + s + 1] += 1;
-            }
-        }
-        for i in 1..starts.len() {
-            starts[i] += starts[i - 1];
-        }
-        let mut next = starts.clone();
-        let mut records = vec![0u32; *starts.last().unwrap_or(&0) as usize];
-        for (s, owners) in parts.iter().enumerate() {
-            for (r, &p) in owners.iter().enumerate() {
-                let slot = &mut next[4 * p as usize + s];
-                records[*slot as usize] = r as u32;
-                *slot += 1;
-            }
-        }
-        self.persons = Persons { starts, records };
     }
 }
 

@@ -51,3 +51,99 @@ impl<'t> View<'t> {
         }
     }
 }
+
+impl<'t> Linked<'t> {
+    /// An inSync user's values and backup outcomes in a scenario.
+    pub(super) fn view(&self, lk: &Lookups<'t>, i: u32, which: Which) -> View<'t> {
+        let t: &'t Tenant = self.t;
+        let u = &t.insync[i as usize];
+        let s = &t.settings;
+        let current_ad: &'t str = if !u.ad_attribute.trim().is_empty() {
+            &u.ad_attribute
+        } else if s.current_upn.value.is_some() {
+            lk.okta_of(i).map_or("", |o| t.okta_values(o).current_upn)
+        } else {
+            ""
+        };
+        let (email, ad_attribute, access) = match which {
+            Which::Current => (u.email.as_ref(), current_ad, s.access_using.value),
+            Which::Planned => match self.planned_okta_of(lk, i) {
+                Some(o) => {
+                    let v = t.okta_values(o);
+                    let ad = if s.plan_upn.value.is_some() {
+                        v.plan_upn
+                    } else {
+                        current_ad
+                    };
+                    // Okta cannot send an empty userName: the email stays
+                    // (remap-value-missing reports the gap).
+                    let email = if v.plan_user_name.trim().is_empty() {
+                        u.email.as_ref()
+                    } else {
+                        v.plan_user_name
+                    };
+                    (email, ad, s.plan_access_using.value)
+                }
+                None => (u.email.as_ref(), current_ad, s.plan_access_using.value),
+            },
+        };
+        let id = match access {
+            Access::AdAttribute => ad_attribute,
+            Access::InsyncEmail => email,
+        };
+        let active = u.status == InsyncStatus::Active;
+        let resolution = if active {
+            lk.m365.resolve(id)
+        } else {
+            Resolution::NotJudged
+        };
+        let na = Outcome::NotApplicable;
+        let mailbox = lk.m365.mailbox_data;
+        let (onedrive, exchange_backup, exchange_restore) = if !active || !lk.m365.present {
+            (na, na, na)
+        } else if id.trim().is_empty() {
+            (Outcome::Fail, if mailbox { Outcome::Fail } else { na }, na)
+        } else {
+            match &resolution {
+                Resolution::NotJudged => (na, na, na),
+                Resolution::None | Resolution::Ambiguous { .. } => {
+                    (Outcome::Fail, if mailbox { Outcome::Fail } else { na }, na)
+                }
+                Resolution::One { user, kind } => {
+                    let m = &t.m365[*user as usize];
+                    let onedrive = if *kind == MatchKind::Upn {
+                        Outcome::Ok
+                    } else {
+                        Outcome::Fail
+                    };
+                    let primary = primary_of(m);
+                    let restore = if !mailbox || primary.trim().is_empty() {
+                        na
+                    } else if same_key(primary, email) {
+                        Outcome::Ok
+                    } else {
+                        Outcome::Fail
+                    };
+                    (onedrive, if mailbox { Outcome::Ok } else { na }, restore)
+                }
+            }
+        };
+        // Without UPNs in the inputs, OneDrive is not judged; without all
+        // the mailbox addresses, Exchange is not.
+        let onedrive = if lk.m365.upn_data { onedrive } else { na };
+        let (exchange_backup, exchange_restore) = if lk.m365.exchange_judged {
+            (exchange_backup, exchange_restore)
+        } else {
+            (na, na)
+        };
+        View {
+            email,
+            ad_attribute,
+            access,
+            resolution,
+            onedrive,
+            exchange_backup,
+            exchange_restore,
+        }
+    }
+}
