@@ -123,7 +123,7 @@ pub struct M365Index<'t> {
     /// Folded address → users, for addresses that folding changes.
     pub folded: Folded,
     /// Local part → users (for `other-domain-match`), of the local parts
-    /// that some unresolved identifier has: see [`M365Index::index_locals`].
+    /// that some unresolved identifier has: see `M365Index::index_locals`.
     pub local: Index<'t>,
     pub present: bool,
     pub mailbox_data: bool,
