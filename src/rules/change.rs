@@ -4,7 +4,7 @@
 //! second inSync user, and one that equals someone else's joins the wrong
 //! account.
 
-use super::{Ctx, Finding, Rule, Scenario, list};
+use super::{About, Ctx, Finding, Rule, Scenario, list};
 use crate::model::{OktaStatus, Source, address_problem, cmp_key, key, key_hash, same_key};
 use rayon::prelude::*;
 use std::borrow::Cow;
@@ -123,31 +123,14 @@ impl<'a> Planned<'a> {
         })
     }
 }
+/// A change finding is about an Okta user after the change.
+fn planned(source: Source, record: u32) -> About {
+    About::new(source, record, Scenario::Planned)
+}
+
 /// The userName attribute of the plan (`plan.user_name`).
 fn un_attr<'t>(ctx: &Ctx<'_, 't>) -> &'t str {
     ctx.l.t.settings.plan_user_name.value.as_str()
-}
-
-/// A change finding about Okta user `o`.
-fn okta_finding(
-    ctx: &Ctx<'_, '_>,
-    o: u32,
-    rule: Rule,
-    field: &str,
-    value: &str,
-    message: String,
-    fix: Cow<'static, str>,
-) -> Finding {
-    ctx.record(
-        Source::Okta,
-        o,
-        rule,
-        Scenario::Planned,
-        field,
-        value,
-        message,
-        fix,
-    )
 }
 
 /// `remap-value-missing`: the attribute that will feed userName (or
@@ -159,9 +142,8 @@ fn remap_value_missing(ctx: &Ctx<'_, '_>, o: u32, out: &mut Vec<Finding>) {
     let login = t.okta[o as usize].login.trim();
     let un_attr = un_attr(ctx);
     if v.plan_user_name.trim().is_empty() {
-        out.push(okta_finding(
-            ctx,
-            o,
+        out.push(ctx.about(
+            planned(Source::Okta, o),
             Rule::RemapValueMissing,
             un_attr,
             "",
@@ -172,9 +154,8 @@ fn remap_value_missing(ctx: &Ctx<'_, '_>, o: u32, out: &mut Vec<Finding>) {
     if let Some(upn_attr) = s.plan_upn.value.as_deref()
         && v.plan_upn.trim().is_empty()
     {
-        out.push(okta_finding(
-            ctx,
-            o,
+        out.push(ctx.about(
+            planned(Source::Okta, o),
             Rule::RemapValueMissing,
             upn_attr,
             "",
@@ -196,9 +177,8 @@ fn druva_character_rewrite(ctx: &Ctx<'_, '_>, p: &Planned<'_>, out: &mut Vec<Fin
         .chars()
         .map(|c| if DRUVA_REWRITES.contains(&c) { '_' } else { c })
         .collect();
-    out.push(okta_finding(
-        ctx,
-        p.o,
+    out.push(ctx.about(
+        planned(Source::Okta, p.o),
         Rule::DruvaCharacterRewrite,
         un_attr,
         new,
@@ -266,16 +246,16 @@ fn duplicate_on_remap(
                 "In the inSync Management Console change the email of `{1}` to `{2}` before changing the Okta mapping (the user must reset the inSync password afterwards)"
             }
         };
-        let finding = okta_finding(
-            ctx,
-            p.o,
-            Rule::DuplicateOnRemap,
-            un_attr,
-            new,
-            String::new(),
-            "".into(),
-        )
-        .templated(&[login, current, new, un_attr], message, fix);
+        let finding = ctx
+            .about(
+                planned(Source::Okta, p.o),
+                Rule::DuplicateOnRemap,
+                un_attr,
+                new,
+                String::new(),
+                "".into(),
+            )
+            .templated(&[login, current, new, un_attr], message, fix);
         out.push(match blocker {
             None => finding.with_fix(Source::Insync, current, "email", current, new),
             Some(_) => finding,
@@ -317,9 +297,8 @@ fn remap_collision(ctx: &Ctx<'_, '_>, p: &Planned<'_>, out: &mut Vec<Finding>) {
             Some(owner) => format!("the inSync user of Okta user `{owner}`"),
             None => format!("inSync user `{other}`, who is another person"),
         };
-        out.push(okta_finding(
-            ctx,
-            p.o,
+        out.push(ctx.about(
+            planned(Source::Okta, p.o),
             Rule::RemapCollision,
             un_attr,
             new,
@@ -364,9 +343,8 @@ fn remap_shared_value(ctx: &Ctx<'_, '_>, mut by_new: Vec<(u64, u32)>) -> Vec<Fin
                 .map(|&x| t.okta[x as usize].login.trim().to_string())
                 .collect();
             let new = t.okta_values(o).plan_user_name.trim();
-            out.push(okta_finding(
-                ctx,
-                o,
+            out.push(ctx.about(
+                planned(Source::Okta, o),
                 Rule::RemapSharedValue,
                 un_attr,
                 new,

@@ -3,12 +3,11 @@
 //! the IdP no longer backs, or that no Okta user provisions; Okta users
 //! without inSync user; rows that could not be read.
 
-use super::{Ctx, Finding, Rule, Scenario, list, subject};
+use super::{About, Ctx, Finding, Rule, Scenario, list, subject};
 use crate::link::{Resolution, aliases_of, primary_of};
 use crate::model::{InsyncStatus, OktaStatus, Source, address_problem, key, key_hash};
 use crate::settings::Access;
 use rayon::prelude::*;
-use std::borrow::Cow;
 
 pub(crate) fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -56,20 +55,6 @@ fn identity_fields(
             }
         }
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn finding(
-    ctx: &Ctx<'_, '_>,
-    source: Source,
-    i: u32,
-    rule: Rule,
-    field: &str,
-    value: &str,
-    message: String,
-    fix: Cow<'static, str>,
-) -> Finding {
-    ctx.record(source, i, rule, Scenario::Any, field, value, message, fix)
 }
 
 fn record_subject(ctx: &Ctx<'_, '_>, source: Source, i: u32) -> String {
@@ -213,10 +198,8 @@ fn duplicate_group(
             .filter(|&&j| j != i)
             .map(|&j| record_place(ctx, source, j))
             .collect();
-        out.push(finding(
-            ctx,
-            source,
-            i,
+        out.push(ctx.about(
+            About::new(source, i, Scenario::Any),
             Rule::DuplicateAddress,
             field,
             addr,
@@ -271,10 +254,8 @@ fn field_findings(
     }
     let con = console(source);
     if let Some(problem) = address_problem(value) {
-        out.push(finding(
-            ctx,
-            source,
-            i,
+        out.push(ctx.about(
+            About::new(source, i, Scenario::Any),
             Rule::InvalidAddress,
             field,
             value,
@@ -289,10 +270,8 @@ fn field_findings(
     }
     // White space around the value is untrimmed-value's business.
     if !value.trim().is_ascii() {
-        out.push(finding(
-            ctx,
-            source,
-            i,
+        out.push(ctx.about(
+            About::new(source, i, Scenario::Any),
             Rule::NonAsciiAddress,
             field,
             value,
@@ -303,10 +282,8 @@ fn field_findings(
     if single && value.trim() != value {
         let subject = record_subject(ctx, source, i);
         out.push(
-            finding(
-                ctx,
-                source,
-                i,
+            ctx.about(
+                About::new(source, i, Scenario::Any),
                 Rule::UntrimmedValue,
                 field,
                 value,

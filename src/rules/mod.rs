@@ -13,6 +13,7 @@ use crate::model::Source;
 pub(crate) use finding::kept;
 pub use finding::{Finding, FixRef, Text, sort};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -258,6 +259,48 @@ impl<'a, 't> Ctx<'a, 't> {
             message,
             remediation,
             Some(self.l.person_of(source, i)),
+        )
+    }
+}
+
+/// The record a finding is about, and the scenario it is about.
+#[derive(Clone, Copy, Debug)]
+pub struct About {
+    pub source: Source,
+    pub record: u32,
+    pub scenario: Scenario,
+}
+
+impl About {
+    pub fn new(source: Source, record: u32, scenario: Scenario) -> About {
+        About {
+            source,
+            record,
+            scenario,
+        }
+    }
+}
+
+impl Ctx<'_, '_> {
+    /// [`Ctx::record`] for the record and scenario of `about`.
+    pub fn about(
+        &self,
+        about: About,
+        rule: Rule,
+        field: &str,
+        value: &str,
+        message: String,
+        remediation: Cow<'static, str>,
+    ) -> Finding {
+        self.record(
+            about.source,
+            about.record,
+            rule,
+            about.scenario,
+            field,
+            value,
+            message,
+            remediation,
         )
     }
 }

@@ -4,7 +4,7 @@
 //! explain a failed or fragile match (case only, accents only, another
 //! domain).
 
-use super::{Ctx, Finding, Rule, Scenario, list};
+use super::{About, Ctx, Finding, Rule, Scenario, list};
 use crate::link::{MatchKind, Resolution, View, Which, aliases_of, fold, primary_of, same_folded};
 use crate::model::{InsyncStatus, Source, key, same_key};
 use crate::settings::Access;
@@ -80,66 +80,112 @@ fn shared_mailbox_of<'t>(ctx: &Ctx<'_, 't>, address: &str) -> Option<&'t str> {
     m.shared_mailbox.then(|| m.subject().trim())
 }
 
-/// The findings of one inSync user in one scenario.
-fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding> {
-    let t = ctx.l.t;
-    let u = &t.insync[i as usize];
+/// One active inSync user in one scenario, as the scenario rules see it.
+#[derive(Clone, Copy)]
+struct Seen<'c, 't> {
+    ctx: &'c Ctx<'c, 't>,
+    i: u32,
+    v: &'c View<'t>,
+    scenario: Scenario,
+    /// `Today` or `After the change,`: how the messages begin.
+    when: &'static str,
+    /// How inSync reaches Microsoft 365: `inSync email` or `AD attribute`.
+    using: &'static str,
+}
+
+impl Seen<'_, '_> {
+    /// The inSync user in this scenario.
+    fn about(&self) -> About {
+        About::new(Source::Insync, self.i, self.scenario)
+    }
+}
+
+/// The findings of one inSync user in one scenario: the rules below, in
+/// the order the identifier is judged.
+fn user<'t>(ctx: &Ctx<'_, 't>, i: u32, v: &View<'t>, scenario: Scenario) -> Vec<Finding> {
     let mut out = Vec::new();
-    if u.status != InsyncStatus::Active {
+    if ctx.l.t.insync[i as usize].status != InsyncStatus::Active {
         return out;
     }
-    let when = setting_words(scenario);
-    let using = access_words(v.access);
-    let f = |rule, field: &str, value: &str, message: String, fix: Cow<'static, str>| {
-        ctx.record(
-            Source::Insync,
-            i,
-            rule,
-            scenario,
-            field,
-            value,
-            message,
-            fix,
-        )
+    let s = Seen {
+        ctx,
+        i,
+        v,
+        scenario,
+        when: setting_words(scenario),
+        using: access_words(v.access),
     };
     if v.access == Access::AdAttribute && v.ad_attribute.trim().is_empty() {
-        // A shared mailbox (found by its email) needs the shared-mailbox
-        // remedy, not an Okta mapping.
-        if let Some(shared) = shared_mailbox_of(ctx, v.email) {
-            out.push(f(
-                Rule::SharedMailboxAdAttribute,
-                "ad_attribute",
-                "",
-                format!("{when} inSync accesses Microsoft 365 by AD attribute; `{}` has none, and its email is the shared mailbox `{shared}`: inSync backs up shared mailboxes only by inSync email", u.email.trim()),
-                SHARED_MAILBOX_FIX.into(),
-            ));
-            return out;
-        }
-        let source = if scenario == Scenario::Planned && ctx.l.planned_okta_of(ctx.lk, i).is_some()
-        {
-            format!(
-                "the Okta attribute `{}` that will feed userPrincipalName is empty for this user",
-                t.settings.plan_upn.value.as_deref().unwrap_or("")
-            )
-        } else {
-            "inSync has no AD attribute for this user (it is set only by an IdP or AD/LDAP import)"
-                .to_string()
-        };
-        out.push(f(
-            Rule::AdAttributeMissing,
-            "ad_attribute",
-            "",
-            format!("{when} inSync accesses Microsoft 365 by AD attribute, but {source}: OneDrive and Exchange backups of `{}` will fail", u.email.trim()),
-            "Map Okta's login (the UPN) to the Druva userPrincipalName attribute and push the user again, or fill the attribute in Okta; users not provisioned from Okta need an AD/LDAP import".into(),
-        ));
+        ad_attribute_missing(&s, &mut out);
         return out;
     }
     let id = v.id().trim();
     if id.is_empty() {
         return out;
     }
+    onmicrosoft_identifier(&s, id, &mut out);
+    match &v.resolution {
+        Resolution::NotJudged => {}
+        Resolution::None => not_found(&s, id, &mut out),
+        Resolution::Ambiguous { users, any_upn } => {
+            ambiguous_m365_match(&s, id, users, *any_upn, &mut out)
+        }
+        Resolution::One { user, kind } => resolved(&s, id, *user, *kind, &mut out),
+    }
+    out
+}
+
+/// `ad-attribute-missing` (or `shared-mailbox-ad-attribute` when the email
+/// is a shared mailbox): access by AD attribute, and the user has none.
+fn ad_attribute_missing(s: &Seen<'_, '_>, out: &mut Vec<Finding>) {
+    let Seen {
+        ctx,
+        v,
+        i,
+        scenario,
+        when,
+        ..
+    } = *s;
+    let t = ctx.l.t;
+    let u = &t.insync[i as usize];
+    // A shared mailbox (found by its email) needs the shared-mailbox
+    // remedy, not an Okta mapping.
+    if let Some(shared) = shared_mailbox_of(ctx, v.email) {
+        out.push(s.ctx.about(
+                s.about(),
+            Rule::SharedMailboxAdAttribute,
+            "ad_attribute",
+            "",
+            format!("{when} inSync accesses Microsoft 365 by AD attribute; `{}` has none, and its email is the shared mailbox `{shared}`: inSync backs up shared mailboxes only by inSync email", u.email.trim()),
+            SHARED_MAILBOX_FIX.into(),
+        ));
+        return;
+    }
+    let source = if scenario == Scenario::Planned && ctx.l.planned_okta_of(ctx.lk, i).is_some() {
+        format!(
+            "the Okta attribute `{}` that will feed userPrincipalName is empty for this user",
+            t.settings.plan_upn.value.as_deref().unwrap_or("")
+        )
+    } else {
+        "inSync has no AD attribute for this user (it is set only by an IdP or AD/LDAP import)"
+            .to_string()
+    };
+    out.push(s.ctx.about(
+                s.about(),
+        Rule::AdAttributeMissing,
+        "ad_attribute",
+        "",
+        format!("{when} inSync accesses Microsoft 365 by AD attribute, but {source}: OneDrive and Exchange backups of `{}` will fail", u.email.trim()),
+        "Map Okta's login (the UPN) to the Druva userPrincipalName attribute and push the user again, or fill the attribute in Okta; users not provisioned from Okta need an AD/LDAP import".into(),
+    ));
+}
+
+/// `onmicrosoft-identifier`.
+fn onmicrosoft_identifier(s: &Seen<'_, '_>, id: &str, out: &mut Vec<Finding>) {
+    let Seen { v, when, using, .. } = *s;
     if on_onmicrosoft(id) {
-        out.push(f(
+        out.push(s.ctx.about(
+                s.about(),
             Rule::OnmicrosoftIdentifier,
             v.id_field(),
             id,
@@ -147,195 +193,252 @@ fn user(ctx: &Ctx<'_, '_>, i: u32, v: &View, scenario: Scenario) -> Vec<Finding>
             "Prefer the user's address on the organisation's own domain, so the identifier survives a tenant rename or migration".into(),
         ));
     }
+}
+
+/// The identifier is no Microsoft 365 address: `onedrive-user-not-found`,
+/// `exchange-mailbox-not-found`, and the near misses that may explain it
+/// (`diacritics-only-match`, `other-domain-match`).
+fn not_found(s: &Seen<'_, '_>, id: &str, out: &mut Vec<Finding>) {
+    let Seen {
+        ctx,
+        v,
+        when,
+        using,
+        ..
+    } = *s;
     let mx = &ctx.lk.m365;
-    match &v.resolution {
-        Resolution::NotJudged => {}
-        Resolution::None => {
-            // Without UPNs in the inputs OneDrive is not judged (skipped).
-            if mx.upn_data {
-                out.push(f(
-                    Rule::OnedriveUserNotFound,
-                    v.id_field(),
-                    id,
-                    format!("{when} inSync sends `{id}` ({using}) to Microsoft 365, and no Microsoft 365 user has that UPN: OneDrive backup fails with EUSERNOTFOUND"),
-                    fix_identifier(v, "the user's Microsoft 365 UPN").into(),
-                ));
-            }
-            if mx.exchange_judged {
-                out.push(f(
-                    Rule::ExchangeMailboxNotFound,
-                    v.id_field(),
-                    id,
-                    format!("{when} inSync sends `{id}` ({using}), which is no UPN, primary SMTP address or alias in Microsoft 365: Exchange Online backup fails"),
-                    fix_identifier(v, "the user's UPN or one of the mailbox's SMTP addresses").into(),
-                ));
-            }
-            if let Some(addr) = folded_match(ctx, id) {
-                out.push(f(
+    // Without UPNs in the inputs OneDrive is not judged (skipped).
+    if mx.upn_data {
+        out.push(s.ctx.about(
+                s.about(),
+            Rule::OnedriveUserNotFound,
+            v.id_field(),
+            id,
+            format!("{when} inSync sends `{id}` ({using}) to Microsoft 365, and no Microsoft 365 user has that UPN: OneDrive backup fails with EUSERNOTFOUND"),
+            fix_identifier(v, "the user's Microsoft 365 UPN").into(),
+        ));
+    }
+    if mx.exchange_judged {
+        out.push(s.ctx.about(
+                s.about(),
+            Rule::ExchangeMailboxNotFound,
+            v.id_field(),
+            id,
+            format!("{when} inSync sends `{id}` ({using}), which is no UPN, primary SMTP address or alias in Microsoft 365: Exchange Online backup fails"),
+            fix_identifier(v, "the user's UPN or one of the mailbox's SMTP addresses").into(),
+        ));
+    }
+    if let Some(addr) = folded_match(ctx, id) {
+        out.push(s.ctx.about(
+                s.about(),
+            Rule::DiacriticsOnlyMatch,
+            v.id_field(),
+            id,
+            format!("`{id}` matches the Microsoft 365 address `{addr}` only when accents are ignored; Microsoft 365 compares them exactly"),
+            format!("Make the two spellings identical: use `{addr}` in inSync (or add it as an alias in Microsoft 365)").into(),
+        ));
+    }
+    let others = other_domain(ctx, id);
+    if !others.is_empty() {
+        out.push(s.ctx.about(
+                s.about(),
+            Rule::OtherDomainMatch,
+            v.id_field(),
+            id,
+            format!(
+                "`{id}` matches no Microsoft 365 user, but {} {} the same local part on another domain (an old or alternate domain?)",
+                list(&others),
+                if others.len() == 1 { "has" } else { "have" }
+            ),
+            format!("If {} is this person, change the identifier to it (or add `{id}` as an alias in Microsoft 365)", alternatives(&others)).into(),
+        ));
+    }
+}
+
+/// `ambiguous-m365-match` (and `onedrive-user-not-found` when none of the
+/// users has it as UPN).
+fn ambiguous_m365_match(
+    s: &Seen<'_, '_>,
+    id: &str,
+    users: &[u32],
+    any_upn: bool,
+    out: &mut Vec<Finding>,
+) {
+    let Seen {
+        ctx,
+        v,
+        when,
+        using,
+        ..
+    } = *s;
+    let t = ctx.l.t;
+    let mx = &ctx.lk.m365;
+    let names: Vec<String> = users
+        .iter()
+        .map(|&m| t.m365[m as usize].subject().trim().to_string())
+        .collect();
+    out.push(s.ctx.about(
+                s.about(),
+        Rule::AmbiguousM365Match,
+        v.id_field(),
+        id,
+        format!("{when} inSync sends `{id}` ({using}), which is an address of {} different Microsoft 365 users: {}; it resolves to none of them", users.len(), list(&names)),
+        format!("Remove `{id}` from all but one of {} in Microsoft 365 (Exchange admin center > Recipients > Mailboxes > Email addresses)", list(&names)).into(),
+    ));
+    if !any_upn && mx.upn_data {
+        out.push(s.ctx.about(
+                s.about(),
+            Rule::OnedriveUserNotFound,
+            v.id_field(),
+            id,
+            format!("{when} inSync sends `{id}` ({using}), which is no Microsoft 365 UPN (it is an address of {}): OneDrive backup fails with EUSERNOTFOUND", list(&names)),
+            fix_identifier(v, "the user's Microsoft 365 UPN").into(),
+        ));
+    }
+}
+
+/// The identifier is an address of one Microsoft 365 user: OneDrive needs
+/// the UPN (`onedrive-user-not-found`), a restore the primary address
+/// (`exchange-restore-mismatch`), near misses (`case-only-match`,
+/// `diacritics-only-match`), and the user's own state
+/// (`shared-mailbox-ad-attribute`, `m365-sign-in-blocked`,
+/// `m365-unlicensed`, `m365-no-mailbox`).
+fn resolved(s: &Seen<'_, '_>, id: &str, user: u32, kind: MatchKind, out: &mut Vec<Finding>) {
+    let Seen {
+        ctx,
+        v,
+        i,
+        scenario,
+        when,
+        using,
+    } = *s;
+    let t = ctx.l.t;
+    let u = &t.insync[i as usize];
+    let mx = &ctx.lk.m365;
+    let m = &t.m365[user as usize];
+    let upn = m.subject().trim();
+    let primary = primary_of(m).trim();
+    if kind != MatchKind::Upn && mx.upn_data {
+        let what = if kind == MatchKind::Primary {
+            "primary SMTP address"
+        } else {
+            "alias"
+        };
+        out.push(s.ctx.about(
+                s.about(),
+            Rule::OnedriveUserNotFound,
+            v.id_field(),
+            id,
+            format!("{when} inSync sends `{id}` ({using}), the {what} of Microsoft 365 user `{upn}` but not its UPN: OneDrive backup fails with EUSERNOTFOUND"),
+            fix_identifier(v, &format!("`{upn}` (the UPN)")).into(),
+        ));
+    }
+    // Case-only matches of the identifier.
+    let matched: Option<&str> = match kind {
+        MatchKind::Upn => Some(upn),
+        MatchKind::Primary => Some(primary),
+        MatchKind::Alias => aliases_of(m).map(str::trim).find(|a| same_key(a, id)),
+    };
+    let mut case_only = matched
+        .filter(|a| *a != id)
+        .map(|a| (a.to_string(), v.id_field(), id.to_string()));
+    if mx.exchange_judged && !primary.is_empty() {
+        let email = v.email.trim();
+        if !same_key(email, primary) {
+            // Fires for nearly every user of a tenant whose UPNs are not
+            // their SMTP addresses: the sentences are templates.
+            let finding = s.ctx.about(
+                s.about(),
+                Rule::ExchangeRestoreMismatch,
+                "email",
+                email,
+                String::new(),
+                Cow::Borrowed(""),
+            )
+            .templated(
+                &[when, email, primary, upn],
+                "{0} the inSync email `{1}` is not the primary SMTP address `{2}` of Microsoft 365 user `{3}`: Exchange Online restore fails (\"The primary SMTP address must be specified\")",
+                "Make the inSync email `{2}`: map Okta's SMTP address to Druva userName (after changing the inSync email in the inSync Management Console to `{2}` first, so no duplicate is created)",
+            );
+            // Where the value comes from: Okta after the change, inSync today.
+            let planned_okta = (scenario == Scenario::Planned)
+                .then(|| ctx.l.planned_okta_of(ctx.lk, i))
+                .flatten();
+            out.push(match planned_okta {
+                Some(o) => finding.with_fix(
+                    Source::Okta,
+                    &t.okta[o as usize].login,
+                    &t.settings.plan_user_name.value,
+                    email,
+                    primary,
+                ),
+                None => finding.with_fix(Source::Insync, &u.email, "email", email, primary),
+            });
+            if same_folded(email, primary) {
+                out.push(s.ctx.about(
+                s.about(),
                     Rule::DiacriticsOnlyMatch,
-                    v.id_field(),
-                    id,
-                    format!("`{id}` matches the Microsoft 365 address `{addr}` only when accents are ignored; Microsoft 365 compares them exactly"),
-                    format!("Make the two spellings identical: use `{addr}` in inSync (or add it as an alias in Microsoft 365)").into(),
+                    "email",
+                    email,
+                    format!("The inSync email `{email}` matches the primary SMTP address `{primary}` only when accents are ignored"),
+                    format!("Use exactly `{primary}` as the inSync email").into(),
                 ));
             }
-            let others = other_domain(ctx, id);
-            if !others.is_empty() {
-                out.push(f(
-                    Rule::OtherDomainMatch,
-                    v.id_field(),
-                    id,
-                    format!(
-                        "`{id}` matches no Microsoft 365 user, but {} {} the same local part on another domain (an old or alternate domain?)",
-                        list(&others),
-                        if others.len() == 1 { "has" } else { "have" }
-                    ),
-                    format!("If {} is this person, change the identifier to it (or add `{id}` as an alias in Microsoft 365)", alternatives(&others)).into(),
-                ));
-            }
-        }
-        Resolution::Ambiguous { users, any_upn } => {
-            let names: Vec<String> = users
-                .iter()
-                .map(|&m| t.m365[m as usize].subject().trim().to_string())
-                .collect();
-            out.push(f(
-                Rule::AmbiguousM365Match,
-                v.id_field(),
-                id,
-                format!("{when} inSync sends `{id}` ({using}), which is an address of {} different Microsoft 365 users: {}; it resolves to none of them", users.len(), list(&names)),
-                format!("Remove `{id}` from all but one of {} in Microsoft 365 (Exchange admin center > Recipients > Mailboxes > Email addresses)", list(&names)).into(),
-            ));
-            if !any_upn && mx.upn_data {
-                out.push(f(
-                    Rule::OnedriveUserNotFound,
-                    v.id_field(),
-                    id,
-                    format!("{when} inSync sends `{id}` ({using}), which is no Microsoft 365 UPN (it is an address of {}): OneDrive backup fails with EUSERNOTFOUND", list(&names)),
-                    fix_identifier(v, "the user's Microsoft 365 UPN").into(),
-                ));
-            }
-        }
-        Resolution::One { user, kind } => {
-            let m = &t.m365[*user as usize];
-            let upn = m.subject().trim();
-            let primary = primary_of(m).trim();
-            if *kind != MatchKind::Upn && mx.upn_data {
-                let what = if *kind == MatchKind::Primary {
-                    "primary SMTP address"
-                } else {
-                    "alias"
-                };
-                out.push(f(
-                    Rule::OnedriveUserNotFound,
-                    v.id_field(),
-                    id,
-                    format!("{when} inSync sends `{id}` ({using}), the {what} of Microsoft 365 user `{upn}` but not its UPN: OneDrive backup fails with EUSERNOTFOUND"),
-                    fix_identifier(v, &format!("`{upn}` (the UPN)")).into(),
-                ));
-            }
-            // Case-only matches of the identifier.
-            let matched: Option<&str> = match kind {
-                MatchKind::Upn => Some(upn),
-                MatchKind::Primary => Some(primary),
-                MatchKind::Alias => aliases_of(m).map(str::trim).find(|a| same_key(a, id)),
-            };
-            let mut case_only = matched
-                .filter(|a| *a != id)
-                .map(|a| (a.to_string(), v.id_field(), id.to_string()));
-            if mx.exchange_judged && !primary.is_empty() {
-                let email = v.email.trim();
-                if !same_key(email, primary) {
-                    // Fires for nearly every user of a tenant whose UPNs are not
-                    // their SMTP addresses: the sentences are templates.
-                    let finding = f(
-                        Rule::ExchangeRestoreMismatch,
-                        "email",
-                        email,
-                        String::new(),
-                        Cow::Borrowed(""),
-                    )
-                    .templated(
-                        &[when, email, primary, upn],
-                        "{0} the inSync email `{1}` is not the primary SMTP address `{2}` of Microsoft 365 user `{3}`: Exchange Online restore fails (\"The primary SMTP address must be specified\")",
-                        "Make the inSync email `{2}`: map Okta's SMTP address to Druva userName (after changing the inSync email in the inSync Management Console to `{2}` first, so no duplicate is created)",
-                    );
-                    // Where the value comes from: Okta after the change, inSync today.
-                    let planned_okta = (scenario == Scenario::Planned)
-                        .then(|| ctx.l.planned_okta_of(ctx.lk, i))
-                        .flatten();
-                    out.push(match planned_okta {
-                        Some(o) => finding.with_fix(
-                            Source::Okta,
-                            &t.okta[o as usize].login,
-                            &t.settings.plan_user_name.value,
-                            email,
-                            primary,
-                        ),
-                        None => finding.with_fix(Source::Insync, &u.email, "email", email, primary),
-                    });
-                    if same_folded(email, primary) {
-                        out.push(f(
-                            Rule::DiacriticsOnlyMatch,
-                            "email",
-                            email,
-                            format!("The inSync email `{email}` matches the primary SMTP address `{primary}` only when accents are ignored"),
-                            format!("Use exactly `{primary}` as the inSync email").into(),
-                        ));
-                    }
-                } else if email != primary && case_only.is_none() {
-                    case_only = Some((primary.to_string(), "email", email.to_string()));
-                }
-            }
-            if let Some((addr, field, value)) = case_only {
-                out.push(f(
-                    Rule::CaseOnlyMatch,
-                    field,
-                    &value,
-                    format!("`{value}` matches the Microsoft 365 address `{addr}` only when case is ignored; it works, but tools that compare exactly will not see it"),
-                    format!("Align the spelling on `{addr}`").into(),
-                ));
-            }
-            if v.access == Access::AdAttribute && m.shared_mailbox {
-                out.push(f(
-                    Rule::SharedMailboxAdAttribute,
-                    v.id_field(),
-                    id,
-                    format!("{when} inSync accesses Microsoft 365 by AD attribute, and `{id}` is the shared mailbox `{upn}`: inSync backs up shared mailboxes only by inSync email"),
-                    SHARED_MAILBOX_FIX.into(),
-                ));
-            }
-            // Shared mailboxes have sign-in blocked and no licence by design.
-            if m.sign_in_blocked && !m.shared_mailbox {
-                out.push(f(
-                    Rule::M365SignInBlocked,
-                    v.id_field(),
-                    id,
-                    format!("`{id}` resolves to Microsoft 365 user `{upn}`, whose sign-in is blocked"),
-                    "If the person left, preserve the inSync user; otherwise unblock sign-in in the Microsoft 365 admin center".into(),
-                ));
-            }
-            if m.licensed == Some(false) && !m.shared_mailbox {
-                out.push(f(
-                    Rule::M365Unlicensed,
-                    v.id_field(),
-                    id,
-                    format!("`{id}` resolves to Microsoft 365 user `{upn}`, who has no licence: no OneDrive or mailbox to back up"),
-                    "Assign a licence in the Microsoft 365 admin center, or preserve the inSync user".into(),
-                ));
-            }
-            if mx.exchange_judged && primary.is_empty() && m.proxies.is_empty() {
-                out.push(f(
-                    Rule::M365NoMailbox,
-                    v.id_field(),
-                    id,
-                    format!("`{id}` resolves to Microsoft 365 user `{upn}`, who has no mailbox address: Exchange backup and restore have nothing to work on"),
-                    "Check whether the user should have a mailbox (licence with Exchange Online); otherwise exclude Exchange Online backup for this user".into(),
-                ));
-            }
+        } else if email != primary && case_only.is_none() {
+            case_only = Some((primary.to_string(), "email", email.to_string()));
         }
     }
-    out
+    if let Some((addr, field, value)) = case_only {
+        out.push(s.ctx.about(
+                s.about(),
+            Rule::CaseOnlyMatch,
+            field,
+            &value,
+            format!("`{value}` matches the Microsoft 365 address `{addr}` only when case is ignored; it works, but tools that compare exactly will not see it"),
+            format!("Align the spelling on `{addr}`").into(),
+        ));
+    }
+    if v.access == Access::AdAttribute && m.shared_mailbox {
+        out.push(s.ctx.about(
+                s.about(),
+            Rule::SharedMailboxAdAttribute,
+            v.id_field(),
+            id,
+            format!("{when} inSync accesses Microsoft 365 by AD attribute, and `{id}` is the shared mailbox `{upn}`: inSync backs up shared mailboxes only by inSync email"),
+            SHARED_MAILBOX_FIX.into(),
+        ));
+    }
+    // Shared mailboxes have sign-in blocked and no licence by design.
+    if m.sign_in_blocked && !m.shared_mailbox {
+        out.push(s.ctx.about(
+                s.about(),
+            Rule::M365SignInBlocked,
+            v.id_field(),
+            id,
+            format!("`{id}` resolves to Microsoft 365 user `{upn}`, whose sign-in is blocked"),
+            "If the person left, preserve the inSync user; otherwise unblock sign-in in the Microsoft 365 admin center".into(),
+        ));
+    }
+    if m.licensed == Some(false) && !m.shared_mailbox {
+        out.push(s.ctx.about(
+                s.about(),
+            Rule::M365Unlicensed,
+            v.id_field(),
+            id,
+            format!("`{id}` resolves to Microsoft 365 user `{upn}`, who has no licence: no OneDrive or mailbox to back up"),
+            "Assign a licence in the Microsoft 365 admin center, or preserve the inSync user".into(),
+        ));
+    }
+    if mx.exchange_judged && primary.is_empty() && m.proxies.is_empty() {
+        out.push(s.ctx.about(
+                s.about(),
+            Rule::M365NoMailbox,
+            v.id_field(),
+            id,
+            format!("`{id}` resolves to Microsoft 365 user `{upn}`, who has no mailbox address: Exchange backup and restore have nothing to work on"),
+            "Check whether the user should have a mailbox (licence with Exchange Online); otherwise exclude Exchange Online backup for this user".into(),
+        ));
+    }
 }
 
 /// `a`, `b` or `c`.
