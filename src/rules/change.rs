@@ -140,28 +140,30 @@ fn remap_value_missing(ctx: &Ctx<'_, '_>, o: u32, out: &mut Vec<Finding>) {
     let s = &t.settings;
     let v = t.okta_values(o);
     let login = t.okta[o as usize].login.trim();
-    let un_attr = un_attr(ctx);
-    if v.plan_user_name.trim().is_empty() {
-        out.push(ctx.about(
-            planned(Source::Okta, o),
-            Rule::RemapValueMissing,
-            un_attr,
-            "",
-            format!("Okta user `{login}` has no value in `{un_attr}`, the attribute that will feed Druva userName (the inSync email)"),
-            format!("In the Okta Admin Console, fill `{un_attr}` for this user before changing the mapping").into(),
-        ));
-    }
-    if let Some(upn_attr) = s.plan_upn.value.as_deref()
-        && v.plan_upn.trim().is_empty()
-    {
-        out.push(ctx.about(
-            planned(Source::Okta, o),
-            Rule::RemapValueMissing,
-            upn_attr,
-            "",
-            format!("Okta user `{login}` has no value in `{upn_attr}`, the attribute that will feed Druva userPrincipalName (the inSync AD attribute)"),
-            format!("In the Okta Admin Console, fill `{upn_attr}` for this user before changing the mapping").into(),
-        ));
+    // Each attribute the change feeds: userName, and userPrincipalName
+    // when the plan maps one.
+    let fed = [
+        Some((
+            un_attr(ctx),
+            v.plan_user_name,
+            "userName (the inSync email)",
+        )),
+        s.plan_upn
+            .value
+            .as_deref()
+            .map(|a| (a, v.plan_upn, "userPrincipalName (the inSync AD attribute)")),
+    ];
+    for (attr, value, feeds) in fed.into_iter().flatten() {
+        if value.trim().is_empty() {
+            out.push(ctx.about(
+                planned(Source::Okta, o),
+                Rule::RemapValueMissing,
+                attr,
+                "",
+                format!("Okta user `{login}` has no value in `{attr}`, the attribute that will feed Druva {feeds}"),
+                format!("In the Okta Admin Console, fill `{attr}` for this user before changing the mapping").into(),
+            ));
+        }
     }
 }
 

@@ -152,7 +152,7 @@ fn ad_attribute_missing(s: &Seen<'_, '_>, out: &mut Vec<Finding>) {
     // remedy, not an Okta mapping.
     if let Some(shared) = shared_mailbox_of(ctx, v.email) {
         out.push(s.ctx.about(
-                s.about(),
+            s.about(),
             Rule::SharedMailboxAdAttribute,
             "ad_attribute",
             "",
@@ -171,7 +171,7 @@ fn ad_attribute_missing(s: &Seen<'_, '_>, out: &mut Vec<Finding>) {
             .to_string()
     };
     out.push(s.ctx.about(
-                s.about(),
+        s.about(),
         Rule::AdAttributeMissing,
         "ad_attribute",
         "",
@@ -185,7 +185,7 @@ fn onmicrosoft_identifier(s: &Seen<'_, '_>, id: &str, out: &mut Vec<Finding>) {
     let Seen { v, when, using, .. } = *s;
     if on_onmicrosoft(id) {
         out.push(s.ctx.about(
-                s.about(),
+            s.about(),
             Rule::OnmicrosoftIdentifier,
             v.id_field(),
             id,
@@ -210,7 +210,7 @@ fn not_found(s: &Seen<'_, '_>, id: &str, out: &mut Vec<Finding>) {
     // Without UPNs in the inputs OneDrive is not judged (skipped).
     if mx.upn_data {
         out.push(s.ctx.about(
-                s.about(),
+            s.about(),
             Rule::OnedriveUserNotFound,
             v.id_field(),
             id,
@@ -220,7 +220,7 @@ fn not_found(s: &Seen<'_, '_>, id: &str, out: &mut Vec<Finding>) {
     }
     if mx.exchange_judged {
         out.push(s.ctx.about(
-                s.about(),
+            s.about(),
             Rule::ExchangeMailboxNotFound,
             v.id_field(),
             id,
@@ -230,7 +230,7 @@ fn not_found(s: &Seen<'_, '_>, id: &str, out: &mut Vec<Finding>) {
     }
     if let Some(addr) = folded_match(ctx, id) {
         out.push(s.ctx.about(
-                s.about(),
+            s.about(),
             Rule::DiacriticsOnlyMatch,
             v.id_field(),
             id,
@@ -241,7 +241,7 @@ fn not_found(s: &Seen<'_, '_>, id: &str, out: &mut Vec<Finding>) {
     let others = other_domain(ctx, id);
     if !others.is_empty() {
         out.push(s.ctx.about(
-                s.about(),
+            s.about(),
             Rule::OtherDomainMatch,
             v.id_field(),
             id,
@@ -278,7 +278,7 @@ fn ambiguous_m365_match(
         .map(|&m| t.m365[m as usize].subject().trim().to_string())
         .collect();
     out.push(s.ctx.about(
-                s.about(),
+        s.about(),
         Rule::AmbiguousM365Match,
         v.id_field(),
         id,
@@ -287,7 +287,7 @@ fn ambiguous_m365_match(
     ));
     if !any_upn && mx.upn_data {
         out.push(s.ctx.about(
-                s.about(),
+            s.about(),
             Rule::OnedriveUserNotFound,
             v.id_field(),
             id,
@@ -325,7 +325,7 @@ fn resolved(s: &Seen<'_, '_>, id: &str, user: u32, kind: MatchKind, out: &mut Ve
             "alias"
         };
         out.push(s.ctx.about(
-                s.about(),
+            s.about(),
             Rule::OnedriveUserNotFound,
             v.id_field(),
             id,
@@ -376,7 +376,7 @@ fn resolved(s: &Seen<'_, '_>, id: &str, user: u32, kind: MatchKind, out: &mut Ve
             });
             if same_folded(email, primary) {
                 out.push(s.ctx.about(
-                s.about(),
+                    s.about(),
                     Rule::DiacriticsOnlyMatch,
                     "email",
                     email,
@@ -390,7 +390,7 @@ fn resolved(s: &Seen<'_, '_>, id: &str, user: u32, kind: MatchKind, out: &mut Ve
     }
     if let Some((addr, field, value)) = case_only {
         out.push(s.ctx.about(
-                s.about(),
+            s.about(),
             Rule::CaseOnlyMatch,
             field,
             &value,
@@ -400,7 +400,7 @@ fn resolved(s: &Seen<'_, '_>, id: &str, user: u32, kind: MatchKind, out: &mut Ve
     }
     if v.access == Access::AdAttribute && m.shared_mailbox {
         out.push(s.ctx.about(
-                s.about(),
+            s.about(),
             Rule::SharedMailboxAdAttribute,
             v.id_field(),
             id,
@@ -411,7 +411,7 @@ fn resolved(s: &Seen<'_, '_>, id: &str, user: u32, kind: MatchKind, out: &mut Ve
     // Shared mailboxes have sign-in blocked and no licence by design.
     if m.sign_in_blocked && !m.shared_mailbox {
         out.push(s.ctx.about(
-                s.about(),
+            s.about(),
             Rule::M365SignInBlocked,
             v.id_field(),
             id,
@@ -421,7 +421,7 @@ fn resolved(s: &Seen<'_, '_>, id: &str, user: u32, kind: MatchKind, out: &mut Ve
     }
     if m.licensed == Some(false) && !m.shared_mailbox {
         out.push(s.ctx.about(
-                s.about(),
+            s.about(),
             Rule::M365Unlicensed,
             v.id_field(),
             id,
@@ -431,7 +431,7 @@ fn resolved(s: &Seen<'_, '_>, id: &str, user: u32, kind: MatchKind, out: &mut Ve
     }
     if mx.exchange_judged && primary.is_empty() && m.proxies.is_empty() {
         out.push(s.ctx.about(
-                s.about(),
+            s.about(),
             Rule::M365NoMailbox,
             v.id_field(),
             id,
