@@ -70,6 +70,9 @@ pub struct CsvOut<W: Write> {
     scratch: String,
     /// A message or remediation filled from its template, reused.
     filled: String,
+    /// `buf` is handed to `out` beyond this size ([`FLUSH_AT`]; never for
+    /// a part formatted in memory, whose `buf` is the part).
+    flush_at: usize,
 }
 
 /// The buffer is handed to the writer beyond this size.
@@ -102,6 +105,7 @@ impl<W: Write> CsvOut<W> {
             delimiter: b',',
             scratch: String::new(),
             filled: String::new(),
+            flush_at: FLUSH_AT,
         }
     }
 
@@ -191,7 +195,7 @@ impl<W: Write> CsvOut<W> {
         }
         self.buf.extend_from_slice(b"\r\n");
         self.fields = 0;
-        if self.buf.len() >= FLUSH_AT {
+        if self.buf.len() >= self.flush_at {
             self.out.write_all(&self.buf)?;
             self.buf.clear();
         }
@@ -239,14 +243,18 @@ impl<W: Write> CsvOut<W> {
 impl CsvOut<Vec<u8>> {
     /// Rows formatted into memory, for a part of a file.
     pub fn part(capacity: usize) -> CsvOut<Vec<u8>> {
-        Self::part_with(capacity, b',')
+        Self::part_in(Vec::with_capacity(capacity), b',')
     }
 
-    /// [`CsvOut::part`] with another field delimiter.
-    pub fn part_with(capacity: usize, delimiter: u8) -> CsvOut<Vec<u8>> {
+    /// Rows formatted into `buf` (emptied first: a buffer of an earlier
+    /// part is reused, its memory already the process's), with the field
+    /// delimiter given.
+    pub fn part_in(mut buf: Vec<u8>, delimiter: u8) -> CsvOut<Vec<u8>> {
+        buf.clear();
         CsvOut {
-            buf: Vec::with_capacity(capacity),
+            buf,
             delimiter,
+            flush_at: usize::MAX,
             ..Self::rows_only(Vec::new())
         }
     }
@@ -275,7 +283,10 @@ pub fn table<'a>(header: &[&str], rows: impl Iterator<Item = Vec<&'a str>>) -> R
 }
 
 /// Writes one row per item after a header already written: rows formatted
-/// in parallel, a batch of parts at a time, and written in order.
+/// in parallel, a batch of parts at a time, and written in order. The
+/// parts' buffers are reused from batch to batch: a large output (1.4 GB
+/// of findings at a million persons) is formatted in the same few
+/// megabytes instead of fresh memory the system must clear for each part.
 pub(super) fn in_parts<T: Sync, W: Write>(
     mut out: W,
     delimiter: u8,
@@ -283,11 +294,22 @@ pub(super) fn in_parts<T: Sync, W: Write>(
     row: impl Fn(&mut CsvOut<Vec<u8>>, &T) -> Result<()> + Sync,
 ) -> Result<()> {
     const PART: usize = 1 << 14;
-    for batch in items.chunks(PART * 8) {
+    const PARTS: usize = 8;
+    let mut spare: Vec<Vec<u8>> = Vec::new();
+    for batch in items.chunks(PART * PARTS) {
+        let buffers: Vec<Vec<u8>> = batch
+            .chunks(PART)
+            .map(|part| {
+                spare
+                    .pop()
+                    .unwrap_or_else(|| Vec::with_capacity(part.len() * 256))
+            })
+            .collect();
         let parts: Vec<Result<Vec<u8>>> = batch
             .par_chunks(PART)
-            .map(|part| {
-                let mut p = CsvOut::part_with(part.len() * 256, delimiter);
+            .zip(buffers)
+            .map(|(part, buf)| {
+                let mut p = CsvOut::part_in(buf, delimiter);
                 for item in part {
                     row(&mut p, item)?;
                     p.end()?;
@@ -296,7 +318,9 @@ pub(super) fn in_parts<T: Sync, W: Write>(
             })
             .collect();
         for part in parts {
-            out.write_all(&part?)?;
+            let part = part?;
+            out.write_all(&part)?;
+            spare.push(part);
         }
     }
     Ok(())
