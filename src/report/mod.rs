@@ -22,7 +22,7 @@ pub mod xlsx;
 use crate::link::Linked;
 use crate::model::Source;
 use crate::rules::change::Remediation;
-use crate::rules::{Finding, Scenario, Severity};
+use crate::rules::{Finding, Rule, Scenario, Severity};
 use crate::tenant::{Inference, Skip};
 use anyhow::{Context, Result};
 use serde::Serialize;
@@ -296,24 +296,27 @@ impl Report {
 
     /// Findings per rule id (rules that fired).
     pub fn counts(&self) -> BTreeMap<&'static str, usize> {
-        let mut counts = BTreeMap::new();
+        // Counted by the rule's number, then named: a map entry per finding
+        // took a tenth of a second at a million persons, for each output.
+        let mut by_rule = [0usize; Rule::ALL.len()];
         for f in &self.findings {
-            *counts.entry(f.rule.id()).or_default() += 1;
+            by_rule[f.rule as usize] += 1;
         }
-        counts
+        Rule::ALL
+            .iter()
+            .filter(|r| by_rule[**r as usize] > 0)
+            .map(|r| (r.id(), by_rule[*r as usize]))
+            .collect()
     }
 
     /// Findings per severity (all three keys present).
     pub fn severities(&self) -> BTreeMap<&'static str, usize> {
-        let mut counts: BTreeMap<&'static str, usize> =
-            [Severity::Error, Severity::Warning, Severity::Info]
-                .iter()
-                .map(|s| (s.id(), 0))
-                .collect();
+        let levels = [Severity::Error, Severity::Warning, Severity::Info];
+        let mut by_level = [0usize; 3];
         for f in &self.findings {
-            *counts.entry(f.severity().id()).or_default() += 1;
+            by_level[levels.iter().position(|l| *l == f.severity()).unwrap_or(0)] += 1;
         }
-        counts
+        levels.iter().map(|l| l.id()).zip(by_level).collect()
     }
 
     /// Error-level findings of a scenario.
