@@ -4,6 +4,7 @@
 //! second inSync user, and one that equals someone else's joins the wrong
 //! account.
 
+use super::sink::Sink;
 use super::{About, Ctx, Finding, Rule, Scenario, list};
 use crate::model::{OktaStatus, Source, address_problem, cmp_key, key, key_hash, same_key};
 use rayon::prelude::*;
@@ -38,20 +39,21 @@ impl Remediation {
 /// Findings come in chunks (see [`super::check`]): each active Okta user is
 /// checked on its own, in parallel, a chunk of users at a time, by the
 /// rule functions below; `remap-shared-value` compares users at the end.
-pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Vec<Finding>>, Vec<Remediation>) {
+pub(crate) fn check(ctx: &Ctx<'_, '_>, sink: &Sink) -> Vec<Remediation> {
     let t = ctx.l.t;
     if ctx.l.planned.is_none() {
-        return (Vec::new(), Vec::new());
+        return Vec::new();
     }
     // (hash of the planned userName's key, Okta user), for remap-shared-value.
-    type Part = (Vec<Finding>, Vec<Remediation>, Vec<(u64, u32)>);
+    type Part = (Vec<Remediation>, Vec<(u64, u32)>);
     const CHUNK: usize = 1 << 14;
     let parts: Vec<Part> = t
         .okta
         .par_chunks(CHUNK)
         .enumerate()
         .map(|(c, chunk)| {
-            let (mut out, mut fixes, mut by_new) = Part::default();
+            let mut out = Vec::new();
+            let (mut fixes, mut by_new) = Part::default();
             for o in c * CHUNK..c * CHUNK + chunk.len() {
                 let o = o as u32;
                 if t.okta[o as usize].status != OktaStatus::Active {
@@ -66,19 +68,18 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> (Vec<Vec<Finding>>, Vec<Remediation>) 
                 duplicate_on_remap(ctx, &p, &mut out, &mut fixes);
                 remap_collision(ctx, &p, &mut out);
             }
-            (out, fixes, by_new)
+            sink.put((1, c as u32), out);
+            (fixes, by_new)
         })
         .collect();
-    let mut chunks = Vec::with_capacity(parts.len() + 1);
-    let mut fixes = Vec::with_capacity(parts.iter().map(|p| p.1.len()).sum());
-    let mut by_new = Vec::with_capacity(parts.iter().map(|p| p.2.len()).sum());
-    for (o, f, b) in parts {
-        chunks.push(o);
+    let mut fixes = Vec::with_capacity(parts.iter().map(|p| p.0.len()).sum());
+    let mut by_new = Vec::with_capacity(parts.iter().map(|p| p.1.len()).sum());
+    for (f, b) in parts {
         fixes.extend(f);
         by_new.extend(b);
     }
-    chunks.push(remap_shared_value(ctx, by_new));
-    (chunks, sorted(fixes))
+    sink.put((1, u32::MAX), remap_shared_value(ctx, by_new));
+    sorted(fixes)
 }
 
 /// What the change rules know of one active Okta user with a planned

@@ -551,21 +551,10 @@ pub fn sort(findings: &mut Vec<Finding>) {
         pa.cmp(pb)
             .then_with(|| findings[*a as usize].order(&findings[*b as usize]))
     });
-    // Position k takes the finding at perm[k]: applied in place, cycle by
-    // cycle, so no second vector of findings is built.
-    let mut perm: Vec<u32> = order.into_iter().map(|(_, i)| i).collect();
-    for start in 0..perm.len() {
-        let mut cur = start;
-        while perm[cur] != u32::MAX {
-            let next = perm[cur] as usize;
-            perm[cur] = u32::MAX;
-            if next == start {
-                break;
-            }
-            findings.swap(cur, next);
-            cur = next;
-        }
-    }
+    // Position k takes the finding at perm[k]: applied in place, so no
+    // second vector of findings is built.
+    let perm: Vec<u32> = order.into_iter().map(|(_, i)| i).collect();
+    super::sink::permute(findings, perm);
     findings.dedup_by(|a, b| a.order(b) == Ordering::Equal);
 }
 

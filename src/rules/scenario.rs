@@ -4,6 +4,7 @@
 //! explain a failed or fragile match (case only, accents only, another
 //! domain).
 
+use super::sink::Sink;
 use super::{About, Ctx, Finding, Rule, Scenario, list};
 use crate::link::{MatchKind, Resolution, View, Which, aliases_of, fold, primary_of, same_folded};
 use crate::model::{InsyncStatus, Source, key, same_key};
@@ -12,31 +13,30 @@ use rayon::prelude::*;
 use std::borrow::Cow;
 
 /// The scenario findings, in chunks (see [`super::check`]).
-pub(crate) fn check(ctx: &Ctx<'_, '_>) -> Vec<Vec<Finding>> {
+pub(crate) fn check(ctx: &Ctx<'_, '_>, sink: &Sink) {
     const CHUNK: usize = 1 << 14;
-    let mut out = Vec::new();
-    for (which, scenario) in [
+    for (n, (which, scenario)) in [
         (Which::Current, Scenario::Current),
         (Which::Planned, Scenario::Planned),
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    {
         let Some(views) = ctx.l.views(which) else {
             continue;
         };
-        let found: Vec<Vec<Finding>> = views
-            .par_chunks(CHUNK)
-            .enumerate()
-            .map(|(c, chunk)| {
-                let first = c * CHUNK;
-                chunk
-                    .iter()
-                    .enumerate()
-                    .flat_map(|(k, v)| user(ctx, (first + k) as u32, v, scenario))
-                    .collect()
-            })
-            .collect();
-        out.extend(found);
+        // The current scenario's chunks first, then the planned one's.
+        let first_part = (n as u32) << 24;
+        views.par_chunks(CHUNK).enumerate().for_each(|(c, chunk)| {
+            let first = c * CHUNK;
+            let found = chunk
+                .iter()
+                .enumerate()
+                .flat_map(|(k, v)| user(ctx, (first + k) as u32, v, scenario))
+                .collect();
+            sink.put((0, first_part + c as u32), found);
+        });
     }
-    out
 }
 
 /// Whether an address is on a tenant's initial `*.onmicrosoft.com` domain
