@@ -4,7 +4,7 @@
 //! second inSync user, and one that equals someone else's joins the wrong
 //! account.
 
-use super::sink::Sink;
+use super::sink::{Family, Sink};
 use super::{About, Ctx, Finding, Rule, Scenario, list};
 use crate::model::{OktaStatus, Source, address_problem, cmp_key, key, key_hash, same_key};
 use rayon::prelude::*;
@@ -68,7 +68,7 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>, sink: &Sink) -> Vec<Remediation> {
                 duplicate_on_remap(ctx, &p, &mut out, &mut fixes);
                 remap_collision(ctx, &p, &mut out);
             }
-            sink.put((1, c as u32), out);
+            sink.put((Family::Change, c as u32), out);
             (fixes, by_new)
         })
         .collect();
@@ -78,7 +78,7 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>, sink: &Sink) -> Vec<Remediation> {
         fixes.extend(f);
         by_new.extend(b);
     }
-    sink.put((1, u32::MAX), remap_shared_value(ctx, by_new));
+    sink.put((Family::Change, u32::MAX), remap_shared_value(ctx, by_new));
     sorted(fixes)
 }
 

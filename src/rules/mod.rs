@@ -8,6 +8,7 @@ mod finding;
 pub mod hygiene;
 pub mod scenario;
 mod sink;
+use sink::Family;
 pub mod uupic;
 
 use crate::model::Source;
@@ -340,6 +341,9 @@ pub fn check(
     // findings from 4M records): if more come, the vector grows.
     let t = l.t;
     let sink = sink::Sink::with_capacity(t.okta.len() + t.ad.len() + t.insync.len() + t.m365.len());
+    // Paired as (change, scenario) and (hygiene, uupic): measured at a
+    // million persons, the rules stage peaks at 2.60 GB so and at
+    // 2.75-2.85 GB as one scope of four spawns (other families overlap).
     let (remediation, ()) = rayon::join(
         || {
             rayon::join(
@@ -350,8 +354,8 @@ pub fn check(
         },
         || {
             rayon::join(
-                || sink.put((2, 0), hygiene::check(&ctx)),
-                || sink.put((3, 0), uupic::check(&ctx)),
+                || sink.put((Family::Hygiene, 0), hygiene::check(&ctx)),
+                || sink.put((Family::Uupic, 0), uupic::check(&ctx)),
             );
         },
     );

@@ -4,10 +4,10 @@
 //! explain a failed or fragile match (case only, accents only, another
 //! domain).
 
-use super::sink::Sink;
+use super::sink::{Family, Sink};
 use super::{About, Ctx, Finding, Rule, Scenario, list};
 use crate::link::{MatchKind, Resolution, View, Which, aliases_of, fold, primary_of, same_folded};
-use crate::model::{InsyncStatus, Source, key, same_key};
+use crate::model::{InsyncStatus, InsyncUser, Source, key, same_key};
 use crate::settings::Access;
 use rayon::prelude::*;
 use std::borrow::Cow;
@@ -15,18 +15,13 @@ use std::borrow::Cow;
 /// The scenario findings, in chunks (see [`super::check`]).
 pub(crate) fn check(ctx: &Ctx<'_, '_>, sink: &Sink) {
     const CHUNK: usize = 1 << 14;
-    for (n, (which, scenario)) in [
-        (Which::Current, Scenario::Current),
-        (Which::Planned, Scenario::Planned),
-    ]
-    .into_iter()
-    .enumerate()
-    {
+    for (which, scenario, family) in [
+        (Which::Current, Scenario::Current, Family::Current),
+        (Which::Planned, Scenario::Planned, Family::Planned),
+    ] {
         let Some(views) = ctx.l.views(which) else {
             continue;
         };
-        // The current scenario's chunks first, then the planned one's.
-        let first_part = (n as u32) << 24;
         views.par_chunks(CHUNK).enumerate().for_each(|(c, chunk)| {
             let first = c * CHUNK;
             let found = chunk
@@ -34,7 +29,7 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>, sink: &Sink) {
                 .enumerate()
                 .flat_map(|(k, v)| user(ctx, (first + k) as u32, v, scenario))
                 .collect();
-            sink.put((0, first_part + c as u32), found);
+            sink.put((family, c as u32), found);
         });
     }
 }
@@ -93,10 +88,15 @@ struct Seen<'c, 't> {
     using: &'static str,
 }
 
-impl Seen<'_, '_> {
+impl<'t> Seen<'_, 't> {
     /// The inSync user in this scenario.
     fn about(&self) -> About {
         About::new(Source::Insync, self.i, self.scenario)
+    }
+
+    /// The inSync user's record.
+    fn user(&self) -> &'t InsyncUser {
+        &self.ctx.l.t.insync[self.i as usize]
     }
 }
 
@@ -147,7 +147,7 @@ fn ad_attribute_missing(s: &Seen<'_, '_>, out: &mut Vec<Finding>) {
         ..
     } = *s;
     let t = ctx.l.t;
-    let u = &t.insync[i as usize];
+    let u = s.user();
     // A shared mailbox (found by its email) needs the shared-mailbox
     // remedy, not an Okta mapping.
     if let Some(shared) = shared_mailbox_of(ctx, v.email) {
@@ -313,7 +313,7 @@ fn resolved(s: &Seen<'_, '_>, id: &str, user: u32, kind: MatchKind, out: &mut Ve
         using,
     } = *s;
     let t = ctx.l.t;
-    let u = &t.insync[i as usize];
+    let u = s.user();
     let mx = &ctx.lk.m365;
     let m = &t.m365[user as usize];
     let upn = m.subject().trim();

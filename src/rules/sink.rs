@@ -13,9 +13,22 @@
 use super::Finding;
 use std::sync::Mutex;
 
-/// A chunk's place in the findings' order: its family (in the order
-/// [`super::check`] lists them), then its number within the family.
-pub(crate) type Part = (u8, u32);
+/// The rule families, in the order their findings are taken: the order
+/// the chunks were joined in before, which the sort's result rests on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Family {
+    /// The scenario rules, today's scenario.
+    Current,
+    /// The scenario rules, the planned scenario.
+    Planned,
+    Change,
+    Hygiene,
+    Uupic,
+}
+
+/// A chunk's place in the findings' order: its family, then its number
+/// within the family.
+pub(crate) type Part = (Family, u32);
 
 /// The findings of every family, collected as they are made.
 pub(crate) struct Sink {
@@ -125,11 +138,11 @@ mod tests {
     #[test]
     fn chunks_come_out_in_the_order_of_their_places_whatever_order_they_came_in() {
         let sink = Sink::with_capacity(0);
-        sink.put((1, 0), chunk("c", 2));
-        sink.put((0, 7), chunk("b", 1));
-        sink.put((2, 0), Vec::new());
-        sink.put((0, 3), chunk("a", 3));
-        sink.put((1, u32::MAX), chunk("d", 1));
+        sink.put((Family::Change, 0), chunk("c", 2));
+        sink.put((Family::Current, 7), chunk("b", 1));
+        sink.put((Family::Hygiene, 0), Vec::new());
+        sink.put((Family::Current, 3), chunk("a", 3));
+        sink.put((Family::Change, u32::MAX), chunk("d", 1));
         assert_eq!(
             subjects(&sink.into_findings()),
             ["a0", "a1", "a2", "b0", "c0", "c1", "d0"]
@@ -141,7 +154,10 @@ mod tests {
         use rayon::prelude::*;
         let sink = Sink::with_capacity(10);
         (0..64u32).into_par_iter().for_each(|c| {
-            sink.put((0, c), chunk(&format!("{c:02}-"), (c % 5) as usize));
+            sink.put(
+                (Family::Planned, c),
+                chunk(&format!("{c:02}-"), (c % 5) as usize),
+            );
         });
         let expected: Vec<String> = (0..64u32)
             .flat_map(|c| (0..c % 5).map(move |k| format!("{c:02}-{k}")))
