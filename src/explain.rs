@@ -34,9 +34,9 @@ pub fn find(l: &Linked<'_>, address: &str) -> Vec<Hit> {
         let v = t.okta_values(i as u32);
         let mut f = Vec::new();
         for (name, value) in [
-            ("login", &*o.login),
-            ("email", &o.email),
-            ("second_email", &o.second_email),
+            ("login", o.login()),
+            ("email", o.email()),
+            ("second_email", o.second_email()),
             ("planned userName", v.plan_user_name),
             ("planned userPrincipalName", v.plan_upn),
         ] {
@@ -48,10 +48,10 @@ pub fn find(l: &Linked<'_>, address: &str) -> Vec<Hit> {
     }
     for (i, a) in t.ad.iter().enumerate() {
         let mut f = Vec::new();
-        if is(&a.upn) {
+        if is(a.upn()) {
             f.push("upn");
         }
-        if is(&a.mail) {
+        if is(a.mail()) {
             f.push("mail");
         }
         if a.proxies.iter().any(|p| is(p.address)) {
@@ -61,17 +61,17 @@ pub fn find(l: &Linked<'_>, address: &str) -> Vec<Hit> {
     }
     for (i, u) in t.insync.iter().enumerate() {
         let mut f = Vec::new();
-        if is(&u.email) {
+        if is(u.email()) {
             f.push("email");
         }
-        if is(&u.ad_attribute) || is(l.current[i].ad_attribute) {
+        if is(u.ad_attribute()) || is(l.current[i].ad_attribute) {
             f.push("ad_attribute");
         }
         push(Source::Insync, i, f);
     }
     for (i, m) in t.m365.iter().enumerate() {
         let mut f = Vec::new();
-        if is(&m.upn) {
+        if is(m.upn()) {
             f.push("upn");
         }
         if is(primary_of(m)) {
@@ -104,14 +104,14 @@ fn resolution_text(t: &Tenant, v: &View) -> String {
             };
             format!(
                 "Microsoft 365 user `{}` ({how}; primary SMTP `{}`)",
-                m.upn.trim(),
+                m.upn().trim(),
                 primary_of(m).trim()
             )
         }
         Resolution::Ambiguous { users, .. } => {
             let names: Vec<String> = users
                 .iter()
-                .map(|&u| t.m365[u as usize].upn.trim().to_string())
+                .map(|&u| t.m365[u as usize].upn().trim().to_string())
                 .collect();
             format!("ambiguous: {}", rules::list(&names))
         }
@@ -153,9 +153,9 @@ fn person_text(l: &Linked<'_>, lk: &Lookups<'_>, p: Person<'_>, findings: &[&Fin
             out,
             "  okta    {}  login `{}`, email `{}`, status {} ({:?})",
             at(x.at.file, x.at.row),
-            x.login.trim(),
-            x.email.trim(),
-            x.status_text.trim(),
+            x.login().trim(),
+            x.email().trim(),
+            x.status_text().trim(),
             x.status
         );
     }
@@ -165,8 +165,8 @@ fn person_text(l: &Linked<'_>, lk: &Lookups<'_>, p: Person<'_>, findings: &[&Fin
             out,
             "  ad      {}  UPN `{}`, mail `{}`, {}",
             at(x.at.file, x.at.row),
-            x.upn.trim(),
-            x.mail.trim(),
+            x.upn().trim(),
+            x.mail().trim(),
             if x.enabled { "enabled" } else { "disabled" }
         );
     }
@@ -176,7 +176,7 @@ fn person_text(l: &Linked<'_>, lk: &Lookups<'_>, p: Person<'_>, findings: &[&Fin
             out,
             "  insync  {}  email `{}`, status {:?}",
             at(x.at.file, x.at.row),
-            x.email.trim(),
+            x.email().trim(),
             x.status
         );
     }
@@ -186,7 +186,7 @@ fn person_text(l: &Linked<'_>, lk: &Lookups<'_>, p: Person<'_>, findings: &[&Fin
             out,
             "  m365    {}  UPN `{}`, primary SMTP `{}`{}{}",
             at(x.at.file, x.at.row),
-            x.upn.trim(),
+            x.upn().trim(),
             primary_of(x).trim(),
             if x.shared_mailbox {
                 ", shared mailbox"
@@ -208,14 +208,14 @@ fn person_text(l: &Linked<'_>, lk: &Lookups<'_>, p: Person<'_>, findings: &[&Fin
             let _ = writeln!(
                 out,
                 "    Okta `{}` → inSync `{}`: okta.current.user_name ({user_name}) = `{}`",
-                x.login.trim(),
-                t.insync[u as usize].email.trim(),
+                x.login().trim(),
+                t.insync[u as usize].email().trim(),
                 t.okta_values(o).current_user_name.trim()
             );
         }
         if let Some(a) = l.okta_ad[o as usize] {
             let ad = &t.ad[a as usize];
-            let by = if key(&ad.upn) == key(&x.login) {
+            let by = if key(ad.upn()) == key(x.login()) {
                 "login = UserPrincipalName"
             } else {
                 "email = mail"
@@ -223,8 +223,8 @@ fn person_text(l: &Linked<'_>, lk: &Lookups<'_>, p: Person<'_>, findings: &[&Fin
             let _ = writeln!(
                 out,
                 "    Okta `{}` → AD `{}`: {by}",
-                x.login.trim(),
-                ad.upn.trim()
+                x.login().trim(),
+                ad.upn().trim()
             );
         }
     }
@@ -235,13 +235,17 @@ fn person_text(l: &Linked<'_>, lk: &Lookups<'_>, p: Person<'_>, findings: &[&Fin
             let _ = writeln!(
                 out,
                 "    inSync `{}` → AD `{}`: email = UPN or mail",
-                t.insync[u as usize].email.trim(),
-                t.ad[a as usize].upn.trim()
+                t.insync[u as usize].email().trim(),
+                t.ad[a as usize].upn().trim()
             );
         }
     }
     for &u in p.insync {
-        let _ = writeln!(out, "  inSync user `{}`", t.insync[u as usize].email.trim());
+        let _ = writeln!(
+            out,
+            "  inSync user `{}`",
+            t.insync[u as usize].email().trim()
+        );
         view_text(&mut out, t, "current", &l.current[u as usize]);
         match &l.planned {
             Some(planned) => view_text(&mut out, t, "planned", &planned[u as usize]),

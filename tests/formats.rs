@@ -55,8 +55,8 @@ fn utf16be_with_bom() {
     assert_eq!((t.source, t.encoding), (Source::Insync, "UTF-16BE"));
     assert_eq!(lines(&t), vec![2, 3, 4, 5]);
     let users = load::insync::records(&t, 0);
-    assert_eq!(&*users[0].display_name, "Søren Østergaard");
-    assert_eq!(&*users[2].email, "anna.berg@contoso.com");
+    assert_eq!(users[0].display_name(), "Søren Østergaard");
+    assert_eq!(users[2].email(), "anna.berg@contoso.com");
     assert_eq!(users[2].status, InsyncStatus::Preserved);
 }
 
@@ -67,7 +67,7 @@ fn utf8_bom_with_plus_joined_proxies() {
     let users = load::m365::records(&t, 0);
     let anna = users
         .iter()
-        .find(|u| &*u.upn == "anna.berg@contoso.com")
+        .find(|u| u.upn() == "anna.berg@contoso.com")
         .unwrap();
     let addrs: Vec<(bool, &str)> = anna
         .proxies
@@ -83,7 +83,7 @@ fn utf8_bom_with_plus_joined_proxies() {
     );
     let emilie = users
         .iter()
-        .find(|u| &*u.upn == "emilie.laurent@contoso.com")
+        .find(|u| u.upn() == "emilie.laurent@contoso.com")
         .unwrap();
     assert!(
         emilie
@@ -99,9 +99,9 @@ fn utf8_bom_with_plus_joined_proxies() {
     );
     let john = users
         .iter()
-        .find(|u| &*u.upn == "john.doe@contoso.com")
+        .find(|u| u.upn() == "john.doe@contoso.com")
         .unwrap();
-    assert_eq!(&*john.display_name, "Doe, John");
+    assert_eq!(john.display_name(), "Doe, John");
     assert!(john.sign_in_blocked);
     assert_eq!(john.licensed, Some(false));
 }
@@ -127,10 +127,10 @@ fn excel_sep_line() {
     assert_eq!(lines(&t), vec![3, 4, 5, 6]);
     let users = load::insync::records(&t, 0);
     assert_eq!(
-        (&*users[0].display_name, &*users[0].email),
+        (users[0].display_name(), users[0].email()),
         ("Doe, John", "john.doe@contoso.com")
     );
-    assert_eq!(&*users[1].profile, "Sales; EMEA");
+    assert_eq!(users[1].profile(), "Sales; EMEA");
     assert_eq!(users[2].status, InsyncStatus::Preserved);
 }
 
@@ -153,12 +153,12 @@ fn excel_unicode_text_is_utf16_tab_separated() {
         (Source::M365, "UTF-16LE", Some(b'\t'))
     );
     let users = load::m365::records(&t, 0);
-    assert_eq!(&*users[1].display_name, "Łukasz Wójcik");
+    assert_eq!(users[1].display_name(), "Łukasz Wójcik");
     assert_eq!(
-        &*users[2].upn,
+        users[2].upn(),
         "partner_fabrikam.com#EXT#@contoso.onmicrosoft.com"
     );
-    assert_eq!(&*users[2].primary_smtp, "partner@fabrikam.com");
+    assert_eq!(users[2].primary_smtp(), "partner@fabrikam.com");
     assert!(users[3].sign_in_blocked);
     assert!(!users[0].sign_in_blocked);
 }
@@ -173,9 +173,9 @@ fn pipe_separated() {
         users[0].proxies.iter().next().unwrap().address,
         "anna.berg@contoso.com"
     );
-    assert_eq!(&*users[2].upn, "priya.patel@contoso.com");
+    assert_eq!(users[2].upn(), "priya.patel@contoso.com");
     assert!(!users[2].enabled);
-    assert_eq!(&*users[3].mail, "");
+    assert_eq!(users[3].mail(), "");
 }
 
 #[test]
@@ -289,7 +289,7 @@ fn dotnet_type_name_in_a_used_column_is_set_aside() {
         aside.reason
     );
     let users = load::ad::records(&t, 0);
-    assert_eq!(&*users[2].upn, "priya.patel@contoso.com");
+    assert_eq!(users[2].upn(), "priya.patel@contoso.com");
     assert!(!users[2].enabled);
     assert!(users.iter().all(|u| u.proxies.is_empty()));
 }
@@ -316,8 +316,8 @@ fn exo_mailbox_type_name_in_email_addresses_is_set_aside() {
         aside.reason
     );
     let users = load::m365::records(&t, 0);
-    assert_eq!(&*users[1].upn, "mark.taylor@contoso.com");
-    assert_eq!(&*users[1].primary_smtp, "m.taylor@contoso.com");
+    assert_eq!(users[1].upn(), "mark.taylor@contoso.com");
+    assert_eq!(users[1].primary_smtp(), "m.taylor@contoso.com");
     assert!(users[2].shared_mailbox);
     assert!(users.iter().all(|u| u.proxies.is_empty()));
 }
@@ -327,7 +327,7 @@ fn dotnet_type_name_in_an_unused_column_is_ignored() {
     let t = load("dotnet-typename-unused-ad.csv");
     assert_eq!(lines(&t), vec![3, 4, 5]);
     let users = load::ad::records(&t, 0);
-    assert_eq!(&*users[2].upn, "priya.patel@contoso.com");
+    assert_eq!(users[2].upn(), "priya.patel@contoso.com");
     assert!(
         users[2]
             .proxies
@@ -356,7 +356,7 @@ fn ragged_rows_are_reported_with_spreadsheet_rows() {
     );
     let logins: Vec<String> = load::okta::records(&t, 0)
         .into_iter()
-        .map(|u| u.login.into())
+        .map(|u| u.login().into())
         .collect();
     assert_eq!(
         logins,
@@ -400,7 +400,7 @@ fn csvde_unquoted_joined_proxies_keep_the_header_delimiter() {
     assert_eq!(t.delimiter, Some(b','));
     let users = load::ad::records(&t, 0);
     assert_eq!(users.len(), 2);
-    assert_eq!(&*users[0].upn, "anna.berg@contoso.com");
+    assert_eq!(users[0].upn(), "anna.berg@contoso.com");
     let addrs: Vec<(bool, &str)> = users[0]
         .proxies
         .iter()
@@ -461,14 +461,14 @@ fn okta_api_flattening_with_profile_prefix() {
     let t = load("okta-api-flat.csv");
     assert_eq!(t.column("login"), t.column("profile.login"));
     let users = load::okta::records(&t, 0);
-    assert_eq!(&*users[0].login, "anna.berg@contoso.com");
-    assert_eq!(&*users[0].employee_number, "00123");
+    assert_eq!(users[0].login(), "anna.berg@contoso.com");
+    assert_eq!(users[0].employee_number(), "00123");
     assert_eq!(col(&t, 0, "created"), "2022-04-04T15:56:05.000Z");
     let statuses: Vec<OktaStatus> = users.iter().map(|u| u.status).collect();
     use OktaStatus::*;
     assert_eq!(statuses, vec![Active, Inactive, Pending, Active, Active]);
     assert_eq!(
-        (&*users[3].login, &*users[3].email),
+        (users[3].login(), users[3].email()),
         ("mark.taylor@contoso.com", "m.taylor@contoso.com")
     );
 }
@@ -480,10 +480,10 @@ fn insync_preserved_users_report() {
     let users = load::insync::records(&t, 0);
     assert!(users.iter().all(|u| u.status == InsyncStatus::Preserved));
     assert_eq!(
-        (&*users[0].email, &*users[0].display_name),
+        (users[0].email(), users[0].display_name()),
         ("anna.berg@contoso.com", "Anna Berg")
     );
-    assert_eq!(&*users[2].display_name, "Clark, Emily");
+    assert_eq!(users[2].display_name(), "Clark, Emily");
 }
 
 #[test]
@@ -552,7 +552,7 @@ fn ambiguous_header_asks_for_the_flag_and_the_flag_settles_it() {
     assert_eq!(lines(&t), vec![2, 3, 4]);
     let users = load::insync::records(&t, 0);
     assert_eq!(
-        (&*users[0].display_name, &*users[0].email),
+        (users[0].display_name(), users[0].email()),
         ("Doe, John", "john.doe@contoso.com")
     );
 }
@@ -597,7 +597,7 @@ fn graph_export_with_joined_proxies_classifies_as_m365() {
     assert_eq!(lines(&t), vec![2, 3, 4]);
     assert!(t.empty_columns.is_empty(), "{:?}", t.empty_columns);
     let users = load::m365::records(&t, 0);
-    assert_eq!(&*users[0].primary_smtp, "anna.berg@contoso.co.uk");
+    assert_eq!(users[0].primary_smtp(), "anna.berg@contoso.co.uk");
     let aliases: Vec<&str> = users[0]
         .proxies
         .iter()
@@ -631,9 +631,9 @@ fn aduc_export_list_loads_its_users_and_sets_the_rest_aside() {
         assert_eq!(lines(&t), vec![2, 4, 6, 10], "{name}");
         assert!(t.problems.is_empty(), "{name}");
         let users = load::ad::records(&t, 0);
-        assert_eq!(&*users[1].upn, "jose.garcia@contoso.com");
-        assert_eq!(&*users[1].display_name, "José García");
-        assert_eq!(&*users[2].mail, "m.taylor@contoso.co.uk");
+        assert_eq!(users[1].upn(), "jose.garcia@contoso.com");
+        assert_eq!(users[1].display_name(), "José García");
+        assert_eq!(users[2].mail(), "m.taylor@contoso.co.uk");
         let aside: Vec<(&str, usize)> = t
             .rows_set_aside
             .iter()

@@ -70,7 +70,7 @@ impl<'t> Lookups<'t> {
                 if !active_unlinked_insync(u) {
                     return None;
                 }
-                let email = &t.insync[u as usize].email;
+                let email = &t.insync[u as usize].email();
                 // Active Okta users by planned userName, unlinked today.
                 let mut candidates = self
                     .okta_by_plan_user_name
@@ -92,7 +92,7 @@ impl<'t> Lookups<'t> {
                     return None;
                 }
                 let by_email = self.m365.resolve(email).user();
-                let by_login = self.m365.resolve(&t.okta[o as usize].login).user();
+                let by_login = self.m365.resolve(t.okta[o as usize].login()).user();
                 match (by_email, by_login) {
                     (Some(a), Some(b)) if a != b => None,
                     _ => Some(o),

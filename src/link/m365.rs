@@ -145,7 +145,7 @@ impl<'t> M365Index<'t> {
         // primary address and the aliases.
         let addresses = move |m: &'t M365User| {
             let mail = mailbox.then(|| std::iter::once(primary_of(m)).chain(aliases_of(m)));
-            std::iter::once(m.upn.as_ref()).chain(mail.into_iter().flatten())
+            std::iter::once(m.upn()).chain(mail.into_iter().flatten())
         };
         // At most a UPN, a primary address and the proxies of each user.
         let expected = if mailbox {
@@ -159,7 +159,7 @@ impl<'t> M365Index<'t> {
         };
         // Every address → users: UPNs, then primary addresses, then aliases.
         let address = || {
-            let upns = ids().map(|(m, i)| (m.upn.as_ref(), tag(i, 0)));
+            let upns = ids().map(|(m, i)| (m.upn(), tag(i, 0)));
             let primaries = ids()
                 .filter(|_| mailbox)
                 .map(|(m, i)| (primary_of(m), tag(i, 1)));
@@ -221,7 +221,7 @@ impl<'t> M365Index<'t> {
             .flat_map_iter(|i| {
                 let m: &'t M365User = &t.m365[i as usize];
                 let mail = mailbox.then(|| std::iter::once(primary_of(m)).chain(aliases_of(m)));
-                std::iter::once(m.upn.as_ref())
+                std::iter::once(m.upn())
                     .chain(mail.into_iter().flatten())
                     .filter_map(|a| a.trim().split_once('@').map(|(local, _)| local))
                     .filter(|local| wanted.contains(&key_hash(local)))

@@ -76,7 +76,7 @@ impl<'t> Linked<'t> {
                                 t.insync
                                     .iter()
                                     .enumerate()
-                                    .map(|(i, u)| (u.email.as_ref(), n32(i))),
+                                    .map(|(i, u)| (u.email(), n32(i))),
                             ),
                             1 => Index::build(okta().map(|(o, v)| (v.current_user_name, o))),
                             2 => Index::build(
@@ -87,14 +87,10 @@ impl<'t> Linked<'t> {
                                     .map(|(o, v)| (v.plan_user_name, o)),
                             ),
                             3 => Index::build(
-                                t.ad.iter()
-                                    .enumerate()
-                                    .map(|(i, a)| (a.upn.as_ref(), n32(i))),
+                                t.ad.iter().enumerate().map(|(i, a)| (a.upn(), n32(i))),
                             ),
                             _ => Index::build(
-                                t.ad.iter()
-                                    .enumerate()
-                                    .map(|(i, a)| (a.mail.as_ref(), n32(i))),
+                                t.ad.iter().enumerate().map(|(i, a)| (a.mail(), n32(i))),
                             ),
                         }
                     })
@@ -117,7 +113,7 @@ impl<'t> Linked<'t> {
         let insync_okta: Vec<(u32, u32)> = t
             .insync
             .par_iter()
-            .map(|u| okta_by_user_name.span(&u.email))
+            .map(|u| okta_by_user_name.span(u.email()))
             .collect();
         let okta_insync: Vec<(u32, u32)> = (0..n32(t.okta.len()))
             .into_par_iter()
@@ -128,9 +124,9 @@ impl<'t> Linked<'t> {
             .par_iter()
             .map(|o| {
                 ad_by_upn
-                    .get(&o.login)
+                    .get(o.login())
                     .first()
-                    .or_else(|| ad_by_mail.get(&o.email).first())
+                    .or_else(|| ad_by_mail.get(o.email()).first())
                     .copied()
             })
             .collect();
@@ -168,9 +164,9 @@ impl<'t> Linked<'t> {
                 } else {
                     let u = &t.insync[i];
                     ad_by_upn
-                        .get(&u.email)
+                        .get(u.email())
                         .first()
-                        .or_else(|| ad_by_mail.get(&u.email).first())
+                        .or_else(|| ad_by_mail.get(u.email()).first())
                         .copied()
                 }
             })
@@ -188,7 +184,7 @@ impl<'t> Linked<'t> {
                         && linked.insync_ahead[i as usize].is_none()
                 })
                 .filter_map(|i| {
-                    let email = &t.insync[i as usize].email;
+                    let email = &t.insync[i as usize].email();
                     ad_by_upn
                         .get(email)
                         .first()
@@ -247,7 +243,7 @@ impl<'t> Linked<'t> {
             .or(self.insync_ahead[insync as usize])
             .or_else(|| {
                 if lk.insync_okta(insync).is_empty() {
-                    let email = key(&self.t.insync[insync as usize].email);
+                    let email = key(self.t.insync[insync as usize].email());
                     lk.okta_by_plan_user_name.get(&email).first().copied()
                 } else {
                     None

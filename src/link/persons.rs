@@ -141,12 +141,12 @@ impl Linked<'_> {
         let okta_m365: Vec<Option<u32>> = t
             .okta
             .par_iter()
-            .map(|okta| m365.resolve(&okta.login).user())
+            .map(|okta| m365.resolve(okta.login()).user())
             .collect();
         let ad_m365: Vec<Option<u32>> =
             t.ad.par_iter()
                 .map(|ad| {
-                    let mut upn = m365.upn(&ad.upn);
+                    let mut upn = m365.upn(ad.upn());
                     match (upn.next(), upn.next()) {
                         (Some(m), None) => Some(m),
                         _ => None,

@@ -58,15 +58,15 @@ impl<'t> Linked<'t> {
         let t: &'t Tenant = self.t;
         let u = &t.insync[i as usize];
         let s = &t.settings;
-        let current_ad: &'t str = if !u.ad_attribute.trim().is_empty() {
-            &u.ad_attribute
+        let current_ad: &'t str = if !u.ad_attribute().trim().is_empty() {
+            u.ad_attribute()
         } else if s.current_upn.value.is_some() {
             lk.okta_of(i).map_or("", |o| t.okta_values(o).current_upn)
         } else {
             ""
         };
         let (email, ad_attribute, access) = match which {
-            Which::Current => (u.email.as_ref(), current_ad, s.access_using.value),
+            Which::Current => (u.email(), current_ad, s.access_using.value),
             Which::Planned => match self.planned_okta_of(lk, i) {
                 Some(o) => {
                     let v = t.okta_values(o);
@@ -78,13 +78,13 @@ impl<'t> Linked<'t> {
                     // Okta cannot send an empty userName: the email stays
                     // (remap-value-missing reports the gap).
                     let email = if v.plan_user_name.trim().is_empty() {
-                        u.email.as_ref()
+                        u.email()
                     } else {
                         v.plan_user_name
                     };
                     (email, ad, s.plan_access_using.value)
                 }
-                None => (u.email.as_ref(), current_ad, s.plan_access_using.value),
+                None => (u.email(), current_ad, s.plan_access_using.value),
             },
         };
         let id = match access {

@@ -4,7 +4,7 @@
 
 use super::Table;
 use super::schema::{FieldSpec, Schema};
-use crate::model::{AdUser, At, Field, Proxies, Source, parse_bool};
+use crate::model::{AdText, AdUser, At, Field, Proxies, Source, parse_bool};
 
 pub static SCHEMA: Schema = Schema {
     source: Source::Ad,
@@ -120,52 +120,44 @@ pub fn records(table: &Table, file: u32) -> Vec<AdUser> {
 /// The record of row `i` of a table.
 pub fn record(table: &Table, i: usize, file: u32) -> AdUser {
     let row = table.rows.get(i);
-    let cell = |f| Box::<str>::from(table.cell(row, f));
+    let cell = |f| table.cell(row, f);
     // `Enabled` when it says True/False, else the ACCOUNTDISABLE bit.
     let header = |f: Field| {
         table
             .columns
             .get(&f)
-            .map_or(Box::default(), |&c| table.headers[c].trim().into())
+            .map_or("", |&c| table.headers[c].trim())
     };
-    let (enabled, disabled_by) = match parse_bool(table.cell(row, Field::Enabled)) {
-        Some(true) => (true, Default::default()),
-        Some(false) => (
-            false,
-            (
-                header(Field::Enabled),
-                table.cell(row, Field::Enabled).trim().into(),
-            ),
-        ),
+    let (enabled, (disabled_column, disabled_value)) = match parse_bool(cell(Field::Enabled)) {
+        Some(true) => (true, ("", "")),
+        Some(false) => (false, (header(Field::Enabled), cell(Field::Enabled).trim())),
         None => {
-            let uac = table.cell(row, Field::UserAccountControl);
+            let uac = cell(Field::UserAccountControl);
             if uac_disabled(uac) {
-                (
-                    false,
-                    (header(Field::UserAccountControl), uac.trim().into()),
-                )
+                (false, (header(Field::UserAccountControl), uac.trim()))
             } else {
-                (true, Default::default())
+                (true, ("", ""))
             }
         }
     };
-    AdUser {
-        at: At {
-            file,
-            row: row.line,
-            record: i as u32,
-        },
+    let at = At {
+        file,
+        row: row.line,
+        record: i as u32,
+    };
+    let text = AdText {
         upn: cell(Field::Upn),
         mail: cell(Field::Mail),
-        proxies: Proxies::parse(table.cell(row, Field::ProxyAddresses)),
         sam_account_name: cell(Field::SamAccountName),
-        enabled,
-        disabled_by,
         employee_number: cell(Field::EmployeeNumber),
         employee_id: cell(Field::EmployeeId),
         display_name: cell(Field::DisplayName),
         object_guid: cell(Field::ObjectGuid),
-    }
+        disabled_column,
+        disabled_value,
+    };
+    let proxies = Proxies::parse(cell(Field::ProxyAddresses));
+    AdUser::new(at, enabled, proxies, text)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 
 use super::Table;
 use super::schema::{FieldSpec, Schema};
-use crate::model::{At, Field, InsyncStatus, InsyncUser, Source};
+use crate::model::{At, Field, InsyncStatus, InsyncText, InsyncUser, Source};
 
 pub static SCHEMA: Schema = Schema {
     source: Source::Insync,
@@ -82,22 +82,22 @@ pub fn records(table: &Table, file: u32) -> Vec<InsyncUser> {
 pub fn record(table: &Table, i: usize, file: u32) -> InsyncUser {
     let row = table.rows.get(i);
     let preserved_report = table.columns.contains_key(&Field::PreservedOn);
-    let cell = |f| Box::<str>::from(table.cell(row, f));
+    let cell = |f| table.cell(row, f);
     let status = if preserved_report {
         InsyncStatus::Preserved
     } else {
-        InsyncStatus::parse(table.cell(row, Field::Status))
+        InsyncStatus::parse(cell(Field::Status))
     };
-    InsyncUser {
-        at: At {
-            file,
-            row: row.line,
-            record: i as u32,
-        },
+    let at = At {
+        file,
+        row: row.line,
+        record: i as u32,
+    };
+    let text = InsyncText {
         email: cell(Field::Email),
         ad_attribute: cell(Field::AdAttribute),
-        status,
         profile: cell(Field::Profile),
         display_name: cell(Field::DisplayName),
-    }
+    };
+    InsyncUser::new(at, status, text)
 }

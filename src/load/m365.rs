@@ -6,7 +6,7 @@
 
 use super::Table;
 use super::schema::{FieldSpec, Schema};
-use crate::model::{At, Field, M365User, Proxies, Source, key, parse_bool};
+use crate::model::{At, Field, M365Text, M365User, Proxies, Source, key, parse_bool};
 
 pub static SCHEMA: Schema = Schema {
     source: Source::M365,
@@ -123,23 +123,23 @@ pub fn records(table: &Table, file: u32) -> Vec<M365User> {
 pub fn record(table: &Table, i: usize, file: u32) -> M365User {
     let row = table.rows.get(i);
     let has_licences = table.columns.contains_key(&Field::Licenses);
-    let cell = |f| Box::<str>::from(table.cell(row, f));
-    let blocked = parse_bool(table.cell(row, Field::BlockCredential)) == Some(true)
-        || parse_bool(table.cell(row, Field::AccountEnabled)) == Some(false);
-    M365User {
-        at: At {
-            file,
-            row: row.line,
-            record: i as u32,
-        },
+    let cell = |f| table.cell(row, f);
+    let at = At {
+        file,
+        row: row.line,
+        record: i as u32,
+    };
+    let text = M365Text {
         upn: cell(Field::Upn),
         primary_smtp: cell(Field::PrimarySmtp),
-        proxies: Proxies::parse(table.cell(row, Field::ProxyAddresses)),
-        sign_in_blocked: blocked,
-        licensed: has_licences.then(|| !unlicensed(table.cell(row, Field::Licenses))),
-        shared_mailbox: key(table.cell(row, Field::RecipientTypeDetails)) == "sharedmailbox",
         display_name: cell(Field::DisplayName),
         object_id: cell(Field::ObjectId),
-        synced: parse_bool(table.cell(row, Field::DirSync)) == Some(true),
-    }
+    };
+    let mut m = M365User::new(at, Proxies::parse(cell(Field::ProxyAddresses)), text);
+    m.sign_in_blocked = parse_bool(cell(Field::BlockCredential)) == Some(true)
+        || parse_bool(cell(Field::AccountEnabled)) == Some(false);
+    m.licensed = has_licences.then(|| !unlicensed(cell(Field::Licenses)));
+    m.shared_mailbox = key(cell(Field::RecipientTypeDetails)) == "sharedmailbox";
+    m.synced = parse_bool(cell(Field::DirSync)) == Some(true);
+    m
 }

@@ -5,7 +5,7 @@
 
 use super::Table;
 use super::schema::{FieldSpec, Schema};
-use crate::model::{At, Field, OktaStatus, OktaUser, Source};
+use crate::model::{At, Field, OktaStatus, OktaText, OktaUser, Source};
 
 pub static SCHEMA: Schema = Schema {
     source: Source::Okta,
@@ -113,33 +113,27 @@ pub fn records(table: &Table, file: u32) -> Vec<OktaUser> {
 /// The record of row `i` of a table.
 pub fn record(table: &Table, i: usize, file: u32) -> OktaUser {
     let row = table.rows.get(i);
-    let cell = |f| Box::<str>::from(table.cell(row, f));
-    let display = {
-        let d = table.cell(row, Field::DisplayName);
-        if d.trim().is_empty() {
-            format!(
-                "{} {}",
-                table.cell(row, Field::FirstName),
-                table.cell(row, Field::LastName)
-            )
-            .trim()
-            .into()
-        } else {
-            d.into()
-        }
+    let cell = |f| table.cell(row, f);
+    let d = cell(Field::DisplayName);
+    let joined;
+    let display_name = if d.trim().is_empty() {
+        joined = format!("{} {}", cell(Field::FirstName), cell(Field::LastName));
+        joined.trim()
+    } else {
+        d
     };
-    OktaUser {
-        at: At {
-            file,
-            row: row.line,
-            record: i as u32,
-        },
+    let at = At {
+        file,
+        row: row.line,
+        record: i as u32,
+    };
+    let text = OktaText {
         login: cell(Field::Login),
         email: cell(Field::Email),
         second_email: cell(Field::SecondEmail),
-        status: OktaStatus::parse(table.cell(row, Field::Status)),
         status_text: cell(Field::Status),
         employee_number: cell(Field::EmployeeNumber),
-        display_name: display,
-    }
+        display_name,
+    };
+    OktaUser::new(at, OktaStatus::parse(cell(Field::Status)), text)
 }

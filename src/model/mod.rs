@@ -10,7 +10,9 @@
 mod address;
 mod input;
 mod key;
+mod packed;
 mod proxies;
+mod records;
 
 pub use address::{address_problem, is_dotnet_type_name};
 pub use input::{
@@ -18,7 +20,9 @@ pub use input::{
     joined_export,
 };
 pub use key::{Keyed, be_words, cmp_key, key, key_hash, key_prefix, key_prefix_bytes, same_key};
+pub use packed::{Fields, kept};
 pub use proxies::{Proxies, Proxy, ProxyIter, ProxyRef, parse_proxies};
+pub use records::{AdText, AdUser, InsyncText, InsyncUser, M365Text, M365User, OktaText, OktaUser};
 use serde::Serialize;
 use std::fmt;
 
@@ -154,7 +158,7 @@ impl fmt::Display for Field {
 
 /// Where a record came from: the input file (by index) and the row a
 /// spreadsheet shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct At {
     pub file: u32,
     pub row: u32,
@@ -184,42 +188,6 @@ impl OktaStatus {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct OktaUser {
-    #[serde(skip)]
-    pub at: At,
-    pub login: Box<str>,
-    pub email: Box<str>,
-    pub second_email: Box<str>,
-    pub status: OktaStatus,
-    /// The status as the export writes it (`SUSPENDED`, `Deactivated`...).
-    pub status_text: Box<str>,
-    pub employee_number: Box<str>,
-    pub display_name: Box<str>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct AdUser {
-    #[serde(skip)]
-    pub at: At,
-    pub upn: Box<str>,
-    pub mail: Box<str>,
-    pub proxies: Proxies,
-    pub sam_account_name: Box<str>,
-    pub enabled: bool,
-    /// The column and value that say the account is disabled (`Enabled`
-    /// `False`, or `userAccountControl` `514`); empty when enabled.
-    #[serde(skip)]
-    pub disabled_by: (Box<str>, Box<str>),
-    pub employee_number: Box<str>,
-    pub employee_id: Box<str>,
-    pub display_name: Box<str>,
-    /// `ObjectGUID` as the export writes it (empty without the column):
-    /// how `fixes/ad.ps1` names the account.
-    #[serde(skip)]
-    pub object_guid: Box<str>,
-}
-
 /// inSync user status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -241,44 +209,11 @@ impl InsyncStatus {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct InsyncUser {
-    #[serde(skip)]
-    pub at: At,
-    pub email: Box<str>,
-    pub ad_attribute: Box<str>,
-    pub status: InsyncStatus,
-    pub profile: Box<str>,
-    pub display_name: Box<str>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct M365User {
-    #[serde(skip)]
-    pub at: At,
-    pub upn: Box<str>,
-    pub primary_smtp: Box<str>,
-    pub proxies: Proxies,
-    pub sign_in_blocked: bool,
-    /// `None` when the export shows no licence column.
-    pub licensed: Option<bool>,
-    pub shared_mailbox: bool,
-    pub display_name: Box<str>,
-    /// The object id (empty without the column): how `fixes/m365.ps1`
-    /// names the user.
-    #[serde(skip)]
-    pub object_id: Box<str>,
-    /// Synchronised from AD (`DirSyncEnabled`, `onPremisesSyncEnabled`):
-    /// its identifiers are changed in AD, not in the cloud.
-    #[serde(skip)]
-    pub synced: bool,
-}
-
 /// The primary SMTP address of a Microsoft 365 user: the primary-address
 /// column when it has a value, else the `SMTP:` proxy entry.
 pub fn primary_of(m: &M365User) -> &str {
-    if !m.primary_smtp.trim().is_empty() {
-        &m.primary_smtp
+    if !m.primary_smtp().trim().is_empty() {
+        m.primary_smtp()
     } else {
         m.proxies
             .iter()
@@ -291,10 +226,10 @@ impl M365User {
     /// The record's own identifier as written: its UPN, or, in a mailbox
     /// export without a UPN column, its primary SMTP address.
     pub fn subject(&self) -> &str {
-        if self.upn.trim().is_empty() {
-            &self.primary_smtp
+        if self.upn().trim().is_empty() {
+            self.primary_smtp()
         } else {
-            &self.upn
+            self.upn()
         }
     }
 }

@@ -90,18 +90,18 @@ pub fn targets(l: &Linked<'_>, findings: &[Finding]) -> Targets {
             Source::Ad => {
                 let a = &t.ad[i as usize];
                 Target {
-                    id: a.object_guid.clone(),
-                    sam_account_name: a.sam_account_name.clone(),
-                    upn: a.upn.clone(),
+                    id: a.object_guid().into(),
+                    sam_account_name: a.sam_account_name().into(),
+                    upn: a.upn().into(),
                     synced: false,
                 }
             }
             _ => {
                 let m = &t.m365[i as usize];
                 Target {
-                    id: m.object_id.clone(),
+                    id: m.object_id().into(),
                     sam_account_name: Box::default(),
-                    upn: m.upn.clone(),
+                    upn: m.upn().into(),
                     synced: m.synced,
                 }
             }

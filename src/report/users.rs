@@ -66,7 +66,7 @@ impl UserRow {
         let mut text = String::with_capacity(if too_long { 0 } else { total });
         let mut ends = [0u32; 11];
         for (end, v) in ends.iter_mut().zip(texts) {
-            text.push_str(&crate::rules::kept(v, too_long));
+            text.push_str(&crate::model::kept(v, too_long));
             *end = text.len() as u32;
         }
         UserRow {
@@ -191,19 +191,19 @@ impl UserRow {
 /// display name, else the inSync user name; the first record of a kind
 /// that has one.
 fn display_name<'t>(t: &'t crate::tenant::Tenant, person: &crate::link::Person<'_>) -> &'t str {
-    let ad = person.ad.iter().map(|&a| &*t.ad[a as usize].display_name);
+    let ad = person.ad.iter().map(|&a| t.ad[a as usize].display_name());
     let okta = person
         .okta
         .iter()
-        .map(|&o| &*t.okta[o as usize].display_name);
+        .map(|&o| t.okta[o as usize].display_name());
     let m365 = person
         .m365
         .iter()
-        .map(|&m| &*t.m365[m as usize].display_name);
+        .map(|&m| t.m365[m as usize].display_name());
     let insync = person
         .insync
         .iter()
-        .map(|&u| &*t.insync[u as usize].display_name);
+        .map(|&u| t.insync[u as usize].display_name());
     ad.chain(okta)
         .chain(m365)
         .chain(insync)
@@ -261,13 +261,13 @@ pub(super) fn user_rows(l: &Linked<'_>, findings: &[Finding]) -> Vec<UserRow> {
             };
             let ids = |values: &mut dyn Iterator<Item = &str>| join(values.collect());
             let insync_email =
-                ids(&mut person.insync.iter().map(|&u| &*t.insync[u as usize].email));
+                ids(&mut person.insync.iter().map(|&u| t.insync[u as usize].email()));
             let insync_ad_attribute = cur.map_or("", |v| v.ad_attribute.trim());
-            let okta_login = ids(&mut person.okta.iter().map(|&o| &*t.okta[o as usize].login));
-            let okta_email = ids(&mut person.okta.iter().map(|&o| &*t.okta[o as usize].email));
-            let ad_upn = ids(&mut person.ad.iter().map(|&a| &*t.ad[a as usize].upn));
-            let ad_mail = ids(&mut person.ad.iter().map(|&a| &*t.ad[a as usize].mail));
-            let m365_upn = ids(&mut person.m365.iter().map(|&m| &*t.m365[m as usize].upn));
+            let okta_login = ids(&mut person.okta.iter().map(|&o| t.okta[o as usize].login()));
+            let okta_email = ids(&mut person.okta.iter().map(|&o| t.okta[o as usize].email()));
+            let ad_upn = ids(&mut person.ad.iter().map(|&a| t.ad[a as usize].upn()));
+            let ad_mail = ids(&mut person.ad.iter().map(|&a| t.ad[a as usize].mail()));
+            let m365_upn = ids(&mut person.m365.iter().map(|&m| t.m365[m as usize].upn()));
             let m365_primary_smtp = ids(&mut person
                 .m365
                 .iter()

@@ -116,7 +116,7 @@ impl<'a> Planned<'a> {
             .collect();
         Some(Planned {
             o,
-            login: t.okta[o as usize].login.trim(),
+            login: t.okta[o as usize].login().trim(),
             new,
             linked,
             holders,
@@ -140,7 +140,7 @@ fn remap_value_missing(ctx: &Ctx<'_, '_>, o: u32, out: &mut Vec<Finding>) {
     let t = ctx.l.t;
     let s = &t.settings;
     let v = t.okta_values(o);
-    let login = t.okta[o as usize].login.trim();
+    let login = t.okta[o as usize].login().trim();
     // Each attribute the change feeds: userName, and userPrincipalName
     // when the plan maps one.
     let fed = [
@@ -211,7 +211,7 @@ fn duplicate_on_remap(
         .iter()
         .any(|&h| l.insync_person[h as usize] != p.me);
     for &u in p.linked {
-        let current = t.insync[u as usize].email.trim();
+        let current = t.insync[u as usize].email().trim();
         if same_key(current, new) {
             continue;
         }
@@ -291,11 +291,11 @@ fn remap_collision(ctx: &Ctx<'_, '_>, p: &Planned<'_>, out: &mut Vec<Finding>) {
         if l.insync_person[h as usize] == p.me {
             continue;
         }
-        let other = t.insync[h as usize].email.trim();
+        let other = t.insync[h as usize].email().trim();
         let owner = ctx
             .lk
             .okta_of(h)
-            .map(|x| t.okta[x as usize].login.trim().to_string());
+            .map(|x| t.okta[x as usize].login().trim().to_string());
         let whose = match owner {
             Some(owner) => format!("the inSync user of Okta user `{owner}`"),
             None => format!("inSync user `{other}`, who is another person"),
@@ -343,7 +343,7 @@ fn remap_shared_value(ctx: &Ctx<'_, '_>, mut by_new: Vec<(u64, u32)>) -> Vec<Fin
             let others: Vec<String> = members
                 .iter()
                 .filter(|&&x| x != o)
-                .map(|&x| t.okta[x as usize].login.trim().to_string())
+                .map(|&x| t.okta[x as usize].login().trim().to_string())
                 .collect();
             let new = t.okta_values(o).plan_user_name.trim();
             out.push(ctx.about(
@@ -351,7 +351,7 @@ fn remap_shared_value(ctx: &Ctx<'_, '_>, mut by_new: Vec<(u64, u32)>) -> Vec<Fin
                 Rule::RemapSharedValue,
                 un_attr,
                 new,
-                format!("Okta user `{}` and {} would all be sent userName `{new}`: only one inSync user can have it", okta.login.trim(), list(&others)),
+                format!("Okta user `{}` and {} would all be sent userName `{new}`: only one inSync user can have it", okta.login().trim(), list(&others)),
                 format!("Give each of these Okta users their own `{un_attr}` before changing the mapping").into(),
             ));
         }

@@ -10,16 +10,7 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::sync::Arc;
 
-/// A value as a packed record keeps it: as given, or, when the record's
-/// values overflow 32-bit ends (`too_long`) and this one is over 1 MiB, a
-/// sentence saying so instead of the value cut unseen.
-pub(crate) fn kept(v: &str, too_long: bool) -> Cow<'_, str> {
-    if too_long && v.len() > 1 << 20 {
-        format!("(a value of {} bytes, too long to keep)", v.len()).into()
-    } else {
-        v.into()
-    }
-}
+use crate::model::kept;
 
 /// One fault of one record.
 ///

@@ -30,26 +30,26 @@ fn identity_fields(
     match source {
         Source::Okta => {
             let o = &t.okta[i];
-            each("login", &o.login, true);
-            each("email", &o.email, true);
+            each("login", o.login(), true);
+            each("email", o.email(), true);
         }
         Source::Ad => {
             let a = &t.ad[i];
-            each("upn", &a.upn, true);
-            each("mail", &a.mail, true);
+            each("upn", a.upn(), true);
+            each("mail", a.mail(), true);
             for p in &a.proxies {
                 each("proxy_addresses", p.address, false);
             }
         }
         Source::Insync => {
             let u = &t.insync[i];
-            each("email", &u.email, true);
-            each("ad_attribute", &u.ad_attribute, true);
+            each("email", u.email(), true);
+            each("ad_attribute", u.ad_attribute(), true);
         }
         Source::M365 => {
             let m = &t.m365[i];
-            each("upn", &m.upn, true);
-            each("primary_smtp", &m.primary_smtp, true);
+            each("upn", m.upn(), true);
+            each("primary_smtp", m.primary_smtp(), true);
             for p in &m.proxies {
                 each("proxy_addresses", p.address, false);
             }
@@ -128,14 +128,14 @@ fn duplicates<'t>(ctx: &Ctx<'_, 't>, out: &mut Vec<Finding>) {
         match source {
             Source::Okta => {
                 for (i, o) in t.okta.iter().enumerate() {
-                    add(i, login, &o.login);
-                    add(i, email, &o.email);
+                    add(i, login, o.login());
+                    add(i, email, o.email());
                 }
             }
             Source::Ad => {
                 for (i, a) in t.ad.iter().enumerate() {
-                    add(i, upn, &a.upn);
-                    add(i, mail, &a.mail);
+                    add(i, upn, a.upn());
+                    add(i, mail, a.mail());
                     for p in &a.proxies {
                         add(i, proxy, p.address);
                     }
@@ -143,12 +143,12 @@ fn duplicates<'t>(ctx: &Ctx<'_, 't>, out: &mut Vec<Finding>) {
             }
             Source::Insync => {
                 for (i, u) in t.insync.iter().enumerate() {
-                    add(i, email, &u.email);
+                    add(i, email, u.email());
                 }
             }
             Source::M365 => {
                 for (i, m) in t.m365.iter().enumerate() {
-                    add(i, upn, &m.upn);
+                    add(i, upn, m.upn());
                     if t.mailbox_data {
                         add(i, primary, primary_of(m));
                         for a in aliases_of(m) {
@@ -320,7 +320,7 @@ fn existing_duplicates(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
             // The email's user: already resolved when the current scenario
             // reaches Microsoft 365 by email (the user is active).
             if current.access != Access::InsyncEmail
-                && let Resolution::One { user, .. } = ctx.lk.m365.resolve(&u.email)
+                && let Resolution::One { user, .. } = ctx.lk.m365.resolve(u.email())
             {
                 v.push((1, user, i));
             }
@@ -352,15 +352,15 @@ fn existing_duplicates(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
         let u = &t.insync[i as usize];
         let names: Vec<String> = others
             .iter()
-            .map(|&j| t.insync[j as usize].email.trim().to_string())
+            .map(|&j| t.insync[j as usize].email().trim().to_string())
             .collect();
         out.push(ctx.record(Source::Insync,
             i,
             Rule::ExistingDuplicateUser,
             Scenario::Any,
             "email",
-            u.email.trim(),
-            format!("Active inSync users `{}` and {} belong to one person (same Okta user or same Microsoft 365 user): backups are split and licences doubled", u.email.trim(), list(&names)),
+            u.email().trim(),
+            format!("Active inSync users `{}` and {} belong to one person (same Okta user or same Microsoft 365 user): backups are split and licences doubled", u.email().trim(), list(&names)),
             "In the inSync Management Console keep the account that holds the data and preserve the other(s) (Druva Support can merge them) before changing the mapping",
         ));
     }
@@ -378,18 +378,18 @@ fn idp(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
             continue;
         }
         let i = i as u32;
-        let email = u.email.trim();
+        let email = u.email().trim();
         if let Some(o) = ctx.lk.okta_of(i) {
             let okta = &t.okta[o as usize];
             if okta.status == OktaStatus::Inactive {
-                let status = okta.status_text.trim().to_string();
+                let status = okta.status_text().trim().to_string();
                 out.push(ctx.record(Source::Insync,
                     i,
                     Rule::InactiveInIdp,
                     Scenario::Any,
                     "okta_status",
                     &status,
-                    format!("inSync user `{email}` is active, but its Okta user `{}` is {status}", okta.login.trim()),
+                    format!("inSync user `{email}` is active, but its Okta user `{}` is {status}", okta.login().trim()),
                     "If the person left, preserve the inSync user (frees the licence, keeps the data); otherwise reactivate the Okta user",
                 ));
             }
@@ -405,7 +405,7 @@ fn idp(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
                 Scenario::Any,
                 "email",
                 email,
-                format!("inSync user `{email}` already has the email that Okta user `{}` will send as userName after the change (`{plan_attr}`): it is ready for the change. Until the mapping changes, Okta still sends `{current}` (`{current_attr}`) and would create a second inSync user on its next push", okta.login.trim()),
+                format!("inSync user `{email}` already has the email that Okta user `{}` will send as userName after the change (`{plan_attr}`): it is ready for the change. Until the mapping changes, Okta still sends `{current}` (`{current_attr}`) and would create a second inSync user on its next push", okta.login().trim()),
                 "Change the Okta mapping (and the access setting) in the same maintenance window as the email change, or pause Okta's pushes to inSync until then; the user must reset the inSync password",
             ));
         } else if has_okta {
@@ -427,11 +427,11 @@ fn idp(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
                     i,
                     Rule::InactiveInIdp,
                     Scenario::Any,
-                    &ad.disabled_by.0,
-                    &ad.disabled_by.1,
+                    ad.disabled_column(),
+                    ad.disabled_value(),
                     format!(
                         "inSync user `{email}` is active, but its AD account `{}` is disabled",
-                        ad.upn.trim()
+                        ad.upn().trim()
                     ),
                     "If the person left, preserve the inSync user; otherwise enable the AD account",
                 ));
@@ -453,7 +453,7 @@ fn idp(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
                 Scenario::Any,
                 t.settings.current_user_name.value.as_deref().unwrap_or("login"),
                 value,
-                format!("Active Okta user `{}` has no inSync user (no inSync email equals `{value}`): the next push creates one", okta.login.trim()),
+                format!("Active Okta user `{}` has no inSync user (no inSync email equals `{value}`): the next push creates one", okta.login().trim()),
                 "Nothing to do if the person should get an inSync account; otherwise unassign the Druva app in Okta",
             ));
         }

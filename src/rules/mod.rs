@@ -12,7 +12,6 @@ use sink::Family;
 pub mod uupic;
 
 use crate::model::Source;
-pub(crate) use finding::kept;
 pub use finding::{Finding, FixRef, Text, sort};
 use serde::Serialize;
 use std::borrow::Cow;

@@ -156,7 +156,7 @@ fn ad_attribute_missing(s: &Seen<'_, '_>, out: &mut Vec<Finding>) {
             Rule::SharedMailboxAdAttribute,
             "ad_attribute",
             "",
-            format!("{when} inSync accesses Microsoft 365 by AD attribute; `{}` has none, and its email is the shared mailbox `{shared}`: inSync backs up shared mailboxes only by inSync email", u.email.trim()),
+            format!("{when} inSync accesses Microsoft 365 by AD attribute; `{}` has none, and its email is the shared mailbox `{shared}`: inSync backs up shared mailboxes only by inSync email", u.email().trim()),
             SHARED_MAILBOX_FIX.into(),
         ));
         return;
@@ -175,7 +175,7 @@ fn ad_attribute_missing(s: &Seen<'_, '_>, out: &mut Vec<Finding>) {
         Rule::AdAttributeMissing,
         "ad_attribute",
         "",
-        format!("{when} inSync accesses Microsoft 365 by AD attribute, but {source}: OneDrive and Exchange backups of `{}` will fail", u.email.trim()),
+        format!("{when} inSync accesses Microsoft 365 by AD attribute, but {source}: OneDrive and Exchange backups of `{}` will fail", u.email().trim()),
         "Map Okta's login (the UPN) to the Druva userPrincipalName attribute and push the user again, or fill the attribute in Okta; users not provisioned from Okta need an AD/LDAP import".into(),
     ));
 }
@@ -367,12 +367,12 @@ fn resolved(s: &Seen<'_, '_>, id: &str, user: u32, kind: MatchKind, out: &mut Ve
             out.push(match planned_okta {
                 Some(o) => finding.with_fix(
                     Source::Okta,
-                    &t.okta[o as usize].login,
+                    t.okta[o as usize].login(),
                     &t.settings.plan_user_name.value,
                     email,
                     primary,
                 ),
-                None => finding.with_fix(Source::Insync, &u.email, "email", email, primary),
+                None => finding.with_fix(Source::Insync, u.email(), "email", email, primary),
             });
             if same_folded(email, primary) {
                 out.push(s.ctx.about(
@@ -474,7 +474,7 @@ fn folded_match(ctx: &Ctx<'_, '_>, id: &str) -> Option<String> {
     users.dedup();
     for m in users {
         let m = &ctx.l.t.m365[m as usize];
-        let mut addrs = vec![m.upn.as_ref(), primary_of(m)];
+        let mut addrs = vec![m.upn(), primary_of(m)];
         addrs.extend(aliases_of(m));
         if let Some(a) = addrs
             .into_iter()
@@ -495,7 +495,7 @@ fn other_domain(ctx: &Ctx<'_, '_>, id: &str) -> Vec<String> {
     let mut found = Vec::new();
     for &m in ctx.lk.m365.local.get(local) {
         let m = &ctx.l.t.m365[m as usize];
-        let mut addrs = vec![m.upn.as_ref()];
+        let mut addrs = vec![m.upn()];
         if ctx.lk.m365.mailbox_data {
             addrs.push(primary_of(m));
             addrs.extend(aliases_of(m));

@@ -57,7 +57,7 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
             continue;
         }
         let value = values[a].trim();
-        let upn = subject(&ad.upn, ad.at.row);
+        let upn = subject(ad.upn(), ad.at.row);
         if value.is_empty() {
             out.push(ctx.record(Source::Ad,
                 a as u32,
@@ -105,7 +105,7 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
                 .filter(|&&b| b != a)
                 .map(|&b| {
                     let o = &t.ad[b as usize];
-                    let s = subject(&o.upn, o.at.row);
+                    let s = subject(o.upn(), o.at.row);
                     if o.enabled {
                         s
                     } else {
@@ -120,7 +120,7 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
                 any,
                 attr,
                 value,
-                format!("`{attr}` `{value}` of `{}` is also on {}: inSync would take them for one user", subject(&ad.upn, ad.at.row), list(&others)),
+                format!("`{attr}` `{value}` of `{}` is also on {}: inSync would take them for one user", subject(ad.upn(), ad.at.row), list(&others)),
                 format!("Give each account its own `{attr}` in Active Directory (a disabled leaver's value too, or clear it)"),
             ));
         }

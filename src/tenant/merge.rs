@@ -14,14 +14,14 @@ pub(super) fn infer_user_name(okta: &[OktaUser], insync: &[InsyncUser]) -> Infer
     let mut emails: HashMap<Keyed, u32> =
         HashMap::with_capacity_and_hasher(insync.len(), Default::default());
     for u in insync {
-        if !u.email.trim().is_empty() {
+        if !u.email().trim().is_empty() {
             let next = emails.len() as u32;
-            emails.entry(Keyed(&u.email)).or_insert(next);
+            emails.entry(Keyed(u.email())).or_insert(next);
         }
     }
     let matched: Vec<AtomicU8> = (0..emails.len()).map(|_| AtomicU8::new(0)).collect();
     okta.par_iter().for_each(|o| {
-        for (bit, value) in [(1, &o.login), (2, &o.email)] {
+        for (bit, value) in [(1, &o.login()), (2, &o.email())] {
             if let Some(&i) = emails.get(&Keyed(value)) {
                 matched[i as usize].fetch_or(bit, Relaxed);
             }
@@ -68,19 +68,12 @@ pub(super) fn merge_insync(mut parts: Vec<(&Table, Vec<InsyncUser>)>) -> Vec<Ins
     for (_, users) in parts {
         let mut this_file: HashMap<String, usize> = HashMap::default();
         for u in users {
-            let k = key(&u.email);
+            let k = key(u.email());
             match by_email.get(&k) {
                 Some(&i) if !k.is_empty() && !this_file.contains_key(&k) => {
                     let m = &mut out[i];
-                    if m.ad_attribute.trim().is_empty() {
-                        m.ad_attribute = u.ad_attribute;
-                    }
-                    if m.profile.trim().is_empty() {
-                        m.profile = u.profile;
-                    }
-                    if m.display_name.trim().is_empty() {
-                        m.display_name = u.display_name;
-                    }
+                    // The email is this key: not blank.
+                    m.fill_blanks(&u);
                     if u.status != InsyncStatus::Active {
                         m.status = u.status;
                     }
@@ -114,7 +107,7 @@ pub(super) fn merge_m365(mut parts: Vec<(&Table, Vec<M365User>)>) -> Vec<M365Use
     for (_, users) in parts {
         let mut this_file: HashSet<usize> = HashSet::default();
         for u in users {
-            let upn = key(&u.upn);
+            let upn = key(u.upn());
             let primary = key(crate::model::primary_of(&u));
             let found = if upn.is_empty() {
                 by_primary.get(&primary).copied()
@@ -124,21 +117,17 @@ pub(super) fn merge_m365(mut parts: Vec<(&Table, Vec<M365User>)>) -> Vec<M365Use
                     by_primary
                         .get(&primary)
                         .copied()
-                        .filter(|&i| out[i].upn.trim().is_empty())
+                        .filter(|&i| out[i].upn().trim().is_empty())
                 })
             };
             match found {
                 Some(i) if !this_file.contains(&i) => {
                     let m = &mut out[i];
-                    if m.upn.trim().is_empty() {
-                        m.upn = u.upn;
-                        if !upn.is_empty() {
-                            by_upn.entry(upn).or_insert(i);
-                        }
+                    if m.upn().trim().is_empty() && !upn.is_empty() {
+                        by_upn.entry(upn).or_insert(i);
                     }
-                    if m.primary_smtp.trim().is_empty() {
-                        m.primary_smtp = u.primary_smtp;
-                    }
+                    // UPN, primary address, display name, object id.
+                    m.fill_blanks(&u);
                     if m.proxies.is_empty() {
                         m.proxies = u.proxies;
                     }
@@ -147,12 +136,6 @@ pub(super) fn merge_m365(mut parts: Vec<(&Table, Vec<M365User>)>) -> Vec<M365Use
                         m.licensed = u.licensed;
                     }
                     m.shared_mailbox |= u.shared_mailbox;
-                    if m.display_name.trim().is_empty() {
-                        m.display_name = u.display_name;
-                    }
-                    if m.object_id.trim().is_empty() {
-                        m.object_id = u.object_id;
-                    }
                     m.synced |= u.synced;
                     if !primary.is_empty() {
                         by_primary.entry(primary).or_insert(i);

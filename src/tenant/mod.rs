@@ -165,9 +165,9 @@ impl Tenant {
     pub fn identifier(&self, source: Source, i: u32) -> &str {
         let i = i as usize;
         match source {
-            Source::Okta => &self.okta[i].login,
-            Source::Ad => &self.ad[i].upn,
-            Source::Insync => &self.insync[i].email,
+            Source::Okta => self.okta[i].login(),
+            Source::Ad => self.ad[i].upn(),
+            Source::Insync => self.insync[i].email(),
             Source::M365 => self.m365[i].subject(),
         }
     }
@@ -178,9 +178,9 @@ impl Tenant {
         let places = &self.okta_values.places[user.at.file as usize];
         let [a, b, c, d] = std::array::from_fn(|k| match places[k] {
             OktaValue::Empty => "",
-            OktaValue::Login => &user.login,
-            OktaValue::Email => &user.email,
-            OktaValue::SecondEmail => &user.second_email,
+            OktaValue::Login => user.login(),
+            OktaValue::Email => user.email(),
+            OktaValue::SecondEmail => user.second_email(),
             OktaValue::Own => &self.okta_values.own[k][o as usize],
         });
         OktaAttrs {
@@ -200,38 +200,30 @@ impl Tenant {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{InsyncStatus, OktaStatus};
+    use crate::model::{InsyncStatus, InsyncText, M365Text, OktaStatus, OktaText};
+
+    const AT: At = At {
+        file: 0,
+        row: 2,
+        record: 0,
+    };
 
     fn okta(login: &str, email: &str) -> OktaUser {
-        OktaUser {
-            at: At {
-                file: 0,
-                row: 2,
-                record: 0,
-            },
-            login: login.into(),
-            email: email.into(),
-            second_email: "".into(),
-            status: OktaStatus::Active,
-            status_text: "ACTIVE".into(),
-            employee_number: "".into(),
-            display_name: "".into(),
-        }
+        let text = OktaText {
+            login,
+            email,
+            status_text: "ACTIVE",
+            ..OktaText::default()
+        };
+        OktaUser::new(AT, OktaStatus::Active, text)
     }
 
     fn insync(email: &str) -> InsyncUser {
-        InsyncUser {
-            at: At {
-                file: 0,
-                row: 2,
-                record: 0,
-            },
-            email: email.into(),
-            ad_attribute: "".into(),
-            status: InsyncStatus::Active,
-            profile: "".into(),
-            display_name: "".into(),
-        }
+        let text = InsyncText {
+            email,
+            ..InsyncText::default()
+        };
+        InsyncUser::new(AT, InsyncStatus::Active, text)
     }
 
     fn inferred(okta_users: &[OktaUser], emails: &[&str]) -> (String, usize, usize) {
@@ -246,22 +238,14 @@ mod tests {
     }
 
     fn m365(upn: &str, primary: &str, licensed: Option<bool>) -> M365User {
-        M365User {
-            at: At {
-                file: 0,
-                row: 2,
-                record: 0,
-            },
-            upn: upn.into(),
-            primary_smtp: primary.into(),
-            proxies: Default::default(),
-            sign_in_blocked: false,
-            licensed,
-            shared_mailbox: false,
-            display_name: "".into(),
-            object_id: "".into(),
-            synced: false,
-        }
+        let text = M365Text {
+            upn,
+            primary_smtp: primary,
+            ..M365Text::default()
+        };
+        let mut m = M365User::new(AT, Default::default(), text);
+        m.licensed = licensed;
+        m
     }
 
     /// A mailbox export without UPNs merges with the users export by
@@ -297,7 +281,7 @@ mod tests {
             let merged = merge_m365(parts);
             let upns: Vec<(&str, &str, Option<bool>)> = merged
                 .iter()
-                .map(|m| (&*m.upn, m.subject(), m.licensed))
+                .map(|m| (m.upn(), m.subject(), m.licensed))
                 .collect();
             assert_eq!(merged.len(), 4, "{upns:?}");
             let anna: Vec<_> = upns
