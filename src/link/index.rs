@@ -7,25 +7,32 @@ use super::*;
 /// Compact for millions of records: keys are found by [`key_hash`] and
 /// confirmed with [`same_key`] against one value that carries them (no
 /// normalised key is stored), and the ids of all keys share one vector.
+///
+/// The slots are kept in the order of their hashes, each at or after its
+/// home place (the top bits of its hash) with no gap between the two, so a
+/// look-up reads forward from the home place: one or two neighbouring
+/// slots, where a directory and a separate slot array took two distant
+/// reads. A key held by one record keeps its id in its slot.
 #[derive(Debug, Default)]
 pub struct Index<'t> {
-    /// Slots sorted by hash; `dir[b]..dir[b + 1]` are the slots whose hash
-    /// has `b` in its top bits (`hash >> shift`): one array read finds them,
-    /// where a hash map took two.
-    dir: Vec<u32>,
+    table: Vec<Slot<'t>>,
+    /// `hash >> shift` is a slot's home place.
     shift: u32,
-    slots: Vec<Slot<'t>>,
     ids: Vec<u32>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub(super) struct Slot<'t> {
-    hash: u64,
-    /// A value whose key this slot holds (borrowed from the tenant: a slot
-    /// is 32 bytes, where an owned-or-borrowed value made it 40).
-    value: &'t str,
+    /// The top 32 bits of the key's hash (the order of the slots).
+    hash: u32,
+    /// The first id of the key (the only one, usually).
+    first: u32,
     start: u32,
+    /// 0 for an empty slot.
     len: u32,
+    /// A value whose key this slot holds (borrowed from the tenant: a slot
+    /// is 32 bytes).
+    value: &'t str,
 }
 
 impl<'t> Index<'t> {
@@ -50,7 +57,8 @@ impl<'t> Index<'t> {
                 .map(|(seq, (v, id))| (key_hash(v), seq as u32, v, id)),
         );
         all.par_sort_unstable_by_key(|e| (e.0, e.1));
-        let mut slots = Vec::with_capacity(all.len());
+        // (full hash, slot), in the order of the hashes.
+        let mut slots: Vec<(u64, Slot<'t>)> = Vec::with_capacity(all.len());
         let mut ids = Vec::with_capacity(all.len());
         let mut run_start = 0;
         while run_start < all.len() {
@@ -60,12 +68,10 @@ impl<'t> Index<'t> {
                 .position(|e| e.0 != hash)
                 .map_or(all.len(), |n| run_start + n);
             let mut push = |value: &'t str, group: &[u32]| {
-                slots.push(Slot {
+                slots.push((
                     hash,
-                    value,
-                    start: ids.len() as u32,
-                    len: group.len() as u32,
-                });
+                    Slot::new(hash, value, group[0], ids.len(), group.len()),
+                ));
                 ids.extend_from_slice(group);
             };
             if run_end == run_start + 1 {
@@ -86,12 +92,8 @@ impl<'t> Index<'t> {
                         ids.push(e.3);
                     }
                 }
-                slots.push(Slot {
-                    hash,
-                    value: run[0].2,
-                    start: start as u32,
-                    len: (ids.len() - start) as u32,
-                });
+                let len = ids.len() - start;
+                slots.push((hash, Slot::new(hash, run[0].2, ids[start], start, len)));
                 run_start = run_end;
                 continue;
             }
@@ -115,23 +117,27 @@ impl<'t> Index<'t> {
             }
             run_start = run_end;
         }
-        // About one slot per bucket: 2^bits >= the slots.
-        let bits = (usize::BITS - slots.len().leading_zeros()).clamp(1, 32);
+        // Room for the slots at most 80% full; each slot at its home place
+        // or just after the slot before it. Placed in the order of their
+        // hashes, the slots fill the table front to back; the last ones
+        // may run past its end.
+        let bits = (usize::BITS - (slots.len() + slots.len() / 4).leading_zeros()).clamp(1, 32);
         let shift = 64 - bits;
-        let mut dir = Vec::with_capacity((1 << bits) + 1);
+        let mut table = vec![Slot::default(); 1 << bits];
         let mut next = 0usize;
-        for bucket in 0..=(1u64 << bits) {
-            while next < slots.len() && slots[next].hash >> shift < bucket {
-                next += 1;
+        for (hash, slot) in slots {
+            let at = ((hash >> shift) as usize).max(next);
+            if at < table.len() {
+                table[at] = slot;
+            } else {
+                table.push(slot);
             }
-            dir.push(next as u32);
+            next = at + 1;
         }
-        Index {
-            dir,
-            shift,
-            slots,
-            ids,
+        if ids.is_empty() {
+            table = Vec::new();
         }
+        Index { table, shift, ids }
     }
 
     /// Where the ids of `value`'s key lie, for [`Index::ids`].
@@ -152,20 +158,39 @@ impl<'t> Index<'t> {
 
     /// Ids of the records carrying the key of `value` (a value or a key).
     pub fn get(&self, value: &str) -> &[u32] {
-        self.ids(self.span(value))
+        match self.slot(value) {
+            Some(s) if s.len == 1 => std::slice::from_ref(&s.first),
+            Some(s) => &self.ids[s.start as usize..(s.start + s.len) as usize],
+            None => &[],
+        }
     }
 
-    /// The slot of `value`'s key: among the slots of its hash's bucket,
-    /// the one of the same hash and key.
+    /// The slot of `value`'s key: from its home place forward, the slot of
+    /// the same hash and key, until an empty slot or a larger hash.
     pub(super) fn slot(&self, value: &str) -> Option<&Slot<'t>> {
-        if self.slots.is_empty() {
+        if self.table.is_empty() {
             return None;
         }
         let hash = key_hash(value);
-        let bucket = (hash >> self.shift) as usize;
-        let (lo, hi) = (self.dir[bucket] as usize, self.dir[bucket + 1] as usize);
-        self.slots[lo..hi]
+        let top = (hash >> 32) as u32;
+        let home = (hash >> self.shift) as usize;
+        self.table[home..]
             .iter()
-            .find(|s| s.hash == hash && same_key(s.value, value))
+            .take_while(|s| s.len > 0 && s.hash <= top)
+            .find(|s| s.hash == top && same_key(s.value, value))
+    }
+}
+
+impl<'t> Slot<'t> {
+    /// The slot of a key of `hash` whose ids are `ids[start..start + len]`,
+    /// the first being `first`.
+    fn new(hash: u64, value: &'t str, first: u32, start: usize, len: usize) -> Slot<'t> {
+        Slot {
+            hash: (hash >> 32) as u32,
+            first,
+            start: start as u32,
+            len: len as u32,
+            value,
+        }
     }
 }

@@ -329,6 +329,7 @@ mod tests {
         fn index_lists_the_ids_of_each_key_in_order(
             varied in proptest::collection::vec(("[aAbB ]{0,3}", 0u32..6), 0..60),
             alike in proptest::collection::vec(("[aA]{1,2}", 0u32..6), 0..90),
+            absent in proptest::collection::vec("[aAbBc ]{0,4}", 0..20),
         ) {
             let entries: Vec<(String, u32)> = varied.into_iter().chain(alike).collect();
             let idx = Index::build(entries.iter().map(|(v, id)| (v.as_str(), *id)));
@@ -341,6 +342,35 @@ mod tests {
             }
             for (v, _) in &entries {
                 proptest::prop_assert_eq!(idx.get(v), want[&key(v)].as_slice(), "{:?}", v);
+            }
+            // Keys no entry has (or some have) are found as often as they are.
+            for v in &absent {
+                let ids = want.get(&key(v)).map_or(&[][..], Vec::as_slice);
+                proptest::prop_assert_eq!(idx.get(v), ids, "{:?}", v);
+            }
+        }
+
+        /// Thousands of keys, some held by several records, some by none:
+        /// every look-up answers as a map from key to ids does (the slots
+        /// run in long stretches, some past the end of the table).
+        #[test]
+        fn large_indexes_answer_as_a_map_does(
+            n in 1usize..6000,
+            shared in 1usize..7,
+            seed in 0u64..1000,
+        ) {
+            let values: Vec<String> = (0..n)
+                .map(|i| format!("U{}.{}@x.com", (i / shared) as u64 * 7919 + seed, i % 3))
+                .collect();
+            let idx = Index::build(values.iter().enumerate().map(|(i, v)| (v.as_str(), i as u32)));
+            let mut want: std::collections::HashMap<String, Vec<u32>> = Default::default();
+            for (i, v) in values.iter().enumerate() {
+                want.entry(key(v)).or_default().push(i as u32);
+            }
+            for v in values.iter().chain(&[String::from("nobody@x.com")]) {
+                let ids = want.get(&key(v)).map_or(&[][..], Vec::as_slice);
+                proptest::prop_assert_eq!(idx.get(v), ids);
+                proptest::prop_assert_eq!(idx.ids(idx.span(v)), ids);
             }
         }
     }
