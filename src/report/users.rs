@@ -3,20 +3,19 @@
 //! [`user_rows`]).
 
 use crate::link::{Linked, Outcome, View};
-use crate::model::{OktaStatus, cmp_key, key_prefix};
+use crate::model::{Fields, OktaStatus, cmp_key, key_prefix, same_key};
 use crate::rules::{Finding, Rule};
 use rayon::prelude::*;
 
 /// One row of `users.csv`: a person, identifiers side by side.
 ///
 /// Its eleven text cells (the eight identifiers, the planned inSync email,
-/// the rules and the display name) are one string with eleven 32-bit ends,
-/// and the six outcomes a byte each: a million persons stay one allocation
-/// each (they were eleven strings and 390 bytes).
+/// the rules and the display name) are packed in one allocation, and the
+/// six outcomes a byte each: a million persons stay one allocation each
+/// (they were eleven strings and 390 bytes).
 #[derive(Clone, Debug)]
 pub struct UserRow {
-    text: Box<str>,
-    ends: [u32; 11],
+    text: Fields<11>,
     outcomes: [Outcome; 6],
 }
 
@@ -58,27 +57,14 @@ impl UserRow {
     /// and outcomes (today's OneDrive, Exchange backup and restore, then
     /// the planned ones).
     pub fn new(texts: [&str; 11], outcomes: [Outcome; 6]) -> UserRow {
-        // Ends are 32 bits: the cells come from input cells, each shorter
-        // than --max-cell-bytes, so only an absurd limit overflows them;
-        // then a long value says so instead of being cut unseen.
-        let total: usize = texts.iter().map(|t| t.len()).sum();
-        let too_long = u32::try_from(total).is_err();
-        let mut text = String::with_capacity(if too_long { 0 } else { total });
-        let mut ends = [0u32; 11];
-        for (end, v) in ends.iter_mut().zip(texts) {
-            text.push_str(&crate::model::kept(v, too_long));
-            *end = text.len() as u32;
-        }
         UserRow {
-            text: text.into_boxed_str(),
-            ends,
+            text: Fields::new(texts),
             outcomes,
         }
     }
 
     fn get(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.text[start..self.ends[i] as usize]
+        self.text.get(i)
     }
 
     /// The row with each text cell passed through `f` (its place, its
@@ -159,7 +145,7 @@ impl UserRow {
 
     /// Whether the row has no identifier at all.
     fn is_anonymous(&self) -> bool {
-        self.ends[Self::M365_PRIMARY_SMTP] == 0
+        (0..=Self::M365_PRIMARY_SMTP).all(|i| self.get(i).is_empty())
     }
 
     /// The cells of `users.csv` but the first, the display name: what
@@ -226,20 +212,13 @@ pub(super) fn user_rows(l: &Linked<'_>, findings: &[Finding]) -> Vec<UserRow> {
             rules_of[p as usize] |= 1 << (f.rule as u64);
         }
     }
-    let join = |values: Vec<&str>| -> String {
-        let mut seen: Vec<&str> = Vec::new();
-        for v in values {
-            let v = v.trim();
-            if !v.is_empty() && !seen.iter().any(|s| crate::model::same_key(s, v)) {
-                seen.push(v);
-            }
-        }
-        seen.join("; ")
-    };
     let mut rows: Vec<Option<(u64, UserRow)>> = Vec::new();
     (0..l.persons.len())
         .into_par_iter()
-        .map(|p| {
+        // Each row's cells are written into one buffer per thread, then
+        // packed: one allocation per row.
+        .map_init(Cells::default, |cells, p| {
+            cells.clear();
             let person = l.persons.get(p);
             let main = person
                 .insync
@@ -249,49 +228,36 @@ pub(super) fn user_rows(l: &Linked<'_>, findings: &[Finding]) -> Vec<UserRow> {
                 .or_else(|| person.insync.first().copied());
             let cur = main.map(|u| &l.current[u as usize]);
             let plan = main.and_then(|u| l.planned.as_ref().map(|p| &p[u as usize]));
+            let insync = || person.insync.iter().map(|&u| &t.insync[u as usize]);
+            let okta = || person.okta.iter().map(|&o| &t.okta[o as usize]);
+            let ad = || person.ad.iter().map(|&a| &t.ad[a as usize]);
+            let m365 = || person.m365.iter().map(|&m| &t.m365[m as usize]);
+            cells.joined(insync().map(|u| u.email()));
+            cells.one(cur.map_or("", |v| v.ad_attribute.trim()));
+            cells.joined(okta().map(|o| o.login()));
+            cells.joined(okta().map(|o| o.email()));
+            cells.joined(ad().map(|a| a.upn()));
+            cells.joined(ad().map(|a| a.mail()));
+            cells.joined(m365().map(|m| m.upn()));
+            cells.joined(m365().map(crate::link::primary_of));
             let planned_email = match (plan, l.planned.is_some()) {
-                (Some(v), _) => v.email.trim().to_string(),
+                (Some(v), _) => v.email.trim(),
                 (None, true) => person
                     .okta
                     .iter()
                     .find(|&&o| t.okta[o as usize].status == OktaStatus::Active)
-                    .map(|&o| t.okta_values(o).plan_user_name.trim().to_string())
-                    .unwrap_or_default(),
-                (None, false) => String::new(),
+                    .map_or("", |&o| t.okta_values(o).plan_user_name.trim()),
+                (None, false) => "",
             };
-            let ids = |values: &mut dyn Iterator<Item = &str>| join(values.collect());
-            let insync_email =
-                ids(&mut person.insync.iter().map(|&u| t.insync[u as usize].email()));
-            let insync_ad_attribute = cur.map_or("", |v| v.ad_attribute.trim());
-            let okta_login = ids(&mut person.okta.iter().map(|&o| t.okta[o as usize].login()));
-            let okta_email = ids(&mut person.okta.iter().map(|&o| t.okta[o as usize].email()));
-            let ad_upn = ids(&mut person.ad.iter().map(|&a| t.ad[a as usize].upn()));
-            let ad_mail = ids(&mut person.ad.iter().map(|&a| t.ad[a as usize].mail()));
-            let m365_upn = ids(&mut person.m365.iter().map(|&m| t.m365[m as usize].upn()));
-            let m365_primary_smtp = ids(&mut person
-                .m365
-                .iter()
-                .map(|&m| crate::link::primary_of(&t.m365[m as usize])));
+            cells.one(planned_email);
             let rules = Rule::ALL
                 .iter()
                 .filter(|r| rules_of[p] & 1 << (**r as u64) != 0)
-                .map(|r| r.id())
-                .collect::<Vec<_>>()
-                .join(";");
+                .map(|r| r.id());
+            cells.listed(rules);
+            cells.one(display_name(t, &person));
             let row = UserRow::new(
-                [
-                    &insync_email,
-                    insync_ad_attribute,
-                    &okta_login,
-                    &okta_email,
-                    &ad_upn,
-                    &ad_mail,
-                    &m365_upn,
-                    &m365_primary_smtp,
-                    &planned_email,
-                    &rules,
-                    display_name(t, &person),
-                ],
+                cells.all(),
                 [
                     outcome(cur, |v| v.onedrive),
                     outcome(cur, |v| v.exchange_backup),
@@ -318,9 +284,98 @@ pub(super) fn user_rows(l: &Linked<'_>, findings: &[Finding]) -> Vec<UserRow> {
     rows.into_iter().map(|(_, r)| r).collect()
 }
 
+/// The cells of one row as they are written: one buffer and where each
+/// cell ends.
+#[derive(Default)]
+struct Cells {
+    text: String,
+    ends: Vec<usize>,
+    /// Where the values of the cell being joined are in `text`.
+    seen: Vec<(usize, usize)>,
+}
+
+impl Cells {
+    fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+    }
+
+    fn start(&self) -> usize {
+        self.ends.last().copied().unwrap_or(0)
+    }
+
+    fn one(&mut self, value: &str) {
+        self.text.push_str(value);
+        self.ends.push(self.text.len());
+    }
+
+    /// The values of several records in one cell: trimmed, the empty ones
+    /// left out, each key once (its first spelling), `; ` between them.
+    fn joined<'v>(&mut self, values: impl Iterator<Item = &'v str>) {
+        let start = self.start();
+        self.seen.clear();
+        for v in values.map(str::trim).filter(|v| !v.is_empty()) {
+            let text = &self.text;
+            if !self.seen.iter().any(|&(a, b)| same_key(&text[a..b], v)) {
+                if self.text.len() > start {
+                    self.text.push_str("; ");
+                }
+                self.seen.push((self.text.len(), self.text.len() + v.len()));
+                self.text.push_str(v);
+            }
+        }
+        self.ends.push(self.text.len());
+    }
+
+    /// Ids in one cell, `;` between them.
+    fn listed<'v>(&mut self, ids: impl Iterator<Item = &'v str>) {
+        let start = self.start();
+        for id in ids {
+            if self.text.len() > start {
+                self.text.push(';');
+            }
+            self.text.push_str(id);
+        }
+        self.ends.push(self.text.len());
+    }
+
+    /// The eleven cells.
+    fn all(&self) -> [&str; 11] {
+        std::array::from_fn(|k| {
+            let start = if k == 0 { 0 } else { self.ends[k - 1] };
+            &self.text[start..self.ends[k]]
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cells_join_each_key_once_and_list_ids() {
+        let mut c = Cells::default();
+        c.joined(["a@x", " A@X ", "", "b; c", "c", "B; C"].into_iter());
+        c.one(" kept as given ");
+        c.listed(["duplicate-address", "invalid-address"].into_iter());
+        c.joined(std::iter::empty());
+        c.listed(std::iter::empty());
+        (5..11).for_each(|_| c.one(""));
+        assert_eq!(
+            &c.all()[..5],
+            [
+                "a@x; b; c; c",
+                " kept as given ",
+                "duplicate-address;invalid-address",
+                "",
+                ""
+            ]
+        );
+        c.clear();
+        c.joined([" z "].into_iter());
+        (1..11).for_each(|_| c.one(""));
+        assert_eq!(c.all()[0], "z");
+    }
 
     proptest::proptest! {
         /// A row reads back every cell as given, in `users.csv` order, and
