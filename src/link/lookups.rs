@@ -22,6 +22,9 @@ pub struct Lookups<'t> {
     pub(super) insync_okta: Vec<(u32, u32)>,
     /// inSync users linked to each Okta user.
     pub(super) okta_insync: Vec<(u32, u32)>,
+    /// The Okta user each inSync user is linked to ([`Lookups::okta_of`]),
+    /// found once: every scenario, the persons and the rules ask.
+    pub(super) okta_of: Vec<Option<u32>>,
 }
 
 impl<'t> Lookups<'t> {
@@ -39,12 +42,22 @@ impl<'t> Lookups<'t> {
     /// The Okta user an inSync user is linked to: the first active one,
     /// else the first.
     pub fn okta_of(&self, insync: u32) -> Option<u32> {
-        let linked = self.insync_okta(insync);
-        linked
-            .iter()
-            .copied()
-            .find(|&o| self.t.okta[o as usize].status == OktaStatus::Active)
-            .or_else(|| linked.first().copied())
+        self.okta_of[insync as usize]
+    }
+
+    /// [`Lookups::okta_of`] of every inSync user, from the links.
+    pub(super) fn find_okta_of(&mut self) {
+        self.okta_of = (0..self.t.insync.len() as u32)
+            .into_par_iter()
+            .map(|insync| {
+                let linked = self.insync_okta(insync);
+                linked
+                    .iter()
+                    .copied()
+                    .find(|&o| self.t.okta[o as usize].status == OktaStatus::Active)
+                    .or_else(|| linked.first().copied())
+            })
+            .collect();
     }
 
     /// The active Okta user an inSync user is linked to.

@@ -46,6 +46,8 @@ pub struct Linked<'t> {
     insync_ahead: Vec<Option<u32>>,
     /// The inSync user each Okta user is linked to ahead.
     okta_ahead: Vec<Option<u32>>,
+    /// The Okta user that provisions each inSync user after the change.
+    planned_okta: Vec<Option<u32>>,
     /// The AD account of each inSync user (through Okta, or directly).
     pub insync_ad: Vec<Option<u32>>,
     pub current: Vec<View<'t>>,
@@ -138,12 +140,15 @@ impl<'t> Linked<'t> {
             okta_by_plan_user_name,
             insync_okta,
             okta_insync,
+            okta_of: Vec::new(),
         };
+        lk.find_okta_of();
         let mut linked = Linked {
             t,
             okta_ad,
             insync_ahead: Vec::new(),
             okta_ahead: Vec::new(),
+            planned_okta: Vec::new(),
             insync_ad: Vec::new(),
             current: Vec::new(),
             planned: None,
@@ -154,6 +159,7 @@ impl<'t> Linked<'t> {
             m365_person: Vec::new(),
         };
         (linked.insync_ahead, linked.okta_ahead) = lk.ahead_links();
+        linked.planned_okta = linked.find_planned_okta(&lk);
         linked.insync_ad = (0..t.insync.len())
             .into_par_iter()
             .map(|i| {
@@ -238,17 +244,27 @@ impl<'t> Linked<'t> {
     /// change: the one linked today, else the one linked ahead, or else the
     /// first whose planned userName is this inSync email (Okta matches
     /// existing users by userName).
-    pub fn planned_okta_of(&self, lk: &Lookups<'_>, insync: u32) -> Option<u32> {
-        lk.active_okta_of(insync)
-            .or(self.insync_ahead[insync as usize])
-            .or_else(|| {
-                if lk.insync_okta(insync).is_empty() {
-                    let email = key(self.t.insync[insync as usize].email());
-                    lk.okta_by_plan_user_name.get(&email).first().copied()
-                } else {
-                    None
-                }
+    pub fn planned_okta_of(&self, insync: u32) -> Option<u32> {
+        self.planned_okta[insync as usize]
+    }
+
+    /// [`Linked::planned_okta_of`] of every inSync user.
+    fn find_planned_okta(&self, lk: &Lookups<'_>) -> Vec<Option<u32>> {
+        (0..self.t.insync.len() as u32)
+            .into_par_iter()
+            .map(|insync| {
+                lk.active_okta_of(insync)
+                    .or(self.insync_ahead[insync as usize])
+                    .or_else(|| {
+                        if lk.insync_okta(insync).is_empty() {
+                            let email = self.t.insync[insync as usize].email();
+                            lk.okta_by_plan_user_name.get(email).first().copied()
+                        } else {
+                            None
+                        }
+                    })
             })
+            .collect()
     }
 
     /// The person record `i` of a source belongs to.

@@ -67,7 +67,7 @@ impl<'t> Linked<'t> {
         };
         let (email, ad_attribute, access) = match which {
             Which::Current => (u.email(), current_ad, s.access_using.value),
-            Which::Planned => match self.planned_okta_of(lk, i) {
+            Which::Planned => match self.planned_okta_of(i) {
                 Some(o) => {
                     let v = t.okta_values(o);
                     let ad = if s.plan_upn.value.is_some() {

@@ -161,7 +161,7 @@ fn ad_attribute_missing(s: &Seen<'_, '_>, out: &mut Vec<Finding>) {
         ));
         return;
     }
-    let source = if scenario == Scenario::Planned && ctx.l.planned_okta_of(ctx.lk, i).is_some() {
+    let source = if scenario == Scenario::Planned && ctx.l.planned_okta_of(i).is_some() {
         format!(
             "the Okta attribute `{}` that will feed userPrincipalName is empty for this user",
             t.settings.plan_upn.value.as_deref().unwrap_or("")
@@ -362,7 +362,7 @@ fn resolved(s: &Seen<'_, '_>, id: &str, user: u32, kind: MatchKind, out: &mut Ve
             );
             // Where the value comes from: Okta after the change, inSync today.
             let planned_okta = (scenario == Scenario::Planned)
-                .then(|| ctx.l.planned_okta_of(ctx.lk, i))
+                .then(|| ctx.l.planned_okta_of(i))
                 .flatten();
             out.push(match planned_okta {
                 Some(o) => finding.with_fix(
