@@ -83,7 +83,7 @@ impl<'t> Lookups<'t> {
                 if !active_unlinked_insync(u) {
                     return None;
                 }
-                let email = &t.insync[u as usize].email();
+                let email = t.insync[u as usize].email();
                 // Active Okta users by planned userName, unlinked today.
                 let mut candidates = self
                     .okta_by_plan_user_name

@@ -190,7 +190,7 @@ impl<'t> Linked<'t> {
                         && linked.insync_ahead[i as usize].is_none()
                 })
                 .filter_map(|i| {
-                    let email = &t.insync[i as usize].email();
+                    let email = t.insync[i as usize].email();
                     ad_by_upn
                         .get(email)
                         .first()

@@ -21,7 +21,7 @@ pub(super) fn infer_user_name(okta: &[OktaUser], insync: &[InsyncUser]) -> Infer
     }
     let matched: Vec<AtomicU8> = (0..emails.len()).map(|_| AtomicU8::new(0)).collect();
     okta.par_iter().for_each(|o| {
-        for (bit, value) in [(1, &o.login()), (2, &o.email())] {
+        for (bit, value) in [(1, o.login()), (2, o.email())] {
             if let Some(&i) = emails.get(&Keyed(value)) {
                 matched[i as usize].fetch_or(bit, Relaxed);
             }
