@@ -3,7 +3,7 @@
 //! [`user_rows`]).
 
 use crate::link::{Linked, Outcome, View};
-use crate::model::{Fields, OktaStatus, cmp_key, key_prefix, same_key};
+use crate::model::{Fields, OktaStatus, be_words, cmp_key, key_prefix_bytes, same_key};
 use crate::rules::{Finding, Rule};
 use rayon::prelude::*;
 
@@ -212,7 +212,7 @@ pub(super) fn user_rows(l: &Linked<'_>, findings: &[Finding]) -> Vec<UserRow> {
             rules_of[p as usize] |= 1 << (f.rule as u64);
         }
     }
-    let mut rows: Vec<Option<(u64, UserRow)>> = Vec::new();
+    let mut rows: Vec<Option<([u64; 3], UserRow)>> = Vec::new();
     (0..l.persons.len())
         .into_par_iter()
         // Each row's cells are written into one buffer per thread, then
@@ -269,11 +269,12 @@ pub(super) fn user_rows(l: &Linked<'_>, findings: &[Finding]) -> Vec<UserRow> {
             );
             // Records without any identifier (AD's built-in accounts) are
             // no person anyone can act on; they stay counted in the inputs.
-            (!row.is_anonymous()).then(|| (key_prefix(row.first_identifier()), row))
+            let prefix = be_words(key_prefix_bytes::<24>(row.first_identifier()));
+            (!row.is_anonymous()).then_some((prefix, row))
         })
         .collect_into_vec(&mut rows);
-    let mut rows: Vec<(u64, UserRow)> = rows.into_iter().flatten().collect();
-    // By the first identifier's key (its first 8 bytes, then the whole),
+    let mut rows: Vec<([u64; 3], UserRow)> = rows.into_iter().flatten().collect();
+    // By the first identifier's key (its first 24 bytes, then the whole),
     // then every cell. Unstable is enough: rows that compare equal are
     // equal in every cell.
     rows.par_sort_unstable_by(|a, b| {

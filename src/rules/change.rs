@@ -6,7 +6,10 @@
 
 use super::sink::{Family, Sink};
 use super::{About, Ctx, Finding, Rule, Scenario, list};
-use crate::model::{OktaStatus, Source, address_problem, cmp_key, key, key_hash, same_key};
+use crate::model::{
+    OktaStatus, Source, address_problem, be_words, cmp_key, key, key_hash, key_prefix_bytes,
+    same_key,
+};
 use rayon::prelude::*;
 use std::borrow::Cow;
 
@@ -362,10 +365,14 @@ fn remap_shared_value(ctx: &Ctx<'_, '_>, mut by_new: Vec<(u64, u32)>) -> Vec<Fin
 /// The inSync email changes in `remediation.csv`'s order (the current
 /// email's key, then the new one's), each once.
 fn sorted(fixes: Vec<Remediation>) -> Vec<Remediation> {
-    // Each with its key prefix, computed once rather than per comparison.
-    let mut keyed: Vec<(u64, Remediation)> = fixes
+    // Each with the first 24 bytes of its key, computed once rather than
+    // per comparison (emails often share their first 8: `aadams1…`).
+    let mut keyed: Vec<([u64; 3], Remediation)> = fixes
         .into_par_iter()
-        .map(|r| (crate::model::key_prefix(&r.insync_email_current), r))
+        .map(|r| {
+            let prefix = key_prefix_bytes::<24>(&r.insync_email_current);
+            (be_words(prefix), r)
+        })
         .collect();
     keyed.par_sort_unstable_by(|(pa, a), (pb, b)| {
         pa.cmp(pb)
