@@ -54,7 +54,7 @@ pub fn find(l: &Linked<'_>, address: &str) -> Vec<Hit> {
         if is(a.mail()) {
             f.push("mail");
         }
-        if a.proxies.iter().any(|p| is(p.address)) {
+        if a.proxies().iter().any(|p| is(p.address)) {
             f.push("proxy_addresses");
         }
         push(Source::Ad, i, f);
@@ -77,7 +77,7 @@ pub fn find(l: &Linked<'_>, address: &str) -> Vec<Hit> {
         if is(primary_of(m)) {
             f.push("primary_smtp");
         }
-        if m.proxies
+        if m.proxies()
             .iter()
             .any(|p| is(p.address) && !is(primary_of(m)))
         {

@@ -70,7 +70,7 @@ fn utf8_bom_with_plus_joined_proxies() {
         .find(|u| u.upn() == "anna.berg@contoso.com")
         .unwrap();
     let addrs: Vec<(bool, &str)> = anna
-        .proxies
+        .proxies()
         .iter()
         .map(|p| (p.primary, p.address))
         .collect();
@@ -87,13 +87,13 @@ fn utf8_bom_with_plus_joined_proxies() {
         .unwrap();
     assert!(
         emilie
-            .proxies
+            .proxies()
             .iter()
             .any(|p| p.primary && p.address == "emilie.laurent@contoso.com")
     );
     assert!(
         emilie
-            .proxies
+            .proxies()
             .iter()
             .all(|p| !p.address.to_lowercase().starts_with("sip"))
     );
@@ -168,9 +168,9 @@ fn pipe_separated() {
     let t = load("pipe-ad.csv");
     assert_eq!((t.source, t.delimiter), (Source::Ad, Some(b'|')));
     let users = load::ad::records(&t, 0);
-    assert_eq!(users[0].proxies.iter().filter(|p| p.primary).count(), 1);
+    assert_eq!(users[0].proxies().iter().filter(|p| p.primary).count(), 1);
     assert_eq!(
-        users[0].proxies.iter().next().unwrap().address,
+        users[0].proxies().iter().next().unwrap().address,
         "anna.berg@contoso.com"
     );
     assert_eq!(users[2].upn(), "priya.patel@contoso.com");
@@ -253,7 +253,7 @@ fn multi_line_cells_count_as_one_row() {
         vec![6]
     );
     let users = load::ad::records(&t, 0);
-    let addrs: Vec<&str> = users[0].proxies.iter().map(|p| p.address).collect();
+    let addrs: Vec<&str> = users[0].proxies().iter().map(|p| p.address).collect();
     assert_eq!(
         addrs,
         vec![
@@ -291,7 +291,7 @@ fn dotnet_type_name_in_a_used_column_is_set_aside() {
     let users = load::ad::records(&t, 0);
     assert_eq!(users[2].upn(), "priya.patel@contoso.com");
     assert!(!users[2].enabled);
-    assert!(users.iter().all(|u| u.proxies.is_empty()));
+    assert!(users.iter().all(|u| u.proxies().is_empty()));
 }
 
 /// `Get-EXOMailbox | Export-Csv` in Windows PowerShell 5.1: `EmailAddresses`
@@ -319,7 +319,7 @@ fn exo_mailbox_type_name_in_email_addresses_is_set_aside() {
     assert_eq!(users[1].upn(), "mark.taylor@contoso.com");
     assert_eq!(users[1].primary_smtp(), "m.taylor@contoso.com");
     assert!(users[2].shared_mailbox);
-    assert!(users.iter().all(|u| u.proxies.is_empty()));
+    assert!(users.iter().all(|u| u.proxies().is_empty()));
 }
 
 #[test]
@@ -330,7 +330,7 @@ fn dotnet_type_name_in_an_unused_column_is_ignored() {
     assert_eq!(users[2].upn(), "priya.patel@contoso.com");
     assert!(
         users[2]
-            .proxies
+            .proxies()
             .iter()
             .any(|p| p.primary && p.address == "priya.patel@contoso.com")
     );
@@ -371,7 +371,7 @@ fn csvde_escaped_semicolons_and_dns() {
     assert_eq!(t.source, Source::Ad);
     let users = load::ad::records(&t, 0);
     let addrs: Vec<(bool, &str)> = users[0]
-        .proxies
+        .proxies()
         .iter()
         .map(|p| (p.primary, p.address))
         .collect();
@@ -402,7 +402,7 @@ fn csvde_unquoted_joined_proxies_keep_the_header_delimiter() {
     assert_eq!(users.len(), 2);
     assert_eq!(users[0].upn(), "anna.berg@contoso.com");
     let addrs: Vec<(bool, &str)> = users[0]
-        .proxies
+        .proxies()
         .iter()
         .map(|p| (p.primary, p.address))
         .collect();
@@ -451,7 +451,7 @@ fn exchange_mailbox_export() {
     assert!(
         users
             .iter()
-            .flat_map(|u| &u.proxies)
+            .flat_map(|u| u.proxies())
             .all(|p| p.address.contains('@') && !p.address.starts_with("SPO"))
     );
 }
@@ -569,7 +569,7 @@ fn mailbox_export_without_upn_loads_keyed_by_primary_address() {
     assert_eq!(users[1].subject(), "m.taylor@contoso.com");
     assert!(
         users[1]
-            .proxies
+            .proxies()
             .iter()
             .any(|p| !p.primary && p.address == "mark.taylor@contoso.com")
     );
@@ -599,7 +599,7 @@ fn graph_export_with_joined_proxies_classifies_as_m365() {
     let users = load::m365::records(&t, 0);
     assert_eq!(users[0].primary_smtp(), "anna.berg@contoso.co.uk");
     let aliases: Vec<&str> = users[0]
-        .proxies
+        .proxies()
         .iter()
         .filter(|p| !p.primary)
         .map(|p| p.address)

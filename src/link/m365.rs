@@ -51,7 +51,7 @@ pub use crate::model::primary_of;
 /// primary address.
 pub fn aliases_of(m: &M365User) -> impl Iterator<Item = &str> {
     let primary = primary_of(m);
-    m.proxies
+    m.proxies()
         .iter()
         .map(|p| p.address)
         .filter(move |a| !same_key(a, primary))
@@ -149,7 +149,7 @@ impl<'t> M365Index<'t> {
         };
         // At most a UPN, a primary address and the proxies of each user.
         let expected = if mailbox {
-            users.len() * 2 + users.iter().map(|m| m.proxies.len()).sum::<usize>()
+            users.len() * 2 + users.iter().map(|m| m.proxies().len()).sum::<usize>()
         } else {
             users.len()
         };

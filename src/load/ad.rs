@@ -157,7 +157,7 @@ pub fn record(table: &Table, i: usize, file: u32) -> AdUser {
         disabled_value,
     };
     let proxies = Proxies::parse(cell(Field::ProxyAddresses));
-    AdUser::new(at, enabled, proxies, text)
+    AdUser::new(at, enabled, &proxies, text)
 }
 
 #[cfg(test)]

@@ -135,7 +135,7 @@ pub fn record(table: &Table, i: usize, file: u32) -> M365User {
         display_name: cell(Field::DisplayName),
         object_id: cell(Field::ObjectId),
     };
-    let mut m = M365User::new(at, Proxies::parse(cell(Field::ProxyAddresses)), text);
+    let mut m = M365User::new(at, &Proxies::parse(cell(Field::ProxyAddresses)), text);
     m.sign_in_blocked = parse_bool(cell(Field::BlockCredential)) == Some(true)
         || parse_bool(cell(Field::AccountEnabled)) == Some(false);
     m.licensed = has_licences.then(|| !unlicensed(cell(Field::Licenses)));

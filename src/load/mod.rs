@@ -749,7 +749,7 @@ mod tests {
             aside.reason
         );
         // Set aside, the column gives the records nothing.
-        assert!(ad::records(&t, 0).iter().all(|u| u.proxies.is_empty()));
+        assert!(ad::records(&t, 0).iter().all(|u| u.proxies().is_empty()));
         // In a column preflight does not use, a type name is ignored.
         let ok = load(b"UserPrincipalName,proxyAddresses,memberOf\na@contoso.com,SMTP:a@contoso.com,Microsoft.ActiveDirectory.Management.ADPropertyValueCollection\n").unwrap();
         assert!(ok.set_aside.is_empty() && ok.columns.contains_key(&Field::ProxyAddresses));

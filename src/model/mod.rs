@@ -21,7 +21,7 @@ pub use input::{
 };
 pub use key::{Keyed, be_words, cmp_key, key, key_hash, key_prefix, key_prefix_bytes, same_key};
 pub use packed::{Fields, kept};
-pub use proxies::{Proxies, Proxy, ProxyIter, ProxyRef, parse_proxies};
+pub use proxies::{Proxies, Proxy, ProxyIter, ProxyList, ProxyRef, parse_proxies};
 pub use records::{AdText, AdUser, InsyncText, InsyncUser, M365Text, M365User, OktaText, OktaUser};
 use serde::Serialize;
 use std::fmt;
@@ -215,7 +215,7 @@ pub fn primary_of(m: &M365User) -> &str {
     if !m.primary_smtp().trim().is_empty() {
         m.primary_smtp()
     } else {
-        m.proxies
+        m.proxies()
             .iter()
             .find(|p| p.primary)
             .map_or("", |p| p.address)

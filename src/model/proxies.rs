@@ -12,14 +12,20 @@ pub struct Proxy {
     pub address: String,
 }
 
-/// The proxy addresses of a record, compact: the addresses back to back in
-/// one allocation and where each ends, the top bit of an end marking the
-/// primary address (two allocations per record instead of one per address
-/// and a vector).
+/// The proxy addresses of a record, compact: one string, each address
+/// after a byte that says what it is, `\r` for the primary (`SMTP:`)
+/// address and `\n` for an alias. A record keeps it among its text fields
+/// (no allocation of its own) and reads it as a [`ProxyList`]. Addresses
+/// never hold either byte: cells are split on both ([`parse_proxies`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Proxies {
-    text: Box<str>,
-    ends: Box<[u64]>,
+    text: String,
+}
+
+/// A record's proxy addresses, borrowed from its fields ([`Proxies`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ProxyList<'a> {
+    text: &'a str,
 }
 
 /// One address of [`Proxies`].
@@ -31,81 +37,79 @@ pub struct ProxyRef<'a> {
     pub address: &'a str,
 }
 
-const PRIMARY_BIT: u64 = 1 << 63;
+const PRIMARY: u8 = b'\r';
+const ALIAS: u8 = b'\n';
+
+fn is_mark(b: u8) -> bool {
+    b == PRIMARY || b == ALIAS
+}
 
 impl Proxies {
-    pub fn iter(&self) -> ProxyIter<'_> {
-        ProxyIter {
-            proxies: self,
-            next: 0,
-            start: 0,
-        }
+    /// The compact text, as a record keeps it.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    pub fn list(&self) -> ProxyList<'_> {
+        ProxyList { text: &self.text }
+    }
+
+    fn push(&mut self, primary: bool, address: &str) {
+        self.text.push(if primary { '\r' } else { '\n' });
+        self.text.push_str(address);
+    }
+}
+
+impl<'a> ProxyList<'a> {
+    /// The list kept as `text`, a [`Proxies::as_str`] (a record's field).
+    pub fn new(text: &'a str) -> ProxyList<'a> {
+        debug_assert!(text.is_empty() || is_mark(text.as_bytes()[0]));
+        ProxyList { text }
+    }
+
+    pub fn iter(&self) -> ProxyIter<'a> {
+        ProxyIter { rest: self.text }
     }
 
     pub fn len(&self) -> usize {
-        self.ends.len()
+        memchr::memchr2_iter(PRIMARY, ALIAS, self.text.as_bytes()).count()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.text.is_empty()
     }
 }
 
 impl From<Vec<Proxy>> for Proxies {
     fn from(proxies: Vec<Proxy>) -> Proxies {
-        let mut b = ProxiesBuilder::default();
+        let mut out = Proxies::default();
         for p in &proxies {
-            b.push(p.primary, &p.address);
+            out.push(p.primary, &p.address);
         }
-        b.finish()
-    }
-}
-
-/// [`Proxies`] being built, address by address.
-#[derive(Default)]
-struct ProxiesBuilder {
-    text: String,
-    ends: Vec<u64>,
-}
-
-impl ProxiesBuilder {
-    fn push(&mut self, primary: bool, address: &str) {
-        self.text.push_str(address);
-        let flag = if primary { PRIMARY_BIT } else { 0 };
-        self.ends.push(self.text.len() as u64 | flag);
-    }
-
-    fn finish(self) -> Proxies {
-        Proxies {
-            text: self.text.into_boxed_str(),
-            ends: self.ends.into_boxed_slice(),
-        }
+        out
     }
 }
 
 /// The addresses of [`Proxies`], in order.
 pub struct ProxyIter<'a> {
-    proxies: &'a Proxies,
-    next: usize,
-    start: usize,
+    rest: &'a str,
 }
 
 impl<'a> Iterator for ProxyIter<'a> {
     type Item = ProxyRef<'a>;
     fn next(&mut self) -> Option<ProxyRef<'a>> {
-        let e = *self.proxies.ends.get(self.next)?;
-        let end = (e & !PRIMARY_BIT) as usize;
-        let address = &self.proxies.text[self.start..end];
-        self.next += 1;
-        self.start = end;
+        let mark = *self.rest.as_bytes().first()?;
+        let body = &self.rest[1..];
+        let end = memchr::memchr2(PRIMARY, ALIAS, body.as_bytes()).unwrap_or(body.len());
+        self.rest = &body[end..];
         Some(ProxyRef {
-            primary: e & PRIMARY_BIT != 0,
-            address,
+            primary: mark == PRIMARY,
+            address: &body[..end],
         })
     }
 }
 
-impl<'a> IntoIterator for &'a Proxies {
+impl<'a> IntoIterator for ProxyList<'a> {
     type Item = ProxyRef<'a>;
     type IntoIter = ProxyIter<'a>;
     fn into_iter(self) -> ProxyIter<'a> {
@@ -113,12 +117,11 @@ impl<'a> IntoIterator for &'a Proxies {
     }
 }
 
-impl Serialize for Proxies {
+impl Serialize for ProxyList<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_seq(self.iter())
     }
 }
-
 /// Splits a proxy-address cell into its SMTP addresses.
 ///
 /// Lists are split on `;` (csvde's `\;` is a literal `;`), on newlines, and
@@ -141,9 +144,9 @@ impl Proxies {
     /// [`parse_proxies`] straight into the compact form: the addresses are
     /// copied once, from the cell (no string per segment or address).
     pub fn parse(cell: &str) -> Proxies {
-        let mut b = ProxiesBuilder::default();
-        each_proxy(cell, |primary, address| b.push(primary, address));
-        b.finish()
+        let mut out = Proxies::default();
+        each_proxy(cell, |primary, address| out.push(primary, address));
+        out
     }
 }
 
@@ -239,7 +242,7 @@ mod tests {
     proptest::proptest! {
         /// Segments borrowed from a cell without `\` are the ones
         /// [`split_unescaped`] builds, and the compact proxies are those of
-        /// [`parse_proxies`] for any cell.
+        /// [`parse_proxies`] for any cell (built, and read back).
         #[test]
         fn proxies_parse_as_parse_proxies(
             cell in "((SMTP|smtp|X500|sip):)?[a-z.+]{0,6}@?[a-z.]{0,6}([;,+ \n\r\\\\]{1,2}((SMTP|smtp|X500|sip):)?[a-zé.+]{0,6}@?[a-z.]{0,6}){0,4}"
@@ -248,14 +251,29 @@ mod tests {
                 let borrowed: Vec<&str> = cell.split([';', '\n', '\r']).collect();
                 proptest::prop_assert_eq!(borrowed, split_unescaped(&cell));
             }
-            proptest::prop_assert_eq!(Proxies::parse(&cell), Proxies::from(parse_proxies(&cell)));
+            let compact = Proxies::parse(&cell);
+            proptest::prop_assert_eq!(&compact, &Proxies::from(parse_proxies(&cell)));
+            // The compact list reads back the plain one: every address and
+            // flag, in order, and as many.
+            let list = compact.list();
+            let read: Vec<Proxy> = list
+                .iter()
+                .map(|p| Proxy { primary: p.primary, address: p.address.to_string() })
+                .collect();
+            proptest::prop_assert_eq!(list.len(), read.len());
+            proptest::prop_assert_eq!(list.is_empty(), read.is_empty());
+            proptest::prop_assert_eq!(read, parse_proxies(&cell));
         }
     }
 
     fn addrs(cell: &str) -> Vec<(bool, &str)> {
         // Leak is fine in tests: keeps the assertions short.
         let proxies: &'static Proxies = Box::leak(Box::new(parse_proxies(cell).into()));
-        let out: Vec<(bool, &str)> = proxies.iter().map(|p| (p.primary, p.address)).collect();
+        let out: Vec<(bool, &str)> = proxies
+            .list()
+            .iter()
+            .map(|p| (p.primary, p.address))
+            .collect();
         // The compact form keeps every address and flag of the parsed list.
         let parsed = parse_proxies(cell);
         assert_eq!(out.len(), parsed.len());

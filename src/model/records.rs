@@ -3,23 +3,45 @@
 //! fields; a loader makes a record from the plain values (`OktaText`,
 //! `AdText`, ...), and [`OktaUser::text`] and the like give them back.
 
-use super::{At, Fields, InsyncStatus, OktaStatus, Proxies};
+use super::{At, Fields, InsyncStatus, OktaStatus, Proxies, ProxyList};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 /// A record's text fields: the plain struct of their values (`$text`), and
 /// on the record one method per field and `text()` for all of them. `$k`
 /// is the field's place in the packed form, in the order of the struct.
+/// With `+ proxies`, the record's [`Proxies`] are packed after them (place
+/// `$n - 1`) and read with `proxies()`.
 macro_rules! text_fields {
     ($record:ident, $text:ident, $n:literal, { $($(#[$doc:meta])* $k:literal $name:ident),+ $(,)? }) => {
-        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-        pub struct $text<'a> {
-            $($(#[$doc])* pub $name: &'a str,)+
-        }
+        text_fields!(@fields $record, $text, { $($(#[$doc])* $k $name),+ });
 
         impl $text<'_> {
             fn pack(&self) -> Fields<$n> {
                 Fields::new([$(self.$name),+])
             }
+        }
+    };
+    ($record:ident, $text:ident, $n:literal + proxies, { $($(#[$doc:meta])* $k:literal $name:ident),+ $(,)? }) => {
+        text_fields!(@fields $record, $text, { $($(#[$doc])* $k $name),+ });
+
+        impl $text<'_> {
+            fn pack(&self, proxies: &Proxies) -> Fields<$n> {
+                Fields::new([$(self.$name,)+ proxies.as_str()])
+            }
+        }
+
+        impl $record {
+            /// The proxy addresses.
+            #[inline]
+            pub fn proxies(&self) -> ProxyList<'_> {
+                ProxyList::new(self.text.get($n - 1))
+            }
+        }
+    };
+    (@fields $record:ident, $text:ident, { $($(#[$doc:meta])* $k:literal $name:ident),+ }) => {
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+        pub struct $text<'a> {
+            $($(#[$doc])* pub $name: &'a str,)+
         }
 
         impl $record {
@@ -65,12 +87,11 @@ impl OktaUser {
 #[derive(Clone, Debug)]
 pub struct AdUser {
     pub at: At,
-    pub proxies: Proxies,
     pub enabled: bool,
-    text: Fields<9>,
+    text: Fields<10>,
 }
 
-text_fields!(AdUser, AdText, 9, {
+text_fields!(AdUser, AdText, 10 + proxies, {
     0 upn,
     1 mail,
     2 sam_account_name,
@@ -88,12 +109,11 @@ text_fields!(AdUser, AdText, 9, {
 });
 
 impl AdUser {
-    pub fn new(at: At, enabled: bool, proxies: Proxies, text: AdText<'_>) -> AdUser {
+    pub fn new(at: At, enabled: bool, proxies: &Proxies, text: AdText<'_>) -> AdUser {
         AdUser {
             at,
-            proxies,
             enabled,
-            text: text.pack(),
+            text: text.pack(proxies),
         }
     }
 }
@@ -130,7 +150,6 @@ impl InsyncUser {
 #[derive(Clone, Debug)]
 pub struct M365User {
     pub at: At,
-    pub proxies: Proxies,
     pub sign_in_blocked: bool,
     /// `None` when the export shows no licence column.
     pub licensed: Option<bool>,
@@ -138,10 +157,10 @@ pub struct M365User {
     /// Synchronised from AD (`DirSyncEnabled`, `onPremisesSyncEnabled`):
     /// its identifiers are changed in AD, not in the cloud.
     pub synced: bool,
-    text: Fields<4>,
+    text: Fields<5>,
 }
 
-text_fields!(M365User, M365Text, 4, {
+text_fields!(M365User, M365Text, 5 + proxies, {
     0 upn,
     1 primary_smtp,
     2 display_name,
@@ -152,19 +171,19 @@ text_fields!(M365User, M365Text, 4, {
 
 impl M365User {
     /// A user with its text fields; its flags are set on the value.
-    pub fn new(at: At, proxies: Proxies, text: M365Text<'_>) -> M365User {
+    pub fn new(at: At, proxies: &Proxies, text: M365Text<'_>) -> M365User {
         M365User {
             at,
-            proxies,
             sign_in_blocked: false,
             licensed: None,
             shared_mailbox: false,
             synced: false,
-            text: text.pack(),
+            text: text.pack(proxies),
         }
     }
 
-    /// Fills each blank text field with `other`'s (merging files by UPN).
+    /// Fills each blank text field with `other`'s, and the proxies when
+    /// there are none (merging files by UPN).
     pub fn fill_blanks(&mut self, other: &M365User) {
         self.text.fill_blanks(&other.text);
     }
@@ -192,7 +211,7 @@ impl Serialize for AdUser {
         let mut s = serializer.serialize_struct("AdUser", 8)?;
         s.serialize_field("upn", self.upn())?;
         s.serialize_field("mail", self.mail())?;
-        s.serialize_field("proxies", &self.proxies)?;
+        s.serialize_field("proxies", &self.proxies())?;
         s.serialize_field("sam_account_name", self.sam_account_name())?;
         s.serialize_field("enabled", &self.enabled)?;
         s.serialize_field("employee_number", self.employee_number())?;
@@ -219,7 +238,7 @@ impl Serialize for M365User {
         let mut s = serializer.serialize_struct("M365User", 7)?;
         s.serialize_field("upn", self.upn())?;
         s.serialize_field("primary_smtp", self.primary_smtp())?;
-        s.serialize_field("proxies", &self.proxies)?;
+        s.serialize_field("proxies", &self.proxies())?;
         s.serialize_field("sign_in_blocked", &self.sign_in_blocked)?;
         s.serialize_field("licensed", &self.licensed)?;
         s.serialize_field("shared_mailbox", &self.shared_mailbox)?;
@@ -259,9 +278,13 @@ mod tests {
             disabled_column: "c",
             disabled_value: "v",
         };
-        let a = AdUser::new(at, false, Proxies::default(), ad);
+        let proxies = Proxies::parse("SMTP:a@x.com;smtp:b@x.com");
+        let a = AdUser::new(at, false, &proxies, ad);
         assert_eq!(a.text(), ad);
         assert_eq!((a.upn(), a.disabled_value()), ("u", "v"));
+        assert_eq!(a.proxies(), proxies.list());
+        let read: Vec<(bool, &str)> = a.proxies().iter().map(|p| (p.primary, p.address)).collect();
+        assert_eq!(read, [(true, "a@x.com"), (false, "b@x.com")]);
         let insync = InsyncText {
             email: "e",
             ad_attribute: "a",
@@ -276,9 +299,16 @@ mod tests {
             display_name: "d",
             object_id: "o",
         };
-        let m = M365User::new(at, Proxies::default(), m365);
+        let m = M365User::new(at, &Proxies::default(), m365);
         assert_eq!(m.text(), m365);
         assert_eq!((m.upn(), m.object_id()), ("u", "o"));
+        // Merging fills the proxies only where there are none.
+        let mut merged = m.clone();
+        merged.fill_blanks(&M365User::new(at, &proxies, M365Text::default()));
+        assert_eq!((merged.text(), merged.proxies()), (m365, proxies.list()));
+        let other = Proxies::parse("smtp:c@x.com");
+        merged.fill_blanks(&M365User::new(at, &other, m365));
+        assert_eq!(merged.proxies(), proxies.list(), "proxies given stay");
         let blank = InsyncUser::new(at, InsyncStatus::Active, InsyncText::default());
         let mut b = blank.clone();
         b.fill_blanks(&u);

@@ -37,7 +37,7 @@ fn identity_fields(
             let a = &t.ad[i];
             each("upn", a.upn(), true);
             each("mail", a.mail(), true);
-            for p in &a.proxies {
+            for p in a.proxies() {
                 each("proxy_addresses", p.address, false);
             }
         }
@@ -50,7 +50,7 @@ fn identity_fields(
             let m = &t.m365[i];
             each("upn", m.upn(), true);
             each("primary_smtp", m.primary_smtp(), true);
-            for p in &m.proxies {
+            for p in m.proxies() {
                 each("proxy_addresses", p.address, false);
             }
         }
@@ -106,10 +106,10 @@ fn duplicates<'t>(ctx: &Ctx<'_, 't>, out: &mut Vec<Finding>) {
         .iter()
         .map(|source| match source {
             Source::Okta => 2 * t.okta.len(),
-            Source::Ad => 2 * t.ad.len() + t.ad.iter().map(|a| a.proxies.len()).sum::<usize>(),
+            Source::Ad => 2 * t.ad.len() + t.ad.iter().map(|a| a.proxies().len()).sum::<usize>(),
             Source::Insync => t.insync.len(),
             Source::M365 if t.mailbox_data => {
-                2 * t.m365.len() + t.m365.iter().map(|m| m.proxies.len()).sum::<usize>()
+                2 * t.m365.len() + t.m365.iter().map(|m| m.proxies().len()).sum::<usize>()
             }
             Source::M365 => t.m365.len(),
         })
@@ -136,7 +136,7 @@ fn duplicates<'t>(ctx: &Ctx<'_, 't>, out: &mut Vec<Finding>) {
                 for (i, a) in t.ad.iter().enumerate() {
                     add(i, upn, a.upn());
                     add(i, mail, a.mail());
-                    for p in &a.proxies {
+                    for p in a.proxies() {
                         add(i, proxy, p.address);
                     }
                 }

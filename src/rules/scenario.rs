@@ -429,7 +429,7 @@ fn resolved(s: &Seen<'_, '_>, id: &str, user: u32, kind: MatchKind, out: &mut Ve
             "Assign a licence in the Microsoft 365 admin center, or preserve the inSync user".into(),
         ));
     }
-    if mx.exchange_judged && primary.is_empty() && m.proxies.is_empty() {
+    if mx.exchange_judged && primary.is_empty() && m.proxies().is_empty() {
         out.push(s.ctx.about(
             s.about(),
             Rule::M365NoMailbox,

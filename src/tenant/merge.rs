@@ -126,11 +126,9 @@ pub(super) fn merge_m365(mut parts: Vec<(&Table, Vec<M365User>)>) -> Vec<M365Use
                     if m.upn().trim().is_empty() && !upn.is_empty() {
                         by_upn.entry(upn).or_insert(i);
                     }
-                    // UPN, primary address, display name, object id.
+                    // UPN, primary address, display name, object id,
+                    // proxies.
                     m.fill_blanks(&u);
-                    if m.proxies.is_empty() {
-                        m.proxies = u.proxies;
-                    }
                     m.sign_in_blocked |= u.sign_in_blocked;
                     if m.licensed.is_none() {
                         m.licensed = u.licensed;

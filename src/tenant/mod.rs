@@ -243,7 +243,7 @@ mod tests {
             primary_smtp: primary,
             ..M365Text::default()
         };
-        let mut m = M365User::new(AT, Default::default(), text);
+        let mut m = M365User::new(AT, &Default::default(), text);
         m.licensed = licensed;
         m
     }
