@@ -1079,12 +1079,10 @@ mod tests {
             assert_eq!(t.rows.len() as u64, expected.next().unwrap(), "{name}");
             tables.push(t);
         }
-        let audit = preflight::audit::audit_tables(
-            tables,
-            preflight::audit::demo_settings(),
-            &preflight::audit::Options::default(),
-        )
-        .unwrap();
+        let opts = preflight::audit::Options::default();
+        let tenant =
+            preflight::audit::tenant(tables, preflight::audit::demo_settings(), &opts).unwrap();
+        let audit = preflight::audit::audit(&tenant, &opts);
         let found: BTreeSet<&str> = audit.report.findings.iter().map(|f| f.rule.id()).collect();
         for rule in [
             "exchange-restore-mismatch",

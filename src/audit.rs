@@ -18,9 +18,10 @@ use anyhow::{Context, Result};
 use std::fmt::Write as _;
 use std::path::Path;
 
-/// The result of an audit, before writing.
-pub struct Audit {
-    pub report: Report,
+/// The result of an audit, before writing: it reads the tenant it was
+/// made of (`'t`) until it is written.
+pub struct Audit<'t> {
+    pub report: Report<'t>,
 }
 
 /// What an audit takes besides the exports and settings.
@@ -39,31 +40,28 @@ pub struct Options {
     pub report: report::Options,
 }
 
-/// Runs the audit on loaded tables.
-pub fn audit_tables(tables: Vec<Table>, settings: Settings, opts: &Options) -> Result<Audit> {
-    audit_timed(
-        tables,
-        settings,
-        opts,
-        &mut Laps::start(),
-        &Progress::hidden(),
-    )
+/// The model of loaded tables, with the settings (and what the baseline
+/// carries over): what [`audit`] runs on.
+pub fn tenant(tables: Vec<Table>, settings: Settings, opts: &Options) -> Result<Tenant> {
+    let mut settings = settings;
+    settings.baseline_user_name = opts.baseline_user_name.clone();
+    Tenant::build(tables, settings)
 }
 
-fn audit_timed(
-    tables: Vec<Table>,
-    settings: Settings,
+/// Runs the audit on a tenant: links its records, checks the rules and
+/// makes the report.
+pub fn audit<'t>(tenant: &'t Tenant, opts: &Options) -> Audit<'t> {
+    audit_timed(tenant, opts, &mut Laps::start(), &Progress::hidden())
+}
+
+fn audit_timed<'t>(
+    tenant: &'t Tenant,
     opts: &Options,
     laps: &mut Laps,
     progress: &Progress,
-) -> Result<Audit> {
-    progress.stage("building the model");
-    let mut settings = settings;
-    settings.baseline_user_name = opts.baseline_user_name.clone();
-    let tenant = Tenant::build(tables, settings)?;
-    laps.lap("tenant");
+) -> Audit<'t> {
     progress.stage("linking records into persons");
-    let (linked, lookups) = Linked::build(&tenant);
+    let (linked, lookups) = Linked::build(tenant);
     laps.lap("link");
     progress.stage("checking the rules");
     let (mut findings, remediation) = rules::check(&linked, &lookups);
@@ -86,9 +84,9 @@ fn audit_timed(
         baseline: opts.baseline.as_deref(),
         options: opts.report.clone(),
     };
-    let report = Report::build(&linked, findings, parts);
+    let report = Report::build(linked, findings, parts);
     laps.lap("report");
-    Ok(Audit { report })
+    Audit { report }
 }
 
 /// The inputs of an audit: positional files (classified) and files given by
@@ -234,7 +232,7 @@ pub fn generated() -> String {
 
 /// Writes the outputs and prints the summary.
 fn finish(
-    audit: &Audit,
+    audit: &Audit<'_>,
     out: OutDir,
     quiet: bool,
     laps: &mut Laps,
@@ -302,17 +300,21 @@ pub fn run(args: &AuditArgs) -> Result<Exit> {
         customer: args.customer.clone().or(named.customer),
         author: args.author.clone().or(named.author),
     };
-    let mut audit = audit_timed(tables, settings, &opts, &mut laps, &progress)?;
+    progress.stage("building the model");
+    let tenant = tenant(tables, settings, &opts)?;
+    laps.lap("tenant");
+    let mut audit = audit_timed(&tenant, &opts, &mut laps, &progress);
     if args.redact {
         report::redact::redact(&mut audit.report);
     }
     finish(&audit, out, args.quiet, &mut laps, &progress)?;
     let fail = audit.report.status().0 != 0;
     // Every output is written and swapped in; the process ends next. Freeing
-    // the findings and user rows one by one (millions of small strings in a
-    // large tenant) would only delay the exit: the system takes the memory
+    // the findings and the records one by one (millions of small strings in
+    // a large tenant) would only delay the exit: the system takes the memory
     // back at once (2.7 s of a 1M-person run, BENCHMARKS.md).
     std::mem::forget(audit);
+    std::mem::forget(tenant);
     Ok(if fail { Exit::Findings } else { Exit::Clean })
 }
 
@@ -353,32 +355,41 @@ pub fn demo_settings() -> Settings {
     Settings::resolve(None, &flags).expect("demo settings are valid")
 }
 
-/// Audits the embedded sample tenant.
-pub fn demo_audit() -> Result<Audit> {
-    demo_audit_with(report::Options::default())
-}
-
-/// Audits the embedded sample tenant, the report made with `options`.
-pub fn demo_audit_with(options: report::Options) -> Result<Audit> {
+/// The embedded sample tenant's model, with the demo's settings.
+pub fn demo_tenant() -> Result<Tenant> {
     let tables = DEMO_FILES
         .iter()
         .map(|(name, bytes)| load::load_bytes(name, bytes, &LoadOptions::default()))
         .collect::<Result<Vec<_>>>()?;
+    tenant(tables, demo_settings(), &Options::default())
+}
+
+/// Audits the sample tenant ([`demo_tenant`]).
+pub fn demo_audit(tenant: &Tenant) -> Audit<'_> {
+    demo_audit_with(tenant, report::Options::default())
+}
+
+/// Audits the sample tenant, the report made with `options`.
+pub fn demo_audit_with(tenant: &Tenant, options: report::Options) -> Audit<'_> {
     let opts = Options {
         report: options,
         ..Options::default()
     };
-    audit_tables(tables, demo_settings(), &opts)
+    audit(tenant, &opts)
 }
 
 /// `preflight demo`: the audit always exits 0 when it ran, so a first
 /// `cargo run -- demo` does not look like a failure.
 pub fn demo(args: &DemoArgs) -> Result<Exit> {
     let out = OutDir::claim(Path::new(&args.out), &[])?;
-    let audit = demo_audit_with(report::Options {
-        fail_on: report::FailOn::Demo,
-        ..Default::default()
-    })?;
+    let tenant = demo_tenant()?;
+    let audit = demo_audit_with(
+        &tenant,
+        report::Options {
+            fail_on: report::FailOn::Demo,
+            ..Default::default()
+        },
+    );
     finish(
         &audit,
         out,

@@ -6,7 +6,7 @@
 //! PowerShell's single-quoted strings ([`skeleton`]): a command line, its
 //! strings taken out, must be exactly one of the shapes the scripts write.
 
-use preflight::audit::{audit_tables, demo_audit, demo_settings};
+use preflight::audit::{audit, demo_audit, demo_settings, demo_tenant, tenant as model};
 use preflight::load::{LoadOptions, load_bytes};
 use std::collections::BTreeMap;
 
@@ -36,7 +36,8 @@ fn tenant(ad: &str, m365: &str) -> BTreeMap<&'static str, String> {
         load_bytes("ad.csv", ad.as_bytes(), &LoadOptions::default()).unwrap(),
         load_bytes("m365.csv", m365.as_bytes(), &LoadOptions::default()).unwrap(),
     ];
-    let audit = audit_tables(tables, demo_settings(), &Default::default()).unwrap();
+    let tenant = model(tables, demo_settings(), &Default::default()).unwrap();
+    let audit = audit(&tenant, &Default::default());
     scripts(audit.report.render("2026-01-01 00:00:00 UTC").unwrap())
 }
 
@@ -122,8 +123,7 @@ fn code(name: &str, script: &str) -> Vec<(String, Vec<String>)> {
 
 #[test]
 fn demo_scripts_are_dry_runs_that_say_what_stays_in_the_worklists() {
-    let files = demo_audit()
-        .unwrap()
+    let files = demo_audit(&demo_tenant().unwrap())
         .report
         .render("2026-01-01 00:00:00 UTC")
         .unwrap();
@@ -253,7 +253,8 @@ fn changes_of_users_synchronised_from_ad_go_to_the_ad_script() {
 
 #[test]
 fn redacted_runs_write_no_scripts() {
-    let mut report = demo_audit().unwrap().report;
+    let tenant = demo_tenant().unwrap();
+    let mut report = demo_audit(&tenant).report;
     preflight::report::redact::redact(&mut report);
     let files = report.render("2026-01-01 00:00:00 UTC").unwrap();
     assert!(files.iter().any(|(n, _)| *n == "fixes/ad.csv"));

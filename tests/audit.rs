@@ -2,7 +2,7 @@
 //! thread counts, exit codes and the errors a consultant can act on.
 
 use crate::{audit_ok, fixture, preflight};
-use preflight::audit::demo_audit;
+use preflight::audit::{demo_audit, demo_tenant};
 use preflight::rules::Rule;
 use std::collections::BTreeMap;
 
@@ -12,8 +12,7 @@ fn render_demo(threads: usize) -> Vec<(&'static str, Vec<u8>)> {
         .build()
         .unwrap();
     pool.install(|| {
-        demo_audit()
-            .unwrap()
+        demo_audit(&demo_tenant().unwrap())
             .report
             .render("2026-01-01 00:00:00 UTC")
             .unwrap()
@@ -748,7 +747,8 @@ fn progress_shows_on_a_terminal_only_and_never_with_quiet() {
 fn findings_csv_in_parallel_parts_is_the_same_as_row_by_row() {
     use preflight::report::Output;
     use preflight::report::csv::{CsvOut, FINDINGS_HEADER, finding_cells};
-    let mut report = demo_audit().unwrap().report;
+    let tenant = demo_tenant().unwrap();
+    let mut report = demo_audit(&tenant).report;
     let base = report.findings.clone();
     report.findings = (0..40_000)
         .map(|i| {

@@ -2,7 +2,7 @@
 //! hold one row per change, the rules asking for it in one cell, and they
 //! and `remediation.csv` end with four empty columns for ticket systems.
 
-use preflight::audit::demo_audit;
+use preflight::audit::{demo_audit, demo_tenant};
 use preflight::model::key;
 use preflight::report::csv::restore;
 use preflight::rules::Rule;
@@ -17,8 +17,7 @@ const FIXES: [&str; 4] = [
 
 /// The demo's outputs: name → (header, rows), the cells restored.
 fn demo_csvs() -> BTreeMap<&'static str, (Vec<String>, Vec<Vec<String>>)> {
-    let files = demo_audit()
-        .unwrap()
+    let files = demo_audit(&demo_tenant().unwrap())
         .report
         .render("2026-01-01 00:00:00 UTC")
         .unwrap();
@@ -141,8 +140,7 @@ fn the_demo_worklists_have_one_row_per_change_with_its_rules_in_order() {
 /// Okta worklist's changes the import can make: not the login changes.
 #[test]
 fn the_okta_import_carries_the_worklists_attribute_changes() {
-    let files = demo_audit()
-        .unwrap()
+    let files = demo_audit(&demo_tenant().unwrap())
         .report
         .render("2026-01-01 00:00:00 UTC")
         .unwrap();

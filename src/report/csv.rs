@@ -3,7 +3,7 @@
 //! as a formula neutralised with a leading `'` (and a cell that starts
 //! with `'` itself, so [`restore`] undoes the prefix exactly).
 
-use super::Report;
+use super::{Cells, Report, UserRow};
 use anyhow::Result;
 use rayon::prelude::*;
 use std::io::Write;
@@ -288,30 +288,53 @@ pub fn table<'a>(header: &[&str], rows: impl Iterator<Item = Vec<&'a str>>) -> R
 /// of findings at a million persons) is formatted in the same few
 /// megabytes instead of fresh memory the system must clear for each part.
 pub(super) fn in_parts<T: Sync, W: Write>(
-    mut out: W,
+    out: W,
     delimiter: u8,
     items: &[T],
     row: impl Fn(&mut CsvOut<Vec<u8>>, &T) -> Result<()> + Sync,
 ) -> Result<()> {
+    in_parts_with(
+        out,
+        delimiter,
+        items.len(),
+        || (),
+        |p, (), i| row(p, &items[i]),
+    )
+}
+
+/// [`in_parts`] for rows `0..n`, each part with a scratch value of its own
+/// (`scratch()`, reused row after row).
+pub(super) fn in_parts_with<S, W: Write>(
+    mut out: W,
+    delimiter: u8,
+    n: usize,
+    scratch: impl Fn() -> S + Sync,
+    row: impl Fn(&mut CsvOut<Vec<u8>>, &mut S, usize) -> Result<()> + Sync,
+) -> Result<()> {
     const PART: usize = 1 << 14;
     const PARTS: usize = 8;
     let mut spare: Vec<Vec<u8>> = Vec::new();
-    for batch in items.chunks(PART * PARTS) {
-        let buffers: Vec<Vec<u8>> = batch
-            .chunks(PART)
+    for batch in (0..n).step_by(PART * PARTS) {
+        let parts: Vec<std::ops::Range<usize>> = (batch..n.min(batch + PART * PARTS))
+            .step_by(PART)
+            .map(|start| start..n.min(start + PART))
+            .collect();
+        let buffers: Vec<Vec<u8>> = parts
+            .iter()
             .map(|part| {
                 spare
                     .pop()
                     .unwrap_or_else(|| Vec::with_capacity(part.len() * 256))
             })
             .collect();
-        let parts: Vec<Result<Vec<u8>>> = batch
-            .par_chunks(PART)
+        let parts: Vec<Result<Vec<u8>>> = parts
+            .into_par_iter()
             .zip(buffers)
             .map(|(part, buf)| {
                 let mut p = CsvOut::part_in(buf, delimiter);
-                for item in part {
-                    row(&mut p, item)?;
+                let mut s = scratch();
+                for i in part {
+                    row(&mut p, &mut s, i)?;
                     p.end()?;
                 }
                 Ok(p.into_bytes())
@@ -426,14 +449,22 @@ pub fn waived<W: Write>(r: &Report, out: W) -> Result<()> {
 
 /// `users.csv`.
 pub fn users<W: Write>(r: &Report, mut out: W) -> Result<()> {
-    CsvOut::with_delimiter(&mut out, &super::UserRow::HEADER, r.csv_delimiter)?.finish()?;
-    in_parts(out, r.csv_delimiter, &r.users, |p, u| {
-        p.cell(u.display_name())?;
-        for c in u.cells() {
-            p.cell(c)?;
-        }
-        Ok(())
-    })
+    CsvOut::with_delimiter(&mut out, &UserRow::HEADER, r.csv_delimiter)?.finish()?;
+    let users = &r.users;
+    in_parts_with(
+        out,
+        r.csv_delimiter,
+        users.len(),
+        Cells::default,
+        |p, cells, i| {
+            let (texts, outcomes) = users.get(i).cells_into(cells);
+            p.cell(texts[UserRow::DISPLAY_NAME])?;
+            for c in UserRow::cells_of(&texts, &outcomes) {
+                p.cell(c)?;
+            }
+            Ok(())
+        },
+    )
 }
 
 /// The last columns of the worklists (`fixes/*.csv`, `remediation.csv`):

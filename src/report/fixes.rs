@@ -228,7 +228,7 @@ pub struct Change<'r> {
 }
 
 /// The changes of `system`, in the worklist's order.
-pub fn changes(r: &Report, system: Source) -> Vec<Change<'_>> {
+pub fn changes<'r>(r: &'r Report<'_>, system: Source) -> Vec<Change<'r>> {
     let changes = Changes::cached(&r.findings, system, &r.fix_orders);
     changes
         .runs()

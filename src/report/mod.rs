@@ -30,7 +30,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-pub use users::UserRow;
+pub use users::{Cells, Rewrite, User, UserRow, Users};
 pub use verdict::{FailOn, Reason, Verdict};
 
 /// An input file as the outputs describe it.
@@ -144,8 +144,9 @@ pub struct Parts<'a> {
     pub options: Options,
 }
 
-/// Everything an audit produced, ready to render.
-pub struct Report {
+/// Everything an audit produced, ready to render. It reads the tenant it
+/// was made of (`'t`): the persons' rows are written from the records.
+pub struct Report<'t> {
     pub version: &'static str,
     pub verdict: Verdict,
     /// The deciding checks that did not run (SPEC section 5).
@@ -155,7 +156,8 @@ pub struct Report {
     /// The steps of the change, in order ([`plan`]).
     pub change_plan: Vec<plan::Step>,
     pub findings: Vec<Finding>,
-    pub users: Vec<UserRow>,
+    /// The rows of `users.csv` ([`Users`]).
+    pub users: Users<'t>,
     pub remediation: Vec<Remediation>,
     pub settings: SettingsInfo,
     pub skipped: Vec<Skip>,
@@ -189,9 +191,10 @@ pub struct Report {
     pub targets: apply::Targets,
 }
 
-impl Report {
+impl<'t> Report<'t> {
     /// Makes the report of a linked tenant's findings, once.
-    pub fn build(l: &Linked<'_>, findings: Vec<Finding>, parts: Parts<'_>) -> Report {
+    pub fn build(mut linked: Linked<'t>, findings: Vec<Finding>, parts: Parts<'_>) -> Report<'t> {
+        let l = &linked;
         let Parts {
             remediation,
             plan,
@@ -246,9 +249,11 @@ impl Report {
                 sha256: tb.sha256.clone(),
             })
             .collect();
-        let users = users::user_rows(l, &findings);
         let (coverage, single_system) = coverage(l);
         let targets = apply::targets(l, &findings);
+        let persons = l.persons.len();
+        let people = std::mem::take(&mut linked.persons);
+        let users = Users::build(&linked, &findings, people);
         let mut report = Report {
             version: env!("CARGO_PKG_VERSION"),
             verdict,
@@ -260,7 +265,7 @@ impl Report {
             settings,
             skipped: t.skipped.clone(),
             inputs,
-            persons: l.persons.len(),
+            persons,
             coverage,
             single_system,
             report_limit: options.report_limit,

@@ -135,7 +135,7 @@ pub fn steps(r: &Report, facts: Facts) -> Vec<Step> {
         persons: r
             .users
             .iter()
-            .filter(|u| !u.okta_login().is_empty() && !u.insync_email().is_empty())
+            .filter(|u| u.has_okta_login_and_insync_email())
             .count(),
         done: None,
         detail: format!(

@@ -363,8 +363,9 @@ fn names(r: &Report) -> Names {
     for w in waived {
         n.text(&w.reason);
     }
-    for u in &r.users {
-        let cells = u.cells();
+    for u in r.users.iter() {
+        let row = u.row();
+        let cells = row.cells();
         // The identifier columns, not the outcomes or the rules.
         for cell in cells[..8].iter().chain([&cells[11]]) {
             for part in cell.split("; ") {
@@ -434,7 +435,7 @@ fn redact_finding(red: &Redactor, f: &mut Finding) {
 pub fn redact(r: &mut Report) {
     // The worklists' order follows the values: computed again if needed.
     r.fix_orders = Default::default();
-    let red = names(r).redactor();
+    let red = Arc::new(names(r).redactor());
     let waived = r.waived.iter_mut().flatten();
     for w in waived {
         redact_finding(&red, &mut w.finding);
@@ -452,19 +453,20 @@ pub fn redact(r: &mut Report) {
             };
         }
     }
-    for u in &mut r.users {
-        // Every identifier (a cell may list several); the rules are ids.
-        *u = u.rewrite(|i, v| {
-            if i == super::UserRow::RULES {
-                v.to_string()
-            } else if i == super::UserRow::DISPLAY_NAME {
-                String::new()
-            } else {
-                let parts: Vec<String> = v.split("; ").map(|p| red.value(p)).collect();
-                parts.join("; ")
-            }
-        });
-    }
+    // The persons' rows are written from the records: each is rewritten
+    // as it is written. Every identifier (a cell may list several); the
+    // rules are ids; the name goes.
+    let users = Arc::clone(&red);
+    r.users.set_rewrite(Box::new(move |i, v| {
+        if i == super::UserRow::RULES {
+            v.to_string()
+        } else if i == super::UserRow::DISPLAY_NAME {
+            String::new()
+        } else {
+            let parts: Vec<String> = v.split("; ").map(|p| users.value(p)).collect();
+            parts.join("; ")
+        }
+    }));
     for x in &mut r.remediation {
         x.insync_email_current = red.value(&x.insync_email_current);
         x.insync_email_new = red.value(&x.insync_email_new);

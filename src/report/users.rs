@@ -2,9 +2,10 @@
 //! side and every check today and after the change ([`UserRow`], built by
 //! [`user_rows`]).
 
-use crate::link::{Linked, Outcome, View};
+use crate::link::{Linked, Outcome, Persons, View};
 use crate::model::{Fields, OktaStatus, be_words, cmp_key, key_prefix_bytes, same_key};
 use crate::rules::{Finding, Rule};
+use crate::tenant::Tenant;
 use rayon::prelude::*;
 
 /// One row of `users.csv`: a person, identifiers side by side.
@@ -69,7 +70,7 @@ impl UserRow {
 
     /// The row with each text cell passed through `f` (its place, its
     /// value).
-    pub fn rewrite(&self, mut f: impl FnMut(usize, &str) -> String) -> UserRow {
+    pub fn rewrite(&self, f: impl Fn(usize, &str) -> String) -> UserRow {
         let texts: [String; 11] = std::array::from_fn(|i| f(i, self.get(i)));
         UserRow::new(texts.each_ref().map(String::as_str), self.outcomes)
     }
@@ -131,43 +132,36 @@ impl UserRow {
     /// The first of the inSync email, Okta login, AD and Microsoft 365 UPN
     /// that is not empty: what the rows are sorted by.
     fn first_identifier(&self) -> &str {
-        [
-            Self::INSYNC_EMAIL,
-            Self::OKTA_LOGIN,
-            Self::AD_UPN,
-            Self::M365_UPN,
-        ]
-        .into_iter()
-        .map(|i| self.get(i))
-        .find(|v| !v.is_empty())
-        .unwrap_or("")
-    }
-
-    /// Whether the row has no identifier at all.
-    fn is_anonymous(&self) -> bool {
-        (0..=Self::M365_PRIMARY_SMTP).all(|i| self.get(i).is_empty())
+        first_identifier(&self.text.all())
     }
 
     /// The cells of `users.csv` but the first, the display name: what
     /// identifies and describes the person.
     pub fn cells(&self) -> [&str; 16] {
+        UserRow::cells_of(&self.text.all(), &self.outcomes)
+    }
+
+    /// [`UserRow::cells`] of eleven text cells and six outcomes.
+    pub fn cells_of<'a>(texts: &[&'a str; 11], outcomes: &[Outcome; 6]) -> [&'a str; 16] {
+        let ids = outcomes.map(Outcome::id);
+        let t = |i: usize| texts[i];
         [
-            self.insync_email(),
-            self.insync_ad_attribute(),
-            self.okta_login(),
-            self.okta_email(),
-            self.ad_upn(),
-            self.ad_mail(),
-            self.m365_upn(),
-            self.m365_primary_smtp(),
-            self.current_onedrive(),
-            self.current_exchange_backup(),
-            self.current_exchange_restore(),
-            self.planned_insync_email(),
-            self.planned_onedrive(),
-            self.planned_exchange_backup(),
-            self.planned_exchange_restore(),
-            self.rules(),
+            t(Self::INSYNC_EMAIL),
+            t(Self::INSYNC_AD_ATTRIBUTE),
+            t(Self::OKTA_LOGIN),
+            t(Self::OKTA_EMAIL),
+            t(Self::AD_UPN),
+            t(Self::AD_MAIL),
+            t(Self::M365_UPN),
+            t(Self::M365_PRIMARY_SMTP),
+            ids[0],
+            ids[1],
+            ids[2],
+            t(Self::PLANNED_INSYNC_EMAIL),
+            ids[3],
+            ids[4],
+            ids[5],
+            t(Self::RULES),
         ]
     }
 }
@@ -202,93 +196,267 @@ fn outcome(v: Option<&View>, f: fn(&View) -> Outcome) -> Outcome {
     v.map_or(Outcome::NotApplicable, f)
 }
 
-/// One row per person, sorted by their first identifier.
-pub(super) fn user_rows(l: &Linked<'_>, findings: &[Finding]) -> Vec<UserRow> {
-    let t = l.t;
-    // The rules of each person, one bit per rule.
-    let mut rules_of: Vec<u64> = vec![0; l.persons.len()];
-    for f in findings {
-        if let Some(p) = f.person {
-            rules_of[p as usize] |= 1 << (f.rule as u64);
+/// The persons of `users.csv`, in its order.
+///
+/// A row keeps what linking knew of its person: its records (in
+/// [`Persons`]), the two values its main inSync user's views give, the six
+/// outcomes and its rules. The text cells are read from the records when a
+/// row is wanted ([`User::row`]), rewritten then when the report is
+/// redacted: a million persons are not kept a second time as text.
+pub struct Users<'t> {
+    t: &'t Tenant,
+    persons: Persons,
+    rows: Vec<Kept<'t>>,
+    /// `--redact`: each text cell's rewrite (its place, its value).
+    rewrite: Option<Rewrite<'t>>,
+}
+
+/// How `--redact` rewrites a row's text cell: its place, its value.
+pub type Rewrite<'t> = Box<dyn Fn(usize, &str) -> String + Send + Sync + 't>;
+
+/// What a row keeps of its person.
+struct Kept<'t> {
+    person: u32,
+    /// The main inSync user's AD attribute today, and its email after the
+    /// change (or the planned userName), both trimmed.
+    ad_attribute: &'t str,
+    planned_email: &'t str,
+    /// One bit per rule (`Rule as u64`).
+    rules: u64,
+    outcomes: [Outcome; 6],
+}
+
+/// One row of [`Users`].
+#[derive(Clone, Copy)]
+pub struct User<'u, 't> {
+    users: &'u Users<'t>,
+    index: usize,
+}
+
+impl<'t> Users<'t> {
+    /// One row per person with an identifier, sorted by its first
+    /// identifier (see [`UserRow::first_identifier`]), then every cell.
+    pub(super) fn build(l: &Linked<'t>, findings: &[Finding], persons: Persons) -> Users<'t> {
+        let t = l.t;
+        // The rules of each person, one bit per rule.
+        let mut rules_of: Vec<u64> = vec![0; persons.len()];
+        for f in findings {
+            if let Some(p) = f.person {
+                rules_of[p as usize] |= 1 << (f.rule as u64);
+            }
+        }
+        let mut users = Users {
+            t,
+            persons,
+            rows: Vec::new(),
+            rewrite: None,
+        };
+        let mut keyed: Vec<Option<([u64; 3], Kept<'t>)>> = Vec::new();
+        (0..users.persons.len())
+            .into_par_iter()
+            // Each row's cells are written into one buffer per thread, to
+            // find its key; nothing of them is kept but that.
+            .map_init(Cells::default, |cells, p| {
+                let person = users.persons.get(p);
+                let main = person
+                    .insync
+                    .iter()
+                    .copied()
+                    .find(|&u| t.insync[u as usize].status == crate::model::InsyncStatus::Active)
+                    .or_else(|| person.insync.first().copied());
+                let cur = main.map(|u| &l.current[u as usize]);
+                let plan = main.and_then(|u| l.planned.as_ref().map(|p| &p[u as usize]));
+                let planned_email = match (plan, l.planned.is_some()) {
+                    (Some(v), _) => v.email.trim(),
+                    (None, true) => person
+                        .okta
+                        .iter()
+                        .find(|&&o| t.okta[o as usize].status == OktaStatus::Active)
+                        .map_or("", |&o| t.okta_values(o).plan_user_name.trim()),
+                    (None, false) => "",
+                };
+                let kept = Kept {
+                    person: p as u32,
+                    ad_attribute: cur.map_or("", |v| v.ad_attribute.trim()),
+                    planned_email,
+                    rules: rules_of[p],
+                    outcomes: [
+                        outcome(cur, |v| v.onedrive),
+                        outcome(cur, |v| v.exchange_backup),
+                        outcome(cur, |v| v.exchange_restore),
+                        outcome(plan, |v| v.onedrive),
+                        outcome(plan, |v| v.exchange_backup),
+                        outcome(plan, |v| v.exchange_restore),
+                    ],
+                };
+                users.cells_into(&kept, cells);
+                let texts = cells.all();
+                // Records without any identifier (AD's built-in accounts) are
+                // no person anyone can act on; they stay counted in the inputs.
+                let prefix = be_words(key_prefix_bytes::<24>(first_identifier(&texts)));
+                (!anonymous(&texts)).then_some((prefix, kept))
+            })
+            .collect_into_vec(&mut keyed);
+        let mut keyed: Vec<([u64; 3], Kept<'t>)> = keyed.into_iter().flatten().collect();
+        // By the first identifier's key (its first 24 bytes, then the whole),
+        // then every cell. Unstable is enough: rows that compare equal are
+        // equal in every cell. Rows whose prefixes tie are compared written
+        // out (two rows each time: rare, the prefix holds most of a key).
+        keyed.par_sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0).then_with(|| {
+                let (a, b) = (users.text_row(&a.1), users.text_row(&b.1));
+                cmp_key(a.first_identifier(), b.first_identifier())
+                    .then_with(|| a.cells().cmp(&b.cells()))
+            })
+        });
+        users.rows = keyed.into_iter().map(|(_, k)| k).collect();
+        users
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Row `index`.
+    pub fn get(&self, index: usize) -> User<'_, 't> {
+        assert!(index < self.rows.len(), "no user row {index}");
+        User { users: self, index }
+    }
+
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = User<'_, 't>> + '_ {
+        (0..self.rows.len()).map(|index| User { users: self, index })
+    }
+
+    /// From now on every row's text cells are passed through `rewrite`
+    /// (`--redact`).
+    pub fn set_rewrite(&mut self, rewrite: Rewrite<'t>) {
+        self.rewrite = Some(rewrite);
+    }
+
+    /// The eleven text cells of a row, written into `cells` as the
+    /// records give them (not rewritten).
+    fn cells_into(&self, k: &Kept<'t>, cells: &mut Cells) {
+        let t = self.t;
+        cells.clear();
+        let person = self.persons.get(k.person as usize);
+        let insync = || person.insync.iter().map(|&u| &t.insync[u as usize]);
+        let okta = || person.okta.iter().map(|&o| &t.okta[o as usize]);
+        let ad = || person.ad.iter().map(|&a| &t.ad[a as usize]);
+        let m365 = || person.m365.iter().map(|&m| &t.m365[m as usize]);
+        cells.joined(insync().map(|u| u.email()));
+        cells.one(k.ad_attribute);
+        cells.joined(okta().map(|o| o.login()));
+        cells.joined(okta().map(|o| o.email()));
+        cells.joined(ad().map(|a| a.upn()));
+        cells.joined(ad().map(|a| a.mail()));
+        cells.joined(m365().map(|m| m.upn()));
+        cells.joined(m365().map(crate::link::primary_of));
+        cells.one(k.planned_email);
+        let rules = Rule::ALL
+            .iter()
+            .filter(|r| k.rules & 1 << (**r as u64) != 0)
+            .map(|r| r.id());
+        cells.listed(rules);
+        cells.one(display_name(t, &person));
+    }
+
+    /// A row as the records give it (not rewritten).
+    fn text_row(&self, k: &Kept<'t>) -> UserRow {
+        let mut cells = Cells::default();
+        self.cells_into(k, &mut cells);
+        UserRow::new(cells.all(), k.outcomes)
+    }
+}
+
+impl<'u, 't> User<'u, 't> {
+    fn kept(&self) -> &'u Kept<'t> {
+        &self.users.rows[self.index]
+    }
+
+    /// Its place in `users.csv` (0 for the first row).
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// The row written out, rewritten when the report is redacted.
+    pub fn row(&self) -> UserRow {
+        let row = self.users.text_row(self.kept());
+        match &self.users.rewrite {
+            Some(f) => row.rewrite(f),
+            None => row,
         }
     }
-    let mut rows: Vec<Option<([u64; 3], UserRow)>> = Vec::new();
-    (0..l.persons.len())
-        .into_par_iter()
-        // Each row's cells are written into one buffer per thread, then
-        // packed: one allocation per row.
-        .map_init(Cells::default, |cells, p| {
-            cells.clear();
-            let person = l.persons.get(p);
-            let main = person
+
+    /// [`User::row`] with the text cells written into `cells` (one buffer
+    /// for many rows): the eleven text cells, then the six outcomes.
+    pub fn cells_into<'c>(&self, cells: &'c mut Cells) -> ([&'c str; 11], [Outcome; 6]) {
+        let k = self.kept();
+        self.users.cells_into(k, cells);
+        if let Some(f) = &self.users.rewrite {
+            cells.rewrite(f);
+        }
+        (cells.all(), k.outcomes)
+    }
+
+    /// Today's OneDrive, Exchange backup and restore outcomes, then the
+    /// planned ones.
+    pub fn outcomes(&self) -> [Outcome; 6] {
+        self.kept().outcomes
+    }
+
+    /// The rules that found something about the person, in catalogue order.
+    pub fn rules(&self) -> impl Iterator<Item = Rule> + 'u {
+        let bits = self.kept().rules;
+        Rule::ALL
+            .iter()
+            .copied()
+            .filter(move |r| bits & 1 << (*r as u64) != 0)
+    }
+
+    /// Whether the person has an Okta login and an inSync email (the
+    /// persons the mapping change touches).
+    pub fn has_okta_login_and_insync_email(&self) -> bool {
+        let t = self.users.t;
+        let person = self.users.persons.get(self.kept().person as usize);
+        let set = |v: &str| !v.trim().is_empty();
+        person.okta.iter().any(|&o| set(t.okta[o as usize].login()))
+            && person
                 .insync
                 .iter()
-                .copied()
-                .find(|&u| t.insync[u as usize].status == crate::model::InsyncStatus::Active)
-                .or_else(|| person.insync.first().copied());
-            let cur = main.map(|u| &l.current[u as usize]);
-            let plan = main.and_then(|u| l.planned.as_ref().map(|p| &p[u as usize]));
-            let insync = || person.insync.iter().map(|&u| &t.insync[u as usize]);
-            let okta = || person.okta.iter().map(|&o| &t.okta[o as usize]);
-            let ad = || person.ad.iter().map(|&a| &t.ad[a as usize]);
-            let m365 = || person.m365.iter().map(|&m| &t.m365[m as usize]);
-            cells.joined(insync().map(|u| u.email()));
-            cells.one(cur.map_or("", |v| v.ad_attribute.trim()));
-            cells.joined(okta().map(|o| o.login()));
-            cells.joined(okta().map(|o| o.email()));
-            cells.joined(ad().map(|a| a.upn()));
-            cells.joined(ad().map(|a| a.mail()));
-            cells.joined(m365().map(|m| m.upn()));
-            cells.joined(m365().map(crate::link::primary_of));
-            let planned_email = match (plan, l.planned.is_some()) {
-                (Some(v), _) => v.email.trim(),
-                (None, true) => person
-                    .okta
-                    .iter()
-                    .find(|&&o| t.okta[o as usize].status == OktaStatus::Active)
-                    .map_or("", |&o| t.okta_values(o).plan_user_name.trim()),
-                (None, false) => "",
-            };
-            cells.one(planned_email);
-            let rules = Rule::ALL
-                .iter()
-                .filter(|r| rules_of[p] & 1 << (**r as u64) != 0)
-                .map(|r| r.id());
-            cells.listed(rules);
-            cells.one(display_name(t, &person));
-            let row = UserRow::new(
-                cells.all(),
-                [
-                    outcome(cur, |v| v.onedrive),
-                    outcome(cur, |v| v.exchange_backup),
-                    outcome(cur, |v| v.exchange_restore),
-                    outcome(plan, |v| v.onedrive),
-                    outcome(plan, |v| v.exchange_backup),
-                    outcome(plan, |v| v.exchange_restore),
-                ],
-            );
-            // Records without any identifier (AD's built-in accounts) are
-            // no person anyone can act on; they stay counted in the inputs.
-            let prefix = be_words(key_prefix_bytes::<24>(row.first_identifier()));
-            (!row.is_anonymous()).then_some((prefix, row))
-        })
-        .collect_into_vec(&mut rows);
-    let mut rows: Vec<([u64; 3], UserRow)> = rows.into_iter().flatten().collect();
-    // By the first identifier's key (its first 24 bytes, then the whole),
-    // then every cell. Unstable is enough: rows that compare equal are
-    // equal in every cell.
-    rows.par_sort_unstable_by(|a, b| {
-        a.0.cmp(&b.0)
-            .then_with(|| cmp_key(a.1.first_identifier(), b.1.first_identifier()))
-            .then_with(|| a.1.cells().cmp(&b.1.cells()))
-    });
-    rows.into_iter().map(|(_, r)| r).collect()
+                .any(|&u| set(t.insync[u as usize].email()))
+    }
+}
+
+/// Whether a row's text cells hold no identifier at all.
+fn anonymous(texts: &[&str; 11]) -> bool {
+    texts[..=UserRow::M365_PRIMARY_SMTP]
+        .iter()
+        .all(|c| c.is_empty())
+}
+
+/// The first of the inSync email, Okta login, AD and Microsoft 365 UPN
+/// cells that is not empty: what the rows are sorted by.
+fn first_identifier<'a>(texts: &[&'a str; 11]) -> &'a str {
+    [
+        UserRow::INSYNC_EMAIL,
+        UserRow::OKTA_LOGIN,
+        UserRow::AD_UPN,
+        UserRow::M365_UPN,
+    ]
+    .into_iter()
+    .map(|i| texts[i])
+    .find(|v| !v.is_empty())
+    .unwrap_or("")
 }
 
 /// The cells of one row as they are written: one buffer and where each
 /// cell ends.
 #[derive(Default)]
-struct Cells {
+pub struct Cells {
     text: String,
     ends: Vec<usize>,
     /// Where the values of the cell being joined are in `text`.
@@ -338,6 +506,15 @@ impl Cells {
             self.text.push_str(id);
         }
         self.ends.push(self.text.len());
+    }
+
+    /// Each cell passed through `f` (its place, its value).
+    fn rewrite(&mut self, f: impl Fn(usize, &str) -> String) {
+        let texts: [String; 11] = std::array::from_fn(|i| f(i, self.all()[i]));
+        self.clear();
+        for t in &texts {
+            self.one(t);
+        }
     }
 
     /// The eleven cells.
@@ -399,7 +576,7 @@ mod tests {
             ];
             proptest::prop_assert_eq!(row.cells(), want);
             proptest::prop_assert_eq!(row.display_name(), t(10));
-            proptest::prop_assert_eq!(row.is_anonymous(), texts[..8].iter().all(String::is_empty));
+            proptest::prop_assert_eq!(anonymous(&row.text.all()), texts[..8].iter().all(String::is_empty));
             let first = [0, 2, 4, 6].into_iter().map(t).find(|v| !v.is_empty()).unwrap_or("");
             proptest::prop_assert_eq!(row.first_identifier(), first);
             let upper = row.rewrite(|i, v| if i == UserRow::RULES { v.into() } else { v.to_uppercase() });

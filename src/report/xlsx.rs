@@ -254,6 +254,7 @@ fn fill(
         Rows::Persons => {
             let mut s = Sheet::new(ws, list.sheet, &super::UserRow::HEADER, bold)?;
             for u in r.users.iter().take(cap) {
+                let u = u.row();
                 s.row(std::iter::once(u.display_name()).chain(u.cells()))?;
             }
             s.finish(r.users.len())

@@ -2,7 +2,7 @@
 
 use super::text::plural;
 use crate::link::Outcome;
-use crate::report::UserRow;
+use crate::report::{User, Users};
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -14,12 +14,9 @@ const CHECKS: [&str; 3] = [
 ];
 
 /// The outcome pairs (today, after) of a person's three checks.
-pub(super) fn check_pairs(u: &UserRow) -> [(&'static str, &'static str); 3] {
-    [
-        (u.current_onedrive(), u.planned_onedrive()),
-        (u.current_exchange_backup(), u.planned_exchange_backup()),
-        (u.current_exchange_restore(), u.planned_exchange_restore()),
-    ]
+pub(super) fn check_pairs(u: &User<'_, '_>) -> [(&'static str, &'static str); 3] {
+    let o = u.outcomes().map(Outcome::id);
+    [(o[0], o[3]), (o[1], o[4]), (o[2], o[5])]
 }
 
 #[derive(Serialize)]
@@ -44,15 +41,15 @@ struct Cell {
 }
 
 impl Compare {
-    pub(super) fn build(users: &[UserRow]) -> Compare {
+    pub(super) fn build(users: &Users<'_>) -> Compare {
         let (ok, fail) = (Outcome::Ok.id(), Outcome::Fail.id());
         let rows = CHECKS
             .iter()
             .enumerate()
             .map(|(i, &check)| {
                 let mut n = [0usize; 5];
-                for u in users {
-                    let (c, p) = check_pairs(u)[i];
+                for u in users.iter() {
+                    let (c, p) = check_pairs(&u)[i];
                     let slot = match (c == ok, c == fail, p == ok, p == fail) {
                         (true, _, true, _) => 0,
                         (true, _, _, true) => 1,

@@ -2,7 +2,7 @@
 
 use super::budget::{CELL_CHARS, PERSON_ROW_MARKUP, PERSONS_BUDGET, clip, escaped_len};
 use super::text::plural;
-use crate::report::{Report, UserRow};
+use crate::report::{Report, User, UserRow, Users};
 use crate::rules::{Rule, Severity};
 use serde::Serialize;
 
@@ -79,11 +79,11 @@ fn status(outcome: &'static str) -> Status {
 }
 
 /// 0: a person with an error finding; 1: with another finding; 2: none.
-pub(super) fn person_rank(u: &UserRow) -> u8 {
+pub(super) fn person_rank(u: &User<'_, '_>) -> u8 {
     let mut rank = 2;
-    for id in u.rules().split(';').filter(|s| !s.is_empty()) {
-        match Rule::from_id(id).map(Rule::severity) {
-            Some(Severity::Error) => return 0,
+    for rule in u.rules() {
+        match rule.severity() {
+            Severity::Error => return 0,
             _ => rank = 1,
         }
     }
@@ -94,13 +94,13 @@ pub(super) fn person_rank(u: &UserRow) -> u8 {
 /// a rank (what a stable sort by rank would list first), without ranking
 /// and sorting every person: the first `limit` of each rank are all that
 /// can be listed, and no later person once rank 0 has `limit`.
-pub(super) fn first_by_rank(users: &[UserRow], limit: usize) -> Vec<&UserRow> {
-    let mut by_rank: [Vec<&UserRow>; 3] = Default::default();
-    for u in users {
+pub(super) fn first_by_rank<'u, 't>(users: &'u Users<'t>, limit: usize) -> Vec<User<'u, 't>> {
+    let mut by_rank: [Vec<User<'u, 't>>; 3] = Default::default();
+    for u in users.iter() {
         if by_rank[0].len() >= limit {
             break;
         }
-        let listed = &mut by_rank[person_rank(u) as usize];
+        let listed = &mut by_rank[person_rank(&u) as usize];
         if listed.len() < limit {
             listed.push(u);
         }
@@ -124,6 +124,7 @@ impl Persons {
         let mut spent = 0;
         let rows: Vec<PersonRow> = first_by_rank(&r.users, limit)
             .into_iter()
+            .map(|u| u.row())
             .take_while(|u| {
                 spent += person_cost(u);
                 spent <= PERSONS_BUDGET

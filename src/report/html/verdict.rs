@@ -4,7 +4,7 @@ use super::compare::check_pairs;
 use super::text::plural;
 use crate::link::Outcome;
 use crate::model::Source;
-use crate::report::{Report, UserRow, Verdict};
+use crate::report::{Report, User, Users, Verdict};
 use crate::rules::{Rule, Scenario};
 use serde::Serialize;
 
@@ -105,16 +105,14 @@ pub(super) struct Number {
     tone: &'static str,
 }
 
-fn has_rule(u: &UserRow, rules: &[Rule]) -> bool {
-    u.rules()
-        .split(';')
-        .any(|id| rules.iter().any(|r| r.id() == id))
+fn has_rule(u: &User<'_, '_>, rules: &[Rule]) -> bool {
+    u.rules().any(|rule| rules.contains(&rule))
 }
 
 /// Already broken, broken by the change, fixed by the change: persons.
-pub(super) fn numbers(users: &[UserRow]) -> Vec<Number> {
+pub(super) fn numbers(users: &Users<'_>) -> Vec<Number> {
     let (ok, fail) = (Outcome::Ok.id(), Outcome::Fail.id());
-    let count = |f: &dyn Fn(&UserRow) -> bool| users.iter().filter(|u| f(u)).count();
+    let count = |f: &dyn Fn(&User<'_, '_>) -> bool| users.iter().filter(|u| f(u)).count();
     let today = count(&|u| check_pairs(u).iter().any(|&(c, _)| c == fail));
     let broken = count(&|u| {
         check_pairs(u).iter().any(|&(c, p)| c == ok && p == fail) || has_rule(u, &CHANGE_RULES)
@@ -194,7 +192,8 @@ mod tests {
 
     #[test]
     fn the_three_numbers_come_from_the_users_rows() {
-        let r = crate::audit::demo_audit().unwrap().report;
+        let tenant = crate::audit::demo_tenant().unwrap();
+        let r = crate::audit::demo_audit(&tenant).report;
         let n = numbers(&r.users);
         // Every person fixed by the change was broken today.
         assert!(n[2].value <= n[0].value);
