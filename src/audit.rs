@@ -64,11 +64,13 @@ fn audit_timed<'t>(
     let (linked, lookups) = Linked::build(tenant);
     laps.lap("link");
     progress.stage("checking the rules");
-    let (mut findings, remediation) = rules::check(&linked, &lookups);
+    let (mut findings, remediation) = rules::check_unsorted(&linked, &lookups);
     let plan_facts = report::plan::Facts::gather(&linked, &lookups, &remediation);
     // The look-ups have served: the report reads the links and views only,
-    // and at a million persons the indexes hold hundreds of megabytes.
+    // and at a million persons the indexes hold hundreds of megabytes,
+    // which the findings' sort can use.
     drop(lookups);
+    rules::sort(&mut findings);
     laps.lap("rules");
     let mut waived = None;
     if let Some(ws) = &opts.waivers {

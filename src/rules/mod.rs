@@ -333,6 +333,17 @@ pub fn check(
     l: &crate::link::Linked<'_>,
     lk: &crate::link::Lookups<'_>,
 ) -> (Vec<Finding>, Vec<change::Remediation>) {
+    let (mut findings, remediation) = check_unsorted(l, lk);
+    sort(&mut findings);
+    (findings, remediation)
+}
+
+/// [`check`] with the findings not yet sorted ([`sort`]): the caller can
+/// free the look-ups first, and the sort use their memory.
+pub fn check_unsorted(
+    l: &crate::link::Linked<'_>,
+    lk: &crate::link::Lookups<'_>,
+) -> (Vec<Finding>, Vec<change::Remediation>) {
     let ctx = Ctx::new(l, lk);
     // Each family puts its findings in the sink as it makes them, a chunk
     // of persons at a time; the families are independent and run side by
@@ -358,9 +369,7 @@ pub fn check(
             );
         },
     );
-    let mut findings = sink.into_findings();
-    sort(&mut findings);
-    (findings, remediation)
+    (sink.into_findings(), remediation)
 }
 
 #[cfg(test)]
