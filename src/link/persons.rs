@@ -24,7 +24,7 @@ pub struct Person<'a> {
 
 /// Every person, stored flat: the records of person `p` of source `s` are
 /// `records[starts[4p + s]..starts[4p + s + 1]]` (Okta, AD, inSync, M365).
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Persons {
     pub(super) starts: Vec<u32>,
     pub(super) records: Vec<u32>,

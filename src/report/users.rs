@@ -254,47 +254,14 @@ impl<'t> Users<'t> {
         let mut keyed: Vec<Option<([u64; 3], Kept<'t>)>> = Vec::new();
         (0..users.persons.len())
             .into_par_iter()
-            // Each row's cells are written into one buffer per thread, to
-            // find its key; nothing of them is kept but that.
+            // Each row's first identifier is written into one buffer per
+            // thread, to find its key; nothing of it is kept but that.
             .map_init(Cells::default, |cells, p| {
-                let person = users.persons.get(p);
-                let main = person
-                    .insync
-                    .iter()
-                    .copied()
-                    .find(|&u| t.insync[u as usize].status == crate::model::InsyncStatus::Active)
-                    .or_else(|| person.insync.first().copied());
-                let cur = main.map(|u| &l.current[u as usize]);
-                let plan = main.and_then(|u| l.planned.as_ref().map(|p| &p[u as usize]));
-                let planned_email = match (plan, l.planned.is_some()) {
-                    (Some(v), _) => v.email.trim(),
-                    (None, true) => person
-                        .okta
-                        .iter()
-                        .find(|&&o| t.okta[o as usize].status == OktaStatus::Active)
-                        .map_or("", |&o| t.okta_values(o).plan_user_name.trim()),
-                    (None, false) => "",
-                };
-                let kept = Kept {
-                    person: p as u32,
-                    ad_attribute: cur.map_or("", |v| v.ad_attribute.trim()),
-                    planned_email,
-                    rules: rules_of[p],
-                    outcomes: [
-                        outcome(cur, |v| v.onedrive),
-                        outcome(cur, |v| v.exchange_backup),
-                        outcome(cur, |v| v.exchange_restore),
-                        outcome(plan, |v| v.onedrive),
-                        outcome(plan, |v| v.exchange_backup),
-                        outcome(plan, |v| v.exchange_restore),
-                    ],
-                };
-                users.cells_into(&kept, cells);
-                let texts = cells.all();
+                let kept = users.kept(l, p, rules_of[p]);
                 // Records without any identifier (AD's built-in accounts) are
                 // no person anyone can act on; they stay counted in the inputs.
-                let prefix = be_words(key_prefix_bytes::<24>(first_identifier(&texts)));
-                (!anonymous(&texts)).then_some((prefix, kept))
+                let first = users.first_identifier(&kept, cells)?;
+                Some((be_words(key_prefix_bytes::<24>(first)), kept))
             })
             .collect_into_vec(&mut keyed);
         let mut keyed: Vec<([u64; 3], Kept<'t>)> = keyed.into_iter().flatten().collect();
@@ -362,6 +329,84 @@ impl<'t> Users<'t> {
             .map(|r| r.id());
         cells.listed(rules);
         cells.one(display_name(t, &person));
+    }
+
+    /// What row of person `p` keeps, its rules `rules`.
+    fn kept(&self, l: &Linked<'t>, p: usize, rules: u64) -> Kept<'t> {
+        let t = self.t;
+        let person = self.persons.get(p);
+        let main = person
+            .insync
+            .iter()
+            .copied()
+            .find(|&u| t.insync[u as usize].status == crate::model::InsyncStatus::Active)
+            .or_else(|| person.insync.first().copied());
+        let cur = main.map(|u| &l.current[u as usize]);
+        let plan = main.and_then(|u| l.planned.as_ref().map(|p| &p[u as usize]));
+        let planned_email = match (plan, l.planned.is_some()) {
+            (Some(v), _) => v.email.trim(),
+            (None, true) => person
+                .okta
+                .iter()
+                .find(|&&o| t.okta[o as usize].status == OktaStatus::Active)
+                .map_or("", |&o| t.okta_values(o).plan_user_name.trim()),
+            (None, false) => "",
+        };
+        Kept {
+            person: p as u32,
+            ad_attribute: cur.map_or("", |v| v.ad_attribute.trim()),
+            planned_email,
+            rules,
+            outcomes: [
+                outcome(cur, |v| v.onedrive),
+                outcome(cur, |v| v.exchange_backup),
+                outcome(cur, |v| v.exchange_restore),
+                outcome(plan, |v| v.onedrive),
+                outcome(plan, |v| v.exchange_backup),
+                outcome(plan, |v| v.exchange_restore),
+            ],
+        }
+    }
+
+    /// The row's first identifier cell ([`UserRow::first_identifier`]),
+    /// written into `cells` (the other cells are not written); `None` when
+    /// the row has no identifier at all.
+    fn first_identifier<'c>(&self, k: &Kept<'t>, cells: &'c mut Cells) -> Option<&'c str> {
+        let t = self.t;
+        let person = self.persons.get(k.person as usize);
+        let insync = || person.insync.iter().map(|&u| &t.insync[u as usize]);
+        let okta = || person.okta.iter().map(|&o| &t.okta[o as usize]);
+        let ad = || person.ad.iter().map(|&a| &t.ad[a as usize]);
+        let m365 = || person.m365.iter().map(|&m| &t.m365[m as usize]);
+        // The cells in the order UserRow::first_identifier reads them.
+        let mut found = false;
+        for n in 0..4 {
+            cells.clear();
+            match n {
+                0 => cells.joined(insync().map(|u| u.email())),
+                1 => cells.joined(okta().map(|o| o.login())),
+                2 => cells.joined(ad().map(|a| a.upn())),
+                _ => cells.joined(m365().map(|m| m.upn())),
+            }
+            if !cells.first().is_empty() {
+                found = true;
+                break;
+            }
+        }
+        if !found {
+            cells.clear();
+            // The other identifier cells: empty when every value is blank.
+            let set = |v: &str| !v.trim().is_empty();
+            let other = !k.ad_attribute.is_empty()
+                || okta().any(|o| set(o.email()))
+                || ad().any(|a| set(a.mail()))
+                || m365().any(|m| set(crate::link::primary_of(m)));
+            if !other {
+                return None;
+            }
+            cells.one("");
+        }
+        Some(cells.first())
     }
 
     /// A row as the records give it (not rewritten).
@@ -432,6 +477,7 @@ impl<'u, 't> User<'u, 't> {
 }
 
 /// Whether a row's text cells hold no identifier at all.
+#[cfg(test)]
 fn anonymous(texts: &[&str; 11]) -> bool {
     texts[..=UserRow::M365_PRIMARY_SMTP]
         .iter()
@@ -517,6 +563,11 @@ impl Cells {
         }
     }
 
+    /// The first cell.
+    fn first(&self) -> &str {
+        &self.text[..self.ends[0]]
+    }
+
     /// The eleven cells.
     fn all(&self) -> [&str; 11] {
         std::array::from_fn(|k| {
@@ -553,6 +604,46 @@ mod tests {
         c.joined([" z "].into_iter());
         (1..11).for_each(|_| c.one(""));
         assert_eq!(c.all()[0], "z");
+    }
+
+    /// The key a row is sorted by is the first identifier of the row as
+    /// written, and the rows left out are those written without any
+    /// identifier: on the sample tenant and on an AD export of an account
+    /// with a UPN, one with a mail only and a built-in one with neither.
+    #[test]
+    fn a_rows_key_is_the_first_identifier_it_is_written_with() {
+        use crate::load::{LoadOptions, load_bytes};
+        let ad = "DistinguishedName,Enabled,SamAccountName,UserPrincipalName,mail\r\n\
+                  \"CN=Anna,DC=x\",True,anna,anna@x.com,anna.berg@x.com\r\n\
+                  \"CN=Bo,DC=x\",True,bo,,bo@x.com\r\n\
+                  \"CN=krbtgt,DC=x\",False,krbtgt,,\r\n";
+        let table = load_bytes("ad.csv", ad.as_bytes(), &LoadOptions::default()).unwrap();
+        let settings = crate::settings::Settings::resolve(None, &Default::default()).unwrap();
+        let small = crate::audit::tenant(vec![table], settings, &Default::default()).unwrap();
+        let mut seen = [0; 3];
+        for tenant in [&crate::audit::demo_tenant().unwrap(), &small] {
+            let (l, _lk) = Linked::build(tenant);
+            let users = Users {
+                t: tenant,
+                persons: l.persons.clone(),
+                rows: Vec::new(),
+                rewrite: None,
+            };
+            let (mut written, mut key) = (Cells::default(), Cells::default());
+            for p in 0..users.persons.len() {
+                let k = users.kept(&l, p, 0);
+                users.cells_into(&k, &mut written);
+                let texts = written.all();
+                let want = (!anonymous(&texts)).then(|| first_identifier(&texts));
+                assert_eq!(users.first_identifier(&k, &mut key), want, "person {p}");
+                seen[match want {
+                    None => 0,
+                    Some("") => 1,
+                    Some(_) => 2,
+                }] += 1;
+            }
+        }
+        assert!(seen.iter().all(|&n| n > 0), "{seen:?}");
     }
 
     proptest::proptest! {
