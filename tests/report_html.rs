@@ -266,7 +266,7 @@ fn report_stays_under_20_mb_whatever_the_tenant() {
     r.remediation = (0..5000)
         .map(|i| {
             let mut x = fix.clone();
-            x.insync_email_current = format!("{i}{nasty}");
+            x.insync_email_current = format!("{i}{nasty}").into();
             x
         })
         .collect();

@@ -485,7 +485,7 @@ pub const REMEDIATION_HEADER: [&str; 8] = [
 
 /// The cells of a `remediation.csv` row, in [`REMEDIATION_HEADER`] order
 /// (the tracking columns empty).
-pub fn remediation_cells(x: &crate::rules::change::Remediation) -> [&str; 8] {
+pub fn remediation_cells<'a>(x: &'a crate::rules::change::Remediation<'_>) -> [&'a str; 8] {
     let [current, new, login, reason] = x.cells();
     [current, new, login, reason, "", "", "", ""]
 }

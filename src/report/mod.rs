@@ -133,8 +133,8 @@ impl Default for Options {
 }
 
 /// What the report is made of besides the linked tenant and its findings.
-pub struct Parts<'a> {
-    pub remediation: Vec<Remediation>,
+pub struct Parts<'a, 't> {
+    pub remediation: Vec<Remediation<'t>>,
     /// What the change plan needs of the linked tenant ([`plan::Facts`]).
     pub plan: plan::Facts,
     /// Findings waived (`--waivers`); `None` without waivers.
@@ -158,7 +158,7 @@ pub struct Report<'t> {
     pub findings: Vec<Finding>,
     /// The rows of `users.csv` ([`Users`]).
     pub users: Users<'t>,
-    pub remediation: Vec<Remediation>,
+    pub remediation: Vec<Remediation<'t>>,
     pub settings: SettingsInfo,
     pub skipped: Vec<Skip>,
     pub inputs: Vec<InputInfo>,
@@ -193,7 +193,11 @@ pub struct Report<'t> {
 
 impl<'t> Report<'t> {
     /// Makes the report of a linked tenant's findings, once.
-    pub fn build(mut linked: Linked<'t>, findings: Vec<Finding>, parts: Parts<'_>) -> Report<'t> {
+    pub fn build(
+        mut linked: Linked<'t>,
+        findings: Vec<Finding>,
+        parts: Parts<'_, 't>,
+    ) -> Report<'t> {
         let l = &linked;
         let Parts {
             remediation,

@@ -468,9 +468,9 @@ pub fn redact(r: &mut Report) {
         }
     }));
     for x in &mut r.remediation {
-        x.insync_email_current = red.value(&x.insync_email_current);
-        x.insync_email_new = red.value(&x.insync_email_new);
-        x.okta_login = red.value(&x.okta_login);
+        x.insync_email_current = red.value(&x.insync_email_current).into();
+        x.insync_email_new = red.value(&x.insync_email_new).into();
+        x.okta_login = red.value(&x.okta_login).into();
         if let std::borrow::Cow::Owned(reason) = &x.reason {
             x.reason = red.sentence(reason).into();
         }

@@ -16,16 +16,18 @@ use std::borrow::Cow;
 /// Characters Druva's SCIM provisioning stores as `_`.
 pub const DRUVA_REWRITES: &[char] = &['?', '*', '/', '\\', '<', '>'];
 
-/// One inSync email change to make before the mapping change.
+/// One inSync email change to make before the mapping change. Its values
+/// are the records' own (borrowed from the tenant, `'t`), owned only once
+/// `--redact` has rewritten them.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Remediation {
-    pub insync_email_current: String,
-    pub insync_email_new: String,
-    pub okta_login: String,
+pub struct Remediation<'t> {
+    pub insync_email_current: Cow<'t, str>,
+    pub insync_email_new: Cow<'t, str>,
+    pub okta_login: Cow<'t, str>,
     pub reason: Cow<'static, str>,
 }
 
-impl Remediation {
+impl Remediation<'_> {
     /// The cells of a `remediation.csv` row.
     pub fn cells(&self) -> [&str; 4] {
         [
@@ -42,15 +44,15 @@ impl Remediation {
 /// Findings come in chunks (see [`super::check`]): each active Okta user is
 /// checked on its own, in parallel, a chunk of users at a time, by the
 /// rule functions below; `remap-shared-value` compares users at the end.
-pub(crate) fn check(ctx: &Ctx<'_, '_>, sink: &Sink) -> Vec<Remediation> {
+pub(crate) fn check<'t>(ctx: &Ctx<'_, 't>, sink: &Sink) -> Vec<Remediation<'t>> {
     let t = ctx.l.t;
     if ctx.l.planned.is_none() {
         return Vec::new();
     }
     // (hash of the planned userName's key, Okta user), for remap-shared-value.
-    type Part = (Vec<Remediation>, Vec<(u64, u32)>);
+    type Part<'t> = (Vec<Remediation<'t>>, Vec<(u64, u32)>);
     const CHUNK: usize = 1 << 14;
-    let parts: Vec<Part> = t
+    let parts: Vec<Part<'t>> = t
         .okta
         .par_chunks(CHUNK)
         .enumerate()
@@ -87,11 +89,11 @@ pub(crate) fn check(ctx: &Ctx<'_, '_>, sink: &Sink) -> Vec<Remediation> {
 
 /// What the change rules know of one active Okta user with a planned
 /// userName.
-struct Planned<'a> {
+struct Planned<'a, 't> {
     o: u32,
-    login: &'a str,
+    login: &'t str,
     /// The planned userName, trimmed (never empty).
-    new: &'a str,
+    new: &'t str,
     /// The inSync users linked to this Okta user today.
     linked: &'a [u32],
     /// Other inSync users whose email is the planned userName.
@@ -100,8 +102,8 @@ struct Planned<'a> {
     me: u32,
 }
 
-impl<'a> Planned<'a> {
-    fn of(ctx: &Ctx<'a, '_>, o: u32) -> Option<Planned<'a>> {
+impl<'a, 't> Planned<'a, 't> {
+    fn of(ctx: &Ctx<'a, 't>, o: u32) -> Option<Planned<'a, 't>> {
         let l = ctx.l;
         let t = l.t;
         let new = t.okta_values(o).plan_user_name.trim();
@@ -173,7 +175,7 @@ fn remap_value_missing(ctx: &Ctx<'_, '_>, o: u32, out: &mut Vec<Finding>) {
 
 /// `druva-character-rewrite`: the planned userName holds characters Druva
 /// stores as `_`.
-fn druva_character_rewrite(ctx: &Ctx<'_, '_>, p: &Planned<'_>, out: &mut Vec<Finding>) {
+fn druva_character_rewrite(ctx: &Ctx<'_, '_>, p: &Planned<'_, '_>, out: &mut Vec<Finding>) {
     let new = p.new;
     if !new.contains(DRUVA_REWRITES) {
         return;
@@ -196,11 +198,11 @@ fn druva_character_rewrite(ctx: &Ctx<'_, '_>, p: &Planned<'_>, out: &mut Vec<Fin
 /// `duplicate-on-remap`: each inSync user linked today whose email is not
 /// the planned userName gets a second inSync user at the next push; with
 /// the email change to make first, unless something blocks it.
-fn duplicate_on_remap(
-    ctx: &Ctx<'_, '_>,
-    p: &Planned<'_>,
+fn duplicate_on_remap<'t>(
+    ctx: &Ctx<'_, 't>,
+    p: &Planned<'_, 't>,
     out: &mut Vec<Finding>,
-    fixes: &mut Vec<Remediation>,
+    fixes: &mut Vec<Remediation<'t>>,
 ) {
     let l = ctx.l;
     let t = l.t;
@@ -268,9 +270,9 @@ fn duplicate_on_remap(
         });
         if blocker.is_none() {
             fixes.push(Remediation {
-                insync_email_current: current.to_string(),
-                insync_email_new: new.to_string(),
-                okta_login: login.to_string(),
+                insync_email_current: current.into(),
+                insync_email_new: new.into(),
+                okta_login: login.into(),
                 reason: if same_person_holder {
                     format!(
                         "duplicate-on-remap: preserve or merge the existing inSync user {new} first"
@@ -286,7 +288,7 @@ fn duplicate_on_remap(
 
 /// `remap-collision`: the planned userName is the inSync email of another
 /// person.
-fn remap_collision(ctx: &Ctx<'_, '_>, p: &Planned<'_>, out: &mut Vec<Finding>) {
+fn remap_collision(ctx: &Ctx<'_, '_>, p: &Planned<'_, '_>, out: &mut Vec<Finding>) {
     let l = ctx.l;
     let t = l.t;
     let (login, new, un_attr) = (p.login, p.new, un_attr(ctx));
@@ -364,10 +366,10 @@ fn remap_shared_value(ctx: &Ctx<'_, '_>, mut by_new: Vec<(u64, u32)>) -> Vec<Fin
 
 /// The inSync email changes in `remediation.csv`'s order (the current
 /// email's key, then the new one's), each once.
-fn sorted(fixes: Vec<Remediation>) -> Vec<Remediation> {
+fn sorted(fixes: Vec<Remediation<'_>>) -> Vec<Remediation<'_>> {
     // Each with the first 24 bytes of its key, computed once rather than
     // per comparison (emails often share their first 8: `aadams1…`).
-    let mut keyed: Vec<([u64; 3], Remediation)> = fixes
+    let mut keyed: Vec<([u64; 3], Remediation<'_>)> = fixes
         .into_par_iter()
         .map(|r| {
             let prefix = key_prefix_bytes::<24>(&r.insync_email_current);

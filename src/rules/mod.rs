@@ -329,10 +329,10 @@ pub fn list(values: &[String]) -> String {
 
 /// Every finding of a linked tenant, sorted, and the inSync email changes
 /// to make before the mapping change.
-pub fn check(
-    l: &crate::link::Linked<'_>,
-    lk: &crate::link::Lookups<'_>,
-) -> (Vec<Finding>, Vec<change::Remediation>) {
+pub fn check<'t>(
+    l: &crate::link::Linked<'t>,
+    lk: &crate::link::Lookups<'t>,
+) -> (Vec<Finding>, Vec<change::Remediation<'t>>) {
     let (mut findings, remediation) = check_unsorted(l, lk);
     sort(&mut findings);
     (findings, remediation)
@@ -340,10 +340,10 @@ pub fn check(
 
 /// [`check`] with the findings not yet sorted ([`sort`]): the caller can
 /// free the look-ups first, and the sort use their memory.
-pub fn check_unsorted(
-    l: &crate::link::Linked<'_>,
-    lk: &crate::link::Lookups<'_>,
-) -> (Vec<Finding>, Vec<change::Remediation>) {
+pub fn check_unsorted<'t>(
+    l: &crate::link::Linked<'t>,
+    lk: &crate::link::Lookups<'t>,
+) -> (Vec<Finding>, Vec<change::Remediation<'t>>) {
     let ctx = Ctx::new(l, lk);
     // Each family puts its findings in the sink as it makes them, a chunk
     // of persons at a time; the families are independent and run side by
