@@ -476,14 +476,6 @@ impl<'u, 't> User<'u, 't> {
     }
 }
 
-/// Whether a row's text cells hold no identifier at all.
-#[cfg(test)]
-fn anonymous(texts: &[&str; 11]) -> bool {
-    texts[..=UserRow::M365_PRIMARY_SMTP]
-        .iter()
-        .all(|c| c.is_empty())
-}
-
 /// The first of the inSync email, Okta login, AD and Microsoft 365 UPN
 /// cells that is not empty: what the rows are sorted by.
 fn first_identifier<'a>(texts: &[&'a str; 11]) -> &'a str {
@@ -580,6 +572,14 @@ impl Cells {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whether a row's text cells hold no identifier at all (what
+    /// [`Users::first_identifier`] answers `None` for).
+    fn anonymous(texts: &[&str; 11]) -> bool {
+        texts[..=UserRow::M365_PRIMARY_SMTP]
+            .iter()
+            .all(|c| c.is_empty())
+    }
 
     #[test]
     fn cells_join_each_key_once_and_list_ids() {
