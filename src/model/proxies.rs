@@ -62,7 +62,7 @@ impl Proxies {
 
 impl<'a> ProxyList<'a> {
     /// The list kept as `text`, a [`Proxies::as_str`] (a record's field).
-    pub fn new(text: &'a str) -> ProxyList<'a> {
+    pub(super) fn new(text: &'a str) -> ProxyList<'a> {
         debug_assert!(text.is_empty() || is_mark(text.as_bytes()[0]));
         ProxyList { text }
     }
@@ -122,6 +122,7 @@ impl Serialize for ProxyList<'_> {
         serializer.collect_seq(self.iter())
     }
 }
+
 /// Splits a proxy-address cell into its SMTP addresses.
 ///
 /// Lists are split on `;` (csvde's `\;` is a literal `;`), on newlines, and

@@ -363,11 +363,15 @@ fn names(r: &Report) -> Names {
     for w in waived {
         n.text(&w.reason);
     }
+    let mut cells = super::Cells::default();
     for u in r.users.iter() {
-        let row = u.row();
-        let cells = row.cells();
+        let (texts, _) = u.cells_into(&mut cells);
         // The identifier columns, not the outcomes or the rules.
-        for cell in cells[..8].iter().chain([&cells[11]]) {
+        let planned = &texts[super::UserRow::PLANNED_INSYNC_EMAIL];
+        for cell in texts[..=super::UserRow::M365_PRIMARY_SMTP]
+            .iter()
+            .chain([planned])
+        {
             for part in cell.split("; ") {
                 n.identifier(part);
             }

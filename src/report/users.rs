@@ -1,8 +1,9 @@
 //! `users.csv`: one row per person, each source's identifiers side by
-//! side and every check today and after the change ([`UserRow`], built by
-//! [`user_rows`]).
+//! side and every check today and after the change ([`Users`], each row
+//! written out as a [`UserRow`]).
 
-use crate::link::{Linked, Outcome, Persons, View};
+use crate::link::{Linked, Outcome, Person, Persons, View};
+use crate::model::{AdUser, InsyncUser, M365User, OktaUser};
 use crate::model::{Fields, OktaStatus, be_words, cmp_key, key_prefix_bytes, same_key};
 use crate::rules::{Finding, Rule};
 use crate::tenant::Tenant;
@@ -66,13 +67,6 @@ impl UserRow {
 
     fn get(&self, i: usize) -> &str {
         self.text.get(i)
-    }
-
-    /// The row with each text cell passed through `f` (its place, its
-    /// value).
-    pub fn rewrite(&self, f: impl Fn(usize, &str) -> String) -> UserRow {
-        let texts: [String; 11] = std::array::from_fn(|i| f(i, self.get(i)));
-        UserRow::new(texts.each_ref().map(String::as_str), self.outcomes)
     }
 
     pub fn insync_email(&self) -> &str {
@@ -170,26 +164,47 @@ impl UserRow {
 /// `DisplayName`, else Okta's first and last name, else Microsoft 365's
 /// display name, else the inSync user name; the first record of a kind
 /// that has one.
-fn display_name<'t>(t: &'t crate::tenant::Tenant, person: &crate::link::Person<'_>) -> &'t str {
-    let ad = person.ad.iter().map(|&a| t.ad[a as usize].display_name());
-    let okta = person
-        .okta
-        .iter()
-        .map(|&o| t.okta[o as usize].display_name());
-    let m365 = person
-        .m365
-        .iter()
-        .map(|&m| t.m365[m as usize].display_name());
-    let insync = person
-        .insync
-        .iter()
-        .map(|&u| t.insync[u as usize].display_name());
+fn display_name<'t>(r: &Records<'_, 't>) -> &'t str {
+    let ad = r.ad().map(AdUser::display_name);
+    let okta = r.okta().map(OktaUser::display_name);
+    let m365 = r.m365().map(M365User::display_name);
+    let insync = r.insync().map(InsyncUser::display_name);
     ad.chain(okta)
         .chain(m365)
         .chain(insync)
         .map(str::trim)
         .find(|v| !v.is_empty())
         .unwrap_or("")
+}
+
+/// A person's records of each source.
+struct Records<'p, 't> {
+    t: &'t Tenant,
+    person: Person<'p>,
+}
+
+impl<'p, 't> Records<'p, 't> {
+    fn insync(&self) -> impl Iterator<Item = &'t InsyncUser> + '_ {
+        self.person
+            .insync
+            .iter()
+            .map(|&u| &self.t.insync[u as usize])
+    }
+    fn okta(&self) -> impl Iterator<Item = &'t OktaUser> + '_ {
+        self.person.okta.iter().map(|&o| &self.t.okta[o as usize])
+    }
+    fn ad(&self) -> impl Iterator<Item = &'t AdUser> + '_ {
+        self.person.ad.iter().map(|&a| &self.t.ad[a as usize])
+    }
+    fn m365(&self) -> impl Iterator<Item = &'t M365User> + '_ {
+        self.person.m365.iter().map(|&m| &self.t.m365[m as usize])
+    }
+}
+
+/// Whether a value is set (not empty or white space): a joined cell is
+/// empty exactly when none of its values is.
+fn set(v: &str) -> bool {
+    !v.trim().is_empty()
 }
 
 fn outcome(v: Option<&View>, f: fn(&View) -> Outcome) -> Outcome {
@@ -307,28 +322,31 @@ impl<'t> Users<'t> {
     /// The eleven text cells of a row, written into `cells` as the
     /// records give them (not rewritten).
     fn cells_into(&self, k: &Kept<'t>, cells: &mut Cells) {
-        let t = self.t;
+        let r = self.records(k);
         cells.clear();
-        let person = self.persons.get(k.person as usize);
-        let insync = || person.insync.iter().map(|&u| &t.insync[u as usize]);
-        let okta = || person.okta.iter().map(|&o| &t.okta[o as usize]);
-        let ad = || person.ad.iter().map(|&a| &t.ad[a as usize]);
-        let m365 = || person.m365.iter().map(|&m| &t.m365[m as usize]);
-        cells.joined(insync().map(|u| u.email()));
+        cells.joined(r.insync().map(InsyncUser::email));
         cells.one(k.ad_attribute);
-        cells.joined(okta().map(|o| o.login()));
-        cells.joined(okta().map(|o| o.email()));
-        cells.joined(ad().map(|a| a.upn()));
-        cells.joined(ad().map(|a| a.mail()));
-        cells.joined(m365().map(|m| m.upn()));
-        cells.joined(m365().map(crate::link::primary_of));
+        cells.joined(r.okta().map(OktaUser::login));
+        cells.joined(r.okta().map(OktaUser::email));
+        cells.joined(r.ad().map(AdUser::upn));
+        cells.joined(r.ad().map(AdUser::mail));
+        cells.joined(r.m365().map(M365User::upn));
+        cells.joined(r.m365().map(crate::link::primary_of));
         cells.one(k.planned_email);
         let rules = Rule::ALL
             .iter()
             .filter(|r| k.rules & 1 << (**r as u64) != 0)
             .map(|r| r.id());
         cells.listed(rules);
-        cells.one(display_name(t, &person));
+        cells.one(display_name(&r));
+    }
+
+    /// The records of a row's person.
+    fn records(&self, k: &Kept<'t>) -> Records<'_, 't> {
+        Records {
+            t: self.t,
+            person: self.persons.get(k.person as usize),
+        }
     }
 
     /// What row of person `p` keeps, its rules `rules`.
@@ -372,38 +390,29 @@ impl<'t> Users<'t> {
     /// written into `cells` (the other cells are not written); `None` when
     /// the row has no identifier at all.
     fn first_identifier<'c>(&self, k: &Kept<'t>, cells: &'c mut Cells) -> Option<&'c str> {
-        let t = self.t;
-        let person = self.persons.get(k.person as usize);
-        let insync = || person.insync.iter().map(|&u| &t.insync[u as usize]);
-        let okta = || person.okta.iter().map(|&o| &t.okta[o as usize]);
-        let ad = || person.ad.iter().map(|&a| &t.ad[a as usize]);
-        let m365 = || person.m365.iter().map(|&m| &t.m365[m as usize]);
+        let r = self.records(k);
         // The cells in the order UserRow::first_identifier reads them.
-        let mut found = false;
-        for n in 0..4 {
+        let candidates: [&dyn Fn(&mut Cells); 4] = [
+            &|c| c.joined(r.insync().map(InsyncUser::email)),
+            &|c| c.joined(r.okta().map(OktaUser::login)),
+            &|c| c.joined(r.ad().map(AdUser::upn)),
+            &|c| c.joined(r.m365().map(M365User::upn)),
+        ];
+        let found = candidates.iter().any(|write| {
             cells.clear();
-            match n {
-                0 => cells.joined(insync().map(|u| u.email())),
-                1 => cells.joined(okta().map(|o| o.login())),
-                2 => cells.joined(ad().map(|a| a.upn())),
-                _ => cells.joined(m365().map(|m| m.upn())),
-            }
-            if !cells.first().is_empty() {
-                found = true;
-                break;
-            }
-        }
+            write(cells);
+            !cells.first().is_empty()
+        });
         if !found {
-            cells.clear();
-            // The other identifier cells: empty when every value is blank.
-            let set = |v: &str| !v.trim().is_empty();
+            // The other identifier cells.
             let other = !k.ad_attribute.is_empty()
-                || okta().any(|o| set(o.email()))
-                || ad().any(|a| set(a.mail()))
-                || m365().any(|m| set(crate::link::primary_of(m)));
+                || r.okta().any(|o| set(o.email()))
+                || r.ad().any(|a| set(a.mail()))
+                || r.m365().any(|m| set(crate::link::primary_of(m)));
             if !other {
                 return None;
             }
+            cells.clear();
             cells.one("");
         }
         Some(cells.first())
@@ -429,11 +438,9 @@ impl<'u, 't> User<'u, 't> {
 
     /// The row written out, rewritten when the report is redacted.
     pub fn row(&self) -> UserRow {
-        let row = self.users.text_row(self.kept());
-        match &self.users.rewrite {
-            Some(f) => row.rewrite(f),
-            None => row,
-        }
+        let mut cells = Cells::default();
+        let (texts, outcomes) = self.cells_into(&mut cells);
+        UserRow::new(texts, outcomes)
     }
 
     /// [`User::row`] with the text cells written into `cells` (one buffer
@@ -465,14 +472,8 @@ impl<'u, 't> User<'u, 't> {
     /// Whether the person has an Okta login and an inSync email (the
     /// persons the mapping change touches).
     pub fn has_okta_login_and_insync_email(&self) -> bool {
-        let t = self.users.t;
-        let person = self.users.persons.get(self.kept().person as usize);
-        let set = |v: &str| !v.trim().is_empty();
-        person.okta.iter().any(|&o| set(t.okta[o as usize].login()))
-            && person
-                .insync
-                .iter()
-                .any(|&u| set(t.insync[u as usize].email()))
+        let r = self.users.records(self.kept());
+        r.okta().any(|o| set(o.login())) && r.insync().any(|u| set(u.email()))
     }
 }
 
@@ -548,7 +549,8 @@ impl Cells {
 
     /// Each cell passed through `f` (its place, its value).
     fn rewrite(&mut self, f: impl Fn(usize, &str) -> String) {
-        let texts: [String; 11] = std::array::from_fn(|i| f(i, self.all()[i]));
+        let all = self.all();
+        let texts: [String; 11] = std::array::from_fn(|i| f(i, all[i]));
         self.clear();
         for t in &texts {
             self.one(t);
@@ -648,7 +650,7 @@ mod tests {
 
     proptest::proptest! {
         /// A row reads back every cell as given, in `users.csv` order, and
-        /// a rewrite changes the identifiers but not the rules.
+        /// a rewrite of its cells changes the identifiers but not the rules.
         #[test]
         fn user_rows_read_back_as_given(
             texts: [String; 11],
@@ -670,7 +672,10 @@ mod tests {
             proptest::prop_assert_eq!(anonymous(&row.text.all()), texts[..8].iter().all(String::is_empty));
             let first = [0, 2, 4, 6].into_iter().map(t).find(|v| !v.is_empty()).unwrap_or("");
             proptest::prop_assert_eq!(row.first_identifier(), first);
-            let upper = row.rewrite(|i, v| if i == UserRow::RULES { v.into() } else { v.to_uppercase() });
+            let mut cells = Cells::default();
+            texts.iter().for_each(|v| cells.one(v));
+            cells.rewrite(|i, v| if i == UserRow::RULES { v.into() } else { v.to_uppercase() });
+            let upper = UserRow::new(cells.all(), outcomes);
             proptest::prop_assert_eq!(upper.rules(), t(9));
             proptest::prop_assert_eq!(upper.insync_email(), t(0).to_uppercase());
             proptest::prop_assert_eq!(upper.planned_insync_email(), t(8).to_uppercase());

@@ -80,14 +80,11 @@ fn status(outcome: &'static str) -> Status {
 
 /// 0: a person with an error finding; 1: with another finding; 2: none.
 pub(super) fn person_rank(u: &User<'_, '_>) -> u8 {
-    let mut rank = 2;
-    for rule in u.rules() {
-        match rule.severity() {
-            Severity::Error => return 0,
-            _ => rank = 1,
-        }
+    match u.rules().map(Rule::severity).min() {
+        Some(Severity::Error) => 0,
+        Some(_) => 1,
+        None => 2,
     }
-    rank
 }
 
 /// The first `limit` persons by [`person_rank`], in users.csv order within
