@@ -37,8 +37,8 @@ pub struct Checked {
 
 /// A finding waived, with the waiver's reason.
 #[derive(Clone, Debug)]
-pub struct Waived {
-    pub finding: Finding,
+pub struct Waived<'t> {
+    pub finding: Finding<'t>,
     pub reason: String,
     pub expires: Option<String>,
 }
@@ -134,7 +134,7 @@ impl Checked {
         source: Source,
         message: &'static str,
         remediation: &'static str,
-    ) -> Finding {
+    ) -> Finding<'static> {
         Finding::new(
             rule,
             Scenario::Any,
@@ -182,11 +182,11 @@ fn source_of(rule: Rule, matched: Option<&Finding>) -> Source {
 
 /// Applies waivers: returns the findings that stay (with `waiver-expired`
 /// and `waiver-unused` added) and the waived ones. `today` is `YYYY-MM-DD`.
-pub fn apply(
-    findings: Vec<Finding>,
+pub fn apply<'t>(
+    findings: Vec<Finding<'t>>,
     waivers: &[Checked],
     today: &str,
-) -> (Vec<Finding>, Vec<Waived>) {
+) -> (Vec<Finding<'t>>, Vec<Waived<'t>>) {
     let mut kept = Vec::new();
     let mut waived = Vec::new();
     let mut used = vec![false; waivers.len()];
@@ -241,7 +241,7 @@ pub fn apply(
 mod tests {
     use super::*;
 
-    fn finding(rule: Rule, subject: &str) -> Finding {
+    fn finding(rule: Rule, subject: &str) -> Finding<'static> {
         Finding::example(rule, subject)
     }
 

@@ -753,7 +753,8 @@ fn findings_csv_in_parallel_parts_is_the_same_as_row_by_row() {
     report.findings = (0..40_000)
         .map(|i| {
             let mut f = base[i % base.len()].clone();
-            f.rewrite(|v| format!("{i}-{v}"), str::to_string);
+            f.materialize()
+                .rewrite(|v| format!("{i}-{v}"), str::to_string);
             f
         })
         .collect();

@@ -251,7 +251,7 @@ fn report_stays_under_20_mb_whatever_the_tenant() {
                     [Scenario::Current, Scenario::Planned, Scenario::Any][i % 3],
                     template.source,
                     &format!("user{i}{nasty}@contoso.com"),
-                    template.file.clone(),
+                    template.file().into(),
                     template.row,
                     template.field(),
                     nasty,

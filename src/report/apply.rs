@@ -36,7 +36,6 @@ use crate::rules::Finding;
 use anyhow::Result;
 use std::collections::HashMap;
 use std::io::Write;
-use std::sync::Arc;
 
 /// What the scripts know of a record a change is about, beyond its subject.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -55,11 +54,11 @@ pub struct Target {
 /// The targets of the changes with a value to set, by the (source, file,
 /// row) of the findings asking for them.
 #[derive(Clone, Debug, Default)]
-pub struct Targets(HashMap<(Source, Arc<str>, u32), Target>);
+pub struct Targets(HashMap<(Source, Box<str>, u32), Target>);
 
 impl Targets {
     fn of(&self, f: &Finding) -> Option<&Target> {
-        self.0.get(&(f.source, f.file.clone(), f.row))
+        self.0.get(&(f.source, f.file().into(), f.row))
     }
 }
 
@@ -69,6 +68,9 @@ pub fn targets(l: &Linked<'_>, findings: &[Finding]) -> Targets {
     let t = l.t;
     let mut out = HashMap::new();
     for f in findings {
+        if !matches!(f.source, Source::Ad | Source::M365) {
+            continue;
+        }
         let (Some(fix), Some(p)) = (f.fix(), f.person) else {
             continue;
         };
@@ -83,7 +85,7 @@ pub fn targets(l: &Linked<'_>, findings: &[Finding]) -> Targets {
         };
         let found = records.iter().copied().find(|&i| {
             let at = t.at(f.source, i);
-            at.row == f.row && *t.inputs[at.file as usize].file == *f.file
+            at.row == f.row && t.inputs[at.file as usize].file == f.file()
         });
         let Some(i) = found else { continue };
         let target = match f.source {
@@ -106,7 +108,7 @@ pub fn targets(l: &Linked<'_>, findings: &[Finding]) -> Targets {
                 }
             }
         };
-        out.insert((f.source, f.file.clone(), f.row), target);
+        out.insert((f.source, f.file().into(), f.row), target);
     }
     Targets(out)
 }

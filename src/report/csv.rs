@@ -123,27 +123,17 @@ impl<W: Write> CsvOut<W> {
         Ok(())
     }
 
-    /// Writes a message or remediation cell of `finding` as plain text
-    /// (SPEC section 6): a template is filled into a reused buffer, not a
-    /// new string, and the backticks that quote values in sentences (the
-    /// report shows them as code) become double quotes.
-    pub fn text(
-        &mut self,
-        finding: &crate::rules::Finding,
-        text: &crate::rules::Text,
-    ) -> Result<()> {
+    /// Writes a message or remediation cell as plain text (SPEC section
+    /// 6): `sentence` writes it into a reused buffer, not a new string, and
+    /// the backticks that quote values in sentences (the report shows them
+    /// as code) become double quotes.
+    pub fn sentence(&mut self, sentence: impl FnOnce(&mut String)) -> Result<()> {
         let mut filled = std::mem::take(&mut self.filled);
         filled.clear();
-        let sentence = match text {
-            crate::rules::Text::Template(t) => {
-                finding.fill(t, &mut filled);
-                filled.as_str()
-            }
-            other => other.as_str(),
-        };
+        sentence(&mut filled);
         let mut s = std::mem::take(&mut self.scratch);
         s.clear();
-        plain_into(sentence, &mut s);
+        plain_into(&filled, &mut s);
         let r = self.cell(&s);
         self.scratch = s;
         self.filled = filled;
@@ -373,16 +363,27 @@ pub fn finding_cells<'a>(
     message: &'a str,
     remediation: &'a str,
 ) -> [&'a str; 11] {
+    cells_of(f, &f.columns(), row, message, remediation)
+}
+
+/// [`finding_cells`] of the finding's columns read once.
+fn cells_of<'a>(
+    f: &crate::rules::Finding,
+    c: &crate::rules::Columns<'a>,
+    row: &'a str,
+    message: &'a str,
+    remediation: &'a str,
+) -> [&'a str; 11] {
     [
         f.severity().id(),
         f.rule.id(),
         f.scenario.id(),
         f.source.id(),
-        f.subject(),
-        &f.file,
+        c.subject,
+        c.file,
         row,
-        f.field(),
-        f.value(),
+        c.field,
+        c.value,
         message,
         remediation,
     ]
@@ -394,7 +395,8 @@ fn finding_row<W: Write>(w: &mut CsvOut<W>, f: &crate::rules::Finding) -> Result
     // Where the row number and the sentences go among the cells.
     const ROW: usize = 6;
     const MESSAGE: usize = 9;
-    let cells = finding_cells(f, "", "", "");
+    let columns = f.columns();
+    let cells = cells_of(f, &columns, "", "", "");
     for c in &cells[..ROW] {
         w.cell(c)?;
     }
@@ -402,8 +404,8 @@ fn finding_row<W: Write>(w: &mut CsvOut<W>, f: &crate::rules::Finding) -> Result
     for c in &cells[ROW + 1..MESSAGE] {
         w.cell(c)?;
     }
-    w.text(f, &f.message)?;
-    w.text(f, &f.remediation)
+    w.sentence(|s| columns.message.write_into(s))?;
+    w.sentence(|s| columns.remediation.write_into(s))
 }
 
 /// `findings.csv`; with a baseline, a last column `status` (`new`, `open`)
@@ -577,8 +579,8 @@ mod tests {
         let f = crate::rules::Finding::example(crate::rules::Rule::DuplicateOnRemap, "a@c.com")
             .templated(&["a@c.com", "b,\"c\""], "move {0} to {1}", "");
         let mut p = CsvOut::part(16);
-        p.text(&f, &f.message).unwrap();
-        p.text(&f, &crate::rules::Text::Fixed("-fixed")).unwrap();
+        p.sentence(|s| f.message_into(s)).unwrap();
+        p.sentence(|s| s.push_str("-fixed")).unwrap();
         p.end().unwrap();
         assert_eq!(
             String::from_utf8(p.into_bytes()).unwrap(),

@@ -51,7 +51,7 @@ pub(super) struct Ask<'r> {
     pub current: &'r str,
     /// Empty when the finding knows no value to set.
     pub to: &'r str,
-    pub finding: &'r Finding,
+    pub finding: &'r Finding<'r>,
 }
 
 impl<'r> Ask<'r> {
@@ -60,7 +60,8 @@ impl<'r> Ask<'r> {
         if f.severity() == Severity::Info || f.fix_system().unwrap_or(f.source) != system {
             return None;
         }
-        Some(match f.fix() {
+        let c = f.columns();
+        Some(match c.fix {
             Some(x) => Ask {
                 subject: x.subject,
                 field: x.field,
@@ -69,9 +70,9 @@ impl<'r> Ask<'r> {
                 finding: f,
             },
             None => Ask {
-                subject: f.subject(),
-                field: f.field(),
-                current: f.value(),
+                subject: c.subject,
+                field: c.field,
+                current: c.value,
                 to: "",
                 finding: f,
             },
@@ -107,7 +108,7 @@ impl<'r> Ask<'r> {
 /// the row shows. The apply-ready scripts ([`super::apply`]) read the same
 /// changes as the worklists.
 pub(super) struct Changes<'r> {
-    findings: &'r [Finding],
+    findings: &'r [Finding<'r>],
     system: Source,
     order: Cow<'r, Order>,
 }
@@ -209,8 +210,10 @@ impl<'r> Changes<'r> {
     pub fn rules(&self, run: (u32, u32)) -> impl Iterator<Item = &'static str> + '_ {
         // Sorted by rule within the run: each rule once.
         let mut last = None;
-        self.run(run).filter_map(move |a| {
-            let rule = a.finding.rule;
+        let (start, end) = run;
+        let asks = &self.order.order[start as usize..end as usize];
+        asks.iter().filter_map(move |&i| {
+            let rule = self.findings[i as usize].rule;
             (last.replace(rule) != Some(rule)).then(|| rule.id())
         })
     }
@@ -288,7 +291,7 @@ fn write<W: Write>(changes: &Changes<'_>, system: Source, delimiter: u8, mut out
             p.cell(c)?;
         }
         p.joined(changes.rules(run), ";")?;
-        p.text(first.finding, &first.finding.remediation)?;
+        p.sentence(|s| first.finding.remediation_into(s))?;
         for _ in TRACKING {
             p.cell("")?;
         }
@@ -308,7 +311,12 @@ mod tests {
         assert!(Rule::ALL.windows(2).all(|w| w[0] < w[1]));
     }
 
-    fn insync(rule: Rule, subject: &str, field: &str, remediation: &'static str) -> Finding {
+    fn insync(
+        rule: Rule,
+        subject: &str,
+        field: &str,
+        remediation: &'static str,
+    ) -> Finding<'static> {
         Finding::new(
             rule,
             Scenario::Current,
@@ -324,7 +332,7 @@ mod tests {
         )
     }
 
-    fn to(f: Finding, from: &str, new: &str) -> Finding {
+    fn to(f: Finding<'static>, from: &str, new: &str) -> Finding<'static> {
         f.with_fix(Source::Insync, from, "email", from, new)
     }
 

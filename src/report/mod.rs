@@ -138,7 +138,7 @@ pub struct Parts<'a, 't> {
     /// What the change plan needs of the linked tenant ([`plan::Facts`]).
     pub plan: plan::Facts,
     /// Findings waived (`--waivers`); `None` without waivers.
-    pub waived: Option<Vec<crate::waivers::Waived>>,
+    pub waived: Option<Vec<crate::waivers::Waived<'t>>>,
     /// A previous run's findings rows (`--baseline`), to compare with.
     pub baseline: Option<&'a [Vec<String>]>,
     pub options: Options,
@@ -155,7 +155,7 @@ pub struct Report<'t> {
     pub fail_on: FailOn,
     /// The steps of the change, in order ([`plan`]).
     pub change_plan: Vec<plan::Step>,
-    pub findings: Vec<Finding>,
+    pub findings: Vec<Finding<'t>>,
     /// The rows of `users.csv` ([`Users`]).
     pub users: Users<'t>,
     pub remediation: Vec<Remediation<'t>>,
@@ -172,7 +172,7 @@ pub struct Report<'t> {
     /// Whether addresses were pseudonymised (`--redact`).
     pub redacted: bool,
     /// Findings waived (`--waivers`), shown apart; `None` without waivers.
-    pub waived: Option<Vec<crate::waivers::Waived>>,
+    pub waived: Option<Vec<crate::waivers::Waived<'t>>>,
     /// The comparison with `--baseline`, when given.
     pub delta: Option<delta::Delta>,
     /// Who the report is for and who made it (`--customer`, `--author` or
@@ -195,7 +195,7 @@ impl<'t> Report<'t> {
     /// Makes the report of a linked tenant's findings, once.
     pub fn build(
         mut linked: Linked<'t>,
-        findings: Vec<Finding>,
+        findings: Vec<Finding<'t>>,
         parts: Parts<'_, 't>,
     ) -> Report<'t> {
         let l = &linked;

@@ -26,7 +26,7 @@
 //! file name of the inputs.
 
 use super::Report;
-use crate::rules::{Finding, Text};
+use crate::rules::Finding;
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
@@ -327,8 +327,8 @@ fn files(r: &Report) -> Files {
     }
     let waived = r.waived.iter().flatten().map(|w| &w.finding);
     for f in r.findings.iter().chain(waived) {
-        if !files.names.contains_key(&*f.file) {
-            files.add("waivers", &f.file);
+        if !files.names.contains_key(f.file()) {
+            files.add("waivers", f.file());
         }
     }
     for row in r.delta.iter().flat_map(|d| &d.fixed) {
@@ -398,23 +398,22 @@ fn names(r: &Report) -> Names {
     n
 }
 
-fn redact_finding(red: &Redactor, f: &mut Finding) {
+fn redact_finding(red: &Redactor, f: &mut Finding<'_>) {
     // A display name around an address (`Anna Berg <anna@...>`) is
     // dropped from the sentences that quote the value too.
     let named = f.value().trim().to_string();
     let bare = without_display_name(&named).map(str::to_string);
-    let owned = |t: &Text| matches!(t, Text::Owned(_));
-    let (message, remediation) = (owned(&f.message), owned(&f.remediation));
+    let (message, remediation) = f.own_sentences();
     // Template values are values: rewritten as such before they are
     // written into their sentences.
-    f.materialize_with(|v| red.value(v));
+    let w = f.materialize_with(|v| red.value(v));
     if message {
         let text = match &bare {
             // The name goes even where the sentence quotes it changed
             // (`Anna Berg _anna@..._`).
             Some(b) => {
                 let name = named[..named.find('<').unwrap_or(0)].trim();
-                let text = f.message.as_str().replace(&named, b);
+                let text = w.message.as_str().replace(&named, b);
                 // (A name of a letter or two would take those letters out
                 // of every word: the address is gone, so is the
                 // identifiable part.)
@@ -424,15 +423,15 @@ fn redact_finding(red: &Redactor, f: &mut Finding) {
                     text.replace(name, "")
                 }
             }
-            None => f.message.as_str().to_string(),
+            None => w.message.as_str().to_string(),
         };
-        f.message = red.sentence(&text).into();
+        w.message = red.sentence(&text).into();
     }
     if remediation {
-        f.remediation = red.sentence(f.remediation.as_str()).into();
+        w.remediation = red.sentence(w.remediation.as_str()).into();
     }
-    f.rewrite(|v| red.value(v), |v| red.value(v));
-    f.file = red.file(&f.file);
+    w.rewrite(|v| red.value(v), |v| red.value(v));
+    w.file = red.file(&w.file);
 }
 
 /// Redacts a report in place.

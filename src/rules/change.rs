@@ -5,11 +5,12 @@
 //! account.
 
 use super::sink::{Family, Sink};
-use super::{About, Ctx, Finding, Rule, Scenario, list};
+use super::{About, Ctx, Finding, FixRef, Read, Rule, Said, Scenario, list};
 use crate::model::{
     OktaStatus, Source, address_problem, be_words, cmp_key, key, key_hash, key_prefix_bytes,
     same_key,
 };
+use crate::tenant::Tenant;
 use rayon::prelude::*;
 use std::borrow::Cow;
 
@@ -44,7 +45,7 @@ impl Remediation<'_> {
 /// Findings come in chunks (see [`super::check`]): each active Okta user is
 /// checked on its own, in parallel, a chunk of users at a time, by the
 /// rule functions below; `remap-shared-value` compares users at the end.
-pub(crate) fn check<'t>(ctx: &Ctx<'_, 't>, sink: &Sink) -> Vec<Remediation<'t>> {
+pub(crate) fn check<'t>(ctx: &Ctx<'_, 't>, sink: &Sink<'t>) -> Vec<Remediation<'t>> {
     let t = ctx.l.t;
     if ctx.l.planned.is_none() {
         return Vec::new();
@@ -201,12 +202,12 @@ fn druva_character_rewrite(ctx: &Ctx<'_, '_>, p: &Planned<'_, '_>, out: &mut Vec
 fn duplicate_on_remap<'t>(
     ctx: &Ctx<'_, 't>,
     p: &Planned<'_, 't>,
-    out: &mut Vec<Finding>,
+    out: &mut Vec<Finding<'t>>,
     fixes: &mut Vec<Remediation<'t>>,
 ) {
     let l = ctx.l;
     let t = l.t;
-    let (login, new, un_attr) = (p.login, p.new, un_attr(ctx));
+    let (login, new) = (p.login, p.new);
     let same_person_holder = p
         .holders
         .iter()
@@ -223,52 +224,29 @@ fn duplicate_on_remap<'t>(
         // Whether the new value can be applied as it is: not onto another
         // person's inSync email, not an invalid address, not a value
         // Druva would rewrite (those need the Okta value fixed first).
-        // Templates over [login, current, new, userName attribute]: this
-        // rule fires for nearly every user of the classic change.
         let blocker = if other_person_holder {
-            Some(
-                "Do not rename `{1}` to `{2}`: it is another person's inSync email (see remap-collision). First correct `{3}` of `{0}` in the Okta Admin Console, then change the inSync email of `{1}` to the corrected value before changing the mapping",
-            )
+            Blocker::OtherPerson
         } else if address_problem(new).is_some() {
-            Some(
-                "Do not rename `{1}` to `{2}`: it is not a valid address (see invalid-address). First correct `{3}` of `{0}` in the Okta Admin Console, then change the inSync email of `{1}` to the corrected value before changing the mapping",
-            )
+            Blocker::Invalid
         } else if new.contains(DRUVA_REWRITES) {
-            Some(
-                "Do not rename `{1}` to `{2}`: Druva would store it with `_` (see druva-character-rewrite). First correct `{3}` of `{0}` in the Okta Admin Console, then change the inSync email of `{1}` to the corrected value before changing the mapping",
-            )
+            Blocker::Rewritten
         } else {
-            None
+            Blocker::None
         };
-        let message = if same_person_holder {
-            "Okta user `{0}` is provisioned today as inSync user `{1}`; after the change Okta sends userName `{2}`, which is this person's other inSync user: Okta will provision that account, and `{1}` with its backups is left to itself"
-        } else {
-            "Okta user `{0}` is provisioned today as inSync user `{1}`; after the change Okta sends userName `{2}`, which matches no existing account of this user, so the next push creates a second inSync user"
+        // This rule fires for nearly every user of the classic change: the
+        // finding holds the records, its sentences are said when written.
+        let remap = Remap {
+            okta: p.o,
+            insync: u,
+            blocker,
+            same_person_holder,
         };
-        let fix = match (blocker, same_person_holder) {
-            (Some(template), _) => template,
-            (None, true) => {
-                "inSync user `{2}` already exists and belongs to the same person: in the inSync Management Console preserve (or have Druva Support merge) that duplicate first, then change the email of `{1}` to `{2}`, before changing the Okta mapping"
-            }
-            (None, false) => {
-                "In the inSync Management Console change the email of `{1}` to `{2}` before changing the Okta mapping (the user must reset the inSync password afterwards)"
-            }
-        };
-        let finding = ctx
-            .about(
-                planned(Source::Okta, p.o),
-                Rule::DuplicateOnRemap,
-                un_attr,
-                new,
-                String::new(),
-                "".into(),
-            )
-            .templated(&[login, current, new, un_attr], message, fix);
-        out.push(match blocker {
-            None => finding.with_fix(Source::Insync, current, "email", current, new),
-            Some(_) => finding,
-        });
-        if blocker.is_none() {
+        out.push(ctx.read(
+            planned(Source::Okta, p.o),
+            Rule::DuplicateOnRemap,
+            Read::DuplicateOnRemap(remap),
+        ));
+        if blocker == Blocker::None {
             fixes.push(Remediation {
                 insync_email_current: current.into(),
                 insync_email_new: new.into(),
@@ -282,6 +260,82 @@ fn duplicate_on_remap<'t>(
                     "duplicate-on-remap: Okta will send the new userName".into()
                 },
             });
+        }
+    }
+}
+
+/// A `duplicate-on-remap` finding: Okta user `okta` would no longer reach
+/// its inSync user `insync`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Remap {
+    pub okta: u32,
+    pub insync: u32,
+    blocker: Blocker,
+    /// Whether the planned userName is this person's other inSync user.
+    same_person_holder: bool,
+}
+
+/// What keeps a `duplicate-on-remap`'s new value from being applied as it
+/// is (then the Okta value is to be fixed first).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Blocker {
+    None,
+    /// It is another person's inSync email.
+    OtherPerson,
+    /// It is not a valid address.
+    Invalid,
+    /// Druva would store it with `_`.
+    Rewritten,
+}
+
+impl Remap {
+    /// Where the fix goes: the inSync email, unless something blocks it.
+    pub(crate) fn fix_system(&self) -> Option<Source> {
+        (self.blocker == Blocker::None).then_some(Source::Insync)
+    }
+
+    /// The finding's values and sentences: templates over [login, current
+    /// inSync email, planned userName, userName attribute].
+    pub(crate) fn said<'t>(&self, t: &'t Tenant) -> Said<'t> {
+        let login = t.okta[self.okta as usize].login().trim();
+        let new = t.okta_values(self.okta).plan_user_name.trim();
+        let current = t.insync[self.insync as usize].email().trim();
+        let un_attr = t.settings.plan_user_name.value.as_str();
+        let message = if self.same_person_holder {
+            "Okta user `{0}` is provisioned today as inSync user `{1}`; after the change Okta sends userName `{2}`, which is this person's other inSync user: Okta will provision that account, and `{1}` with its backups is left to itself"
+        } else {
+            "Okta user `{0}` is provisioned today as inSync user `{1}`; after the change Okta sends userName `{2}`, which matches no existing account of this user, so the next push creates a second inSync user"
+        };
+        let remediation = match (self.blocker, self.same_person_holder) {
+            (Blocker::OtherPerson, _) => {
+                "Do not rename `{1}` to `{2}`: it is another person's inSync email (see remap-collision). First correct `{3}` of `{0}` in the Okta Admin Console, then change the inSync email of `{1}` to the corrected value before changing the mapping"
+            }
+            (Blocker::Invalid, _) => {
+                "Do not rename `{1}` to `{2}`: it is not a valid address (see invalid-address). First correct `{3}` of `{0}` in the Okta Admin Console, then change the inSync email of `{1}` to the corrected value before changing the mapping"
+            }
+            (Blocker::Rewritten, _) => {
+                "Do not rename `{1}` to `{2}`: Druva would store it with `_` (see druva-character-rewrite). First correct `{3}` of `{0}` in the Okta Admin Console, then change the inSync email of `{1}` to the corrected value before changing the mapping"
+            }
+            (Blocker::None, true) => {
+                "inSync user `{2}` already exists and belongs to the same person: in the inSync Management Console preserve (or have Druva Support merge) that duplicate first, then change the email of `{1}` to `{2}`, before changing the Okta mapping"
+            }
+            (Blocker::None, false) => {
+                "In the inSync Management Console change the email of `{1}` to `{2}` before changing the Okta mapping (the user must reset the inSync password afterwards)"
+            }
+        };
+        Said {
+            field: un_attr,
+            value: new,
+            args: [login, current, new, un_attr],
+            message,
+            remediation,
+            fix: self.fix_system().map(|system| FixRef {
+                system,
+                subject: current,
+                field: "email",
+                current,
+                to: new,
+            }),
         }
     }
 }
@@ -318,7 +372,7 @@ fn remap_collision(ctx: &Ctx<'_, '_>, p: &Planned<'_, '_>, out: &mut Vec<Finding
 
 /// `remap-shared-value`: active Okta users that would all send one
 /// userName. `by_new` is (hash of the planned userName's key, Okta user).
-fn remap_shared_value(ctx: &Ctx<'_, '_>, mut by_new: Vec<(u64, u32)>) -> Vec<Finding> {
+fn remap_shared_value(ctx: &Ctx<'_, '_>, mut by_new: Vec<(u64, u32)>) -> Vec<Finding<'static>> {
     let t = ctx.l.t;
     let un_attr = un_attr(ctx);
     let mut out = Vec::new();

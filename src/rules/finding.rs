@@ -1,9 +1,14 @@
 //! A finding as the rules make it and the outputs read it: one fault of
-//! one record, its strings packed in one allocation ([`Strings`]), its
-//! sentences kept as templates filled when they are written.
+//! one record. Most findings hold their strings, packed in one allocation
+//! ([`Strings`]), their sentences kept as templates filled when they are
+//! written. The findings of the rules that fire for nearly every user of a
+//! large tenant hold only which records they are about ([`Read`]): their
+//! rule says the values and sentences from those records when they are
+//! written ([`Said`]).
 
 use super::{Rule, Scenario, Severity};
 use crate::model::Source;
+use crate::tenant::Tenant;
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -13,32 +18,131 @@ use std::sync::Arc;
 use crate::model::kept;
 
 /// One fault of one record.
-///
-/// Its own strings (subject, field, value, the values a template names, and
-/// the fix's subject, field, current value and new value) are kept in one
-/// allocation, a value equal to an earlier one stored once: a large tenant
-/// has millions of findings, and one allocation each instead of up to six
-/// is a third of their memory.
 #[derive(Clone)]
-pub struct Finding {
+pub struct Finding<'t> {
     pub rule: Rule,
     pub scenario: Scenario,
     pub source: Source,
-    /// The input file as given (shared by the findings of one file).
-    pub file: Arc<str>,
     /// Row as a spreadsheet shows it; 0 when the finding is about no row.
     pub row: u32,
-    /// Read it with [`Finding::message`].
-    pub message: Text,
-    /// Read it with [`Finding::remediation`].
-    pub remediation: Text,
     /// The person the finding belongs to, when known (index into persons).
     pub person: Option<u32>,
+    body: Body<'t>,
+}
+
+/// What a finding says, held or read from the records.
+#[derive(Clone)]
+enum Body<'t> {
+    Written(Box<Written>),
+    Read(&'t Tenant, Read),
+}
+
+/// The strings of a finding that holds them.
+///
+/// Its own strings (subject, field, value, the values a template names, and
+/// the fix's subject, field, current value and new value) are kept in one
+/// allocation, a value equal to an earlier one stored once.
+#[derive(Clone)]
+pub struct Written {
+    /// The input file as given (shared by the findings of one file).
+    pub file: Arc<str>,
+    pub message: Text,
+    pub remediation: Text,
     /// The system of the fix, when the finding has one ([`Finding::fix`]).
     fix_system: Option<Source>,
     /// How many values a [`Text::Template`] names (`{0}` to `{3}`).
     args: u8,
     strings: Strings,
+}
+
+/// A finding whose values all come from the tenant's records: which
+/// records. Its rule says the rest ([`Read::said`]), in one place per rule.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Read {
+    DuplicateOnRemap(super::change::Remap),
+    ExchangeRestoreMismatch(super::scenario::Restore),
+}
+
+impl Read {
+    /// What the finding says, read from the tenant's records.
+    fn said<'t>(&self, t: &'t Tenant, scenario: Scenario) -> Said<'t> {
+        match self {
+            Read::DuplicateOnRemap(r) => r.said(t),
+            Read::ExchangeRestoreMismatch(r) => r.said(t, scenario),
+        }
+    }
+
+    /// The system of the finding's fix ([`Said::fix`]), known without
+    /// reading the records.
+    fn fix_system(&self) -> Option<Source> {
+        match self {
+            Read::DuplicateOnRemap(r) => r.fix_system(),
+            Read::ExchangeRestoreMismatch(r) => Some(r.fix_system()),
+        }
+    }
+
+    /// The record the finding is about (its subject, file and row).
+    pub(crate) fn record(&self) -> u32 {
+        match self {
+            Read::DuplicateOnRemap(r) => r.okta,
+            Read::ExchangeRestoreMismatch(r) => r.insync,
+        }
+    }
+}
+
+/// The columns and sentences of a [`Read`] finding but its subject and
+/// file (those of its record).
+pub(crate) struct Said<'t> {
+    pub field: &'t str,
+    pub value: &'t str,
+    /// The values the templates name (`{0}` to `{3}`).
+    pub args: [&'t str; MAX_ARGS],
+    pub message: &'static str,
+    pub remediation: &'static str,
+    pub fix: Option<FixRef<'t>>,
+}
+
+/// Every column of a finding as written ([`Finding::columns`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Columns<'a> {
+    pub subject: &'a str,
+    pub file: &'a str,
+    pub field: &'a str,
+    pub value: &'a str,
+    pub message: Sentence<'a>,
+    pub remediation: Sentence<'a>,
+    pub fix: Option<FixRef<'a>>,
+}
+
+/// A message or remediation as written: a sentence, or a template and the
+/// values its `{0}` to `{3}` name.
+#[derive(Clone, Copy, Debug)]
+pub enum Sentence<'a> {
+    Text(&'a str),
+    Template(&'static str, [&'a str; MAX_ARGS]),
+}
+
+impl<'a> Sentence<'a> {
+    /// The sentence, appended to `out`.
+    pub fn write_into(&self, out: &mut String) {
+        match self {
+            Sentence::Text(s) => out.push_str(s),
+            Sentence::Template(t, args) => fill_into(t, out, |n| args.get(n).copied()),
+        }
+    }
+
+    /// The sentence, written.
+    pub fn text(&self) -> Cow<'a, str> {
+        match self {
+            Sentence::Text(s) => Cow::Borrowed(s),
+            Sentence::Template(t, args) => {
+                let extra: usize = args.iter().map(|a| a.len()).sum();
+                let mut out = String::with_capacity(t.len() + extra);
+                self.write_into(&mut out);
+                Cow::Owned(out)
+            }
+        }
+    }
 }
 
 /// A finding's message or remediation.
@@ -48,9 +152,7 @@ pub enum Text {
     Fixed(&'static str),
     Owned(Box<str>),
     /// A sentence whose `{0}` to `{3}` are the finding's template values,
-    /// filled in when it is written: the rules that fire for nearly every
-    /// user of a large tenant keep their values once instead of two
-    /// sentences each.
+    /// filled in when it is written.
     Template(&'static str),
 }
 
@@ -91,7 +193,7 @@ const SUBJECT: usize = 0;
 const FIELD: usize = 1;
 const VALUE: usize = 2;
 const ARGS: usize = 3;
-const MAX_ARGS: usize = 4;
+pub(crate) const MAX_ARGS: usize = 4;
 const FIX: usize = ARGS + MAX_ARGS;
 const SLOTS: usize = FIX + 4;
 
@@ -215,7 +317,7 @@ pub struct FixRef<'a> {
     pub to: &'a str,
 }
 
-impl Finding {
+impl Finding<'static> {
     /// A finding without template values or fix.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
@@ -230,7 +332,7 @@ impl Finding {
         message: impl Into<Text>,
         remediation: impl Into<Text>,
         person: Option<u32>,
-    ) -> Finding {
+    ) -> Finding<'static> {
         let mut values = [""; SLOTS];
         values[SUBJECT] = subject;
         values[FIELD] = field;
@@ -239,37 +341,23 @@ impl Finding {
             rule,
             scenario,
             source,
-            file,
             row,
-            message: message.into(),
-            remediation: remediation.into(),
             person,
-            fix_system: None,
-            args: 0,
-            strings: Strings::of(values),
+            body: Body::Written(Box::new(Written {
+                file,
+                message: message.into(),
+                remediation: remediation.into(),
+                fix_system: None,
+                args: 0,
+                strings: Strings::of(values),
+            })),
         }
-    }
-
-    /// The same finding with a concrete fix: in `system`, set `field` of
-    /// `subject` from `current` to `to`.
-    pub fn with_fix(
-        mut self,
-        system: Source,
-        subject: &str,
-        field: &str,
-        current: &str,
-        to: &str,
-    ) -> Finding {
-        self.strings
-            .fill(FIX, &[subject.trim(), field, current, to.trim()]);
-        self.fix_system = Some(system);
-        self
     }
 
     /// A planned Okta finding about `subject` (row 2 of okta.csv, field
     /// email), for tests.
     #[cfg(test)]
-    pub(crate) fn example(rule: Rule, subject: &str) -> Finding {
+    pub(crate) fn example(rule: Rule, subject: &str) -> Finding<'static> {
         Finding::new(
             rule,
             Scenario::Planned,
@@ -284,70 +372,217 @@ impl Finding {
             None,
         )
     }
+}
+
+impl<'t> Finding<'t> {
+    /// A finding read from record `read.record()` of `source` when written
+    /// (held as written when the record has no identifier: its subject is
+    /// then made of its row).
+    pub(crate) fn read(
+        t: &'t Tenant,
+        rule: Rule,
+        scenario: Scenario,
+        source: Source,
+        person: Option<u32>,
+        read: Read,
+    ) -> Finding<'t> {
+        let record = read.record();
+        let f = Finding {
+            rule,
+            scenario,
+            source,
+            row: t.at(source, record).row,
+            person,
+            body: Body::Read(t, read),
+        };
+        if t.identifier(source, record).trim().is_empty() {
+            f.into_written()
+        } else {
+            f
+        }
+    }
+
+    /// The same finding holding its strings (none borrowed from a tenant).
+    pub fn into_written(mut self) -> Finding<'static> {
+        self.written_mut();
+        let Finding {
+            rule,
+            scenario,
+            source,
+            row,
+            person,
+            body,
+        } = self;
+        let body = match body {
+            Body::Written(w) => Body::Written(w),
+            Body::Read(..) => unreachable!("written out above"),
+        };
+        Finding {
+            rule,
+            scenario,
+            source,
+            row,
+            person,
+            body,
+        }
+    }
+
+    /// The strings of a finding that holds them, written out first when it
+    /// reads them from the records.
+    fn written_mut(&mut self) -> &mut Written {
+        if let Body::Read(t, read) = self.body {
+            let record = read.record();
+            let said = read.said(t, self.scenario);
+            let subject = super::subject(t.identifier(self.source, record), self.row);
+            let mut values = [""; SLOTS];
+            values[SUBJECT] = &subject;
+            values[FIELD] = said.field;
+            values[VALUE] = said.value;
+            values[ARGS..FIX].copy_from_slice(&said.args);
+            if let Some(x) = said.fix {
+                values[FIX..].copy_from_slice(&[x.subject.trim(), x.field, x.current, x.to.trim()]);
+            }
+            let file = t.input(t.at(self.source, record).file).file.as_str();
+            self.body = Body::Written(Box::new(Written {
+                file: Arc::from(file),
+                message: Text::Template(said.message),
+                remediation: Text::Template(said.remediation),
+                fix_system: said.fix.map(|x| x.system),
+                args: MAX_ARGS as u8,
+                strings: Strings::of(values),
+            }));
+        }
+        match &mut self.body {
+            Body::Written(w) => w,
+            Body::Read(..) => unreachable!("written out above"),
+        }
+    }
+
+    /// The same finding with a concrete fix: in `system`, set `field` of
+    /// `subject` from `current` to `to`.
+    pub fn with_fix(
+        mut self,
+        system: Source,
+        subject: &str,
+        field: &str,
+        current: &str,
+        to: &str,
+    ) -> Finding<'t> {
+        let w = self.written_mut();
+        w.strings
+            .fill(FIX, &[subject.trim(), field, current, to.trim()]);
+        w.fix_system = Some(system);
+        self
+    }
 
     pub fn severity(&self) -> Severity {
         self.rule.severity()
     }
 
+    /// Every column of the finding as written, read at once (a finding
+    /// that reads its values from the records reads them once).
+    pub fn columns(&self) -> Columns<'_> {
+        match &self.body {
+            Body::Written(w) => {
+                let args = std::array::from_fn(|n| w.strings.get(ARGS + n));
+                let sentence = |text| match text {
+                    &Text::Template(t) => Sentence::Template(t, args),
+                    other => Sentence::Text(Text::as_str(other)),
+                };
+                Columns {
+                    subject: w.strings.get(SUBJECT),
+                    file: &w.file,
+                    field: w.strings.get(FIELD),
+                    value: w.strings.get(VALUE),
+                    message: sentence(&w.message),
+                    remediation: sentence(&w.remediation),
+                    fix: w.fix(),
+                }
+            }
+            Body::Read(t, read) => {
+                let record = read.record();
+                let said = read.said(t, self.scenario);
+                debug_assert_eq!(said.fix.map(|x| x.system), read.fix_system());
+                Columns {
+                    subject: t.identifier(self.source, record).trim(),
+                    file: &t.input(t.at(self.source, record).file).file,
+                    field: said.field,
+                    value: said.value,
+                    message: Sentence::Template(said.message, said.args),
+                    remediation: Sentence::Template(said.remediation, said.args),
+                    fix: said.fix,
+                }
+            }
+        }
+    }
+
     /// The record's identifier (or what the finding is about).
     pub fn subject(&self) -> &str {
-        self.strings.get(SUBJECT)
+        match &self.body {
+            Body::Written(w) => w.strings.get(SUBJECT),
+            Body::Read(t, read) => t.identifier(self.source, read.record()).trim(),
+        }
+    }
+
+    /// The input file as given.
+    pub fn file(&self) -> &str {
+        match &self.body {
+            Body::Written(w) => &w.file,
+            Body::Read(t, read) => &t.input(t.at(self.source, read.record()).file).file,
+        }
     }
 
     pub fn field(&self) -> &str {
-        self.strings.get(FIELD)
+        self.columns().field
     }
 
     pub fn value(&self) -> &str {
-        self.strings.get(VALUE)
+        self.columns().value
     }
 
     /// The message as written in the outputs.
     pub fn message(&self) -> Cow<'_, str> {
-        self.render(&self.message)
+        self.columns().message.text()
     }
 
     /// The remediation as written in the outputs.
     pub fn remediation(&self) -> Cow<'_, str> {
-        self.render(&self.remediation)
+        self.columns().remediation.text()
     }
 
-    /// A message or remediation of this finding, its template filled.
-    pub fn render<'a>(&'a self, text: &'a Text) -> Cow<'a, str> {
-        match text {
-            Text::Template(t) => {
-                let mut out = String::with_capacity(t.len() + self.strings.text.len());
-                self.fill(t, &mut out);
-                Cow::Owned(out)
-            }
-            other => Cow::Borrowed(other.as_str()),
+    /// The message, appended to `out`.
+    pub fn message_into(&self, out: &mut String) {
+        self.columns().message.write_into(out)
+    }
+
+    /// The remediation, appended to `out`.
+    pub fn remediation_into(&self, out: &mut String) {
+        self.columns().remediation.write_into(out)
+    }
+
+    /// Whether the message and the remediation are sentences of their own
+    /// (not fixed, not templates over the finding's values).
+    pub fn own_sentences(&self) -> (bool, bool) {
+        match &self.body {
+            Body::Written(w) => (
+                matches!(w.message, Text::Owned(_)),
+                matches!(w.remediation, Text::Owned(_)),
+            ),
+            Body::Read(..) => (false, false),
         }
-    }
-
-    /// `template` with this finding's values, appended to `out`.
-    pub fn fill(&self, template: &str, out: &mut String) {
-        // `{0}` to `{3}` past the values given are empty.
-        fill_into(template, out, |n| {
-            (n < MAX_ARGS).then(|| self.strings.get(ARGS + n))
-        })
     }
 
     /// The system the finding's fix changes, when it has one.
     pub fn fix_system(&self) -> Option<Source> {
-        self.fix_system
+        match &self.body {
+            Body::Written(w) => w.fix_system,
+            Body::Read(_, read) => read.fix_system(),
+        }
     }
 
     /// The fix, when the finding has one.
     pub fn fix(&self) -> Option<FixRef<'_>> {
-        let system = self.fix_system?;
-        let [subject, field, current, to] = std::array::from_fn(|k| self.strings.get(FIX + k));
-        Some(FixRef {
-            system,
-            subject,
-            field,
-            current,
-            to,
-        })
+        self.columns().fix
     }
 
     /// The same finding with its message and remediation written from
@@ -357,69 +592,57 @@ impl Finding {
         args: &[&str],
         message: &'static str,
         remediation: &'static str,
-    ) -> Finding {
+    ) -> Finding<'t> {
+        let w = self.written_mut();
         if args.len() > MAX_ARGS {
             let written = |t: &str| fill(t, 0, |n| args.get(n).copied());
-            self.message = written(message).into();
-            self.remediation = written(remediation).into();
+            w.message = written(message).into();
+            w.remediation = written(remediation).into();
             return self;
         }
         let mut values = [""; MAX_ARGS];
         values[..args.len()].copy_from_slice(args);
-        self.strings.fill(ARGS, &values);
-        self.args = args.len() as u8;
-        self.message = Text::Template(message);
-        self.remediation = Text::Template(remediation);
+        w.strings.fill(ARGS, &values);
+        w.args = args.len() as u8;
+        w.message = Text::Template(message);
+        w.remediation = Text::Template(remediation);
         self
     }
 
     /// Message and remediation written out, the template values dropped
     /// (before rewriting them, as `--redact` does).
-    pub fn materialize(&mut self) {
-        self.materialize_with(str::to_string);
+    pub fn materialize(&mut self) -> &mut Written {
+        self.materialize_with(str::to_string)
     }
 
     /// [`Finding::materialize`], each template value passed through
     /// `value` first (`--redact` rewrites the values, not the sentences).
-    pub fn materialize_with(&mut self, value: impl Fn(&str) -> String) {
-        let args: Vec<String> = (0..self.args as usize)
-            .map(|n| value(self.strings.get(ARGS + n)))
+    pub fn materialize_with(&mut self, value: impl Fn(&str) -> String) -> &mut Written {
+        let w = self.written_mut();
+        let args: Vec<String> = (0..w.args as usize)
+            .map(|n| value(w.strings.get(ARGS + n)))
             .collect();
         let written = |t: &str| {
             fill(t, 0, |n| {
                 (n < MAX_ARGS).then(|| args.get(n).map_or("", String::as_str))
             })
         };
-        if let Text::Template(t) = self.message {
-            self.message = written(t).into();
+        if let Text::Template(t) = w.message {
+            w.message = written(t).into();
         }
-        if let Text::Template(t) = self.remediation {
-            self.remediation = written(t).into();
+        if let Text::Template(t) = w.remediation {
+            w.remediation = written(t).into();
         }
-        if self.args > 0 {
-            self.strings.fill(ARGS, &[""; MAX_ARGS]);
-            self.args = 0;
+        if w.args > 0 {
+            w.strings.fill(ARGS, &[""; MAX_ARGS]);
+            w.args = 0;
         }
-    }
-
-    /// Rewrites the subject, the value and the fix's values but its field
-    /// (for `--redact`; call [`Finding::materialize`] first, so no
-    /// template names the old values). `value` rewrites the value itself.
-    pub fn rewrite(&mut self, f: impl Fn(&str) -> String, value: impl FnOnce(&str) -> String) {
-        let mut owned: [String; SLOTS] = self.strings.all().map(str::to_string);
-        owned[SUBJECT] = f(&owned[SUBJECT]);
-        owned[VALUE] = value(&owned[VALUE]);
-        if self.fix_system.is_some() {
-            for k in [FIX, FIX + 2, FIX + 3] {
-                owned[k] = f(&owned[k]);
-            }
-        }
-        self.strings = Strings::of(std::array::from_fn(|k| owned[k].as_str()));
+        w
     }
 
     /// The deterministic order of findings in every output: severity,
     /// rule, scenario, source, the normalised subject, then every column.
-    pub fn order(&self, other: &Finding) -> Ordering {
+    pub fn order(&self, other: &Finding<'_>) -> Ordering {
         (self.severity(), self.rule.id(), self.scenario, self.source)
             .cmp(&(
                 other.severity(),
@@ -431,14 +654,14 @@ impl Finding {
             .then_with(|| {
                 (
                     self.subject(),
-                    &self.file,
+                    self.file(),
                     self.row,
                     self.field(),
                     self.value(),
                 )
                     .cmp(&(
                         other.subject(),
-                        &other.file,
+                        other.file(),
                         other.row,
                         other.field(),
                         other.value(),
@@ -448,10 +671,39 @@ impl Finding {
     }
 }
 
-impl PartialEq for Finding {
+impl Written {
+    fn fix(&self) -> Option<FixRef<'_>> {
+        let system = self.fix_system?;
+        let [subject, field, current, to] = std::array::from_fn(|k| self.strings.get(FIX + k));
+        Some(FixRef {
+            system,
+            subject,
+            field,
+            current,
+            to,
+        })
+    }
+
+    /// Rewrites the subject, the value and the fix's values but its field
+    /// (for `--redact`, after [`Finding::materialize`], so no template
+    /// names the old values). `value` rewrites the value itself.
+    pub fn rewrite(&mut self, f: impl Fn(&str) -> String, value: impl FnOnce(&str) -> String) {
+        let mut owned: [String; SLOTS] = self.strings.all().map(str::to_string);
+        owned[SUBJECT] = f(&owned[SUBJECT]);
+        owned[VALUE] = value(&owned[VALUE]);
+        if self.fix_system.is_some() {
+            for k in [FIX, FIX + 2, FIX + 3] {
+                owned[k] = f(&owned[k]);
+            }
+        }
+        self.strings = Strings::of(std::array::from_fn(|k| owned[k].as_str()));
+    }
+}
+
+impl PartialEq for Finding<'_> {
     /// Equal when everything written about them is: the columns
     /// [`Finding::order`] compares, the remediation, the fix and the person.
-    fn eq(&self, other: &Finding) -> bool {
+    fn eq(&self, other: &Finding<'_>) -> bool {
         self.order(other) == Ordering::Equal
             && self.remediation() == other.remediation()
             && self.fix() == other.fix()
@@ -459,16 +711,16 @@ impl PartialEq for Finding {
     }
 }
 
-impl Eq for Finding {}
+impl Eq for Finding<'_> {}
 
-impl fmt::Debug for Finding {
+impl fmt::Debug for Finding<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Finding")
             .field("rule", &self.rule)
             .field("scenario", &self.scenario)
             .field("source", &self.source)
             .field("subject", &self.subject())
-            .field("file", &self.file)
+            .field("file", &self.file())
             .field("row", &self.row)
             .field("field", &self.field())
             .field("value", &self.value())
@@ -516,7 +768,7 @@ fn fill_into<'v>(template: &str, out: &mut String, value: impl Fn(usize) -> Opti
 /// Each finding gets a 24-byte prefix of its order (severity, rule,
 /// scenario, source, the first bytes of the normalised subject); findings
 /// are compared in full only when their prefixes tie.
-pub fn sort(findings: &mut Vec<Finding>) {
+pub fn sort(findings: &mut Vec<Finding<'_>>) {
     let mut ids: Vec<Rule> = Rule::ALL.to_vec();
     ids.sort_by_key(|r| r.id());
     let mut rank = [0u8; 64];
@@ -526,7 +778,7 @@ pub fn sort(findings: &mut Vec<Finding>) {
     // Severity, rule rank, scenario and source in two bytes, then the first
     // 22 bytes of the normalised subject: compared as bytes, in the order
     // of `Finding::order` wherever two prefixes differ.
-    let prefix = |f: &Finding| -> [u8; 24] {
+    let prefix = |f: &Finding<'_>| -> [u8; 24] {
         let mut p = [0u8; 24];
         p[0] = (f.severity() as u8) << 6 | rank[f.rule as usize];
         p[1] = (f.scenario as u8) << 2 | f.source as u8;
@@ -553,6 +805,46 @@ pub fn sort(findings: &mut Vec<Finding>) {
 mod tests {
     use super::*;
 
+    impl Finding<'_> {
+        /// The strings of a finding that holds them.
+        fn written(&self) -> &Written {
+            match &self.body {
+                Body::Written(w) => w,
+                Body::Read(..) => panic!("the finding reads its values"),
+            }
+        }
+    }
+
+    /// A finding that reads its values from the records reads as the same
+    /// finding written out: every column, both sentences, the fix.
+    #[test]
+    fn findings_read_from_the_records_read_as_written_ones() {
+        let tenant = crate::audit::demo_tenant().unwrap();
+        let audit = crate::audit::demo_audit(&tenant);
+        let mut read = [0usize; 2];
+        for f in &audit.report.findings {
+            if let Body::Read(_, r) = &f.body {
+                read[matches!(r, Read::ExchangeRestoreMismatch(_)) as usize] += 1;
+            }
+            let w = f.clone().into_written();
+            assert!(matches!(w.body, Body::Written(_)));
+            assert_eq!(w.order(f), Ordering::Equal, "{f:?}");
+            assert_eq!(
+                (w.subject(), w.file(), w.field(), w.value(), w.row),
+                (f.subject(), f.file(), f.field(), f.value(), f.row)
+            );
+            assert_eq!(
+                (w.message(), w.remediation(), w.fix(), w.fix_system()),
+                (f.message(), f.remediation(), f.fix(), f.fix_system())
+            );
+            assert_eq!((w.person, w.own_sentences()), (f.person, f.own_sentences()));
+        }
+        assert!(
+            read[0] > 0 && read[1] > 0,
+            "the sample tenant has findings of both kinds read from the records: {read:?}"
+        );
+    }
+
     #[test]
     fn templates_fill_their_holes_and_nothing_else() {
         let f = Finding::example(Rule::DuplicateOnRemap, "anna@x").templated(
@@ -574,17 +866,17 @@ mod tests {
         let t = base
             .clone()
             .templated(&["anna", "b@x"], "`{0}` is `{1}`", "set `{1}`");
-        assert!(matches!(t.message, Text::Template(_)));
+        assert!(matches!(t.written().message, Text::Template(_)));
         assert_eq!(t.message(), "`anna` is `b@x`");
         assert_eq!(t.remediation(), "set `b@x`");
         // Too many values: written out at once, the same sentences.
         let many = base.templated(&["a", "{4}", "c", "d", "e"], "{0}{1}{4}", "{3}");
-        assert!(matches!(many.message, Text::Owned(_)));
+        assert!(matches!(many.written().message, Text::Owned(_)));
         assert_eq!(many.message(), "a{4}e");
         assert_eq!(many.remediation(), "d");
         let mut m = t.clone();
         m.materialize();
-        assert_eq!(m.message, Text::Owned("`anna` is `b@x`".into()));
+        assert_eq!(m.written().message, Text::Owned("`anna` is `b@x`".into()));
         assert_eq!(m.remediation(), t.remediation());
         assert_eq!(m, t, "a finding written out reads the same");
     }
@@ -624,7 +916,7 @@ mod tests {
         // Subject, field and value, and the one template value none of
         // them holds: the fix repeats them all.
         assert_eq!(
-            &*f.strings.text,
+            &*f.written().strings.text,
             "anna@contoso.comemailanna.berg@contoso.co.ukold@x"
         );
         assert_eq!(
@@ -643,8 +935,8 @@ mod tests {
         // Written out, the fix and the message no longer follow the values
         // rewritten (as --redact rewrites them).
         let mut m = f.clone();
-        m.materialize();
-        m.rewrite(|v| v.replace("old", "new"), |_| "other".into());
+        m.materialize()
+            .rewrite(|v| v.replace("old", "new"), |_| "other".into());
         assert_eq!(m.subject(), "anna@contoso.com");
         assert_eq!(m.value(), "other");
         assert_eq!(m.field(), "email");
@@ -677,7 +969,7 @@ mod tests {
                 Rule::DuplicateOnRemap, Scenario::Planned, Source::Okta,
                 v[0], "x.csv".into(), 2, v[1], v[2], "", "", None,
             );
-            let fix = |f: Finding| f.with_fix(Source::Insync, v[7], v[8], v[9], v[10]);
+            let fix = |f: Finding<'static>| f.with_fix(Source::Insync, v[7], v[8], v[9], v[10]);
             if fix_first {
                 f = fix(f).templated(&v[3..3 + args], "{0}|{1}|{2}|{3}", "");
             } else {
@@ -689,8 +981,9 @@ mod tests {
             proptest::prop_assert_eq!(f.message(), given.join("|"));
             let x = f.fix().unwrap();
             proptest::prop_assert_eq!([x.subject, x.field, x.current, x.to], [v[7], v[8], v[9], v[10]]);
-            let repacked = Strings::of(f.strings.all());
-            proptest::prop_assert_eq!(repacked.all(), f.strings.all());
+            let strings = &f.written().strings;
+            let repacked = Strings::of(strings.all());
+            proptest::prop_assert_eq!(repacked.all(), strings.all());
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::model::{InsyncStatus, OktaStatus, Source, address_problem, key, key_h
 use crate::settings::Access;
 use rayon::prelude::*;
 
-pub(crate) fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
+pub(crate) fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding<'static>> {
     let mut out = Vec::new();
     duplicates(ctx, &mut out);
     fields(ctx, &mut out);

@@ -12,7 +12,8 @@ use sink::Family;
 pub mod uupic;
 
 use crate::model::Source;
-pub use finding::{Finding, FixRef, Text, sort};
+pub use finding::{Columns, Finding, FixRef, Sentence, Text, Written, sort};
+use finding::{Read, Said};
 use serde::Serialize;
 use std::borrow::Cow;
 use std::fmt;
@@ -237,7 +238,7 @@ impl<'a, 't> Ctx<'a, 't> {
         value: &str,
         message: impl Into<Text>,
         remediation: impl Into<Text>,
-    ) -> Finding {
+    ) -> Finding<'static> {
         let t = self.l.t;
         let at = t.at(source, i);
         let id = t.identifier(source, i).trim();
@@ -292,7 +293,7 @@ impl Ctx<'_, '_> {
         value: &str,
         message: String,
         remediation: Cow<'static, str>,
-    ) -> Finding {
+    ) -> Finding<'static> {
         self.record(
             about.source,
             about.record,
@@ -302,6 +303,26 @@ impl Ctx<'_, '_> {
             value,
             message,
             remediation,
+        )
+    }
+}
+
+impl<'t> Ctx<'_, 't> {
+    /// A finding about the record and scenario of `about` whose values its
+    /// rule reads from the records when it is written ([`Read`]).
+    pub(crate) fn read(&self, about: About, rule: Rule, read: Read) -> Finding<'t> {
+        debug_assert_eq!(
+            about.record,
+            read.record(),
+            "a finding reads its own record"
+        );
+        Finding::read(
+            self.l.t,
+            rule,
+            about.scenario,
+            about.source,
+            Some(self.l.person_of(about.source, about.record)),
+            read,
         )
     }
 }
@@ -332,7 +353,7 @@ pub fn list(values: &[String]) -> String {
 pub fn check<'t>(
     l: &crate::link::Linked<'t>,
     lk: &crate::link::Lookups<'t>,
-) -> (Vec<Finding>, Vec<change::Remediation<'t>>) {
+) -> (Vec<Finding<'t>>, Vec<change::Remediation<'t>>) {
     let (mut findings, remediation) = check_unsorted(l, lk);
     sort(&mut findings);
     (findings, remediation)
@@ -343,7 +364,7 @@ pub fn check<'t>(
 pub fn check_unsorted<'t>(
     l: &crate::link::Linked<'t>,
     lk: &crate::link::Lookups<'t>,
-) -> (Vec<Finding>, Vec<change::Remediation<'t>>) {
+) -> (Vec<Finding<'t>>, Vec<change::Remediation<'t>>) {
     let ctx = Ctx::new(l, lk);
     // Each family puts its findings in the sink as it makes them, a chunk
     // of persons at a time; the families are independent and run side by

@@ -5,15 +5,15 @@
 //! domain).
 
 use super::sink::{Family, Sink};
-use super::{About, Ctx, Finding, Rule, Scenario, list};
+use super::{About, Ctx, Finding, FixRef, Read, Rule, Said, Scenario, list};
 use crate::link::{MatchKind, Resolution, View, Which, aliases_of, fold, primary_of, same_folded};
 use crate::model::{InsyncStatus, InsyncUser, Source, key, same_key};
 use crate::settings::Access;
+use crate::tenant::Tenant;
 use rayon::prelude::*;
-use std::borrow::Cow;
 
 /// The scenario findings, in chunks (see [`super::check`]).
-pub(crate) fn check(ctx: &Ctx<'_, '_>, sink: &Sink) {
+pub(crate) fn check<'t>(ctx: &Ctx<'_, 't>, sink: &Sink<'t>) {
     const CHUNK: usize = 1 << 14;
     for (which, scenario, family) in [
         (Which::Current, Scenario::Current, Family::Current),
@@ -64,6 +64,66 @@ fn setting_words(scenario: Scenario) -> &'static str {
     }
 }
 
+/// An `exchange-restore-mismatch` finding: the inSync email of inSync user
+/// `insync` is not the primary SMTP address of Microsoft 365 user `m365`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Restore {
+    pub insync: u32,
+    pub m365: u32,
+    /// After the change, the Okta user whose planned userName is the inSync
+    /// email (and where the fix goes); today none.
+    pub okta: Option<u32>,
+}
+
+impl Restore {
+    /// Where the fix goes: Okta after the change, inSync today.
+    pub(crate) fn fix_system(&self) -> Source {
+        match self.okta {
+            Some(_) => Source::Okta,
+            None => Source::Insync,
+        }
+    }
+
+    /// The finding's values and sentences: templates over [when, inSync
+    /// email, primary SMTP address, UPN].
+    pub(crate) fn said<'t>(&self, t: &'t Tenant, scenario: Scenario) -> Said<'t> {
+        let u = &t.insync[self.insync as usize];
+        // The inSync email of the scenario (as `View::email` has it).
+        let planned = self
+            .okta
+            .map(|o| t.okta_values(o).plan_user_name)
+            .filter(|v| !v.trim().is_empty());
+        let email = planned.unwrap_or(u.email()).trim();
+        let m = &t.m365[self.m365 as usize];
+        let upn = m.subject().trim();
+        let primary = primary_of(m).trim();
+        let fix = match self.okta {
+            Some(o) => FixRef {
+                system: Source::Okta,
+                subject: t.okta[o as usize].login().trim(),
+                field: &t.settings.plan_user_name.value,
+                current: email,
+                to: primary,
+            },
+            None => FixRef {
+                system: Source::Insync,
+                subject: u.email().trim(),
+                field: "email",
+                current: email,
+                to: primary,
+            },
+        };
+        Said {
+            field: "email",
+            value: email,
+            args: [setting_words(scenario), email, primary, upn],
+            message: "{0} the inSync email `{1}` is not the primary SMTP address `{2}` of Microsoft 365 user `{3}`: Exchange Online restore fails (\"The primary SMTP address must be specified\")",
+            remediation: "Make the inSync email `{2}`: map Okta's SMTP address to Druva userName (after changing the inSync email in the inSync Management Console to `{2}` first, so no duplicate is created)",
+            fix: Some(fix),
+        }
+    }
+}
+
 /// Druva's workaround for shared mailboxes under access by AD attribute.
 const SHARED_MAILBOX_FIX: &str = "Apply Druva's workaround (How to back up shared mailboxes when inSync is configured with UPN): a profile for shared mailboxes whose AD/LDAP user name is the mailbox's email. The exports cannot show it: once applied, record it with a waiver for this rule and user, the workaround as its reason";
 
@@ -102,7 +162,7 @@ impl<'t> Seen<'_, 't> {
 
 /// The findings of one inSync user in one scenario: the rules below, in
 /// the order the identifier is judged.
-fn user<'t>(ctx: &Ctx<'_, 't>, i: u32, v: &View<'t>, scenario: Scenario) -> Vec<Finding> {
+fn user<'t>(ctx: &Ctx<'_, 't>, i: u32, v: &View<'t>, scenario: Scenario) -> Vec<Finding<'t>> {
     let mut out = Vec::new();
     if ctx.l.t.insync[i as usize].status != InsyncStatus::Active {
         return out;
@@ -303,7 +363,13 @@ fn ambiguous_m365_match(
 /// `diacritics-only-match`), and the user's own state
 /// (`shared-mailbox-ad-attribute`, `m365-sign-in-blocked`,
 /// `m365-unlicensed`, `m365-no-mailbox`).
-fn resolved(s: &Seen<'_, '_>, id: &str, user: u32, kind: MatchKind, out: &mut Vec<Finding>) {
+fn resolved<'t>(
+    s: &Seen<'_, 't>,
+    id: &str,
+    user: u32,
+    kind: MatchKind,
+    out: &mut Vec<Finding<'t>>,
+) {
     let Seen {
         ctx,
         v,
@@ -313,7 +379,6 @@ fn resolved(s: &Seen<'_, '_>, id: &str, user: u32, kind: MatchKind, out: &mut Ve
         using,
     } = *s;
     let t = ctx.l.t;
-    let u = s.user();
     let mx = &ctx.lk.m365;
     let m = &t.m365[user as usize];
     let upn = m.subject().trim();
@@ -346,34 +411,23 @@ fn resolved(s: &Seen<'_, '_>, id: &str, user: u32, kind: MatchKind, out: &mut Ve
         let email = v.email.trim();
         if !same_key(email, primary) {
             // Fires for nearly every user of a tenant whose UPNs are not
-            // their SMTP addresses: the sentences are templates.
-            let finding = s.ctx.about(
-                s.about(),
-                Rule::ExchangeRestoreMismatch,
-                "email",
-                email,
-                String::new(),
-                Cow::Borrowed(""),
-            )
-            .templated(
-                &[when, email, primary, upn],
-                "{0} the inSync email `{1}` is not the primary SMTP address `{2}` of Microsoft 365 user `{3}`: Exchange Online restore fails (\"The primary SMTP address must be specified\")",
-                "Make the inSync email `{2}`: map Okta's SMTP address to Druva userName (after changing the inSync email in the inSync Management Console to `{2}` first, so no duplicate is created)",
-            );
-            // Where the value comes from: Okta after the change, inSync today.
-            let planned_okta = (scenario == Scenario::Planned)
+            // their SMTP addresses: the finding holds the records, its
+            // sentences are said when written. The value to set is Okta's
+            // after the change, inSync's today.
+            let okta = (scenario == Scenario::Planned)
                 .then(|| ctx.l.planned_okta_of(i))
                 .flatten();
-            out.push(match planned_okta {
-                Some(o) => finding.with_fix(
-                    Source::Okta,
-                    t.okta[o as usize].login(),
-                    &t.settings.plan_user_name.value,
-                    email,
-                    primary,
-                ),
-                None => finding.with_fix(Source::Insync, u.email(), "email", email, primary),
-            });
+            let restore = Restore {
+                insync: i,
+                m365: user,
+                okta,
+            };
+            debug_assert_eq!(restore.said(t, scenario).value, email);
+            out.push(s.ctx.read(
+                s.about(),
+                Rule::ExchangeRestoreMismatch,
+                Read::ExchangeRestoreMismatch(restore),
+            ));
             if same_folded(email, primary) {
                 out.push(s.ctx.about(
                     s.about(),

@@ -31,22 +31,22 @@ pub(crate) enum Family {
 pub(crate) type Part = (Family, u32);
 
 /// The findings of every family, collected as they are made.
-pub(crate) struct Sink {
-    inner: Mutex<Collected>,
+pub(crate) struct Sink<'t> {
+    inner: Mutex<Collected<'t>>,
 }
 
 #[derive(Default)]
-struct Collected {
-    findings: Vec<Finding>,
+struct Collected<'t> {
+    findings: Vec<Finding<'t>>,
     /// Per chunk received: its place, where it starts in `findings` and
     /// how many findings it holds.
     chunks: Vec<(Part, usize, usize)>,
 }
 
-impl Sink {
+impl<'t> Sink<'t> {
     /// A sink with room for about `expected` findings: room that is never
     /// written costs address space, not memory.
-    pub(crate) fn with_capacity(expected: usize) -> Sink {
+    pub(crate) fn with_capacity(expected: usize) -> Sink<'t> {
         Sink {
             inner: Mutex::new(Collected {
                 findings: Vec::with_capacity(expected),
@@ -56,7 +56,7 @@ impl Sink {
     }
 
     /// Takes the findings of one chunk.
-    pub(crate) fn put(&self, part: Part, mut findings: Vec<Finding>) {
+    pub(crate) fn put(&self, part: Part, mut findings: Vec<Finding<'t>>) {
         if findings.is_empty() {
             return;
         }
@@ -69,7 +69,7 @@ impl Sink {
 
     /// Every finding, in the order of their chunks' places (and within a
     /// chunk, as made), whatever order the chunks came in.
-    pub(crate) fn into_findings(self) -> Vec<Finding> {
+    pub(crate) fn into_findings(self) -> Vec<Finding<'t>> {
         let Collected {
             mut findings,
             mut chunks,
@@ -125,7 +125,7 @@ mod tests {
         }
     }
 
-    fn chunk(tag: &str, n: usize) -> Vec<Finding> {
+    fn chunk(tag: &str, n: usize) -> Vec<Finding<'static>> {
         (0..n)
             .map(|k| Finding::example(Rule::DuplicateOnRemap, &format!("{tag}{k}")))
             .collect()

@@ -12,7 +12,7 @@ use crate::model::{OktaStatus, Source, key};
 use rustc_hash::FxHashMap as HashMap;
 use std::collections::BTreeMap;
 
-pub(crate) fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding> {
+pub(crate) fn check(ctx: &Ctx<'_, '_>) -> Vec<Finding<'static>> {
     let l = ctx.l;
     let t = l.t;
     let mut out = Vec::new();

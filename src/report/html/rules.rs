@@ -51,7 +51,7 @@ fn finding_cost(f: &Finding) -> usize {
     FINDING_ROW_MARKUP
         + [
             f.subject(),
-            &*f.file,
+            f.file(),
             f.field(),
             f.value(),
             &f.message(),
@@ -71,7 +71,10 @@ pub(super) fn rules_lead(r: &Report) -> String {
 
 /// The first `limit` findings of each rule, in the findings' order, indexed
 /// by rule (`Rule::ALL` order): one pass over the findings, not one per rule.
-pub(super) fn first_of_each_rule(findings: &[Finding], limit: usize) -> Vec<Vec<&Finding>> {
+pub(super) fn first_of_each_rule<'a>(
+    findings: &'a [Finding<'a>],
+    limit: usize,
+) -> Vec<Vec<&'a Finding<'a>>> {
     let mut by_rule: Vec<Vec<&Finding>> = vec![Vec::new(); Rule::ALL.len()];
     for f in findings {
         let listed = &mut by_rule[f.rule as usize];
@@ -109,9 +112,9 @@ pub(super) fn rule_views(r: &Report, fired: &[Fired]) -> Vec<RuleView> {
                     subject: clip(f.subject()),
                     source: f.source.title(),
                     location: if f.row == 0 {
-                        clip(&f.file)
+                        clip(f.file())
                     } else {
-                        format!("{}, row {}", clip(&f.file), f.row)
+                        format!("{}, row {}", clip(f.file()), f.row)
                     },
                     scenario: scenario_label(f.scenario),
                     scenario_id: f.scenario.id(),
