@@ -16,8 +16,9 @@ use super::*;
 #[derive(Debug, Default)]
 pub struct Index<'t> {
     table: Vec<Slot<'t>>,
-    /// `hash >> shift` is a slot's home place.
-    shift: u32,
+    /// How many home places there are ([`home`]): the table's length but
+    /// the slots that ran past its end.
+    places: usize,
     ids: Vec<u32>,
 }
 
@@ -117,16 +118,17 @@ impl<'t> Index<'t> {
             }
             run_start = run_end;
         }
-        // Room for the slots at most 80% full; each slot at its home place
-        // or just after the slot before it. Placed in the order of their
-        // hashes, the slots fill the table front to back; the last ones
-        // may run past its end.
-        let bits = (usize::BITS - (slots.len() + slots.len() / 4).leading_zeros()).clamp(1, 32);
-        let shift = 64 - bits;
-        let mut table = vec![Slot::default(); 1 << bits];
+        // Room for the slots 80% full (a power of two above that was up to
+        // 2.5 times the slots: 256 MB for the addresses of a million
+        // Microsoft 365 users); each slot at its home place or just after
+        // the slot before it. Placed in the order of their hashes, the
+        // slots fill the table front to back; the last ones may run past
+        // its end.
+        let places = (slots.len() + slots.len() / 4).max(1);
+        let mut table = vec![Slot::default(); places];
         let mut next = 0usize;
         for (hash, slot) in slots {
-            let at = ((hash >> shift) as usize).max(next);
+            let at = home(hash, places).max(next);
             if at < table.len() {
                 table[at] = slot;
             } else {
@@ -137,7 +139,7 @@ impl<'t> Index<'t> {
         if ids.is_empty() {
             table = Vec::new();
         }
-        Index { table, shift, ids }
+        Index { table, places, ids }
     }
 
     /// Where the ids of `value`'s key lie, for [`Index::ids`].
@@ -173,12 +175,17 @@ impl<'t> Index<'t> {
         }
         let hash = key_hash(value);
         let top = (hash >> 32) as u32;
-        let home = (hash >> self.shift) as usize;
-        self.table[home..]
+        self.table[home(hash, self.places)..]
             .iter()
             .take_while(|s| s.len > 0 && s.hash <= top)
             .find(|s| s.hash == top && same_key(s.value, value))
     }
+}
+
+/// A hash's home place among `places`: its share of the range, so that
+/// the home places are in the order of the hashes (as the slots are).
+fn home(hash: u64, places: usize) -> usize {
+    ((u128::from(hash) * places as u128) >> 64) as usize
 }
 
 impl<'t> Slot<'t> {
