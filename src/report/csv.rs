@@ -302,7 +302,7 @@ pub(super) fn in_parts_with<S, W: Write>(
     row: impl Fn(&mut CsvOut<Vec<u8>>, &mut S, usize) -> Result<()> + Sync,
 ) -> Result<()> {
     const PART: usize = 1 << 14;
-    const PARTS: usize = 8;
+    const PARTS: usize = 4;
     let mut spare: Vec<Vec<u8>> = Vec::new();
     for batch in (0..n).step_by(PART * PARTS) {
         let parts: Vec<std::ops::Range<usize>> = (batch..n.min(batch + PART * PARTS))

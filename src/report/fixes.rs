@@ -43,6 +43,16 @@ pub fn worklist<W: Write>(r: &Report, system: Source, out: W) -> Result<()> {
     write(&changes, system, r.csv_delimiter, out)
 }
 
+/// Computes every system's worklist order, one system at a time: before
+/// the files are written side by side, since sorting a system's asks takes
+/// memory that the files' buffers would add to (at a million persons, the
+/// run's peak).
+pub(super) fn order_all(r: &Report) {
+    for system in Source::ALL {
+        Changes::cached(&r.findings, system, &r.fix_orders);
+    }
+}
+
 /// What one finding asks of `system`: a change and the finding asking it.
 #[derive(Clone, Copy)]
 pub(super) struct Ask<'r> {

@@ -557,6 +557,7 @@ fn write_set(dir: &Path, r: &Report, generated: &str) -> Result<Vec<String>> {
         std::fs::create_dir(&path)
             .with_context(|| format!("{}: cannot create the folder", path.display()))?;
     }
+    fixes::order_all(r);
     outputs
         .par_iter()
         .map(|o| {
