@@ -11,7 +11,7 @@ use crate::report::outdir::OutDir;
 use crate::report::{self, Report};
 use crate::rules::{self, Rule, Severity};
 use crate::settings::{ConfigFile, Settings, SettingsArgs};
-use crate::tenant::Tenant;
+use crate::tenant::{Export, Tenant};
 use crate::timing::Laps;
 use crate::waivers;
 use anyhow::{Context, Result};
@@ -46,6 +46,13 @@ pub fn tenant(tables: Vec<Table>, settings: Settings, opts: &Options) -> Result<
     let mut settings = settings;
     settings.baseline_user_name = opts.baseline_user_name.clone();
     Tenant::build(tables, settings)
+}
+
+/// [`tenant`] of the exports [`load_inputs`] took of the files.
+pub fn tenant_of(exports: Vec<Export>, settings: Settings, opts: &Options) -> Result<Tenant> {
+    let mut settings = settings;
+    settings.baseline_user_name = opts.baseline_user_name.clone();
+    Tenant::of_exports(exports, settings)
 }
 
 /// Runs the audit on a tenant: links its records, checks the rules and
@@ -117,8 +124,16 @@ pub fn inputs_of(
         .collect()
 }
 
-/// Loads the inputs and the settings of `audit` or `explain`.
-pub fn load_inputs(args: &InputArgs) -> Result<(Vec<Table>, Settings, Vec<waivers::Checked>)> {
+/// Loads the inputs of `explain`, as tables (it searches every cell), and
+/// the settings.
+pub fn load_tables(args: &InputArgs) -> Result<(Vec<Table>, Settings)> {
+    let (inputs, settings, _) = prepare(args)?;
+    let tables = load::load_files(&inputs, &Progress::hidden())?;
+    Ok((tables, settings))
+}
+
+/// Loads the inputs and the settings of `audit`.
+pub fn load_inputs(args: &InputArgs) -> Result<(Vec<Export>, Settings, Vec<waivers::Checked>)> {
     load_inputs_with(args, &Progress::hidden())
 }
 
@@ -126,7 +141,19 @@ pub fn load_inputs(args: &InputArgs) -> Result<(Vec<Table>, Settings, Vec<waiver
 pub fn load_inputs_with(
     args: &InputArgs,
     progress: &Progress,
-) -> Result<(Vec<Table>, Settings, Vec<waivers::Checked>)> {
+) -> Result<(Vec<Export>, Settings, Vec<waivers::Checked>)> {
+    let (inputs, settings, config_waivers) = prepare(args)?;
+    // Each file's records taken as soon as it is loaded, its rows released:
+    // a large tenant's rows and records are never all in memory at once.
+    let exports = load::load_files_then(&inputs, progress, |i, table| {
+        Export::of(table, i as u32, &settings)
+    })?;
+    Ok((exports, settings, config_waivers))
+}
+
+/// The inputs to load (each keeping the columns the audit reads), the
+/// settings and the config's waivers.
+fn prepare(args: &InputArgs) -> Result<(Vec<Input>, Settings, Vec<waivers::Checked>)> {
     let mut inputs = inputs(args);
     if inputs.is_empty() {
         anyhow::bail!(
@@ -150,8 +177,7 @@ pub fn load_inputs_with(
     for input in &mut inputs {
         input.opts.keep = keep.clone();
     }
-    let tables = load::load_files(&inputs, progress)?;
-    Ok((tables, settings, config_waivers))
+    Ok((inputs, settings, config_waivers))
 }
 
 /// Reads `--config` and merges the settings flags; returns the settings and
@@ -284,7 +310,7 @@ pub fn run(args: &AuditArgs) -> Result<Exit> {
     let out = claim_out(&args.out, &args.input, args.waivers.as_deref())?;
     let progress = Progress::new(!args.quiet);
     // On an error the display is cleared when `progress` drops.
-    let (tables, settings, config_waivers) = load_inputs_with(&args.input, &progress)?;
+    let (exports, settings, config_waivers) = load_inputs_with(&args.input, &progress)?;
     laps.lap("load");
     let named = settings.report.clone();
     let mut opts = options(
@@ -303,7 +329,7 @@ pub fn run(args: &AuditArgs) -> Result<Exit> {
         author: args.author.clone().or(named.author),
     };
     progress.stage("building the model");
-    let tenant = tenant(tables, settings, &opts)?;
+    let tenant = tenant_of(exports, settings, &opts)?;
     laps.lap("tenant");
     let mut audit = audit_timed(&tenant, &opts, &mut laps, &progress);
     if args.redact {

@@ -395,7 +395,7 @@ pub fn run(args: &ExplainArgs) -> Result<Exit> {
             "explain: the address is empty. Give the address of one person, for example: preflight explain anna.berg@contoso.com okta.csv ad-users.csv ..."
         );
     }
-    let (tables, settings, _) = audit::load_inputs(&args.input)?;
+    let (tables, settings) = audit::load_tables(&args.input)?;
     let rows = carriers(&tables, &args.address);
     let tenant = Tenant::build(tables, settings)?;
     let (linked, lookups) = Linked::build(&tenant);

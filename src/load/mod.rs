@@ -447,6 +447,17 @@ pub fn load_each_with(
     inputs: &[Input],
     progress: &crate::progress::Progress,
 ) -> Vec<Result<Table>> {
+    load_each_then(inputs, progress, |_, table| table)
+}
+
+/// [`load_each_with`], each table handed to `then` (with its place among
+/// the inputs) as soon as it is loaded, in parallel: a later stage takes
+/// what it needs of a file while the others load.
+fn load_each_then<T: Send>(
+    inputs: &[Input],
+    progress: &crate::progress::Progress,
+    then: impl Fn(usize, Table) -> T + Sync,
+) -> Vec<Result<T>> {
     let total = inputs
         .iter()
         .filter_map(|i| std::fs::metadata(&i.path).ok())
@@ -455,7 +466,8 @@ pub fn load_each_with(
     let bar = progress.loading(total);
     inputs
         .par_iter()
-        .map(|input| load_file(&input.path, &input.opts, bar))
+        .enumerate()
+        .map(|(i, input)| load_file(&input.path, &input.opts, bar).map(|t| then(i, t)))
         .collect()
 }
 
@@ -463,7 +475,17 @@ pub fn load_each_with(
 /// files cannot be loaded, the error lists every one of them (in the order
 /// given).
 pub fn load_files(inputs: &[Input], progress: &crate::progress::Progress) -> Result<Vec<Table>> {
-    crate::input_file::all_or_every_error(load_each_with(inputs, progress))
+    load_files_then(inputs, progress, |_, table| table)
+}
+
+/// [`load_files`], each table handed to `then` as soon as it is loaded
+/// (see [`load_each_then`]).
+pub fn load_files_then<T: Send>(
+    inputs: &[Input],
+    progress: &crate::progress::Progress,
+    then: impl Fn(usize, Table) -> T + Sync,
+) -> Result<Vec<T>> {
+    crate::input_file::all_or_every_error(load_each_then(inputs, progress, then))
 }
 
 #[cfg(test)]

@@ -5,28 +5,28 @@ use super::*;
 
 impl Tenant {
     /// Builds the model from loaded tables and settings.
-    pub fn build(tables: Vec<Table>, mut settings: Settings) -> Result<Tenant> {
-        let mut skipped = Vec::new();
-        enum Records {
-            Okta(Vec<OktaUser>),
-            Ad(Vec<AdUser>),
-            Insync(Vec<InsyncUser>),
-            M365(Vec<M365User>),
-        }
+    pub fn build(tables: Vec<Table>, settings: Settings) -> Result<Tenant> {
         // Every table's records at once (and each table's rows in parallel).
-        let parts: Vec<Records> = tables
-            .par_iter()
+        let exports = tables
+            .into_par_iter()
             .enumerate()
-            .map(|(i, t)| {
-                let file = i as u32;
-                match t.source {
-                    Source::Okta => Records::Okta(load::okta::records(t, file)),
-                    Source::Ad => Records::Ad(load::ad::records(t, file)),
-                    Source::Insync => Records::Insync(load::insync::records(t, file)),
-                    Source::M365 => Records::M365(load::m365::records(t, file)),
-                }
-            })
+            .map(|(i, t)| Export::of(t, i as u32, &settings))
             .collect();
+        Tenant::of_exports(exports, settings)
+    }
+
+    /// Builds the model from the exports of the input files (in the order
+    /// given) and the settings they were taken with.
+    pub fn of_exports(exports: Vec<Export>, mut settings: Settings) -> Result<Tenant> {
+        let mut skipped = Vec::new();
+        let mut tables = Vec::with_capacity(exports.len());
+        let mut parts = Vec::with_capacity(exports.len());
+        let mut values = Vec::with_capacity(exports.len());
+        for e in exports {
+            tables.push(e.table);
+            parts.push(e.records);
+            values.push(e.named);
+        }
         let mut okta = Vec::new();
         let mut ad = Vec::new();
         let mut insync_parts = Vec::new();
@@ -160,24 +160,14 @@ impl Tenant {
             }
         }
         // The columns of the named attributes, per table (looked up once).
-        let attrs = [
-            settings.current_user_name.value.clone(),
-            settings.current_upn.value.clone(),
-            Some(settings.plan_user_name.value.clone()),
-            settings.plan_upn.value.clone(),
-        ];
+        let attrs = okta_attributes(&settings);
         let okta_cols: Vec<[Option<usize>; 4]> = tables
             .iter()
             .map(|t| attrs.clone().map(|a| a.and_then(|a| okta_column(t, &a))))
             .collect();
         // An attribute in the column of the user's login, email or second
         // email reads that field.
-        let own_fields: Vec<[Option<usize>; 3]> = tables
-            .iter()
-            .map(|t| {
-                [Field::Login, Field::Email, Field::SecondEmail].map(|f| t.columns.get(&f).copied())
-            })
-            .collect();
+        let own_fields: Vec<[Option<usize>; 3]> = tables.iter().map(okta_fields).collect();
         let places: Vec<[OktaValue; 4]> = okta_cols
             .iter()
             .zip(&own_fields)
@@ -194,7 +184,8 @@ impl Tenant {
             })
             .collect();
         // The attributes some file has in a column of their own: each user's
-        // value copied (empty where the user's file has it elsewhere).
+        // value (empty where the user's file has it elsewhere), as the
+        // export took it.
         let own: [Vec<Box<str>>; 4] = std::array::from_fn(|k| {
             if !places.iter().any(|p| p[k] == OktaValue::Own) {
                 return Vec::new();
@@ -202,11 +193,8 @@ impl Tenant {
             okta.par_iter()
                 .map(|o| {
                     let file = o.at.file as usize;
-                    match (places[file][k], okta_cols[file][k]) {
-                        (OktaValue::Own, Some(col)) => {
-                            let row = tables[file].rows.get(o.at.record as usize);
-                            tables[file].value(row, col).into()
-                        }
+                    match (places[file][k], &values[file].okta[k]) {
+                        (OktaValue::Own, Some(v)) => v[o.at.record as usize].clone(),
                         _ => Box::default(),
                     }
                 })
@@ -235,42 +223,17 @@ impl Tenant {
                     );
                 }
             }
-            let cols: Vec<Option<usize>> = tables.iter().map(|t| t.column(attr)).collect();
-            ad_uupic = ad
-                .par_iter()
-                .map(|a| {
-                    let t = &tables[a.at.file as usize];
-                    let row = t.rows.get(a.at.record as usize);
-                    cols[a.at.file as usize]
-                        .map_or("", |c| t.value(row, c))
-                        .into()
-                })
-                .collect();
+            ad_uupic = ad.par_iter().map(|a| uupic_of(&values, a.at)).collect();
         }
         // The same attribute in Okta, when its export has it: a value with
         // leading zeros there shows what AD's value lost.
         let mut okta_uupic = Vec::new();
-        if let Some(attr) = &settings.identification_attribute.value {
-            let cols: Vec<Option<usize>> = tables
-                .iter()
-                .map(|t| {
-                    (t.source == Source::Okta)
-                        .then(|| okta_column(t, attr))
-                        .flatten()
-                })
-                .collect();
-            if cols.iter().any(Option::is_some) {
-                okta_uupic = okta
-                    .par_iter()
-                    .map(|o| {
-                        let t = &tables[o.at.file as usize];
-                        let row = t.rows.get(o.at.record as usize);
-                        cols[o.at.file as usize]
-                            .map_or("", |c| t.value(row, c))
-                            .into()
-                    })
-                    .collect();
-            }
+        let okta_has_uupic = tables
+            .iter()
+            .zip(&values)
+            .any(|(t, v)| t.source == Source::Okta && v.uupic.is_some());
+        if okta_has_uupic {
+            okta_uupic = okta.par_iter().map(|o| uupic_of(&values, o.at)).collect();
         }
         if !tables.iter().any(|t| t.source == Source::M365) {
             skipped.push(Skip {
@@ -336,14 +299,6 @@ impl Tenant {
                 decides: !uupic_audit,
             });
         }
-        // Every value the audit needs is in the records now: release the
-        // rows (the largest structure of a big tenant) before linking.
-        let mut tables = tables;
-        let released: Vec<load::Rows> = tables
-            .iter_mut()
-            .map(|t| std::mem::take(&mut t.rows))
-            .collect();
-        rayon::spawn(move || drop(released));
         Ok(Tenant {
             inputs: tables.into_iter().map(Table::into_info).collect(),
             settings,
@@ -363,6 +318,15 @@ impl Tenant {
             skipped,
         })
     }
+}
+
+/// The identification attribute's value of the record at `at`, as its
+/// file's export took it (empty when the file has no such column).
+fn uupic_of(named: &[Named], at: At) -> Box<str> {
+    named[at.file as usize]
+        .uupic
+        .as_ref()
+        .map_or_else(Box::default, |v| v[at.record as usize].clone())
 }
 
 /// The AD checks an export cannot feed because it lacks their columns (an

@@ -8,6 +8,7 @@
 //! misses only skips the checks that depend on it, listed with the reason.
 
 mod build;
+mod export;
 mod merge;
 
 use crate::load::{self, Table, okta::attribute_field};
@@ -18,6 +19,8 @@ use crate::model::{
 use crate::settings::Settings;
 use anyhow::{Result, bail};
 pub use build::okta_column;
+pub use export::Export;
+use export::{Named, Records, okta_attributes, okta_fields};
 use merge::{infer_user_name, merge_insync, merge_m365};
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
