@@ -440,7 +440,7 @@ fn sorted(mut fixes: Vec<Remediation<'_>>) -> Vec<Remediation<'_>> {
             .then_with(|| cmp_key(&a.insync_email_new, &b.insync_email_new))
             .then_with(|| a.cmp(b))
     });
-    super::sink::permute(&mut fixes, order.into_iter().map(|(_, i)| i).collect());
+    super::order::permute(&mut fixes, order.into_iter().map(|(_, i)| i).collect());
     fixes.dedup();
     fixes
 }

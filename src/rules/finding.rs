@@ -9,13 +9,14 @@
 use super::{Rule, Scenario, Severity};
 use crate::model::Source;
 use crate::tenant::Tenant;
-use rayon::prelude::*;
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::model::kept;
+use super::columns::fill;
+pub use super::columns::{Columns, Sentence};
+use super::strings::{ARGS, FIELD, FIX, MAX_ARGS, SLOTS, SUBJECT, Strings, VALUE};
 
 /// One fault of one record.
 #[derive(Clone)]
@@ -102,49 +103,6 @@ pub(crate) struct Said<'t> {
     pub fix: Option<FixRef<'t>>,
 }
 
-/// Every column of a finding as written ([`Finding::columns`]).
-#[derive(Clone, Copy, Debug)]
-pub struct Columns<'a> {
-    pub subject: &'a str,
-    pub file: &'a str,
-    pub field: &'a str,
-    pub value: &'a str,
-    pub message: Sentence<'a>,
-    pub remediation: Sentence<'a>,
-    pub fix: Option<FixRef<'a>>,
-}
-
-/// A message or remediation as written: a sentence, or a template and the
-/// values its `{0}` to `{3}` name.
-#[derive(Clone, Copy, Debug)]
-pub enum Sentence<'a> {
-    Text(&'a str),
-    Template(&'static str, [&'a str; MAX_ARGS]),
-}
-
-impl<'a> Sentence<'a> {
-    /// The sentence, appended to `out`.
-    pub fn write_into(&self, out: &mut String) {
-        match self {
-            Sentence::Text(s) => out.push_str(s),
-            Sentence::Template(t, args) => fill_into(t, out, |n| args.get(n).copied()),
-        }
-    }
-
-    /// The sentence, written.
-    pub fn text(&self) -> Cow<'a, str> {
-        match self {
-            Sentence::Text(s) => Cow::Borrowed(s),
-            Sentence::Template(t, args) => {
-                let extra: usize = args.iter().map(|a| a.len()).sum();
-                let mut out = String::with_capacity(t.len() + extra);
-                self.write_into(&mut out);
-                Cow::Owned(out)
-            }
-        }
-    }
-}
-
 /// A finding's message or remediation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Text {
@@ -184,126 +142,6 @@ impl From<Cow<'static, str>> for Text {
             Cow::Borrowed(s) => Text::Fixed(s),
             Cow::Owned(s) => s.into(),
         }
-    }
-}
-
-/// The slots of [`Strings`]: subject, field, value; four template values;
-/// the fix's subject, field, current value and new value.
-const SUBJECT: usize = 0;
-const FIELD: usize = 1;
-const VALUE: usize = 2;
-const ARGS: usize = 3;
-pub(crate) const MAX_ARGS: usize = 4;
-const FIX: usize = ARGS + MAX_ARGS;
-const SLOTS: usize = FIX + 4;
-
-/// Eleven strings in one allocation. An owned slot's text starts where the
-/// previous slot's ends; a slot equal to an earlier owned one names it
-/// instead of holding a copy.
-#[derive(Clone, Default)]
-struct Strings {
-    text: Box<str>,
-    /// Per slot, where its text ends in `text` (for a slot that names
-    /// another, the previous slot's end).
-    ends: [u32; SLOTS],
-    /// Per slot, four bits: 0 when it holds its own text, else 1 + the
-    /// earlier slot it repeats.
-    links: u64,
-}
-
-const _: () = assert!(SLOTS <= 16, "links take four bits per slot");
-
-impl Strings {
-    fn of(values: [&str; SLOTS]) -> Strings {
-        let mut s = Strings::default();
-        s.append(0, &values);
-        s
-    }
-
-    /// Whether slot `k` holds its own text (rather than naming another).
-    fn owns(&self, k: usize) -> bool {
-        (self.links >> (4 * k)) & 15 == 0
-    }
-
-    fn get(&self, k: usize) -> &str {
-        // A link names an owned slot: one step.
-        let k = match (self.links >> (4 * k)) & 15 {
-            0 => k,
-            j => j as usize - 1,
-        };
-        let start = if k == 0 { 0 } else { self.ends[k - 1] as usize };
-        &self.text[start..self.ends[k] as usize]
-    }
-
-    /// Sets slots `from..from + values.len()`: in place when they and the
-    /// slots after them are empty (the usual order of building a finding:
-    /// its own values, then the template's, then the fix's), else by
-    /// packing every slot again.
-    fn fill(&mut self, from: usize, values: &[&str]) {
-        let end = self.ends[SLOTS - 1];
-        let tail_empty =
-            (from..SLOTS).all(|k| self.owns(k)) && self.ends[from.saturating_sub(1)] == end;
-        if tail_empty {
-            self.append(from, values);
-        } else {
-            let mut all = self.all();
-            all[from..from + values.len()].copy_from_slice(values);
-            *self = Strings::of(all);
-        }
-    }
-
-    /// [`Strings::fill`] for slots that are empty and followed by empty
-    /// ones only: the new text goes at the end.
-    fn append(&mut self, from: usize, values: &[&str]) {
-        let end = self.ends[SLOTS - 1] as usize;
-        let mut owner = [None::<usize>; SLOTS];
-        let mut extra = 0usize;
-        for (n, v) in values.iter().enumerate() {
-            let k = from + n;
-            if !v.is_empty() {
-                owner[k] = (0..k)
-                    .filter(|&j| self.owns(j) && owner[j].is_none())
-                    .find(|&j| {
-                        if j < from {
-                            let start = if j == 0 { 0 } else { self.ends[j - 1] };
-                            (self.ends[j] - start) as usize == v.len() && self.get(j) == *v
-                        } else {
-                            values[j - from] == *v
-                        }
-                    });
-            }
-            if owner[k].is_none() {
-                extra += v.len();
-            }
-        }
-        // Ends are 32 bits: a finding's strings come from a few cells, each
-        // shorter than --max-cell-bytes, so only an absurd limit overflows
-        // them; then a long value says so instead of being cut unseen.
-        let too_long = u32::try_from(end + extra).is_err();
-        if too_long {
-            extra = (0..values.len())
-                .filter(|&n| owner[from + n].is_none())
-                .map(|n| kept(values[n], too_long).len())
-                .sum();
-        }
-        let mut text = String::from(std::mem::take(&mut self.text));
-        text.reserve_exact(extra);
-        for (n, v) in values.iter().enumerate() {
-            let k = from + n;
-            match owner[k] {
-                Some(j) => self.links |= (j as u64 + 1) << (4 * k),
-                None => text.push_str(&kept(v, too_long)),
-            }
-            self.ends[k] = text.len() as u32;
-        }
-        for e in &mut self.ends[from + values.len()..] {
-            *e = text.len() as u32;
-        }
-        self.text = text.into_boxed_str();
-    }
-
-    fn all(&self) -> [&str; SLOTS] {
-        std::array::from_fn(|k| self.get(k))
     }
 }
 
@@ -730,75 +568,6 @@ impl fmt::Debug for Finding<'_> {
             .field("fix", &self.fix())
             .finish()
     }
-}
-
-/// `template` with each `{n}` (one digit) for which `value(n)` has a value
-/// replaced by it; values are written as they are, never filled again.
-fn fill<'v>(template: &str, extra: usize, value: impl Fn(usize) -> Option<&'v str>) -> String {
-    let mut out = String::with_capacity(template.len() + extra);
-    fill_into(template, &mut out, value);
-    out
-}
-
-/// [`fill`], appended to `out`.
-fn fill_into<'v>(template: &str, out: &mut String, value: impl Fn(usize) -> Option<&'v str>) {
-    let mut rest = template;
-    while let Some(i) = rest.find('{') {
-        out.push_str(&rest[..i]);
-        let hole = match rest.as_bytes()[i..] {
-            [b'{', d @ b'0'..=b'9', b'}', ..] => value((d - b'0') as usize),
-            _ => None,
-        };
-        match hole {
-            Some(v) => {
-                out.push_str(v);
-                rest = &rest[i + 3..];
-            }
-            None => {
-                out.push('{');
-                rest = &rest[i + 1..];
-            }
-        }
-    }
-    out.push_str(rest);
-}
-
-/// Sorts findings into their output order and drops exact repeats.
-///
-/// Each finding gets a 24-byte prefix of its order (severity, rule,
-/// scenario, source, the first bytes of the normalised subject); findings
-/// are compared in full only when their prefixes tie.
-pub fn sort(findings: &mut Vec<Finding<'_>>) {
-    let mut ids: Vec<Rule> = Rule::ALL.to_vec();
-    ids.sort_by_key(|r| r.id());
-    let mut rank = [0u8; 64];
-    for (n, r) in ids.iter().enumerate() {
-        rank[*r as usize] = n as u8;
-    }
-    // Severity, rule rank, scenario and source in two bytes, then the first
-    // 22 bytes of the normalised subject: compared as bytes, in the order
-    // of `Finding::order` wherever two prefixes differ.
-    let prefix = |f: &Finding<'_>| -> [u8; 24] {
-        let mut p = [0u8; 24];
-        p[0] = (f.severity() as u8) << 6 | rank[f.rule as usize];
-        p[1] = (f.scenario as u8) << 2 | f.source as u8;
-        p[2..].copy_from_slice(&crate::model::key_prefix_bytes::<22>(f.subject()));
-        p
-    };
-    let mut order: Vec<([u64; 3], u32)> = findings
-        .par_iter()
-        .enumerate()
-        .map(|(i, f)| (crate::model::be_words(prefix(f)), i as u32))
-        .collect();
-    order.par_sort_unstable_by(|(pa, a), (pb, b)| {
-        pa.cmp(pb)
-            .then_with(|| findings[*a as usize].order(&findings[*b as usize]))
-    });
-    // Position k takes the finding at perm[k]: applied in place, so no
-    // second vector of findings is built.
-    let perm: Vec<u32> = order.into_iter().map(|(_, i)| i).collect();
-    super::sink::permute(findings, perm);
-    findings.dedup_by(|a, b| a.order(b) == Ordering::Equal);
 }
 
 #[cfg(test)]

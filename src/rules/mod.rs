@@ -3,17 +3,21 @@
 //! pure function of the linked model: no printing, no I/O.
 
 pub mod change;
+mod columns;
 mod explain;
 mod finding;
 pub mod hygiene;
+mod order;
 pub mod scenario;
 mod sink;
+mod strings;
 use sink::Family;
 pub mod uupic;
 
 use crate::model::Source;
-pub use finding::{Columns, Finding, FixRef, Sentence, Text, Written, sort};
+pub use finding::{Columns, Finding, FixRef, Sentence, Text, Written};
 use finding::{Read, Said};
+pub use order::sort;
 use serde::Serialize;
 use std::borrow::Cow;
 use std::fmt;

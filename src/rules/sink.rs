@@ -81,26 +81,8 @@ impl<'t> Sink<'t> {
         for &(_, start, len) in &chunks {
             from.extend((start..start + len).map(|i| i as u32));
         }
-        permute(&mut findings, from);
+        super::order::permute(&mut findings, from);
         findings
-    }
-}
-
-/// Reorders `items` so that position k holds what was at `from[k]`
-/// (`from` a permutation of the positions), by swaps.
-pub(crate) fn permute<T>(items: &mut [T], mut from: Vec<u32>) {
-    debug_assert_eq!(items.len(), from.len());
-    for start in 0..from.len() {
-        let mut cur = start;
-        while from[cur] != u32::MAX {
-            let next = from[cur] as usize;
-            from[cur] = u32::MAX;
-            if next == start {
-                break;
-            }
-            items.swap(cur, next);
-            cur = next;
-        }
     }
 }
 
@@ -108,22 +90,6 @@ pub(crate) fn permute<T>(items: &mut [T], mut from: Vec<u32>) {
 mod tests {
     use super::*;
     use crate::rules::Rule;
-
-    proptest::proptest! {
-        /// Applied by swaps as a plain gather would: position k holds
-        /// what was at from[k].
-        #[test]
-        fn permute_is_a_gather(order in proptest::collection::vec(0u32..1000, 0..200)) {
-            // A permutation of 0..n from the random keys.
-            let mut from: Vec<u32> = (0..order.len() as u32).collect();
-            from.sort_by_key(|&i| (order[i as usize], i));
-            let items: Vec<u32> = (0..order.len() as u32).map(|i| i * 7 + 1).collect();
-            let gathered: Vec<u32> = from.iter().map(|&i| items[i as usize]).collect();
-            let mut permuted = items.clone();
-            permute(&mut permuted, from);
-            proptest::prop_assert_eq!(permuted, gathered);
-        }
-    }
 
     fn chunk(tag: &str, n: usize) -> Vec<Finding<'static>> {
         (0..n)
