@@ -36,11 +36,27 @@ pub fn sort(findings: &mut Vec<Finding<'_>>) {
         pa.cmp(pb)
             .then_with(|| findings[*a as usize].order(&findings[*b as usize]))
     });
+    // Exact repeats are side by side, and only findings whose prefixes
+    // tie can be one: the others are not compared again (in parallel,
+    // before the findings move).
+    let repeat: Vec<bool> = (0..order.len())
+        .into_par_iter()
+        .map(|k| {
+            k > 0 && order[k].0 == order[k - 1].0 && {
+                let (a, b) = (order[k].1 as usize, order[k - 1].1 as usize);
+                findings[a].order(&findings[b]) == Ordering::Equal
+            }
+        })
+        .collect();
     // Position k takes the finding at perm[k]: applied in place, so no
     // second vector of findings is built.
     let perm: Vec<u32> = order.into_iter().map(|(_, i)| i).collect();
     permute(findings, perm);
-    findings.dedup_by(|a, b| a.order(b) == Ordering::Equal);
+    let mut k = 0;
+    findings.retain(|_| {
+        k += 1;
+        !repeat[k - 1]
+    });
 }
 
 /// Reorders `items` so that position k holds what was at `from[k]`
@@ -78,6 +94,45 @@ mod tests {
             let mut permuted = items.clone();
             permute(&mut permuted, from);
             proptest::prop_assert_eq!(permuted, gathered);
+        }
+
+        /// Sorted and without exact repeats, as a plain sort by
+        /// `Finding::order` and a dedup would leave them: findings of a few
+        /// rules, subjects that share their first 22 bytes or differ only
+        /// in case, repeated values and messages.
+        #[test]
+        fn sort_is_a_plain_sort_and_dedup(
+            picks in proptest::collection::vec(
+                (0usize..3, 0usize..4, 0usize..3, 0usize..2, 0u32..3),
+                0..120,
+            ),
+        ) {
+            use crate::model::Source;
+            use crate::rules::Scenario;
+            let rules = [Rule::DuplicateOnRemap, Rule::CaseOnlyMatch, Rule::InvalidAddress];
+            let subjects = [
+                "averyveryverylongname.one@contoso.com",
+                "averyveryverylongname.two@contoso.com",
+                "AVERYVERYVERYLONGNAME.ONE@contoso.com",
+                "b@contoso.com",
+            ];
+            let values = ["", "x@contoso.com", "y"];
+            let messages = ["m", "n"];
+            let findings: Vec<Finding<'static>> = picks
+                .iter()
+                .map(|&(r, s, v, m, row)| {
+                    Finding::new(
+                        rules[r], Scenario::Current, Source::Okta, subjects[s],
+                        "okta.csv".into(), row, "email", values[v], messages[m], "", None,
+                    )
+                })
+                .collect();
+            let mut plain = findings.clone();
+            plain.sort_by(|a, b| a.order(b));
+            plain.dedup_by(|a, b| a.order(b) == Ordering::Equal);
+            let mut sorted = findings;
+            sort(&mut sorted);
+            proptest::prop_assert_eq!(sorted, plain);
         }
     }
 }
