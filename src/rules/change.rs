@@ -241,6 +241,11 @@ fn duplicate_on_remap<'t>(
             blocker,
             same_person_holder,
         };
+        debug_assert_eq!(
+            remap.said(t).args,
+            [login, current, new, un_attr(ctx)],
+            "the finding reads back the values the rule saw"
+        );
         out.push(ctx.read(
             planned(Source::Okta, p.o),
             Rule::DuplicateOnRemap,

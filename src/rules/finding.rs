@@ -82,6 +82,30 @@ impl Read {
         }
     }
 
+    /// The strings of a finding about record `self.record()` of `source`
+    /// (at `row`), written out.
+    fn written(&self, t: &Tenant, source: Source, scenario: Scenario, row: u32) -> Box<Written> {
+        let record = self.record();
+        let said = self.said(t, scenario);
+        let subject = super::subject(t.identifier(source, record), row);
+        let mut values = [""; SLOTS];
+        values[SUBJECT] = &subject;
+        values[FIELD] = said.field;
+        values[VALUE] = said.value;
+        values[ARGS..FIX].copy_from_slice(&said.args);
+        if let Some(x) = said.fix {
+            values[FIX..].copy_from_slice(&[x.subject.trim(), x.field, x.current, x.to.trim()]);
+        }
+        Box::new(Written {
+            file: Arc::from(t.input(t.at(source, record).file).file.as_str()),
+            message: Text::Template(said.message),
+            remediation: Text::Template(said.remediation),
+            fix_system: said.fix.map(|x| x.system),
+            args: MAX_ARGS as u8,
+            strings: Strings::of(values),
+        })
+    }
+
     /// The record the finding is about (its subject, file and row).
     pub(crate) fn record(&self) -> u32 {
         match self {
@@ -241,8 +265,7 @@ impl<'t> Finding<'t> {
     }
 
     /// The same finding holding its strings (none borrowed from a tenant).
-    pub fn into_written(mut self) -> Finding<'static> {
-        self.written_mut();
+    pub fn into_written(self) -> Finding<'static> {
         let Finding {
             rule,
             scenario,
@@ -251,9 +274,9 @@ impl<'t> Finding<'t> {
             person,
             body,
         } = self;
-        let body = match body {
-            Body::Written(w) => Body::Written(w),
-            Body::Read(..) => unreachable!("written out above"),
+        let written = match body {
+            Body::Written(w) => w,
+            Body::Read(t, read) => read.written(t, source, scenario, row),
         };
         Finding {
             rule,
@@ -261,7 +284,7 @@ impl<'t> Finding<'t> {
             source,
             row,
             person,
-            body,
+            body: Body::Written(written),
         }
     }
 
@@ -269,26 +292,8 @@ impl<'t> Finding<'t> {
     /// reads them from the records.
     fn written_mut(&mut self) -> &mut Written {
         if let Body::Read(t, read) = self.body {
-            let record = read.record();
-            let said = read.said(t, self.scenario);
-            let subject = super::subject(t.identifier(self.source, record), self.row);
-            let mut values = [""; SLOTS];
-            values[SUBJECT] = &subject;
-            values[FIELD] = said.field;
-            values[VALUE] = said.value;
-            values[ARGS..FIX].copy_from_slice(&said.args);
-            if let Some(x) = said.fix {
-                values[FIX..].copy_from_slice(&[x.subject.trim(), x.field, x.current, x.to.trim()]);
-            }
-            let file = t.input(t.at(self.source, record).file).file.as_str();
-            self.body = Body::Written(Box::new(Written {
-                file: Arc::from(file),
-                message: Text::Template(said.message),
-                remediation: Text::Template(said.remediation),
-                fix_system: said.fix.map(|x| x.system),
-                args: MAX_ARGS as u8,
-                strings: Strings::of(values),
-            }));
+            let written = read.written(t, self.source, self.scenario, self.row);
+            self.body = Body::Written(written);
         }
         match &mut self.body {
             Body::Written(w) => w,
@@ -490,22 +495,12 @@ impl<'t> Finding<'t> {
             ))
             .then_with(|| crate::model::cmp_key(self.subject(), other.subject()))
             .then_with(|| {
-                (
-                    self.subject(),
-                    self.file(),
-                    self.row,
-                    self.field(),
-                    self.value(),
-                )
-                    .cmp(&(
-                        other.subject(),
-                        other.file(),
-                        other.row,
-                        other.field(),
-                        other.value(),
-                    ))
+                // Every column, each finding's read once.
+                let (a, b) = (self.columns(), other.columns());
+                (a.subject, a.file, self.row, a.field, a.value)
+                    .cmp(&(b.subject, b.file, other.row, b.field, b.value))
+                    .then_with(|| a.message.text().cmp(&b.message.text()))
             })
-            .then_with(|| self.message().cmp(&other.message()))
     }
 }
 

@@ -27,6 +27,15 @@ impl Tenant {
             parts.push(e.records);
             values.push(e.named);
         }
+        // Per file, its records (one per row in Okta and AD files), and
+        // the Okta and AD files in order, whose records are concatenated.
+        let counts: Vec<usize> = parts.iter().map(Records::len).collect();
+        let files_of = |source: Source| -> Vec<usize> {
+            (0..tables.len())
+                .filter(|&f| tables[f].source == source)
+                .collect()
+        };
+        let (okta_files, ad_files) = (files_of(Source::Okta), files_of(Source::Ad));
         let mut okta = Vec::new();
         let mut ad = Vec::new();
         let mut insync_parts = Vec::new();
@@ -159,46 +168,24 @@ impl Tenant {
                 }
             }
         }
-        // The columns of the named attributes, per table (looked up once).
+        // Where each named attribute is, per file (an inferred one too);
+        // the attributes some file has in a column of their own: each
+        // user's value (empty where the user's file has it elsewhere), as
+        // the file's export took it.
         let attrs = okta_attributes(&settings);
-        let okta_cols: Vec<[Option<usize>; 4]> = tables
+        let places: Vec<[OktaValue; 4]> = tables
             .iter()
-            .map(|t| attrs.clone().map(|a| a.and_then(|a| okta_column(t, &a))))
+            .map(|t| attrs.each_ref().map(|a| okta_place(t, a.as_deref())))
             .collect();
-        // An attribute in the column of the user's login, email or second
-        // email reads that field.
-        let own_fields: Vec<[Option<usize>; 3]> = tables.iter().map(okta_fields).collect();
-        let places: Vec<[OktaValue; 4]> = okta_cols
-            .iter()
-            .zip(&own_fields)
-            .map(|(cols, own)| {
-                cols.map(|col| match col {
-                    None => OktaValue::Empty,
-                    Some(col) => match own.iter().position(|&c| c == Some(col)) {
-                        Some(0) => OktaValue::Login,
-                        Some(1) => OktaValue::Email,
-                        Some(_) => OktaValue::SecondEmail,
-                        None => OktaValue::Own,
-                    },
-                })
-            })
-            .collect();
-        // The attributes some file has in a column of their own: each user's
-        // value (empty where the user's file has it elsewhere), as the
-        // export took it.
         let own: [Vec<Box<str>>; 4] = std::array::from_fn(|k| {
             if !places.iter().any(|p| p[k] == OktaValue::Own) {
                 return Vec::new();
             }
-            okta.par_iter()
-                .map(|o| {
-                    let file = o.at.file as usize;
-                    match (places[file][k], &values[file].okta[k]) {
-                        (OktaValue::Own, Some(v)) => v[o.at.record as usize].clone(),
-                        _ => Box::default(),
-                    }
-                })
-                .collect()
+            joined(
+                okta_files
+                    .iter()
+                    .map(|&f| (counts[f], values[f].okta[k].take())),
+            )
         });
         let okta_values = OktaValues { places, own };
 
@@ -223,17 +210,21 @@ impl Tenant {
                     );
                 }
             }
-            ad_uupic = ad.par_iter().map(|a| uupic_of(&values, a.at)).collect();
+            ad_uupic = joined(
+                ad_files
+                    .iter()
+                    .map(|&f| (counts[f], values[f].uupic.take())),
+            );
         }
         // The same attribute in Okta, when its export has it: a value with
         // leading zeros there shows what AD's value lost.
         let mut okta_uupic = Vec::new();
-        let okta_has_uupic = tables
-            .iter()
-            .zip(&values)
-            .any(|(t, v)| t.source == Source::Okta && v.uupic.is_some());
-        if okta_has_uupic {
-            okta_uupic = okta.par_iter().map(|o| uupic_of(&values, o.at)).collect();
+        if okta_files.iter().any(|&f| values[f].uupic.is_some()) {
+            okta_uupic = joined(
+                okta_files
+                    .iter()
+                    .map(|&f| (counts[f], values[f].uupic.take())),
+            );
         }
         if !tables.iter().any(|t| t.source == Source::M365) {
             skipped.push(Skip {
@@ -320,13 +311,20 @@ impl Tenant {
     }
 }
 
-/// The identification attribute's value of the record at `at`, as its
-/// file's export took it (empty when the file has no such column).
-fn uupic_of(named: &[Named], at: At) -> Box<str> {
-    named[at.file as usize]
-        .uupic
-        .as_ref()
-        .map_or_else(Box::default, |v| v[at.record as usize].clone())
+/// The values of several files' records, file after file: each file's
+/// own (moved, one per record), or empty values for a file without them.
+fn joined(files: impl Iterator<Item = (usize, Option<Vec<Box<str>>>)>) -> Vec<Box<str>> {
+    let mut all = Vec::new();
+    for (records, values) in files {
+        match values {
+            Some(v) => {
+                debug_assert_eq!(v.len(), records, "one value per record");
+                all.extend(v);
+            }
+            None => all.resize_with(all.len() + records, Box::default),
+        }
+    }
+    all
 }
 
 /// The AD checks an export cannot feed because it lacks their columns (an

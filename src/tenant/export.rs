@@ -21,12 +21,14 @@ pub(super) enum Records {
     M365(Vec<M365User>),
 }
 
-/// The values, per row of a file, of the columns a setting names.
+/// The values, per record of one file, of the columns a setting names
+/// that no record field holds.
 #[derive(Default)]
 pub(super) struct Named {
-    /// Per Okta attribute of [`okta_attributes`], the values when the
-    /// file has the attribute in a column of its own (not the column of the
-    /// login, email or second email, which the records hold).
+    /// Per Okta attribute of [`okta_attributes`], the values when the file
+    /// has it in a column of its own ([`okta_place`] is `Own`; the records
+    /// hold the login, the email and the second email). An attribute
+    /// inferred after loading is the login or the email.
     pub okta: [Option<Vec<Box<str>>>; 4],
     /// The identification attribute's values (an AD file, or an Okta file
     /// with a column of that name).
@@ -46,10 +48,33 @@ pub(super) fn okta_attributes(s: &Settings) -> [Option<String>; 4] {
     ]
 }
 
-/// The columns of an Okta table whose values the records hold: the login,
-/// the email and the second email.
-pub(super) fn okta_fields(t: &Table) -> [Option<usize>; 3] {
-    [Field::Login, Field::Email, Field::SecondEmail].map(|f| t.columns.get(&f).copied())
+/// Where an Okta attribute's value is in a table: the field of the
+/// column's login, email or second email, else a column of its own.
+pub(super) fn okta_place(t: &Table, attribute: Option<&str>) -> OktaValue {
+    let Some(col) = attribute.and_then(|a| okta_column(t, a)) else {
+        return OktaValue::Empty;
+    };
+    let field = |f| t.columns.get(&f) == Some(&col);
+    if field(Field::Login) {
+        OktaValue::Login
+    } else if field(Field::Email) {
+        OktaValue::Email
+    } else if field(Field::SecondEmail) {
+        OktaValue::SecondEmail
+    } else {
+        OktaValue::Own
+    }
+}
+
+impl Records {
+    pub(super) fn len(&self) -> usize {
+        match self {
+            Records::Okta(r) => r.len(),
+            Records::Ad(r) => r.len(),
+            Records::Insync(r) => r.len(),
+            Records::M365(r) => r.len(),
+        }
+    }
 }
 
 impl Export {
@@ -57,16 +82,17 @@ impl Export {
     /// values of the columns `settings` name; its rows released.
     pub fn of(mut table: Table, file: u32, settings: &Settings) -> Export {
         let t = &table;
+        // One value per row, as one record per row (Okta and AD).
         let column_values = |col: usize| -> Vec<Box<str>> {
             t.rows.iter().map(|row| t.value(row, col).into()).collect()
         };
         let uupic = settings.identification_attribute.value.as_deref();
         let (records, named) = match t.source {
             Source::Okta => {
-                let own = okta_fields(t);
                 let okta = okta_attributes(settings).map(|a| {
-                    let col = okta_column(t, &a?)?;
-                    (!own.contains(&Some(col))).then(|| column_values(col))
+                    let a = a?;
+                    let col = okta_column(t, &a)?;
+                    (okta_place(t, Some(&a)) == OktaValue::Own).then(|| column_values(col))
                 });
                 let uupic = uupic.and_then(|a| okta_column(t, a)).map(column_values);
                 (

@@ -20,7 +20,7 @@ use crate::settings::Settings;
 use anyhow::{Result, bail};
 pub use build::okta_column;
 pub use export::Export;
-use export::{Named, Records, okta_attributes, okta_fields};
+use export::{Records, okta_attributes, okta_place};
 use merge::{infer_user_name, merge_insync, merge_m365};
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
