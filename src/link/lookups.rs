@@ -5,15 +5,18 @@
 
 use super::*;
 
-/// The look-ups over a tenant's records: Microsoft 365 addresses, inSync
-/// users by email, Okta users by planned userName, and the Okta ↔ inSync
-/// links of today's mapping.
+/// The look-ups over a tenant's records: the address table (every address
+/// field's key id), Microsoft 365 addresses, inSync users by email, Okta
+/// users by planned userName, and the Okta ↔ inSync links of today's
+/// mapping.
 pub struct Lookups<'t> {
     pub(super) t: &'t Tenant,
+    /// The key id of every address field of the tenant's records.
+    pub addresses: Addresses,
     pub m365: M365Index<'t>,
-    pub insync_by_email: Index<'t>,
+    pub insync_by_email: KeyIndex,
     /// Active Okta users by the userName they will send after the change.
-    pub okta_by_plan_user_name: Index<'t>,
+    pub okta_by_plan_user_name: KeyIndex,
     /// The Okta users of each inSync user, back to back: `insync_okta`
     /// holds each one's span. The ids of the Okta-by-userName index, kept
     /// when its slots are freed after linking.
@@ -28,6 +31,34 @@ pub struct Lookups<'t> {
 }
 
 impl<'t> Lookups<'t> {
+    /// The key id of any value among the tenant's addresses, if some
+    /// address field of a record has its key.
+    pub fn key_of(&self, value: &str) -> Option<KeyId> {
+        self.addresses.find(self.t, value)
+    }
+
+    /// [`M365Index::resolve`] of any identifier: one that no address of
+    /// the tenant has resolves to none.
+    pub fn resolve_value(&self, id: &str) -> Resolution {
+        if !self.m365.present || id.trim().is_empty() {
+            return Resolution::NotJudged;
+        }
+        match self.key_of(id) {
+            Some(k) => self.m365.resolve(k),
+            None => Resolution::None,
+        }
+    }
+
+    /// [`M365Index::matches`] of any value.
+    pub fn m365_matches_value(&self, value: &str) -> impl Iterator<Item = (u32, MatchKind)> + '_ {
+        self.m365.matches(self.key_of(value).unwrap_or(KeyId::NONE))
+    }
+
+    /// [`M365Index::upn`] of any value.
+    pub fn m365_upn_value(&self, value: &str) -> impl Iterator<Item = u32> + '_ {
+        self.m365.upn(self.key_of(value).unwrap_or(KeyId::NONE))
+    }
+
     /// The Okta users linked to an inSync user (by today's userName).
     pub fn insync_okta(&self, insync: u32) -> &[u32] {
         let (start, len) = self.insync_okta[insync as usize];
@@ -83,7 +114,7 @@ impl<'t> Lookups<'t> {
                 if !active_unlinked_insync(u) {
                     return None;
                 }
-                let email = t.insync[u as usize].email();
+                let email = self.addresses.insync(u).email;
                 // Active Okta users by planned userName, unlinked today.
                 let mut candidates = self
                     .okta_by_plan_user_name
@@ -105,7 +136,7 @@ impl<'t> Lookups<'t> {
                     return None;
                 }
                 let by_email = self.m365.resolve(email).user();
-                let by_login = self.m365.resolve(t.okta[o as usize].login()).user();
+                let by_login = self.m365.resolve(self.addresses.okta(o).login).user();
                 match (by_email, by_login) {
                     (Some(a), Some(b)) if a != b => None,
                     _ => Some(o),

@@ -119,7 +119,7 @@ pub struct M365Index<'t> {
     /// Every address → users, each id tagged with how it matches
     /// (`user << 2 | kind`, see [`MatchKind`]): UPNs first, then primary
     /// addresses, then aliases, so one look-up resolves an identifier.
-    address: Index<'t>,
+    address: KeyIndex,
     /// Folded address → users, for addresses that folding changes.
     pub folded: Folded,
     /// Local part → users (for `other-domain-match`), of the local parts
@@ -137,7 +137,7 @@ pub struct M365Index<'t> {
 pub(super) const KINDS: [MatchKind; 3] = [MatchKind::Upn, MatchKind::Primary, MatchKind::Alias];
 
 impl<'t> M365Index<'t> {
-    pub fn build(t: &'t Tenant) -> M365Index<'t> {
+    pub fn build(t: &'t Tenant, a: &Addresses) -> M365Index<'t> {
         let users = &t.m365;
         let mailbox = t.mailbox_data;
         let ids = || users.iter().enumerate().map(|(i, m)| (m, i as u32));
@@ -147,26 +147,26 @@ impl<'t> M365Index<'t> {
             let mail = mailbox.then(|| std::iter::once(primary_of(m)).chain(aliases_of(m)));
             std::iter::once(m.upn()).chain(mail.into_iter().flatten())
         };
-        // At most a UPN, a primary address and the proxies of each user.
-        let expected = if mailbox {
-            users.len() * 2 + users.iter().map(|m| m.proxies().len()).sum::<usize>()
-        } else {
-            users.len()
-        };
         let tag = |i: u32, kind: u32| {
             assert!(i < 1 << 30, "more than 2^30 Microsoft 365 users");
             i << 2 | kind
         };
-        // Every address → users: UPNs, then primary addresses, then aliases.
+        // Every address → users: UPNs, then primary addresses, then aliases
+        // (the proxies other than the primary address).
         let address = || {
-            let upns = ids().map(|(m, i)| (m.upn(), tag(i, 0)));
-            let primaries = ids()
+            let n = users.len() as u32;
+            let upns = (0..n).map(|i| (a.m365(i).upn, tag(i, 0)));
+            let primaries = (0..n)
                 .filter(|_| mailbox)
-                .map(|(m, i)| (primary_of(m), tag(i, 1)));
-            let aliases = ids()
-                .filter(|_| mailbox)
-                .flat_map(|(m, i)| aliases_of(m).map(move |a| (a, tag(i, 2))));
-            Index::build_sized(upns.chain(primaries).chain(aliases), expected)
+                .map(|i| (a.m365(i).primary, tag(i, 1)));
+            let aliases = (0..n).filter(|_| mailbox).flat_map(|i| {
+                let primary = a.m365(i).primary;
+                a.m365_proxies(i)
+                    .iter()
+                    .filter(move |&&p| p != primary)
+                    .map(move |&p| (p, tag(i, 2)))
+            });
+            KeyIndex::build(a.len(), upns.chain(primaries).chain(aliases))
         };
         // Folded address → users, for addresses that folding changes.
         let folded = || {
@@ -232,29 +232,30 @@ impl<'t> M365Index<'t> {
         self.local = Index::build(found.into_iter().map(|(i, local)| (local, i)));
     }
 
-    /// The users with `value` as an address, and how it matches: UPN
+    /// The users with key `k` as an address, and how it matches: UPN
     /// matches first, then primary addresses, then aliases (a user may come
     /// more than once).
-    pub fn matches(&self, value: &str) -> impl Iterator<Item = (u32, MatchKind)> + '_ {
+    pub fn matches(&self, k: KeyId) -> impl Iterator<Item = (u32, MatchKind)> + '_ {
         self.address
-            .get(value)
+            .get(k)
             .iter()
             .map(|&t| (t >> 2, KINDS[(t & 3) as usize]))
     }
 
-    /// The users whose UPN is `value`.
-    pub fn upn(&self, value: &str) -> impl Iterator<Item = u32> + '_ {
-        self.matches(value)
+    /// The users whose UPN has key `k`.
+    pub fn upn(&self, k: KeyId) -> impl Iterator<Item = u32> + '_ {
+        self.matches(k)
             .take_while(|(_, kind)| *kind == MatchKind::Upn)
             .map(|(i, _)| i)
     }
 
-    /// Resolves an identifier to the Microsoft 365 user(s) it names.
-    pub fn resolve(&self, id: &str) -> Resolution {
-        if !self.present || id.trim().is_empty() {
+    /// Resolves an identifier, a tenant address by its key, to the
+    /// Microsoft 365 user(s) it names.
+    pub fn resolve(&self, k: KeyId) -> Resolution {
+        if !self.present || k.is_none() {
             return Resolution::NotJudged;
         }
-        let all = self.address.get(id);
+        let all = self.address.get(k);
         if let [t] = all {
             return Resolution::One {
                 user: t >> 2,
@@ -262,7 +263,7 @@ impl<'t> M365Index<'t> {
             };
         }
         let mut found: Vec<(u32, MatchKind)> = Vec::new();
-        for (i, kind) in self.matches(id) {
+        for (i, kind) in self.matches(k) {
             if !found.iter().any(|(j, _)| *j == i) {
                 found.push((i, kind));
             }

@@ -1,8 +1,12 @@
 //! Linking: the records of one person joined the way the systems join
 //! them (SPEC section 4), and the per-scenario view of every inSync user.
 //!
-//! One normalisation ([`key`]), one index type ([`Index`]: key → record
-//! ids, empty keys never indexed). Okta links to inSync by the attribute
+//! One normalisation ([`key`]), applied once: every address field of every
+//! record is numbered first ([`Addresses`]: the id of its key, none for a
+//! blank value), and the links, views, persons and rules look up and
+//! compare those ids ([`KeyIndex`]: key id → record ids). Only the local
+//! parts of unresolved identifiers are indexed as text ([`Index`]).
+//! Okta links to inSync by the attribute
 //! that feeds userName today; Okta to AD by login = UPN, else email = mail;
 //! inSync to AD directly only without Okta input. An inSync identifier
 //! resolves to the Microsoft 365 user whose UPN, primary SMTP address or
@@ -10,24 +14,27 @@
 //! per-user views are computed in parallel; their order never depends on
 //! the thread count.
 //!
-//! Here: [`Linked::build`], the order of the steps. `index`: the index
-//! type; `lookups`: the indexes the rules borrow; `m365`: resolution in
+//! Here: [`Linked::build`], the order of the steps. `keyed`: the index by
+//! key id; `index`: the index by text; `lookups`: the address table and the
+//! indexes the rules borrow; `m365`: resolution in
 //! Microsoft 365; `view`: one inSync user's identifier and backup outcomes
 //! per scenario; `persons`: grouping the records into persons.
 
-use crate::model::{InsyncStatus, M365User, OktaStatus, Source, key, key_hash, same_key};
+use crate::model::{InsyncStatus, KeyId, M365User, OktaStatus, Source, key, key_hash, same_key};
 use crate::settings::Access;
-use crate::tenant::Tenant;
+use crate::tenant::{Addresses, Tenant};
 use rayon::prelude::*;
 use unicode_normalization::UnicodeNormalization;
 
 mod index;
+mod keyed;
 mod lookups;
 mod m365;
 mod persons;
 mod view;
 
 pub use index::Index;
+pub use keyed::KeyIndex;
 pub use lookups::Lookups;
 pub use m365::{
     Folded, M365Index, MatchKind, Resolution, aliases_of, fold, primary_of, same_folded,
@@ -65,41 +72,47 @@ impl<'t> Linked<'t> {
     /// them (the rules borrow them; drop them once the rules have run).
     pub fn build(t: &'t Tenant) -> (Linked<'t>, Lookups<'t>) {
         let n32 = |i: usize| i as u32;
+        let addresses = Addresses::number(t);
+        let a = &addresses;
+        let keys = a.len();
         // The indexes are independent: build them in parallel.
         let (m365, indexes) = rayon::join(
-            || M365Index::build(t),
+            || M365Index::build(t, a),
             || {
                 (0..5)
                     .into_par_iter()
                     .map(|which| {
-                        let okta = || (0..n32(t.okta.len())).map(|o| (o, t.okta_values(o)));
+                        let okta = || (0..n32(t.okta.len())).map(|o| (o, a.okta(o)));
                         match which {
-                            0 => Index::build(
-                                t.insync
-                                    .iter()
-                                    .enumerate()
-                                    .map(|(i, u)| (u.email(), n32(i))),
+                            0 => KeyIndex::build(
+                                keys,
+                                (0..n32(t.insync.len())).map(|i| (a.insync(i).email, i)),
                             ),
-                            1 => Index::build(okta().map(|(o, v)| (v.current_user_name, o))),
-                            2 => Index::build(
+                            1 => {
+                                KeyIndex::build(keys, okta().map(|(o, k)| (k.current_user_name, o)))
+                            }
+                            2 => KeyIndex::build(
+                                keys,
                                 okta()
                                     .filter(|&(o, _)| {
                                         t.okta[o as usize].status == OktaStatus::Active
                                     })
-                                    .map(|(o, v)| (v.plan_user_name, o)),
+                                    .map(|(o, k)| (k.plan_user_name, o)),
                             ),
-                            3 => Index::build(
-                                t.ad.iter().enumerate().map(|(i, a)| (a.upn(), n32(i))),
+                            3 => KeyIndex::build(
+                                keys,
+                                (0..n32(t.ad.len())).map(|i| (a.ad(i).upn, i)),
                             ),
-                            _ => Index::build(
-                                t.ad.iter().enumerate().map(|(i, a)| (a.mail(), n32(i))),
+                            _ => KeyIndex::build(
+                                keys,
+                                (0..n32(t.ad.len())).map(|i| (a.ad(i).mail, i)),
                             ),
                         }
                     })
-                    .collect::<Vec<Index>>()
+                    .collect::<Vec<KeyIndex>>()
             },
         );
-        let Ok::<[Index; 5], _>(
+        let Ok::<[KeyIndex; 5], _>(
             [
                 insync_by_email,
                 okta_by_user_name,
@@ -112,28 +125,32 @@ impl<'t> Linked<'t> {
             unreachable!("five indexes are built")
         };
         let has_okta = t.has(Source::Okta);
-        let insync_okta: Vec<(u32, u32)> = t
-            .insync
-            .par_iter()
-            .map(|u| okta_by_user_name.span(u.email()))
+        let insync_okta: Vec<(u32, u32)> = (0..n32(t.insync.len()))
+            .into_par_iter()
+            .map(|i| okta_by_user_name.span(a.insync(i).email))
             .collect();
         let okta_insync: Vec<(u32, u32)> = (0..n32(t.okta.len()))
             .into_par_iter()
-            .map(|o| insync_by_email.span(t.okta_values(o).current_user_name))
+            .map(|o| insync_by_email.span(a.okta(o).current_user_name))
             .collect();
-        let okta_ad: Vec<Option<u32>> = t
-            .okta
-            .par_iter()
+        // An account by UPN, else by mail.
+        let ad_of = |upn: KeyId, mail: KeyId| {
+            ad_by_upn
+                .get(upn)
+                .first()
+                .or_else(|| ad_by_mail.get(mail).first())
+                .copied()
+        };
+        let okta_ad: Vec<Option<u32>> = (0..n32(t.okta.len()))
+            .into_par_iter()
             .map(|o| {
-                ad_by_upn
-                    .get(o.login())
-                    .first()
-                    .or_else(|| ad_by_mail.get(o.email()).first())
-                    .copied()
+                let k = a.okta(o);
+                ad_of(k.login, k.email)
             })
             .collect();
         let mut lk = Lookups {
             t,
+            addresses,
             m365,
             insync_by_email,
             insync_okta_ids: okta_by_user_name.into_ids(),
@@ -143,6 +160,7 @@ impl<'t> Linked<'t> {
             okta_of: Vec::new(),
         };
         lk.find_okta_of();
+        let a = &lk.addresses;
         let mut linked = Linked {
             t,
             okta_ad,
@@ -168,12 +186,8 @@ impl<'t> Linked<'t> {
                         .or(linked.insync_ahead[i])
                         .and_then(|o| linked.okta_ad[o as usize])
                 } else {
-                    let u = &t.insync[i];
-                    ad_by_upn
-                        .get(u.email())
-                        .first()
-                        .or_else(|| ad_by_mail.get(u.email()).first())
-                        .copied()
+                    let email = a.insync(i as u32).email;
+                    ad_of(email, email)
                 }
             })
             .collect();
@@ -190,12 +204,8 @@ impl<'t> Linked<'t> {
                         && linked.insync_ahead[i as usize].is_none()
                 })
                 .filter_map(|i| {
-                    let email = t.insync[i as usize].email();
-                    ad_by_upn
-                        .get(email)
-                        .first()
-                        .or_else(|| ad_by_mail.get(email).first())
-                        .map(|&a| (i, a))
+                    let email = a.insync(i).email;
+                    ad_of(email, email).map(|ad| (i, ad))
                 })
                 .collect()
         } else {
@@ -257,7 +267,7 @@ impl<'t> Linked<'t> {
                     .or(self.insync_ahead[insync as usize])
                     .or_else(|| {
                         if lk.insync_okta(insync).is_empty() {
-                            let email = self.t.insync[insync as usize].email();
+                            let email = lk.addresses.insync(insync).email;
                             lk.okta_by_plan_user_name.get(email).first().copied()
                         } else {
                             None

@@ -122,12 +122,13 @@ impl Linked<'_> {
             }
         }
         // The Microsoft 365 user of each inSync, Okta and AD record, looked
-        // up in parallel (millions of hash probes), joined in order below.
+        // up in parallel by key id, joined in order below.
         let m365 = &lk.m365;
-        let insync_m365: Vec<Option<u32>> = self
-            .current
-            .par_iter()
-            .map(|v| match v.resolution {
+        let a = &lk.addresses;
+        let insync_m365: Vec<Option<u32>> = (0..t.insync.len() as u32)
+            .into_par_iter()
+            .map(|i| (i, &self.current[i as usize]))
+            .map(|(i, v)| match v.resolution {
                 Resolution::One { user, .. } => Some(user),
                 // The email resolved already, to none or several users.
                 Resolution::None | Resolution::Ambiguous { .. }
@@ -135,24 +136,24 @@ impl Linked<'_> {
                 {
                     None
                 }
-                _ => m365.resolve(v.email).user(),
+                // Today's view has the inSync email.
+                _ => m365.resolve(a.insync(i).email).user(),
             })
             .collect();
-        let okta_m365: Vec<Option<u32>> = t
-            .okta
-            .par_iter()
-            .map(|okta| m365.resolve(okta.login()).user())
+        let okta_m365: Vec<Option<u32>> = (0..t.okta.len() as u32)
+            .into_par_iter()
+            .map(|o| m365.resolve(a.okta(o).login).user())
             .collect();
-        let ad_m365: Vec<Option<u32>> =
-            t.ad.par_iter()
-                .map(|ad| {
-                    let mut upn = m365.upn(ad.upn());
-                    match (upn.next(), upn.next()) {
-                        (Some(m), None) => Some(m),
-                        _ => None,
-                    }
-                })
-                .collect();
+        let ad_m365: Vec<Option<u32>> = (0..t.ad.len() as u32)
+            .into_par_iter()
+            .map(|i| {
+                let mut upn = m365.upn(a.ad(i).upn);
+                match (upn.next(), upn.next()) {
+                    (Some(m), None) => Some(m),
+                    _ => None,
+                }
+            })
+            .collect();
         for (u, m) in insync_m365.into_iter().enumerate() {
             if let Some(user) = m {
                 uf.union(base_insync + u, base_m365 + user as usize);

@@ -58,42 +58,47 @@ impl<'t> Linked<'t> {
         let t: &'t Tenant = self.t;
         let u = &t.insync[i as usize];
         let s = &t.settings;
-        let current_ad: &'t str = if !u.ad_attribute().trim().is_empty() {
-            u.ad_attribute()
+        let a = &lk.addresses;
+        let keys = a.insync(i);
+        let current_ad: (&'t str, KeyId) = if !u.ad_attribute().trim().is_empty() {
+            (u.ad_attribute(), keys.ad_attribute)
         } else if s.current_upn.value.is_some() {
-            lk.okta_of(i).map_or("", |o| t.okta_values(o).current_upn)
+            lk.okta_of(i).map_or(("", KeyId::NONE), |o| {
+                (t.okta_values(o).current_upn, a.okta(o).current_upn)
+            })
         } else {
-            ""
+            ("", KeyId::NONE)
         };
-        let (email, ad_attribute, access) = match which {
-            Which::Current => (u.email(), current_ad, s.access_using.value),
+        let email = (u.email(), keys.email);
+        let ((email, email_key), (ad_attribute, ad_attribute_key), access) = match which {
+            Which::Current => (email, current_ad, s.access_using.value),
             Which::Planned => match self.planned_okta_of(i) {
                 Some(o) => {
-                    let v = t.okta_values(o);
+                    let (v, k) = (t.okta_values(o), a.okta(o));
                     let ad = if s.plan_upn.value.is_some() {
-                        v.plan_upn
+                        (v.plan_upn, k.plan_upn)
                     } else {
                         current_ad
                     };
                     // Okta cannot send an empty userName: the email stays
                     // (remap-value-missing reports the gap).
                     let email = if v.plan_user_name.trim().is_empty() {
-                        u.email()
+                        email
                     } else {
-                        v.plan_user_name
+                        (v.plan_user_name, k.plan_user_name)
                     };
                     (email, ad, s.plan_access_using.value)
                 }
-                None => (u.email(), current_ad, s.plan_access_using.value),
+                None => (email, current_ad, s.plan_access_using.value),
             },
         };
-        let id = match access {
-            Access::AdAttribute => ad_attribute,
-            Access::InsyncEmail => email,
+        let (id, id_key) = match access {
+            Access::AdAttribute => (ad_attribute, ad_attribute_key),
+            Access::InsyncEmail => (email, email_key),
         };
         let active = u.status == InsyncStatus::Active;
         let resolution = if active {
-            lk.m365.resolve(id)
+            lk.m365.resolve(id_key)
         } else {
             Resolution::NotJudged
         };
@@ -119,7 +124,7 @@ impl<'t> Linked<'t> {
                     let primary = primary_of(m);
                     let restore = if !mailbox || primary.trim().is_empty() {
                         na
-                    } else if same_key(primary, email) {
+                    } else if a.m365(*user).primary == email_key {
                         Outcome::Ok
                     } else {
                         Outcome::Fail

@@ -10,6 +10,7 @@
 mod address;
 mod input;
 mod key;
+mod keys;
 mod packed;
 mod proxies;
 mod records;
@@ -20,6 +21,7 @@ pub use input::{
     joined_export,
 };
 pub use key::{Keyed, be_words, cmp_key, key, key_hash, key_prefix, key_prefix_bytes, same_key};
+pub use keys::{KeyId, Keys};
 pub use packed::{Fields, kept};
 pub use proxies::{Proxies, Proxy, ProxyIter, ProxyList, ProxyRef, parse_proxies};
 pub use records::{AdText, AdUser, InsyncText, InsyncUser, M365Text, M365User, OktaText, OktaUser};

@@ -9,6 +9,7 @@ use crate::link::{Linked, Lookups, Outcome};
 use crate::rules::change::Remediation;
 use crate::rules::{Rule, Scenario, Severity};
 use crate::settings::Access;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -51,8 +52,8 @@ impl Facts {
         let mut onedrive_in_window = 0;
         if access_by_email && lk.m365.present && lk.m365.upn_data {
             onedrive_in_window += remediation
-                .iter()
-                .filter(|r| lk.m365.upn(&r.insync_email_new).next().is_none())
+                .par_iter()
+                .filter(|r| lk.m365_upn_value(&r.insync_email_new).next().is_none())
                 .count();
             onedrive_in_window += (0..t.insync.len() as u32)
                 .filter(|&u| {

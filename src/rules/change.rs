@@ -7,8 +7,7 @@
 use super::sink::{Family, Sink};
 use super::{About, Ctx, Finding, FixRef, Read, Rule, Said, Scenario, list};
 use crate::model::{
-    OktaStatus, Source, address_problem, be_words, cmp_key, key, key_hash, key_prefix_bytes,
-    same_key,
+    KeyId, OktaStatus, Source, address_problem, be_words, cmp_key, key, key_prefix_bytes, same_key,
 };
 use crate::tenant::Tenant;
 use rayon::prelude::*;
@@ -51,7 +50,7 @@ pub(crate) fn check<'t>(ctx: &Ctx<'_, 't>, sink: &Sink<'t>) -> Vec<Remediation<'
         return Vec::new();
     }
     // (hash of the planned userName's key, Okta user), for remap-shared-value.
-    type Part<'t> = (Vec<Remediation<'t>>, Vec<(u64, u32)>);
+    type Part<'t> = (Vec<Remediation<'t>>, Vec<(KeyId, u32)>);
     const CHUNK: usize = 1 << 14;
     let parts: Vec<Part<'t>> = t
         .okta
@@ -69,7 +68,7 @@ pub(crate) fn check<'t>(ctx: &Ctx<'_, 't>, sink: &Sink<'t>) -> Vec<Remediation<'
                 let Some(p) = Planned::of(ctx, o) else {
                     continue;
                 };
-                by_new.push((key_hash(p.new), o));
+                by_new.push((ctx.lk.addresses.okta(o).plan_user_name, o));
                 druva_character_rewrite(ctx, &p, &mut out);
                 duplicate_on_remap(ctx, &p, &mut out, &mut fixes);
                 remap_collision(ctx, &p, &mut out);
@@ -115,7 +114,7 @@ impl<'a, 't> Planned<'a, 't> {
         let holders: Vec<u32> = ctx
             .lk
             .insync_by_email
-            .get(new)
+            .get(ctx.lk.addresses.okta(o).plan_user_name)
             .iter()
             .copied()
             .filter(|u| !linked.contains(u))
@@ -377,27 +376,18 @@ fn remap_collision(ctx: &Ctx<'_, '_>, p: &Planned<'_, '_>, out: &mut Vec<Finding
 
 /// `remap-shared-value`: active Okta users that would all send one
 /// userName. `by_new` is (hash of the planned userName's key, Okta user).
-fn remap_shared_value(ctx: &Ctx<'_, '_>, mut by_new: Vec<(u64, u32)>) -> Vec<Finding<'static>> {
+fn remap_shared_value(ctx: &Ctx<'_, '_>, mut by_new: Vec<(KeyId, u32)>) -> Vec<Finding<'static>> {
     let t = ctx.l.t;
     let un_attr = un_attr(ctx);
     let mut out = Vec::new();
-    // Okta users sharing a planned value: same hash, then the same key (a
-    // hash collision must not join two values); by key, members in order.
+    // Okta users sharing a planned value (its key's id); by key, members
+    // in order.
     by_new.par_sort_unstable();
     let mut groups: Vec<(String, Vec<u32>)> = Vec::new();
     for run in by_new.chunk_by(|a, b| a.0 == b.0) {
-        if run.len() < 2 {
-            continue;
-        }
-        let mut keyed: Vec<(String, u32)> = run
-            .iter()
-            .map(|&(_, o)| (key(t.okta_values(o).plan_user_name), o))
-            .collect();
-        keyed.sort_unstable();
-        for group in keyed.chunk_by(|a, b| a.0 == b.0) {
-            if group.len() > 1 {
-                groups.push((group[0].0.clone(), group.iter().map(|e| e.1).collect()));
-            }
+        if run.len() > 1 {
+            let k = key(t.okta_values(run[0].1).plan_user_name);
+            groups.push((k, run.iter().map(|e| e.1).collect()));
         }
     }
     groups.sort_unstable();

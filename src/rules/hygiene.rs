@@ -4,8 +4,8 @@
 //! without inSync user; rows that could not be read.
 
 use super::{About, Ctx, Finding, Rule, Scenario, list, subject};
-use crate::link::{Resolution, aliases_of, primary_of};
-use crate::model::{InsyncStatus, OktaStatus, Source, address_problem, key, key_hash};
+use crate::link::{Resolution, primary_of};
+use crate::model::{InsyncStatus, KeyId, OktaStatus, Source, address_problem, key};
 use crate::settings::Access;
 use rayon::prelude::*;
 
@@ -84,95 +84,91 @@ fn console(source: Source) -> &'static str {
 
 /// `duplicate-address`: one address on two or more records of one source.
 ///
-/// The addresses of one source are sorted by the hash of their key, so
-/// only values that share a hash are ever compared or normalised.
+/// The addresses are compared by their ids in the tenant's address table:
+/// per source, a first pass marks the keys that two records hold, a second
+/// gathers only those keys' fields.
 fn duplicates<'t>(ctx: &Ctx<'_, 't>, out: &mut Vec<Finding>) {
     let t: &'t crate::tenant::Tenant = ctx.l.t;
-    // The fields an address is on, an entry naming one by its place here
-    // (a byte where the name took sixteen).
-    const FIELDS: [&str; 6] = [
-        "login",
-        "email",
-        "upn",
-        "mail",
-        "proxy_addresses",
-        "primary_smtp",
-    ];
-    let [login, email, upn, mail, proxy, primary] = [0u8, 1, 2, 3, 4, 5];
-    // One vector for every source, sized once for the largest: at a million
-    // persons it holds millions of entries, and grown by doubling for each
-    // source it took several times their memory, all of it fresh.
-    let capacity = Source::ALL
-        .iter()
-        .map(|source| match source {
-            Source::Okta => 2 * t.okta.len(),
-            Source::Ad => 2 * t.ad.len() + t.ad.iter().map(|a| a.proxies().len()).sum::<usize>(),
-            Source::Insync => t.insync.len(),
-            Source::M365 if t.mailbox_data => {
-                2 * t.m365.len() + t.m365.iter().map(|m| m.proxies().len()).sum::<usize>()
-            }
-            Source::M365 => t.m365.len(),
-        })
-        .max()
-        .unwrap_or(0);
-    let mut entries: Vec<(u64, u32, u8, &'t str)> = Vec::with_capacity(capacity);
+    let a = &ctx.lk.addresses;
+    // Per key: the first record of this source that holds it, and whether
+    // another does too.
+    let mut first = vec![u32::MAX; a.len()];
+    let mut shared = vec![false; a.len()];
     for source in Source::ALL {
-        // (hash of the key, record, field, value); M365 fields as the
-        // resolution sees them: UPN, primary, aliases.
-        entries.clear();
-        let mut add = |i: usize, field: u8, value: &'t str| {
-            if !value.trim().is_empty() {
-                entries.push((key_hash(value), i as u32, field, value));
-            }
-        };
-        match source {
-            Source::Okta => {
-                for (i, o) in t.okta.iter().enumerate() {
-                    add(i, login, o.login());
-                    add(i, email, o.email());
+        first.fill(u32::MAX);
+        shared.fill(false);
+        source_addresses(t, a, source, |id, i, _, _| {
+            if let Some(k) = id.index() {
+                if first[k] == u32::MAX {
+                    first[k] = i;
+                } else if first[k] != i {
+                    shared[k] = true;
                 }
             }
-            Source::Ad => {
-                for (i, a) in t.ad.iter().enumerate() {
-                    add(i, upn, a.upn());
-                    add(i, mail, a.mail());
-                    for p in a.proxies() {
-                        add(i, proxy, p.address);
-                    }
-                }
+        });
+        // (key, record, field, value) of the shared keys.
+        let mut entries: Vec<(KeyId, u32, &'static str, &'t str)> = Vec::new();
+        source_addresses(t, a, source, |id, i, field, value| {
+            if id.index().is_some_and(|k| shared[k]) {
+                entries.push((id, i, field, value));
             }
-            Source::Insync => {
-                for (i, u) in t.insync.iter().enumerate() {
-                    add(i, email, u.email());
-                }
+        });
+        entries.sort_unstable_by_key(|e| e.0);
+        for run in entries.chunk_by(|a, b| a.0 == b.0) {
+            // One key: its spelling as a key, each (record, field) once.
+            let mut keyed: Vec<(String, u32, &'static str)> =
+                run.iter().map(|e| (key(e.3), e.1, e.2)).collect();
+            keyed.sort_unstable();
+            keyed.dedup();
+            duplicate_group(ctx, source, &keyed, out);
+        }
+    }
+}
+
+/// Each address of each record of a source as `each(key, record, field,
+/// value)`, blank ones too; Microsoft 365 fields as the resolution sees
+/// them: UPN, primary address, aliases.
+fn source_addresses<'t>(
+    t: &'t crate::tenant::Tenant,
+    a: &crate::tenant::Addresses,
+    source: Source,
+    mut each: impl FnMut(KeyId, u32, &'static str, &'t str),
+) {
+    match source {
+        Source::Okta => {
+            for (i, o) in (0..).zip(&t.okta) {
+                let k = a.okta(i);
+                each(k.login, i, "login", o.login());
+                each(k.email, i, "email", o.email());
             }
-            Source::M365 => {
-                for (i, m) in t.m365.iter().enumerate() {
-                    add(i, upn, m.upn());
-                    if t.mailbox_data {
-                        add(i, primary, primary_of(m));
-                        for a in aliases_of(m) {
-                            add(i, proxy, a);
-                        }
-                    }
+        }
+        Source::Ad => {
+            for (i, u) in (0..).zip(&t.ad) {
+                let k = a.ad(i);
+                each(k.upn, i, "upn", u.upn());
+                each(k.mail, i, "mail", u.mail());
+                for (p, &id) in u.proxies().iter().zip(a.ad_proxies(i)) {
+                    each(id, i, "proxy_addresses", p.address);
                 }
             }
         }
-        entries.par_sort_unstable_by_key(|e| e.0);
-        for run in entries.chunk_by(|a, b| a.0 == b.0) {
-            if run.iter().all(|e| e.1 == run[0].1) {
-                continue;
+        Source::Insync => {
+            for (i, u) in (0..).zip(&t.insync) {
+                each(a.insync(i).email, i, "email", u.email());
             }
-            // The same hash: group by the key itself (a hash collision
-            // must not join two addresses).
-            let mut keyed: Vec<(String, u32, &'static str)> = run
-                .iter()
-                .map(|e| (key(e.3), e.1, FIELDS[e.2 as usize]))
-                .collect();
-            keyed.sort_unstable();
-            keyed.dedup();
-            for group in keyed.chunk_by(|a, b| a.0 == b.0) {
-                duplicate_group(ctx, source, group, out);
+        }
+        Source::M365 => {
+            for (i, m) in (0..).zip(&t.m365) {
+                let k = a.m365(i);
+                each(k.upn, i, "upn", m.upn());
+                if t.mailbox_data {
+                    each(k.primary, i, "primary_smtp", primary_of(m));
+                    for (p, &id) in m.proxies().iter().zip(a.m365_proxies(i)) {
+                        if id != k.primary {
+                            each(id, i, "proxy_addresses", p.address);
+                        }
+                    }
+                }
             }
         }
     }
@@ -308,7 +304,6 @@ fn existing_duplicates(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
         .into_par_iter()
         .filter(|&i| t.insync[i as usize].status == InsyncStatus::Active)
         .flat_map_iter(|i| {
-            let u = &t.insync[i as usize];
             let mut v = Vec::new();
             if let Some(o) = ctx.lk.okta_of(i) {
                 v.push((0, o, i));
@@ -320,7 +315,8 @@ fn existing_duplicates(ctx: &Ctx<'_, '_>, out: &mut Vec<Finding>) {
             // The email's user: already resolved when the current scenario
             // reaches Microsoft 365 by email (the user is active).
             if current.access != Access::InsyncEmail
-                && let Resolution::One { user, .. } = ctx.lk.m365.resolve(u.email())
+                && let Resolution::One { user, .. } =
+                    ctx.lk.m365.resolve(ctx.lk.addresses.insync(i).email)
             {
                 v.push((1, user, i));
             }

@@ -130,7 +130,7 @@ const SHARED_MAILBOX_FIX: &str = "Apply Druva's workaround (How to back up share
 /// The UPN of the shared mailbox an address resolves to, if it does.
 fn shared_mailbox_of<'t>(ctx: &Ctx<'_, 't>, address: &str) -> Option<&'t str> {
     let t = ctx.l.t;
-    let user = ctx.lk.m365.resolve(address).user()?;
+    let user = ctx.lk.resolve_value(address).user()?;
     let m = &t.m365[user as usize];
     m.shared_mailbox.then(|| m.subject().trim())
 }
@@ -522,7 +522,7 @@ fn folded_match(ctx: &Ctx<'_, '_>, id: &str) -> Option<String> {
     let f = fold(&k);
     let mx = &ctx.lk.m365;
     let mut users: Vec<u32> = Vec::new();
-    users.extend(mx.matches(&f).map(|(i, _)| i));
+    users.extend(ctx.lk.m365_matches_value(&f).map(|(i, _)| i));
     users.extend_from_slice(mx.folded.get(&f));
     users.sort_unstable();
     users.dedup();

@@ -7,6 +7,7 @@
 //! someone gave and missing from an export stops the run; a default that
 //! misses only skips the checks that depend on it, listed with the reason.
 
+mod addresses;
 mod build;
 mod export;
 mod merge;
@@ -17,6 +18,7 @@ use crate::model::{
     Source, key,
 };
 use crate::settings::Settings;
+pub use addresses::{AdKeys, Addresses, InsyncKeys, M365Keys, OktaKeys};
 use anyhow::{Result, bail};
 pub use build::okta_column;
 pub use export::Export;

@@ -1,0 +1,120 @@
+//! [`KeyIndex`]: a tenant address's [`KeyId`] → the ids of the records
+//! that carry it.
+
+use crate::model::KeyId;
+
+/// Key id → ids of the records that carry the key, as two arrays: where
+/// each key's ids start, and the ids of all keys back to back. A look-up
+/// is two reads, no hashing. [`KeyId::NONE`] is never indexed.
+#[derive(Debug, Default)]
+pub struct KeyIndex {
+    /// Per key and one more: where its ids start in `ids`.
+    starts: Vec<u32>,
+    ids: Vec<u32>,
+}
+
+impl KeyIndex {
+    /// Indexes `entries` over a table of `keys` keys: each key's ids in the
+    /// order the entries come, an id listed once per key.
+    pub fn build(keys: usize, entries: impl Iterator<Item = (KeyId, u32)>) -> KeyIndex {
+        let entries: Vec<(u32, u32)> = entries
+            .filter_map(|(k, id)| k.index().map(|k| (k as u32, id)))
+            .collect();
+        let mut starts = vec![0u32; keys + 1];
+        for &(k, _) in &entries {
+            starts[k as usize + 1] += 1;
+        }
+        for k in 0..keys {
+            starts[k + 1] += starts[k];
+        }
+        let mut next = starts.clone();
+        let mut ids = vec![0u32; entries.len()];
+        let mut repeated = false;
+        for &(k, id) in &entries {
+            let at = &mut next[k as usize];
+            let start = starts[k as usize] as usize;
+            repeated |= ids[start..*at as usize].contains(&id);
+            ids[*at as usize] = id;
+            *at += 1;
+        }
+        drop(next);
+        if repeated {
+            // Keep each key's first of repeated ids.
+            let mut kept = Vec::with_capacity(ids.len());
+            let mut new_starts = Vec::with_capacity(starts.len());
+            new_starts.push(0u32);
+            for k in 0..keys {
+                let first = kept.len();
+                for &id in &ids[starts[k] as usize..starts[k + 1] as usize] {
+                    if !kept[first..].contains(&id) {
+                        kept.push(id);
+                    }
+                }
+                new_starts.push(kept.len() as u32);
+            }
+            starts = new_starts;
+            ids = kept;
+        }
+        KeyIndex { starts, ids }
+    }
+
+    /// The ids of the records carrying key `k`.
+    pub fn get(&self, k: KeyId) -> &[u32] {
+        &self.ids[self.range(k)]
+    }
+
+    fn range(&self, k: KeyId) -> std::ops::Range<usize> {
+        match k.index() {
+            Some(k) if k + 1 < self.starts.len() => {
+                self.starts[k] as usize..self.starts[k + 1] as usize
+            }
+            _ => 0..0,
+        }
+    }
+
+    /// Where the ids of key `k` lie, for [`KeyIndex::ids`].
+    pub fn span(&self, k: KeyId) -> (u32, u32) {
+        let r = self.range(k);
+        (r.start as u32, (r.end - r.start) as u32)
+    }
+
+    /// The ids of a span from [`KeyIndex::span`].
+    pub fn ids(&self, (start, len): (u32, u32)) -> &[u32] {
+        &self.ids[start as usize..(start + len) as usize]
+    }
+
+    /// The ids of every key, for spans taken before (the starts are
+    /// freed).
+    pub fn into_ids(self) -> Vec<u32> {
+        self.ids
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// A key's ids are those of its entries, in order, each once; a
+        /// span gives them back.
+        #[test]
+        fn a_key_lists_its_entries_ids_once_in_order(
+            entries in proptest::collection::vec((0u32..12, 0u32..6), 0..80),
+        ) {
+            let keys = 10usize;
+            let id = |k: u32| if k as usize >= keys { KeyId::NONE } else { KeyId::nth(k) };
+            let idx = KeyIndex::build(keys, entries.iter().map(|&(k, i)| (id(k), i)));
+            for k in 0..keys as u32 {
+                let mut want: Vec<u32> = Vec::new();
+                for &(e, i) in &entries {
+                    if e == k && !want.contains(&i) {
+                        want.push(i);
+                    }
+                }
+                proptest::prop_assert_eq!(idx.get(id(k)), want.as_slice());
+                proptest::prop_assert_eq!(idx.ids(idx.span(id(k))), want.as_slice());
+            }
+            proptest::prop_assert!(idx.get(KeyId::NONE).is_empty());
+        }
+    }
+}
