@@ -4,7 +4,7 @@
 //! look up and compare integers.
 
 use super::{OktaValue, Tenant};
-use crate::model::{KeyId, Keys};
+use crate::model::{KeyId, Keys, ProxyList};
 use rayon::prelude::*;
 
 /// The key ids of the Okta fields and attributes of one Okta user.
@@ -76,6 +76,58 @@ pub struct Addresses {
     m365_proxy_starts: Vec<u32>,
 }
 
+/// Appends the entries ([`Keys::entry`]) of `n` records' `W` fields each,
+/// numbered from `base` record after record.
+fn fields<'t, const W: usize>(
+    entries: &mut Vec<(u32, u32)>,
+    n: usize,
+    base: usize,
+    values: impl Fn(usize) -> [&'t str; W] + Sync,
+) {
+    entries.par_extend((0..n).into_par_iter().flat_map_iter(|i| {
+        let v = values(i);
+        (0..W).filter_map(move |f| Keys::entry(v[f], base + W * i + f))
+    }));
+}
+
+/// Appends the entries of every record's proxies, numbered from `base`,
+/// record `i`'s from `starts[i]` on.
+fn proxies<'t>(
+    entries: &mut Vec<(u32, u32)>,
+    base: usize,
+    starts: &[u32],
+    list: impl Fn(usize) -> ProxyList<'t> + Sync,
+) {
+    let n = starts.len() - 1;
+    entries.par_extend((0..n).into_par_iter().flat_map_iter(|i| {
+        let first = base + starts[i] as usize;
+        list(i)
+            .iter()
+            .enumerate()
+            .filter_map(move |(k, p)| Keys::entry(p.address, first + k))
+    }));
+}
+
+/// Record `i`'s part of `all`, the records' parts back to back from
+/// `starts`.
+fn of_record<'a>(all: &'a [KeyId], starts: &[u32], i: u32) -> &'a [KeyId] {
+    let i = i as usize;
+    &all[starts[i] as usize..starts[i + 1] as usize]
+}
+
+/// Every record's proxy addresses, back to back (by their places while
+/// numbering: finding one in its record's list took a search and a parse
+/// for each look).
+fn proxy_values<'t>(n: usize, list: impl Fn(usize) -> ProxyList<'t> + Sync) -> Vec<&'t str> {
+    let mut all = Vec::new();
+    all.par_extend(
+        (0..n)
+            .into_par_iter()
+            .flat_map_iter(|i| list(i).iter().map(|p| p.address)),
+    );
+    all
+}
+
 impl Addresses {
     /// Numbers the addresses of a tenant's records.
     pub fn number(t: &Tenant) -> Addresses {
@@ -103,11 +155,10 @@ impl Addresses {
         at.end = at.m365_proxies + *m365_proxy_starts.last().unwrap_or(&0) as usize;
 
         let mut entries: Vec<(u32, u32)> = Vec::new();
-        let entry = Keys::entry;
-        entries.par_extend((0..t.okta.len()).into_par_iter().flat_map_iter(|o| {
+        fields(&mut entries, t.okta.len(), 0, |o| {
             let u = &t.okta[o];
             let own = |k: usize| t.okta_values.own[k].get(o).map_or("", |v| &**v);
-            let values = [
+            [
                 u.login(),
                 u.email(),
                 u.second_email(),
@@ -115,46 +166,23 @@ impl Addresses {
                 own(1),
                 own(2),
                 own(3),
-            ];
-            (0..OKTA).filter_map(move |f| entry(values[f], OKTA * o + f))
-        }));
-        entries.par_extend((0..t.ad.len()).into_par_iter().flat_map_iter(|i| {
-            let u = &t.ad[i];
-            [u.upn(), u.mail()]
-                .into_iter()
-                .enumerate()
-                .filter_map(move |(f, v)| entry(v, at.ad + 2 * i + f))
-        }));
-        entries.par_extend((0..t.ad.len()).into_par_iter().flat_map_iter(|i| {
-            let first = at.ad_proxies + ad_proxy_starts[i] as usize;
-            t.ad[i]
-                .proxies()
-                .iter()
-                .enumerate()
-                .filter_map(move |(k, p)| entry(p.address, first + k))
-        }));
-        entries.par_extend((0..t.insync.len()).into_par_iter().flat_map_iter(|i| {
-            let u = &t.insync[i];
-            [u.email(), u.ad_attribute()]
-                .into_iter()
-                .enumerate()
-                .filter_map(move |(f, v)| entry(v, at.insync + 2 * i + f))
-        }));
-        entries.par_extend((0..t.m365.len()).into_par_iter().flat_map_iter(|i| {
-            let m = &t.m365[i];
-            [m.upn(), m.primary_smtp()]
-                .into_iter()
-                .enumerate()
-                .filter_map(move |(f, v)| entry(v, at.m365 + 2 * i + f))
-        }));
-        entries.par_extend((0..t.m365.len()).into_par_iter().flat_map_iter(|i| {
-            let first = at.m365_proxies + m365_proxy_starts[i] as usize;
-            t.m365[i]
-                .proxies()
-                .iter()
-                .enumerate()
-                .filter_map(move |(k, p)| entry(p.address, first + k))
-        }));
+            ]
+        });
+        fields(&mut entries, t.ad.len(), at.ad, |i| {
+            [t.ad[i].upn(), t.ad[i].mail()]
+        });
+        proxies(&mut entries, at.ad_proxies, &ad_proxy_starts, |i| {
+            t.ad[i].proxies()
+        });
+        fields(&mut entries, t.insync.len(), at.insync, |i| {
+            [t.insync[i].email(), t.insync[i].ad_attribute()]
+        });
+        fields(&mut entries, t.m365.len(), at.m365, |i| {
+            [t.m365[i].upn(), t.m365[i].primary_smtp()]
+        });
+        proxies(&mut entries, at.m365_proxies, &m365_proxy_starts, |i| {
+            t.m365[i].proxies()
+        });
         let end = at.end;
         let mut addresses = Addresses {
             keys: Keys::default(),
@@ -163,19 +191,8 @@ impl Addresses {
             ad_proxy_starts,
             m365_proxy_starts,
         };
-        // The proxies by their places while numbering (finding one in its
-        // record's list took a search and a parse for each look).
-        let mut ad_proxies: Vec<&str> = Vec::new();
-        ad_proxies.par_extend(
-            t.ad.par_iter()
-                .flat_map_iter(|u| u.proxies().iter().map(|p| p.address)),
-        );
-        let mut m365_proxies: Vec<&str> = Vec::new();
-        m365_proxies.par_extend(
-            t.m365
-                .par_iter()
-                .flat_map_iter(|m| m.proxies().iter().map(|p| p.address)),
-        );
+        let ad_proxies = proxy_values(t.ad.len(), |i| t.ad[i].proxies());
+        let m365_proxies = proxy_values(t.m365.len(), |i| t.m365[i].proxies());
         let (keys, mut ids) = {
             let a = &addresses;
             let at = &a.at;
@@ -301,42 +318,41 @@ impl Addresses {
     }
 
     pub fn ad(&self, a: u32) -> AdKeys {
-        let k = &self.ids[self.at.ad + 2 * a as usize..][..2];
-        AdKeys {
-            upn: k[0],
-            mail: k[1],
-        }
+        let [upn, mail] = self.two(self.at.ad, a);
+        AdKeys { upn, mail }
     }
 
     /// The ids of an AD user's proxies, in the order of its proxy list.
     pub fn ad_proxies(&self, a: u32) -> &[KeyId] {
-        let a = a as usize;
-        let (s, e) = (self.ad_proxy_starts[a], self.ad_proxy_starts[a + 1]);
-        &self.ids[self.at.ad_proxies..self.at.insync][s as usize..e as usize]
+        let all = &self.ids[self.at.ad_proxies..self.at.insync];
+        of_record(all, &self.ad_proxy_starts, a)
     }
 
     pub fn insync(&self, i: u32) -> InsyncKeys {
-        let k = &self.ids[self.at.insync + 2 * i as usize..][..2];
+        let [email, ad_attribute] = self.two(self.at.insync, i);
         InsyncKeys {
-            email: k[0],
-            ad_attribute: k[1],
+            email,
+            ad_attribute,
         }
     }
 
     pub fn m365(&self, m: u32) -> M365Keys {
-        let k = &self.ids[self.at.m365 + 2 * m as usize..][..2];
-        M365Keys {
-            upn: k[0],
-            primary: k[1],
-        }
+        let [upn, primary] = self.two(self.at.m365, m);
+        M365Keys { upn, primary }
     }
 
     /// The ids of a Microsoft 365 user's proxies, in the order of its
     /// proxy list.
     pub fn m365_proxies(&self, m: u32) -> &[KeyId] {
-        let m = m as usize;
-        let (s, e) = (self.m365_proxy_starts[m], self.m365_proxy_starts[m + 1]);
-        &self.ids[self.at.m365_proxies..self.at.end][s as usize..e as usize]
+        let all = &self.ids[self.at.m365_proxies..self.at.end];
+        of_record(all, &self.m365_proxy_starts, m)
+    }
+
+    /// The two ids of record `i` of a source whose records' pairs start
+    /// at `base`.
+    fn two(&self, base: usize, i: u32) -> [KeyId; 2] {
+        let at = base + 2 * i as usize;
+        [self.ids[at], self.ids[at + 1]]
     }
 }
 
