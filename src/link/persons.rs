@@ -125,9 +125,10 @@ impl Linked<'_> {
         // up in parallel by key id, joined in order below.
         let m365 = &lk.m365;
         let a = &lk.addresses;
-        let insync_m365: Vec<Option<u32>> = (0..t.insync.len() as u32)
-            .into_par_iter()
-            .map(|i| (i, &self.current[i as usize]))
+        let insync_m365: Vec<Option<u32>> = self
+            .current
+            .par_iter()
+            .enumerate()
             .map(|(i, v)| match v.resolution {
                 Resolution::One { user, .. } => Some(user),
                 // The email resolved already, to none or several users.
@@ -137,7 +138,7 @@ impl Linked<'_> {
                     None
                 }
                 // Today's view has the inSync email.
-                _ => m365.resolve(a.insync(i).email).user(),
+                _ => m365.resolve(a.insync(i as u32).email).user(),
             })
             .collect();
         let okta_m365: Vec<Option<u32>> = (0..t.okta.len() as u32)

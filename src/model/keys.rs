@@ -2,7 +2,7 @@
 //! and numbered, so that linking and the rules compare and look up
 //! integers ([`KeyId`]) instead of hashing and comparing text again.
 //!
-//! [`Keys::number`] gives each value the id of its key (values with the
+//! [`Keys::number_entries`] gives each value the id of its key (values with the
 //! same key get the same id; a blank value gets [`KeyId::NONE`]), and
 //! [`Keys::find`] the id of any value's key. No normalised text is kept:
 //! a key is found by its hash and confirmed against one value that has
@@ -63,7 +63,9 @@ fn home(hash: u32, places: usize) -> usize {
 }
 
 impl Keys {
-    /// Numbers the keys of `values`: the table, and each value's id.
+    /// Numbers the keys of `values`: the table, and each value's id (the
+    /// plain form the tests hold [`Keys::number_entries`] to).
+    #[cfg(test)]
     pub fn number(values: &[&str]) -> (Keys, Vec<KeyId>) {
         let entries = values
             .par_iter()
@@ -204,18 +206,13 @@ impl Part {
             hash: Vec::new(),
             value: Vec::new(),
         };
-        let mut start = 0;
-        while start < entries.len() {
-            let hash = entries[start].0;
-            let end = entries[start..]
-                .iter()
-                .position(|e| e.0 != hash)
-                .map_or(entries.len(), |n| start + n);
+        for run in entries.chunk_by_mut(|a, b| a.0 == b.0) {
+            let hash = run[0].0;
             // The keys of this hash, in order of first appearance (usually
             // one: a user's UPN and primary address share it).
             let first_key = part.value.len();
             let mut first_value = "";
-            for e in &mut entries[start..end] {
+            for e in run {
                 let place = e.1;
                 let v = value_at(place);
                 let known = if part.value.len() == first_key + 1 && same_key(first_value, v) {
@@ -233,7 +230,6 @@ impl Part {
                 });
                 e.0 = k as u32;
             }
-            start = end;
         }
         part
     }

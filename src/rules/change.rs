@@ -49,7 +49,7 @@ pub(crate) fn check<'t>(ctx: &Ctx<'_, 't>, sink: &Sink<'t>) -> Vec<Remediation<'
     if ctx.l.planned.is_none() {
         return Vec::new();
     }
-    // (hash of the planned userName's key, Okta user), for remap-shared-value.
+    // (key id of the planned userName, Okta user), for remap-shared-value.
     type Part<'t> = (Vec<Remediation<'t>>, Vec<(KeyId, u32)>);
     const CHUNK: usize = 1 << 14;
     let parts: Vec<Part<'t>> = t
@@ -375,7 +375,7 @@ fn remap_collision(ctx: &Ctx<'_, '_>, p: &Planned<'_, '_>, out: &mut Vec<Finding
 }
 
 /// `remap-shared-value`: active Okta users that would all send one
-/// userName. `by_new` is (hash of the planned userName's key, Okta user).
+/// userName. `by_new` is (key id of the planned userName, Okta user).
 fn remap_shared_value(ctx: &Ctx<'_, '_>, mut by_new: Vec<(KeyId, u32)>) -> Vec<Finding<'static>> {
     let t = ctx.l.t;
     let un_attr = un_attr(ctx);

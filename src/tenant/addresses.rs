@@ -90,24 +90,6 @@ fn fields<'t, const W: usize>(
     }));
 }
 
-/// Appends the entries of every record's proxies, numbered from `base`,
-/// record `i`'s from `starts[i]` on.
-fn proxies<'t>(
-    entries: &mut Vec<(u32, u32)>,
-    base: usize,
-    starts: &[u32],
-    list: impl Fn(usize) -> ProxyList<'t> + Sync,
-) {
-    let n = starts.len() - 1;
-    entries.par_extend((0..n).into_par_iter().flat_map_iter(|i| {
-        let first = base + starts[i] as usize;
-        list(i)
-            .iter()
-            .enumerate()
-            .filter_map(move |(k, p)| Keys::entry(p.address, first + k))
-    }));
-}
-
 /// Record `i`'s part of `all`, the records' parts back to back from
 /// `starts`.
 fn of_record<'a>(all: &'a [KeyId], starts: &[u32], i: u32) -> &'a [KeyId] {
@@ -115,9 +97,19 @@ fn of_record<'a>(all: &'a [KeyId], starts: &[u32], i: u32) -> &'a [KeyId] {
     &all[starts[i] as usize..starts[i + 1] as usize]
 }
 
-/// Every record's proxy addresses, back to back (by their places while
-/// numbering: finding one in its record's list took a search and a parse
-/// for each look).
+/// Appends the entries of `values`, numbered from `base`.
+fn listed(entries: &mut Vec<(u32, u32)>, base: usize, values: &[&str]) {
+    entries.par_extend(
+        values
+            .par_iter()
+            .enumerate()
+            .filter_map(|(k, v)| Keys::entry(v, base + k)),
+    );
+}
+
+/// Every record's proxy addresses, back to back: their entries are made
+/// from them, and numbering reads a proxy by its place here (finding one
+/// in its record's list took a search and a parse for each look).
 fn proxy_values<'t>(n: usize, list: impl Fn(usize) -> ProxyList<'t> + Sync) -> Vec<&'t str> {
     let mut all = Vec::new();
     all.par_extend(
@@ -171,18 +163,16 @@ impl Addresses {
         fields(&mut entries, t.ad.len(), at.ad, |i| {
             [t.ad[i].upn(), t.ad[i].mail()]
         });
-        proxies(&mut entries, at.ad_proxies, &ad_proxy_starts, |i| {
-            t.ad[i].proxies()
-        });
+        let ad_proxies = proxy_values(t.ad.len(), |i| t.ad[i].proxies());
+        listed(&mut entries, at.ad_proxies, &ad_proxies);
         fields(&mut entries, t.insync.len(), at.insync, |i| {
             [t.insync[i].email(), t.insync[i].ad_attribute()]
         });
         fields(&mut entries, t.m365.len(), at.m365, |i| {
             [t.m365[i].upn(), t.m365[i].primary_smtp()]
         });
-        proxies(&mut entries, at.m365_proxies, &m365_proxy_starts, |i| {
-            t.m365[i].proxies()
-        });
+        let m365_proxies = proxy_values(t.m365.len(), |i| t.m365[i].proxies());
+        listed(&mut entries, at.m365_proxies, &m365_proxies);
         let end = at.end;
         let mut addresses = Addresses {
             keys: Keys::default(),
@@ -191,8 +181,6 @@ impl Addresses {
             ad_proxy_starts,
             m365_proxy_starts,
         };
-        let ad_proxies = proxy_values(t.ad.len(), |i| t.ad[i].proxies());
-        let m365_proxies = proxy_values(t.m365.len(), |i| t.m365[i].proxies());
         let (keys, mut ids) = {
             let a = &addresses;
             let at = &a.at;
@@ -228,27 +216,20 @@ impl Addresses {
             });
         // A Microsoft 365 user's primary address: the column, else the
         // `SMTP:` proxy (its place holds the column's id).
-        let primaries: Vec<Option<KeyId>> = (0..t.m365.len())
-            .into_par_iter()
-            .map(|m| {
-                let user = &t.m365[m];
-                if !user.primary_smtp().trim().is_empty() {
-                    return None;
-                }
-                let first = at.m365_proxies + m365_proxy_starts[m] as usize;
-                Some(
-                    user.proxies()
+        let (pairs, proxy_ids) = ids.split_at_mut(at.m365_proxies);
+        pairs[at.m365..]
+            .par_chunks_mut(2)
+            .zip(t.m365.par_iter())
+            .zip(m365_proxy_starts.par_iter())
+            .for_each(|((pair, user), &first)| {
+                if user.primary_smtp().trim().is_empty() {
+                    pair[1] = user
+                        .proxies()
                         .iter()
                         .position(|p| p.primary)
-                        .map_or(KeyId::NONE, |k| ids[first + k]),
-                )
-            })
-            .collect();
-        for (m, primary) in primaries.into_iter().enumerate() {
-            if let Some(id) = primary {
-                ids[at.m365 + 2 * m + 1] = id;
-            }
-        }
+                        .map_or(KeyId::NONE, |k| proxy_ids[first as usize + k]);
+                }
+            });
         addresses.keys = keys;
         addresses.ids = ids;
         addresses
