@@ -459,7 +459,7 @@ impl Output {
             Output::Script(system) => apply::script(r, system, out),
             Output::SummaryJson => Ok(out.write_all(&json::summary(r)?)?),
             Output::SummaryMd => Ok(out.write_all(markdown::summary(r).as_bytes())?),
-            Output::Html => Ok(out.write_all(html::render(r, generated)?.as_bytes())?),
+            Output::Html => html::write(r, generated, out),
             Output::Context => Ok(out.write_all(html::context_json(r, generated)?.as_bytes())?),
         }
     }
