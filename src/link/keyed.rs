@@ -17,27 +17,32 @@ impl KeyIndex {
     /// Indexes `entries` over a table of `keys` keys: each key's ids in the
     /// order the entries come, an id listed once per key.
     pub fn build(keys: usize, entries: impl Iterator<Item = (KeyId, u32)>) -> KeyIndex {
-        let entries: Vec<(u32, u32)> = entries
-            .filter_map(|(k, id)| k.index().map(|k| (k as u32, id)))
-            .collect();
+        let entries = entries.filter_map(|(k, id)| k.index().map(|k| (k as u32, id)));
+        let mut listed: Vec<(u32, u32)> = Vec::with_capacity(entries.size_hint().1.unwrap_or(0));
+        listed.extend(entries);
+        // Each key's end, then its ids written from the last back (a
+        // counting sort in place: each key's start is where it ends).
         let mut starts = vec![0u32; keys + 1];
-        for &(k, _) in &entries {
+        for &(k, _) in &listed {
             starts[k as usize + 1] += 1;
         }
         for k in 0..keys {
             starts[k + 1] += starts[k];
         }
-        let mut next = starts.clone();
-        let mut ids = vec![0u32; entries.len()];
-        let mut repeated = false;
-        for &(k, id) in &entries {
-            let at = &mut next[k as usize];
-            let start = starts[k as usize] as usize;
-            repeated |= ids[start..*at as usize].contains(&id);
+        let mut ids = vec![0u32; listed.len()];
+        for &(k, id) in listed.iter().rev() {
+            let at = &mut starts[k as usize + 1];
+            *at -= 1;
             ids[*at as usize] = id;
-            *at += 1;
         }
-        drop(next);
+        drop(listed);
+        // Each key's end was moved back to its start: shift them into place.
+        starts.rotate_left(1);
+        starts[keys] = ids.len() as u32;
+        let repeated = (0..keys).any(|k| {
+            let run = &ids[starts[k] as usize..starts[k + 1] as usize];
+            run.len() > 1 && (1..run.len()).any(|i| run[..i].contains(&run[i]))
+        });
         if repeated {
             // Keep each key's first of repeated ids.
             let mut kept = Vec::with_capacity(ids.len());

@@ -76,18 +76,24 @@ pub struct Addresses {
     m365_proxy_starts: Vec<u32>,
 }
 
-/// Appends the entries ([`Keys::entry`]) of `n` records' `W` fields each,
-/// numbered from `base` record after record.
+/// Marks a blank value's place among the entries: no entry has this place
+/// ([`Keys::entry`]); these are taken out before numbering.
+const BLANK: (u32, u32) = (0, u32::MAX);
+
+/// Writes the entries ([`Keys::entry`]) of `W` fields per record into
+/// `out` (`W` places per record), numbered from `base`; a blank value's
+/// place gets [`BLANK`].
 fn fields<'t, const W: usize>(
-    entries: &mut Vec<(u32, u32)>,
-    n: usize,
+    out: &mut [(u32, u32)],
     base: usize,
     values: impl Fn(usize) -> [&'t str; W] + Sync,
 ) {
-    entries.par_extend((0..n).into_par_iter().flat_map_iter(|i| {
+    out.par_chunks_mut(W).enumerate().for_each(|(i, out)| {
         let v = values(i);
-        (0..W).filter_map(move |f| Keys::entry(v[f], base + W * i + f))
-    }));
+        for (f, e) in out.iter_mut().enumerate() {
+            *e = Keys::entry(v[f], base + W * i + f).unwrap_or(BLANK);
+        }
+    });
 }
 
 /// Record `i`'s part of `all`, the records' parts back to back from
@@ -97,26 +103,40 @@ fn of_record<'a>(all: &'a [KeyId], starts: &[u32], i: u32) -> &'a [KeyId] {
     &all[starts[i] as usize..starts[i + 1] as usize]
 }
 
-/// Appends the entries of `values`, numbered from `base`.
-fn listed(entries: &mut Vec<(u32, u32)>, base: usize, values: &[&str]) {
-    entries.par_extend(
-        values
-            .par_iter()
-            .enumerate()
-            .filter_map(|(k, v)| Keys::entry(v, base + k)),
-    );
+/// Writes the entries of `values` into `out`, numbered from `base`.
+fn listed(out: &mut [(u32, u32)], base: usize, values: &[&str]) {
+    out.par_iter_mut()
+        .zip(values.par_iter())
+        .enumerate()
+        .for_each(|(k, (e, v))| *e = Keys::entry(v, base + k).unwrap_or(BLANK));
 }
 
-/// Every record's proxy addresses, back to back: their entries are made
-/// from them, and numbering reads a proxy by its place here (finding one
-/// in its record's list took a search and a parse for each look).
-fn proxy_values<'t>(n: usize, list: impl Fn(usize) -> ProxyList<'t> + Sync) -> Vec<&'t str> {
-    let mut all = Vec::new();
-    all.par_extend(
-        (0..n)
-            .into_par_iter()
-            .flat_map_iter(|i| list(i).iter().map(|p| p.address)),
-    );
+/// Every record's proxy addresses, back to back (record `i`'s from
+/// `starts[i]`): their entries are made from them, and numbering reads a
+/// proxy by its place here (finding one in its record's list took a search
+/// and a parse for each look). Written in place, in parallel by blocks of
+/// records.
+fn proxy_values<'t>(starts: &[u32], list: impl Fn(usize) -> ProxyList<'t> + Sync) -> Vec<&'t str> {
+    const BLOCK: usize = 1 << 14;
+    let n = starts.len() - 1;
+    let mut all = vec![""; starts[n] as usize];
+    let mut blocks = Vec::with_capacity(n.div_ceil(BLOCK));
+    let mut rest = all.as_mut_slice();
+    for first in (0..n).step_by(BLOCK) {
+        let last = (first + BLOCK).min(n);
+        let (block, after) = rest.split_at_mut((starts[last] - starts[first]) as usize);
+        blocks.push((first..last, block));
+        rest = after;
+    }
+    blocks.into_par_iter().for_each(|(records, block)| {
+        let mut at = 0;
+        for i in records {
+            for p in list(i).iter() {
+                block[at] = p.address;
+                at += 1;
+            }
+        }
+    });
     all
 }
 
@@ -146,8 +166,15 @@ impl Addresses {
         at.m365_proxies = at.m365 + 2 * t.m365.len();
         at.end = at.m365_proxies + *m365_proxy_starts.last().unwrap_or(&0) as usize;
 
-        let mut entries: Vec<(u32, u32)> = Vec::new();
-        fields(&mut entries, t.okta.len(), 0, |o| {
+        // One entry per place (allocated zeroed, written in parallel), the
+        // blanks taken out after.
+        let mut entries = vec![(0u32, 0u32); at.end];
+        let (okta, rest) = entries.split_at_mut(at.ad);
+        let (ad, rest) = rest.split_at_mut(at.ad_proxies - at.ad);
+        let (ad_proxy_entries, rest) = rest.split_at_mut(at.insync - at.ad_proxies);
+        let (insync, rest) = rest.split_at_mut(at.m365 - at.insync);
+        let (m365, m365_proxy_entries) = rest.split_at_mut(at.m365_proxies - at.m365);
+        fields(okta, 0, |o| {
             let u = &t.okta[o];
             let own = |k: usize| t.okta_values.own[k].get(o).map_or("", |v| &**v);
             [
@@ -160,19 +187,18 @@ impl Addresses {
                 own(3),
             ]
         });
-        fields(&mut entries, t.ad.len(), at.ad, |i| {
-            [t.ad[i].upn(), t.ad[i].mail()]
-        });
-        let ad_proxies = proxy_values(t.ad.len(), |i| t.ad[i].proxies());
-        listed(&mut entries, at.ad_proxies, &ad_proxies);
-        fields(&mut entries, t.insync.len(), at.insync, |i| {
+        fields(ad, at.ad, |i| [t.ad[i].upn(), t.ad[i].mail()]);
+        let ad_proxies = proxy_values(&ad_proxy_starts, |i| t.ad[i].proxies());
+        listed(ad_proxy_entries, at.ad_proxies, &ad_proxies);
+        fields(insync, at.insync, |i| {
             [t.insync[i].email(), t.insync[i].ad_attribute()]
         });
-        fields(&mut entries, t.m365.len(), at.m365, |i| {
+        fields(m365, at.m365, |i| {
             [t.m365[i].upn(), t.m365[i].primary_smtp()]
         });
-        let m365_proxies = proxy_values(t.m365.len(), |i| t.m365[i].proxies());
-        listed(&mut entries, at.m365_proxies, &m365_proxies);
+        let m365_proxies = proxy_values(&m365_proxy_starts, |i| t.m365[i].proxies());
+        listed(m365_proxy_entries, at.m365_proxies, &m365_proxies);
+        entries.retain(|&e| e != BLANK);
         let end = at.end;
         let mut addresses = Addresses {
             keys: Keys::default(),
