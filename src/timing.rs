@@ -1,7 +1,9 @@
 //! Stage timings for profiling: with `PREFLIGHT_TIMINGS=1`, each stage of
 //! the pipeline prints its wall time, the CPU time the process spent in it
-//! (all threads, user and system) and the process's peak memory so far to
-//! stderr. Silent otherwise; never part of an output.
+//! (all threads, user and system), the process's peak memory so far and the
+//! huge pages the machine cleared for a first touch meanwhile (every
+//! process's: run it on a quiet machine) to stderr. Silent otherwise; never
+//! part of an output.
 
 use std::time::Instant;
 
@@ -11,6 +13,7 @@ pub struct Laps {
     start: Instant,
     last: Instant,
     last_cpu: f64,
+    last_huge: u64,
 }
 
 impl Laps {
@@ -21,6 +24,7 @@ impl Laps {
             start: now,
             last: now,
             last_cpu: cpu_seconds().unwrap_or(0.0),
+            last_huge: huge_page_faults().unwrap_or(0),
         }
     }
 
@@ -31,16 +35,19 @@ impl Laps {
         }
         let now = Instant::now();
         let cpu = cpu_seconds().unwrap_or(0.0);
+        let huge = huge_page_faults().unwrap_or(0);
         eprintln!(
-            "timing {name:<16} {:>8.3} s  (cpu {:>7.2} s, total {:>8.3} s, peak {} MiB, now {} MiB)",
+            "timing {name:<16} {:>8.3} s  (cpu {:>7.2} s, total {:>8.3} s, peak {} MiB, now {} MiB, huge pages +{})",
             (now - self.last).as_secs_f64(),
             cpu - self.last_cpu,
             (now - self.start).as_secs_f64(),
             status_mib("VmHWM:").map_or_else(|| "?".to_string(), |m| m.to_string()),
-            status_mib("VmRSS:").map_or_else(|| "?".to_string(), |m| m.to_string())
+            status_mib("VmRSS:").map_or_else(|| "?".to_string(), |m| m.to_string()),
+            huge.saturating_sub(self.last_huge)
         );
         self.last = now;
         self.last_cpu = cpu;
+        self.last_huge = huge;
     }
 }
 
@@ -51,6 +58,16 @@ fn status_mib(field: &str) -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with(field))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024)
+}
+
+/// The transparent huge pages the kernel has allocated on a first touch
+/// since boot, machine-wide (`thp_fault_alloc` of `/proc/vmstat`): each is
+/// 2 MiB cleared, which on this project's machines costs more than most
+/// stages' own work (BENCHMARKS.md).
+fn huge_page_faults() -> Option<u64> {
+    let vmstat = std::fs::read_to_string("/proc/vmstat").ok()?;
+    let line = vmstat.lines().find(|l| l.starts_with("thp_fault_alloc "))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// The CPU time of this process so far (Linux), user and system, in
