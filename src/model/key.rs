@@ -5,7 +5,7 @@
 /// `value.trim()`, answered without scanning when both ends are printable
 /// ASCII (which is never white space): the common case on every hot path.
 #[inline]
-fn trim(value: &str) -> &str {
+pub(crate) fn trim(value: &str) -> &str {
     match (value.as_bytes().first(), value.as_bytes().last()) {
         (Some(f), Some(l)) if f.is_ascii_graphic() && l.is_ascii_graphic() => value,
         _ => value.trim(),

@@ -15,7 +15,7 @@ mod packed;
 mod proxies;
 mod records;
 
-pub use address::{address_problem, is_dotnet_type_name};
+pub use address::{AddressField, address_field, address_problem, is_dotnet_type_name};
 pub use input::{
     InputInfo, RowProblem, RowsSetAside, SetAside, StatusValue, delimiter_name, file_name,
     joined_export,

@@ -5,7 +5,7 @@
 
 use super::{About, Ctx, Finding, Rule, Scenario, list, subject};
 use crate::link::{Resolution, primary_of};
-use crate::model::{InsyncStatus, KeyId, OktaStatus, Source, address_problem, key};
+use crate::model::{InsyncStatus, KeyId, OktaStatus, Source, address_field, key};
 use crate::settings::Access;
 use rayon::prelude::*;
 
@@ -245,11 +245,12 @@ fn field_findings(
     single: bool,
     out: &mut Vec<Finding>,
 ) {
-    if value.trim().is_empty() {
+    let Some(checked) = address_field(value) else {
         return;
-    }
+    };
     let con = console(source);
-    if let Some(problem) = address_problem(value) {
+    let trimmed = checked.trimmed;
+    if let Some(problem) = checked.problem {
         out.push(ctx.about(
             About::new(source, i, Scenario::Any),
             Rule::InvalidAddress,
@@ -258,24 +259,24 @@ fn field_findings(
             format!(
                 "{} `{}` of {} is not a valid address: it {problem}",
                 field,
-                value.trim(),
+                trimmed,
                 record_subject(ctx, source, i)
             ),
             format!("In {con}, correct the {field} of this record to a valid email address").into(),
         ));
     }
     // White space around the value is untrimmed-value's business.
-    if !value.trim().is_ascii() {
+    if checked.non_ascii {
         out.push(ctx.about(
             About::new(source, i, Scenario::Any),
             Rule::NonAsciiAddress,
             field,
             value,
-            format!("{} `{}` holds non-ASCII characters: systems that fold or reject them will not match it", field, value.trim()),
+            format!("{} `{}` holds non-ASCII characters: systems that fold or reject them will not match it", field, trimmed),
             format!("In {con}, prefer an ASCII spelling of the address (keep the accented one as an alias if needed)").into(),
         ));
     }
-    if single && value.trim() != value {
+    if single && checked.untrimmed {
         let subject = record_subject(ctx, source, i);
         out.push(
             ctx.about(
@@ -283,13 +284,10 @@ fn field_findings(
                 Rule::UntrimmedValue,
                 field,
                 value,
-                format!(
-                    "{field} `{}` has leading or trailing white space in the export",
-                    value.trim()
-                ),
+                format!("{field} `{trimmed}` has leading or trailing white space in the export"),
                 format!("In {con}, remove the spaces around the {field} of this record").into(),
             )
-            .with_fix(source, &subject, field, value, value.trim()),
+            .with_fix(source, &subject, field, value, trimmed),
         );
     }
 }
