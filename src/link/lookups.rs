@@ -54,11 +54,6 @@ impl<'t> Lookups<'t> {
         self.m365.matches(self.key_of(value).unwrap_or(KeyId::NONE))
     }
 
-    /// [`M365Index::upn`] of any value.
-    pub fn m365_upn_value(&self, value: &str) -> impl Iterator<Item = u32> + '_ {
-        self.m365.upn(self.key_of(value).unwrap_or(KeyId::NONE))
-    }
-
     /// The Okta users linked to an inSync user (by today's userName).
     pub fn insync_okta(&self, insync: u32) -> &[u32] {
         let (start, len) = self.insync_okta[insync as usize];

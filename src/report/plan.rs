@@ -53,7 +53,7 @@ impl Facts {
         if access_by_email && lk.m365.present && lk.m365.upn_data {
             onedrive_in_window += remediation
                 .par_iter()
-                .filter(|r| lk.m365_upn_value(&r.insync_email_new).next().is_none())
+                .filter(|r| lk.m365.upn(r.insync_email_new_key).next().is_none())
                 .count();
             onedrive_in_window += (0..t.insync.len() as u32)
                 .filter(|&u| {

@@ -7,7 +7,7 @@
 use super::sink::{Family, Sink};
 use super::{About, Ctx, Finding, FixRef, Read, Rule, Said, Scenario, list};
 use crate::model::{
-    KeyId, OktaStatus, Source, address_problem, be_words, cmp_key, key, key_prefix_bytes, same_key,
+    KeyId, OktaStatus, Source, address_problem, be_words, cmp_key, key, key_prefix_bytes,
 };
 use crate::tenant::Tenant;
 use rayon::prelude::*;
@@ -25,6 +25,9 @@ pub struct Remediation<'t> {
     pub insync_email_new: Cow<'t, str>,
     pub okta_login: Cow<'t, str>,
     pub reason: Cow<'static, str>,
+    /// The key id of `insync_email_new` among the tenant's addresses (the
+    /// change plan looks it up among the Microsoft 365 UPNs); not an output.
+    pub insync_email_new_key: KeyId,
 }
 
 impl Remediation<'_> {
@@ -94,6 +97,8 @@ struct Planned<'a, 't> {
     login: &'t str,
     /// The planned userName, trimmed (never empty).
     new: &'t str,
+    /// Its key id.
+    new_key: KeyId,
     /// The inSync users linked to this Okta user today.
     linked: &'a [u32],
     /// Other inSync users whose email is the planned userName.
@@ -111,10 +116,11 @@ impl<'a, 't> Planned<'a, 't> {
             return None;
         }
         let linked = ctx.lk.okta_insync(o);
+        let new_key = ctx.lk.addresses.okta(o).plan_user_name;
         let holders: Vec<u32> = ctx
             .lk
             .insync_by_email
-            .get(ctx.lk.addresses.okta(o).plan_user_name)
+            .get(new_key)
             .iter()
             .copied()
             .filter(|u| !linked.contains(u))
@@ -123,6 +129,7 @@ impl<'a, 't> Planned<'a, 't> {
             o,
             login: t.okta[o as usize].login().trim(),
             new,
+            new_key,
             linked,
             holders,
             me: l.okta_person[o as usize],
@@ -216,10 +223,10 @@ fn duplicate_on_remap<'t>(
         .iter()
         .any(|&h| l.insync_person[h as usize] != p.me);
     for &u in p.linked {
-        let current = t.insync[u as usize].email().trim();
-        if same_key(current, new) {
+        if ctx.lk.addresses.insync(u).email == p.new_key {
             continue;
         }
+        let current = t.insync[u as usize].email().trim();
         // Whether the new value can be applied as it is: not onto another
         // person's inSync email, not an invalid address, not a value
         // Druva would rewrite (those need the Okta value fixed first).
@@ -255,6 +262,7 @@ fn duplicate_on_remap<'t>(
                 insync_email_current: current.into(),
                 insync_email_new: new.into(),
                 okta_login: login.into(),
+                insync_email_new_key: p.new_key,
                 reason: if same_person_holder {
                     format!(
                         "duplicate-on-remap: preserve or merge the existing inSync user {new} first"
