@@ -13,13 +13,13 @@ pub struct Lookups<'t> {
     pub(super) t: &'t Tenant,
     /// The key id of every address field of the tenant's records.
     pub addresses: Addresses,
-    pub m365: M365Index<'t>,
+    pub m365: M365Index,
     pub insync_by_email: KeyIndex,
     /// Active Okta users by the userName they will send after the change.
     pub okta_by_plan_user_name: KeyIndex,
     /// The Okta users of each inSync user, back to back: `insync_okta`
     /// holds each one's span. The ids of the Okta-by-userName index, kept
-    /// when its slots are freed after linking.
+    /// when its starts are freed after linking.
     pub(super) insync_okta_ids: Vec<u32>,
     /// Okta users linked to each inSync user (by today's userName).
     pub(super) insync_okta: Vec<(u32, u32)>,

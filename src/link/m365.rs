@@ -81,50 +81,17 @@ pub enum Resolution {
     },
 }
 
-/// Folded address → users: the few addresses that folding accents changes,
-/// each key held as a string (an [`Index`] borrows its values from the
-/// tenant, and a folded address is in no record).
-#[derive(Debug, Default)]
-pub struct Folded {
-    users: rustc_hash::FxHashMap<String, Vec<u32>>,
-}
-
-impl Folded {
-    /// Empty values are not kept; a user is listed once per key, in the
-    /// order the entries come (each user's entries together).
-    pub(super) fn build(entries: impl Iterator<Item = (String, u32)>) -> Folded {
-        let mut users: rustc_hash::FxHashMap<String, Vec<u32>> = Default::default();
-        for (value, id) in entries {
-            let k = key(&value);
-            if k.is_empty() {
-                continue;
-            }
-            // A user's entries come together: only the last id can repeat.
-            let ids = users.entry(k).or_default();
-            if ids.last() != Some(&id) {
-                ids.push(id);
-            }
-        }
-        Folded { users }
-    }
-
-    /// The users with `value`'s key.
-    pub fn get(&self, value: &str) -> &[u32] {
-        self.users.get(&key(value)).map_or(&[], Vec::as_slice)
-    }
-}
-
 /// The Microsoft 365 indexes.
-pub struct M365Index<'t> {
+pub struct M365Index {
     /// Every address → users, each id tagged with how it matches
     /// (`user << 2 | kind`, see [`MatchKind`]): UPNs first, then primary
     /// addresses, then aliases, so one look-up resolves an identifier.
     address: KeyIndex,
     /// Folded address → users, for addresses that folding changes.
-    pub folded: Folded,
+    pub folded: Index,
     /// Local part → users (for `other-domain-match`), of the local parts
     /// that some unresolved identifier has: see `M365Index::index_locals`.
-    pub local: Index<'t>,
+    pub local: Index,
     pub present: bool,
     pub mailbox_data: bool,
     /// Whether some input shows UPNs: OneDrive is judged only then.
@@ -136,8 +103,8 @@ pub struct M365Index<'t> {
 
 pub(super) const KINDS: [MatchKind; 3] = [MatchKind::Upn, MatchKind::Primary, MatchKind::Alias];
 
-impl<'t> M365Index<'t> {
-    pub fn build(t: &'t Tenant, a: &Addresses) -> M365Index<'t> {
+impl M365Index {
+    pub fn build<'t>(t: &'t Tenant, a: &Addresses) -> M365Index {
         let users = &t.m365;
         let mailbox = t.mailbox_data;
         let ids = || users.iter().enumerate().map(|(i, m)| (m, i as u32));
@@ -170,7 +137,7 @@ impl<'t> M365Index<'t> {
         };
         // Folded address → users, for addresses that folding changes.
         let folded = || {
-            Folded::build(ids().flat_map(|(m, i)| {
+            Index::build(ids().flat_map(|(m, i)| {
                 addresses(m).filter_map(move |a| {
                     let a = a.trim();
                     if a.is_ascii() {
@@ -201,7 +168,7 @@ impl<'t> M365Index<'t> {
     /// address of a large tenant took millions of entries. A local part is
     /// listed under its key, the users in the order of every address's
     /// index, as an index of all local parts lists them.
-    pub(super) fn index_locals<'w>(
+    pub(super) fn index_locals<'t, 'w>(
         &mut self,
         t: &'t Tenant,
         wanted: impl Iterator<Item = &'w str>,

@@ -10,7 +10,7 @@
 //! numbered. The `number_is_a_map_of_keys` property test holds it to a
 //! map from each [`key`] to its id.
 
-use super::key::{key_hash, same_key};
+use super::key::{key_hash, same_key, trim};
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
@@ -83,7 +83,7 @@ impl Keys {
     /// persons).
     pub fn entry(value: &str, place: usize) -> Option<(u32, u32)> {
         assert!(place < u32::MAX as usize, "fewer than 2^32 values");
-        (!value.trim().is_empty()).then(|| ((key_hash(value) >> 32) as u32, place as u32))
+        (!trim(value).is_empty()).then(|| ((key_hash(value) >> 32) as u32, place as u32))
     }
 
     /// Numbers the keys of `n` values, given the entries of those that are
@@ -174,7 +174,7 @@ impl Keys {
     /// The id of `value`'s key, if some value numbered has it; `value_at`
     /// gives back a value numbered by its place.
     pub fn find<'v>(&self, value: &str, value_at: impl Fn(u32) -> &'v str) -> Option<KeyId> {
-        if self.value.is_empty() || value.trim().is_empty() {
+        if self.value.is_empty() || trim(value).is_empty() {
             return None;
         }
         let top = (key_hash(value) >> 32) as u32;

@@ -71,7 +71,7 @@ pub(crate) fn check<'t>(ctx: &Ctx<'_, 't>, sink: &Sink<'t>) -> Vec<Remediation<'
                 let Some(p) = Planned::of(ctx, o) else {
                     continue;
                 };
-                by_new.push((ctx.lk.addresses.okta(o).plan_user_name, o));
+                by_new.push((p.new_key, o));
                 druva_character_rewrite(ctx, &p, &mut out);
                 duplicate_on_remap(ctx, &p, &mut out, &mut fixes);
                 remap_collision(ctx, &p, &mut out);

@@ -115,12 +115,12 @@ fn duplicates<'t>(ctx: &Ctx<'_, 't>, out: &mut Vec<Finding>) {
         });
         entries.sort_unstable_by_key(|e| e.0);
         for run in entries.chunk_by(|a, b| a.0 == b.0) {
-            // One key: its spelling as a key, each (record, field) once.
-            let mut keyed: Vec<(String, u32, &'static str)> =
-                run.iter().map(|e| (key(e.3), e.1, e.2)).collect();
-            keyed.sort_unstable();
-            keyed.dedup();
-            duplicate_group(ctx, source, &keyed, out);
+            // One key (every value of the run has it): each (record,
+            // field) once.
+            let mut held: Vec<(u32, &'static str)> = run.iter().map(|e| (e.1, e.2)).collect();
+            held.sort_unstable();
+            held.dedup();
+            duplicate_group(ctx, source, &key(run[0].3), &held, out);
         }
     }
 }
@@ -174,21 +174,21 @@ fn source_addresses<'t>(
     }
 }
 
-/// The findings of one address held by records of one source: `group` is
-/// (key, record, field), sorted.
+/// The findings of one address (`addr`, its key) held by records of one
+/// source: `group` is (record, field), sorted.
 fn duplicate_group(
     ctx: &Ctx<'_, '_>,
     source: Source,
-    group: &[(String, u32, &'static str)],
+    addr: &str,
+    group: &[(u32, &'static str)],
     out: &mut Vec<Finding>,
 ) {
-    let mut records: Vec<u32> = group.iter().map(|e| e.1).collect();
+    let mut records: Vec<u32> = group.iter().map(|e| e.0).collect();
     records.dedup();
     if records.len() < 2 {
         return;
     }
-    let addr = &group[0].0;
-    for &(_, i, field) in group {
+    for &(i, field) in group {
         let others: Vec<String> = records
             .iter()
             .filter(|&&j| j != i)

@@ -76,6 +76,37 @@ pub struct Addresses {
     m365_proxy_starts: Vec<u32>,
 }
 
+/// The numbered fields of Okta user `o`, in [`OKTA`]'s order: login,
+/// email, second email, then the four attributes' own columns.
+fn okta_fields(t: &Tenant, o: usize) -> [&str; OKTA] {
+    let u = &t.okta[o];
+    let own = |k: usize| t.okta_values.own[k].get(o).map_or("", |v| &**v);
+    [
+        u.login(),
+        u.email(),
+        u.second_email(),
+        own(0),
+        own(1),
+        own(2),
+        own(3),
+    ]
+}
+
+/// The numbered fields of AD user `i` (its proxies apart).
+fn ad_fields(t: &Tenant, i: usize) -> [&str; 2] {
+    [t.ad[i].upn(), t.ad[i].mail()]
+}
+
+/// The numbered fields of inSync user `i`.
+fn insync_fields(t: &Tenant, i: usize) -> [&str; 2] {
+    [t.insync[i].email(), t.insync[i].ad_attribute()]
+}
+
+/// The numbered fields of Microsoft 365 user `i` (its proxies apart).
+fn m365_fields(t: &Tenant, i: usize) -> [&str; 2] {
+    [t.m365[i].upn(), t.m365[i].primary_smtp()]
+}
+
 /// Marks a blank value's place among the entries: no entry has this place
 /// ([`Keys::entry`]); these are taken out before numbering.
 const BLANK: (u32, u32) = (0, u32::MAX);
@@ -174,28 +205,12 @@ impl Addresses {
         let (ad_proxy_entries, rest) = rest.split_at_mut(at.insync - at.ad_proxies);
         let (insync, rest) = rest.split_at_mut(at.m365 - at.insync);
         let (m365, m365_proxy_entries) = rest.split_at_mut(at.m365_proxies - at.m365);
-        fields(okta, 0, |o| {
-            let u = &t.okta[o];
-            let own = |k: usize| t.okta_values.own[k].get(o).map_or("", |v| &**v);
-            [
-                u.login(),
-                u.email(),
-                u.second_email(),
-                own(0),
-                own(1),
-                own(2),
-                own(3),
-            ]
-        });
-        fields(ad, at.ad, |i| [t.ad[i].upn(), t.ad[i].mail()]);
+        fields(okta, 0, |o| okta_fields(t, o));
+        fields(ad, at.ad, |i| ad_fields(t, i));
         let ad_proxies = proxy_values(&ad_proxy_starts, |i| t.ad[i].proxies());
         listed(ad_proxy_entries, at.ad_proxies, &ad_proxies);
-        fields(insync, at.insync, |i| {
-            [t.insync[i].email(), t.insync[i].ad_attribute()]
-        });
-        fields(m365, at.m365, |i| {
-            [t.m365[i].upn(), t.m365[i].primary_smtp()]
-        });
+        fields(insync, at.insync, |i| insync_fields(t, i));
+        fields(m365, at.m365, |i| m365_fields(t, i));
         let m365_proxies = proxy_values(&m365_proxy_starts, |i| t.m365[i].proxies());
         listed(m365_proxy_entries, at.m365_proxies, &m365_proxies);
         entries.retain(|&e| e != BLANK);
@@ -285,26 +300,16 @@ impl Addresses {
             (r, rel - starts[r] as usize)
         };
         if place < at.ad {
-            let (o, f) = (place / OKTA, place % OKTA);
-            let u = &t.okta[o];
-            match f {
-                0 => u.login(),
-                1 => u.email(),
-                2 => u.second_email(),
-                k => t.okta_values.own[k - 3].get(o).map_or("", |v| &**v),
-            }
+            okta_fields(t, place / OKTA)[place % OKTA]
         } else if place < at.ad_proxies {
-            let a = &t.ad[(place - at.ad) / 2];
-            [a.upn(), a.mail()][(place - at.ad) % 2]
+            ad_fields(t, (place - at.ad) / 2)[(place - at.ad) % 2]
         } else if place < at.insync {
             let (a, k) = nth_proxy(&self.ad_proxy_starts, place - at.ad_proxies);
             t.ad[a].proxies().iter().nth(k).map_or("", |p| p.address)
         } else if place < at.m365 {
-            let u = &t.insync[(place - at.insync) / 2];
-            [u.email(), u.ad_attribute()][(place - at.insync) % 2]
+            insync_fields(t, (place - at.insync) / 2)[(place - at.insync) % 2]
         } else if place < at.m365_proxies {
-            let m = &t.m365[(place - at.m365) / 2];
-            [m.upn(), m.primary_smtp()][(place - at.m365) % 2]
+            m365_fields(t, (place - at.m365) / 2)[(place - at.m365) % 2]
         } else {
             let (m, k) = nth_proxy(&self.m365_proxy_starts, place - at.m365_proxies);
             t.m365[m].proxies().iter().nth(k).map_or("", |p| p.address)
