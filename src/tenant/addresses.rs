@@ -76,35 +76,44 @@ pub struct Addresses {
     m365_proxy_starts: Vec<u32>,
 }
 
-/// The numbered fields of Okta user `o`, in [`OKTA`]'s order: login,
-/// email, second email, then the four attributes' own columns.
-fn okta_fields(t: &Tenant, o: usize) -> [&str; OKTA] {
+/// Field `f` of Okta user `o`, in [`OKTA`]'s order: login, email, second
+/// email, then the four attributes' own columns.
+fn okta_field(t: &Tenant, o: usize, f: usize) -> &str {
     let u = &t.okta[o];
-    let own = |k: usize| t.okta_values.own[k].get(o).map_or("", |v| &**v);
-    [
-        u.login(),
-        u.email(),
-        u.second_email(),
-        own(0),
-        own(1),
-        own(2),
-        own(3),
-    ]
+    match f {
+        0 => u.login(),
+        1 => u.email(),
+        2 => u.second_email(),
+        k => t.okta_values.own[k - 3].get(o).map_or("", |v| &**v),
+    }
 }
 
-/// The numbered fields of AD user `i` (its proxies apart).
-fn ad_fields(t: &Tenant, i: usize) -> [&str; 2] {
-    [t.ad[i].upn(), t.ad[i].mail()]
+/// Field `f` of AD user `i` (its proxies apart): UPN, mail.
+fn ad_field(t: &Tenant, i: usize, f: usize) -> &str {
+    if f == 0 {
+        t.ad[i].upn()
+    } else {
+        t.ad[i].mail()
+    }
 }
 
-/// The numbered fields of inSync user `i`.
-fn insync_fields(t: &Tenant, i: usize) -> [&str; 2] {
-    [t.insync[i].email(), t.insync[i].ad_attribute()]
+/// Field `f` of inSync user `i`: email, AD attribute.
+fn insync_field(t: &Tenant, i: usize, f: usize) -> &str {
+    if f == 0 {
+        t.insync[i].email()
+    } else {
+        t.insync[i].ad_attribute()
+    }
 }
 
-/// The numbered fields of Microsoft 365 user `i` (its proxies apart).
-fn m365_fields(t: &Tenant, i: usize) -> [&str; 2] {
-    [t.m365[i].upn(), t.m365[i].primary_smtp()]
+/// Field `f` of Microsoft 365 user `i` (its proxies apart): UPN, primary
+/// SMTP address.
+fn m365_field(t: &Tenant, i: usize, f: usize) -> &str {
+    if f == 0 {
+        t.m365[i].upn()
+    } else {
+        t.m365[i].primary_smtp()
+    }
 }
 
 /// Marks a blank value's place among the entries: no entry has this place
@@ -205,12 +214,16 @@ impl Addresses {
         let (ad_proxy_entries, rest) = rest.split_at_mut(at.insync - at.ad_proxies);
         let (insync, rest) = rest.split_at_mut(at.m365 - at.insync);
         let (m365, m365_proxy_entries) = rest.split_at_mut(at.m365_proxies - at.m365);
-        fields(okta, 0, |o| okta_fields(t, o));
-        fields(ad, at.ad, |i| ad_fields(t, i));
+        fields::<OKTA>(okta, 0, |o| std::array::from_fn(|f| okta_field(t, o, f)));
+        fields(ad, at.ad, |i| [ad_field(t, i, 0), ad_field(t, i, 1)]);
         let ad_proxies = proxy_values(&ad_proxy_starts, |i| t.ad[i].proxies());
         listed(ad_proxy_entries, at.ad_proxies, &ad_proxies);
-        fields(insync, at.insync, |i| insync_fields(t, i));
-        fields(m365, at.m365, |i| m365_fields(t, i));
+        fields(insync, at.insync, |i| {
+            [insync_field(t, i, 0), insync_field(t, i, 1)]
+        });
+        fields(m365, at.m365, |i| {
+            [m365_field(t, i, 0), m365_field(t, i, 1)]
+        });
         let m365_proxies = proxy_values(&m365_proxy_starts, |i| t.m365[i].proxies());
         listed(m365_proxy_entries, at.m365_proxies, &m365_proxies);
         entries.retain(|&e| e != BLANK);
@@ -300,16 +313,16 @@ impl Addresses {
             (r, rel - starts[r] as usize)
         };
         if place < at.ad {
-            okta_fields(t, place / OKTA)[place % OKTA]
+            okta_field(t, place / OKTA, place % OKTA)
         } else if place < at.ad_proxies {
-            ad_fields(t, (place - at.ad) / 2)[(place - at.ad) % 2]
+            ad_field(t, (place - at.ad) / 2, (place - at.ad) % 2)
         } else if place < at.insync {
             let (a, k) = nth_proxy(&self.ad_proxy_starts, place - at.ad_proxies);
             t.ad[a].proxies().iter().nth(k).map_or("", |p| p.address)
         } else if place < at.m365 {
-            insync_fields(t, (place - at.insync) / 2)[(place - at.insync) % 2]
+            insync_field(t, (place - at.insync) / 2, (place - at.insync) % 2)
         } else if place < at.m365_proxies {
-            m365_fields(t, (place - at.m365) / 2)[(place - at.m365) % 2]
+            m365_field(t, (place - at.m365) / 2, (place - at.m365) % 2)
         } else {
             let (m, k) = nth_proxy(&self.m365_proxy_starts, place - at.m365_proxies);
             t.m365[m].proxies().iter().nth(k).map_or("", |p| p.address)
