@@ -262,14 +262,17 @@ fn report_stays_under_20_mb_whatever_the_tenant() {
             })
         })
         .collect();
-    let fix = demo.remediation[0].clone();
-    r.remediation = (0..5000)
-        .map(|i| {
-            let mut x = fix.clone();
-            x.insync_email_current = format!("{i}{nasty}").into();
-            x
-        })
-        .collect();
+    // Five thousand email changes whose current email grows when escaped.
+    let fix = demo.remediation.rows()[0];
+    r.remediation = demo.remediation.with_rows(vec![fix; 5000]);
+    let grown = nasty.clone();
+    r.remediation.set_rewrite(Box::new(move |i, v| {
+        if i == 0 {
+            format!("{v}{grown}")
+        } else {
+            v.to_string()
+        }
+    }));
     let html = html::render(&r, GENERATED).unwrap();
     eprintln!("report.html for the oversized tenant: {} bytes", html.len());
     assert!(html.len() < 20_000_000, "{} bytes", html.len());

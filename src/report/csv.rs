@@ -490,17 +490,17 @@ pub const REMEDIATION_HEADER: [&str; 8] = [
 ];
 
 /// The cells of a `remediation.csv` row, in [`REMEDIATION_HEADER`] order
-/// (the tracking columns empty).
-pub fn remediation_cells<'a>(x: &'a crate::rules::change::Remediation<'_>) -> [&'a str; 8] {
-    let [current, new, login, reason] = x.cells();
+/// (the tracking columns empty), of the change's cells ([`super::Worklist::cells`]).
+pub fn remediation_cells<'a>(cells: &'a [std::borrow::Cow<'_, str>; 4]) -> [&'a str; 8] {
+    let [current, new, login, reason] = cells;
     [current, new, login, reason, "", "", "", ""]
 }
 
 /// `remediation.csv`.
 pub fn remediation<W: Write>(r: &Report, mut out: W) -> Result<()> {
     CsvOut::with_delimiter(&mut out, &REMEDIATION_HEADER, r.csv_delimiter)?.finish()?;
-    in_parts(out, r.csv_delimiter, &r.remediation, |p, x| {
-        for c in remediation_cells(x) {
+    in_parts(out, r.csv_delimiter, r.remediation.rows(), |p, x| {
+        for c in remediation_cells(&r.remediation.cells(x)) {
             p.cell(c)?;
         }
         Ok(())

@@ -17,6 +17,7 @@ pub mod redact;
 pub mod terminal;
 mod users;
 pub mod verdict;
+mod worklist;
 pub mod xlsx;
 
 use crate::link::Linked;
@@ -32,6 +33,7 @@ use std::path::Path;
 
 pub use users::{Cells, Rewrite, User, UserRow, Users};
 pub use verdict::{FailOn, Reason, Verdict};
+pub use worklist::Worklist;
 
 /// An input file as the outputs describe it.
 #[derive(Clone, Debug, Serialize)]
@@ -134,7 +136,7 @@ impl Default for Options {
 
 /// What the report is made of besides the linked tenant and its findings.
 pub struct Parts<'a, 't> {
-    pub remediation: Vec<Remediation<'t>>,
+    pub remediation: Vec<Remediation>,
     /// What the change plan needs of the linked tenant ([`plan::Facts`]).
     pub plan: plan::Facts,
     /// Findings waived (`--waivers`); `None` without waivers.
@@ -158,7 +160,8 @@ pub struct Report<'t> {
     pub findings: Vec<Finding<'t>>,
     /// The rows of `users.csv` ([`Users`]).
     pub users: Users<'t>,
-    pub remediation: Vec<Remediation<'t>>,
+    /// The rows of `remediation.csv`.
+    pub remediation: Worklist<'t>,
     pub settings: SettingsInfo,
     pub skipped: Vec<Skip>,
     pub inputs: Vec<InputInfo>,
@@ -265,7 +268,7 @@ impl<'t> Report<'t> {
             fail_on: options.fail_on,
             change_plan: Vec::new(),
             users,
-            remediation,
+            remediation: Worklist::new(t, remediation),
             settings,
             skipped: t.skipped.clone(),
             inputs,

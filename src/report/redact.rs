@@ -377,11 +377,11 @@ fn names(r: &Report) -> Names {
             }
         }
     }
-    for x in &r.remediation {
-        n.identifier(&x.insync_email_current);
-        n.identifier(&x.insync_email_new);
-        n.identifier(&x.okta_login);
-        n.text(&x.reason);
+    for [current, new, login, reason] in r.remediation.iter() {
+        n.identifier(&current);
+        n.identifier(&new);
+        n.identifier(&login);
+        n.text(&reason);
     }
     for row in r.delta.iter().flat_map(|d| &d.fixed) {
         n.identifier(&row[4]);
@@ -470,14 +470,16 @@ pub fn redact(r: &mut Report) {
             parts.join("; ")
         }
     }));
-    for x in &mut r.remediation {
-        x.insync_email_current = red.value(&x.insync_email_current).into();
-        x.insync_email_new = red.value(&x.insync_email_new).into();
-        x.okta_login = red.value(&x.okta_login).into();
-        if let std::borrow::Cow::Owned(reason) = &x.reason {
-            x.reason = red.sentence(reason).into();
+    // The worklist's rows are written from the records too: the values
+    // get pseudonyms, a reason naming a value is rewritten as a sentence.
+    let worklist = Arc::clone(&red);
+    r.remediation.set_rewrite(Box::new(move |i, v| {
+        if i == 3 {
+            worklist.sentence(v)
+        } else {
+            worklist.value(v)
         }
-    }
+    }));
     for s in &mut r.skipped {
         s.reason = red.sentence(&s.reason);
     }

@@ -262,7 +262,7 @@ fn fill(
         Rows::Remediation => {
             let mut s = Sheet::new(ws, list.sheet, &REMEDIATION_HEADER, bold)?;
             for x in r.remediation.iter().take(cap) {
-                s.row(remediation_cells(x))?;
+                s.row(remediation_cells(&x))?;
             }
             s.finish(r.remediation.len())
         }

@@ -16,28 +16,38 @@ use std::borrow::Cow;
 /// Characters Druva's SCIM provisioning stores as `_`.
 pub const DRUVA_REWRITES: &[char] = &['?', '*', '/', '\\', '<', '>'];
 
-/// One inSync email change to make before the mapping change. Its values
-/// are the records' own (borrowed from the tenant, `'t`), owned only once
-/// `--redact` has rewritten them.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Remediation<'t> {
-    pub insync_email_current: Cow<'t, str>,
-    pub insync_email_new: Cow<'t, str>,
-    pub okta_login: Cow<'t, str>,
-    pub reason: Cow<'static, str>,
-    /// The key id of `insync_email_new` among the tenant's addresses (the
+/// One inSync email change to make before the mapping change: Okta user
+/// `okta`'s inSync user `insync` takes the planned userName as its email.
+/// A row of `remediation.csv`; its values are read from the tenant
+/// ([`Remediation::cells`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Remediation {
+    pub okta: u32,
+    pub insync: u32,
+    /// Whether the new email is this person's other inSync user (to be
+    /// preserved or merged first).
+    pub same_person_holder: bool,
+    /// The key id of the new email among the tenant's addresses (the
     /// change plan looks it up among the Microsoft 365 UPNs); not an output.
     pub insync_email_new_key: KeyId,
 }
 
-impl Remediation<'_> {
-    /// The cells of a `remediation.csv` row.
-    pub fn cells(&self) -> [&str; 4] {
+impl Remediation {
+    /// The cells of its `remediation.csv` row: `insync_email_current`,
+    /// `insync_email_new`, `okta_login`, `reason`.
+    pub fn cells<'t>(&self, t: &'t Tenant) -> [Cow<'t, str>; 4] {
+        let new = t.okta_values(self.okta).plan_user_name.trim();
+        let reason = if self.same_person_holder {
+            format!("duplicate-on-remap: preserve or merge the existing inSync user {new} first")
+                .into()
+        } else {
+            "duplicate-on-remap: Okta will send the new userName".into()
+        };
         [
-            &self.insync_email_current,
-            &self.insync_email_new,
-            &self.okta_login,
-            &self.reason,
+            t.insync[self.insync as usize].email().trim().into(),
+            new.into(),
+            t.okta[self.okta as usize].login().trim().into(),
+            reason,
         ]
     }
 }
@@ -47,13 +57,13 @@ impl Remediation<'_> {
 /// Findings come in chunks (see [`super::check`]): each active Okta user is
 /// checked on its own, in parallel, a chunk of users at a time, by the
 /// rule functions below; `remap-shared-value` compares users at the end.
-pub(crate) fn check<'t>(ctx: &Ctx<'_, 't>, sink: &Sink<'t>) -> Vec<Remediation<'t>> {
+pub(crate) fn check<'t>(ctx: &Ctx<'_, 't>, sink: &Sink<'t>) -> Vec<Remediation> {
     let t = ctx.l.t;
     if ctx.l.planned.is_none() {
         return Vec::new();
     }
     // (key id of the planned userName, Okta user), for remap-shared-value.
-    type Part<'t> = (Vec<Remediation<'t>>, Vec<(KeyId, u32)>);
+    type Part<'t> = (Vec<Remediation>, Vec<(KeyId, u32)>);
     const CHUNK: usize = 1 << 14;
     let parts: Vec<Part<'t>> = t
         .okta
@@ -87,7 +97,7 @@ pub(crate) fn check<'t>(ctx: &Ctx<'_, 't>, sink: &Sink<'t>) -> Vec<Remediation<'
         by_new.extend(b);
     }
     sink.put((Family::Change, u32::MAX), remap_shared_value(ctx, by_new));
-    sorted(fixes)
+    sorted(ctx.l.t, fixes)
 }
 
 /// What the change rules know of one active Okta user with a planned
@@ -209,7 +219,7 @@ fn duplicate_on_remap<'t>(
     ctx: &Ctx<'_, 't>,
     p: &Planned<'_, 't>,
     out: &mut Vec<Finding<'t>>,
-    fixes: &mut Vec<Remediation<'t>>,
+    fixes: &mut Vec<Remediation>,
 ) {
     let l = ctx.l;
     let t = l.t;
@@ -259,18 +269,10 @@ fn duplicate_on_remap<'t>(
         ));
         if blocker == Blocker::None {
             fixes.push(Remediation {
-                insync_email_current: current.into(),
-                insync_email_new: new.into(),
-                okta_login: login.into(),
+                okta: p.o,
+                insync: u,
+                same_person_holder,
                 insync_email_new_key: p.new_key,
-                reason: if same_person_holder {
-                    format!(
-                        "duplicate-on-remap: preserve or merge the existing inSync user {new} first"
-                    )
-                    .into()
-                } else {
-                    "duplicate-on-remap: Okta will send the new userName".into()
-                },
             });
         }
     }
@@ -422,28 +424,29 @@ fn remap_shared_value(ctx: &Ctx<'_, '_>, mut by_new: Vec<(KeyId, u32)>) -> Vec<F
 }
 
 /// The inSync email changes in `remediation.csv`'s order (the current
-/// email's key, then the new one's), each once.
-fn sorted(mut fixes: Vec<Remediation<'_>>) -> Vec<Remediation<'_>> {
+/// email's key, then the new one's, then the cells), each row once.
+fn sorted(t: &Tenant, mut fixes: Vec<Remediation>) -> Vec<Remediation> {
     // Each with the first 24 bytes of its key, computed once rather than
-    // per comparison (emails often share their first 8: `aadams1…`); the
-    // rows are sorted as their places and swapped into order, so that the
-    // rows (96 bytes each) are not copied beside their keys.
+    // per comparison (emails often share their first 8: `aadams1…`).
+    let current = |r: &Remediation| t.insync[r.insync as usize].email().trim();
+    let new = |r: &Remediation| t.okta_values(r.okta).plan_user_name.trim();
     let mut order: Vec<([u64; 3], u32)> = fixes
         .par_iter()
         .enumerate()
-        .map(|(i, r)| {
-            let prefix = key_prefix_bytes::<24>(&r.insync_email_current);
-            (be_words(prefix), i as u32)
-        })
+        .map(|(i, r)| (be_words(key_prefix_bytes::<24>(current(r))), i as u32))
         .collect();
     order.par_sort_unstable_by(|(pa, a), (pb, b)| {
         let (a, b) = (&fixes[*a as usize], &fixes[*b as usize]);
         pa.cmp(pb)
-            .then_with(|| cmp_key(&a.insync_email_current, &b.insync_email_current))
-            .then_with(|| cmp_key(&a.insync_email_new, &b.insync_email_new))
-            .then_with(|| a.cmp(b))
+            .then_with(|| cmp_key(current(a), current(b)))
+            .then_with(|| cmp_key(new(a), new(b)))
+            .then_with(|| a.cells(t).cmp(&b.cells(t)))
+            .then_with(|| a.insync_email_new_key.cmp(&b.insync_email_new_key))
     });
     super::order::permute(&mut fixes, order.into_iter().map(|(_, i)| i).collect());
-    fixes.dedup();
+    // Two Okta users with the same login and values ask for the same row.
+    fixes.dedup_by(|a, b| {
+        a.insync_email_new_key == b.insync_email_new_key && a.cells(t) == b.cells(t)
+    });
     fixes
 }

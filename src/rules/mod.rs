@@ -357,7 +357,7 @@ pub fn list(values: &[String]) -> String {
 pub fn check<'t>(
     l: &crate::link::Linked<'t>,
     lk: &crate::link::Lookups<'t>,
-) -> (Vec<Finding<'t>>, Vec<change::Remediation<'t>>) {
+) -> (Vec<Finding<'t>>, Vec<change::Remediation>) {
     let (mut findings, remediation) = check_unsorted(l, lk);
     sort(&mut findings);
     (findings, remediation)
@@ -368,7 +368,7 @@ pub fn check<'t>(
 pub fn check_unsorted<'t>(
     l: &crate::link::Linked<'t>,
     lk: &crate::link::Lookups<'t>,
-) -> (Vec<Finding<'t>>, Vec<change::Remediation<'t>>) {
+) -> (Vec<Finding<'t>>, Vec<change::Remediation>) {
     let ctx = Ctx::new(l, lk);
     // Each family puts its findings in the sink as it makes them, a chunk
     // of persons at a time; the families are independent and run side by
