@@ -83,9 +83,9 @@ pub enum Resolution {
 
 /// The Microsoft 365 indexes.
 pub struct M365Index {
-    /// Every address → users, each id tagged with how it matches
-    /// (`user << 2 | kind`, see [`MatchKind`]): UPNs first, then primary
-    /// addresses, then aliases, so one look-up resolves an identifier.
+    /// Every address → users, each with how it matches ([`Listed`]): UPNs
+    /// first, then primary addresses, then aliases, so one look-up resolves
+    /// an identifier.
     address: KeyIndex,
     /// Folded address → users, for addresses that folding changes.
     pub folded: Index,
@@ -101,7 +101,25 @@ pub struct M365Index {
     pub exchange_judged: bool,
 }
 
-pub(super) const KINDS: [MatchKind; 3] = [MatchKind::Upn, MatchKind::Primary, MatchKind::Alias];
+/// A user as the address index lists it: the user and how the address
+/// matches, in the index's 32-bit id (the kind in the low two bits).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Listed(u32);
+
+impl Listed {
+    fn new(user: u32, kind: MatchKind) -> Listed {
+        assert!(user < 1 << 30, "more than 2^30 Microsoft 365 users");
+        Listed(user << 2 | kind as u32)
+    }
+
+    fn user(self) -> u32 {
+        self.0 >> 2
+    }
+
+    fn kind(self) -> MatchKind {
+        [MatchKind::Upn, MatchKind::Primary, MatchKind::Alias][(self.0 & 3) as usize]
+    }
+}
 
 impl M365Index {
     pub fn build<'t>(t: &'t Tenant, a: &Addresses) -> M365Index {
@@ -114,24 +132,21 @@ impl M365Index {
             let mail = mailbox.then(|| std::iter::once(primary_of(m)).chain(aliases_of(m)));
             std::iter::once(m.upn()).chain(mail.into_iter().flatten())
         };
-        let tag = |i: u32, kind: u32| {
-            assert!(i < 1 << 30, "more than 2^30 Microsoft 365 users");
-            i << 2 | kind
-        };
+        let tag = |i: u32, kind| Listed::new(i, kind).0;
         // Every address → users: UPNs, then primary addresses, then aliases
         // (the proxies other than the primary address).
         let address = || {
             let n = users.len() as u32;
-            let upns = (0..n).map(|i| (a.m365(i).upn, tag(i, 0)));
+            let upns = (0..n).map(|i| (a.m365(i).upn, tag(i, MatchKind::Upn)));
             let primaries = (0..n)
                 .filter(|_| mailbox)
-                .map(|i| (a.m365(i).primary, tag(i, 1)));
+                .map(|i| (a.m365(i).primary, tag(i, MatchKind::Primary)));
             let aliases = (0..n).filter(|_| mailbox).flat_map(|i| {
                 let primary = a.m365(i).primary;
                 a.m365_proxies(i)
                     .iter()
                     .filter(move |&&p| p != primary)
-                    .map(move |&p| (p, tag(i, 2)))
+                    .map(move |&p| (p, tag(i, MatchKind::Alias)))
             });
             KeyIndex::build(a.len(), upns.chain(primaries).chain(aliases))
         };
@@ -206,7 +221,7 @@ impl M365Index {
         self.address
             .get(k)
             .iter()
-            .map(|&t| (t >> 2, KINDS[(t & 3) as usize]))
+            .map(|&t| (Listed(t).user(), Listed(t).kind()))
     }
 
     /// The users whose UPN has key `k`.
@@ -225,8 +240,8 @@ impl M365Index {
         let all = self.address.get(k);
         if let [t] = all {
             return Resolution::One {
-                user: t >> 2,
-                kind: KINDS[(t & 3) as usize],
+                user: Listed(*t).user(),
+                kind: Listed(*t).kind(),
             };
         }
         let mut found: Vec<(u32, MatchKind)> = Vec::new();

@@ -74,55 +74,45 @@ impl<'t> Linked<'t> {
         let addresses = Addresses::number(t);
         let a = &addresses;
         let keys = a.len();
-        // The indexes are independent: build them in parallel.
-        let (m365, indexes) = rayon::join(
+        let okta = || (0..n32(t.okta.len())).map(|o| (o, a.okta(o)));
+        let insync_by_email = || {
+            KeyIndex::build(
+                keys,
+                (0..n32(t.insync.len())).map(|i| (a.insync(i).email, i)),
+            )
+        };
+        let okta_by_user_name =
+            || KeyIndex::build(keys, okta().map(|(o, k)| (k.current_user_name, o)));
+        let okta_by_plan_user_name = || {
+            KeyIndex::build(
+                keys,
+                okta()
+                    .filter(|&(o, _)| t.okta[o as usize].status == OktaStatus::Active)
+                    .map(|(o, k)| (k.plan_user_name, o)),
+            )
+        };
+        let ad_by_upn = || KeyIndex::build(keys, (0..n32(t.ad.len())).map(|i| (a.ad(i).upn, i)));
+        let ad_by_mail = || KeyIndex::build(keys, (0..n32(t.ad.len())).map(|i| (a.ad(i).mail, i)));
+        // The indexes are independent: built in parallel.
+        let (
+            m365,
+            (
+                (insync_by_email, okta_by_user_name),
+                (okta_by_plan_user_name, (ad_by_upn, ad_by_mail)),
+            ),
+        ) = rayon::join(
             || M365Index::build(t, a),
             || {
-                (0..5)
-                    .into_par_iter()
-                    .map(|which| {
-                        let okta = || (0..n32(t.okta.len())).map(|o| (o, a.okta(o)));
-                        match which {
-                            0 => KeyIndex::build(
-                                keys,
-                                (0..n32(t.insync.len())).map(|i| (a.insync(i).email, i)),
-                            ),
-                            1 => {
-                                KeyIndex::build(keys, okta().map(|(o, k)| (k.current_user_name, o)))
-                            }
-                            2 => KeyIndex::build(
-                                keys,
-                                okta()
-                                    .filter(|&(o, _)| {
-                                        t.okta[o as usize].status == OktaStatus::Active
-                                    })
-                                    .map(|(o, k)| (k.plan_user_name, o)),
-                            ),
-                            3 => KeyIndex::build(
-                                keys,
-                                (0..n32(t.ad.len())).map(|i| (a.ad(i).upn, i)),
-                            ),
-                            _ => KeyIndex::build(
-                                keys,
-                                (0..n32(t.ad.len())).map(|i| (a.ad(i).mail, i)),
-                            ),
-                        }
-                    })
-                    .collect::<Vec<KeyIndex>>()
+                rayon::join(
+                    || rayon::join(insync_by_email, okta_by_user_name),
+                    || {
+                        rayon::join(okta_by_plan_user_name, || {
+                            rayon::join(ad_by_upn, ad_by_mail)
+                        })
+                    },
+                )
             },
         );
-        let Ok::<[KeyIndex; 5], _>(
-            [
-                insync_by_email,
-                okta_by_user_name,
-                okta_by_plan_user_name,
-                ad_by_upn,
-                ad_by_mail,
-            ],
-        ) = indexes.try_into()
-        else {
-            unreachable!("five indexes are built")
-        };
         let has_okta = t.has(Source::Okta);
         let insync_okta: Vec<(u32, u32)> = (0..n32(t.insync.len()))
             .into_par_iter()
