@@ -279,19 +279,21 @@ impl<'t> Users<'t> {
                 Some((be_words(key_prefix_bytes::<24>(first)), kept))
             })
             .collect_into_vec(&mut keyed);
-        let mut keyed: Vec<([u64; 3], Kept<'t>)> = keyed.into_iter().flatten().collect();
         // By the first identifier's key (its first 24 bytes, then the whole),
-        // then every cell. Unstable is enough: rows that compare equal are
-        // equal in every cell. Rows whose prefixes tie are compared written
-        // out (two rows each time: rare, the prefix holds most of a key).
-        keyed.par_sort_unstable_by(|a, b| {
-            a.0.cmp(&b.0).then_with(|| {
+        // then every cell; persons without a row (`None`) last. Unstable is
+        // enough: rows that compare equal are equal in every cell. Rows whose
+        // prefixes tie are compared written out (two rows each time: rare,
+        // the prefix holds most of a key). Sorted where they were made and
+        // taken out in place: no second vector of a million rows.
+        keyed.par_sort_unstable_by(|a, b| match (a, b) {
+            (Some(a), Some(b)) => a.0.cmp(&b.0).then_with(|| {
                 let (a, b) = (users.text_row(&a.1), users.text_row(&b.1));
                 cmp_key(a.first_identifier(), b.first_identifier())
                     .then_with(|| a.cells().cmp(&b.cells()))
-            })
+            }),
+            (a, b) => b.is_some().cmp(&a.is_some()),
         });
-        users.rows = keyed.into_iter().map(|(_, k)| k).collect();
+        users.rows = keyed.into_iter().filter_map(|k| Some(k?.1)).collect();
         users
     }
 
