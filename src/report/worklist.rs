@@ -43,21 +43,17 @@ impl<'t> Worklist<'t> {
 
     /// The cells of `row` as written: `insync_email_current`,
     /// `insync_email_new`, `okta_login`, `reason`; with `--redact`, each
-    /// rewritten but a reason of fixed wording (borrowed: it names no
-    /// value).
+    /// rewritten but a reason of fixed wording (it names a value only when
+    /// the new email is the person's other account).
     pub fn cells(&self, row: &Remediation) -> [Cow<'t, str>; 4] {
-        let cells = row.cells(self.t);
-        let Some(f) = &self.rewrite else {
-            return cells;
-        };
-        let mut k = 0;
-        cells.map(|c| {
-            k += 1;
-            match c {
-                Cow::Borrowed(_) if k == 4 => c,
-                _ => Cow::Owned(f(k - 1, &c)),
+        let mut cells = row.cells(self.t);
+        if let Some(f) = &self.rewrite {
+            let rewritten = if row.same_person_holder { 4 } else { 3 };
+            for (i, c) in cells.iter_mut().enumerate().take(rewritten) {
+                *c = Cow::Owned(f(i, c));
             }
-        })
+        }
+        cells
     }
 
     /// Every row's cells, in order.
